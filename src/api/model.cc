@@ -1,0 +1,120 @@
+#include "api/model.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "import/tflite_reader.h"
+#include "quant/requantize.h"
+
+namespace qwasm {
+
+Result<std::unique_ptr<Model>> Model::Load(std::vector<uint8_t> bytes) {
+  auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  if (!tflite::LooksLikeTFLite(shared->data(), shared->size())) {
+    return Status::Error("unrecognised model format (expected a TFLite .tflite file)");
+  }
+  Result<std::unique_ptr<Graph>> graph = tflite::ReadModel(shared);
+  if (!graph.ok()) return graph.status();
+  Result<std::unique_ptr<Interpreter>> interp = Interpreter::Create(graph.take());
+  if (!interp.ok()) return interp.status();
+  std::unique_ptr<Model> m(new Model());
+  m->interp_ = interp.take();
+  if (m->interp_->num_inputs() != 1 || m->interp_->num_outputs() < 1) {
+    return Status::Error("a classifier needs exactly one input and at least one output");
+  }
+  const Tensor& in = m->interp_->input_tensor(0);
+  if (in.shape.size() != 4 || (in.shape[3] != 1 && in.shape[3] != 3)) {
+    return Status::Error("input '" + in.name + "' is not an image tensor [N, H, W, 1 or 3]");
+  }
+  InputInfo& info = m->input_;
+  info.batch = in.shape[0];
+  info.height = in.shape[1];
+  info.width = in.shape[2];
+  info.channels = in.shape[3];
+  info.dtype = Interpreter::ExternalDType(in);
+  if (info.dtype != DType::kUInt8 && info.dtype != DType::kInt8 && info.dtype != DType::kFloat32) {
+    return Status::Error(std::string("input type ") + DTypeName(info.dtype) + " is not supported for images");
+  }
+  if (in.quant.quantized()) {
+    info.scale = in.quant.scale[0];
+    info.zero_point = Interpreter::ExternalZeroPoint(in);
+  }
+  const DType out_type = Interpreter::ExternalDType(m->interp_->output_tensor(0));
+  if (out_type != DType::kUInt8 && out_type != DType::kInt8 && out_type != DType::kFloat32) {
+    return Status::Error(std::string("output type ") + DTypeName(out_type) + " is not supported");
+  }
+  const ModelMetadata& meta = m->metadata();
+  if (!meta.mean.empty()) {
+    m->default_norm_.known = true;
+    for (int c = 0; c < 3; ++c) {
+      m->default_norm_.mean[c] = meta.mean[std::min<size_t>(c, meta.mean.size() - 1)];
+      m->default_norm_.std[c] = meta.std[std::min<size_t>(c, meta.std.size() - 1)];
+    }
+  }
+  m->pixels_.resize(static_cast<size_t>(info.height) * info.width * info.channels);
+  return m;
+}
+
+size_t Model::output_size() const { return static_cast<size_t>(interp_->output_tensor(0).num_elements()); }
+
+Status Model::SetImage(const ImageView& image, float crop_fraction, const PixelNorm& norm) {
+  ResizeSpec spec;
+  spec.out_width = input_.width;
+  spec.out_height = input_.height;
+  spec.out_channels = input_.channels;
+  spec.crop_fraction = crop_fraction;
+  QW_RETURN_IF_ERROR(CropResizeBilinear(image, spec, pixels_.data()));
+  const size_t pixels_per_image = pixels_.size();
+  uint8_t* dst = input_data();
+  // Every image of a batch gets the same picture (classifiers here use N = 1).
+  for (int b = 0; b < input_.batch; ++b) {
+    const size_t base = b * pixels_per_image;
+    switch (input_.dtype) {
+      case DType::kUInt8:
+        std::memcpy(dst + base, pixels_.data(), pixels_per_image);
+        break;
+      case DType::kInt8:
+        if (!norm.known || input_.scale == 0.0f) {
+          for (size_t i = 0; i < pixels_per_image; ++i) dst[base + i] = pixels_[i] ^ 0x80;
+          break;
+        }
+        for (size_t i = 0; i < pixels_per_image; ++i) {
+          const int c = static_cast<int>(i % input_.channels);
+          const float x = (static_cast<float>(pixels_[i]) - norm.mean[c]) / norm.std[c];
+          dst[base + i] = static_cast<uint8_t>(RoundToQuant(x / input_.scale, input_.zero_point, -128, 127));
+        }
+        break;
+      case DType::kFloat32: {
+        float* f = reinterpret_cast<float*>(dst) + base;
+        for (size_t i = 0; i < pixels_per_image; ++i) {
+          const int c = static_cast<int>(i % input_.channels);
+          f[i] = (static_cast<float>(pixels_[i]) - norm.mean[c]) / norm.std[c];
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<float> Model::OutputScores() const {
+  const Tensor& t = interp_->output_tensor(0);
+  const size_t n = output_size();
+  std::vector<float> out(n);
+  const uint8_t* raw = output_data();
+  const DType ext = Interpreter::ExternalDType(t);
+  if (ext == DType::kFloat32) {
+    std::memcpy(out.data(), raw, n * sizeof(float));
+    return out;
+  }
+  const float scale = t.quant.quantized() ? t.quant.scale[0] : 1.0f;
+  const int32_t zp = t.quant.quantized() ? Interpreter::ExternalZeroPoint(t) : 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t q = ext == DType::kUInt8 ? raw[i] : static_cast<int8_t>(raw[i]);
+    out[i] = scale * static_cast<float>(q - zp);
+  }
+  return out;
+}
+
+}  // namespace qwasm

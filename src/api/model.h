@@ -1,0 +1,69 @@
+// model.h — the C++ face of a loaded classifier, used by the bindings and by
+// native tools and tests: load bytes, write an image or a raw tensor into
+// the input, run, read the output as raw bytes or as float scores.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "graph/interpreter.h"
+#include "image/preprocess.h"
+
+namespace qwasm {
+
+struct InputInfo {
+  int batch = 1, height = 0, width = 0, channels = 0;
+  DType dtype = DType::kUInt8;  // model-facing type
+  float scale = 0.0f;           // 0 when not quantized
+  int32_t zero_point = 0;       // model-facing zero point
+};
+
+// How 8-bit pixels p become the model's input values:
+//   uint8 input: q = p. TFLite image classifiers fold the normalisation into
+//     the input quantization (TFLite's Task Library feeds raw pixels too);
+//   int8 input: q = quantize((p - mean) / std) when the normalisation is
+//     known (model metadata or the caller), else q = p - 128;
+//   float32 input: x = (p - mean) / std per channel (default 127.5 / 127.5,
+//     i.e. [-1, 1]).
+struct PixelNorm {
+  bool known = false;  // from metadata or the caller
+  float mean[3] = {127.5f, 127.5f, 127.5f};
+  float std[3] = {127.5f, 127.5f, 127.5f};
+};
+
+class Model {
+ public:
+  // Reads a model file (TFLite today) and prepares it for inference.
+  static Result<std::unique_ptr<Model>> Load(std::vector<uint8_t> bytes);
+
+  const InputInfo& input() const { return input_; }
+  const ModelMetadata& metadata() const { return interp_->graph().metadata; }
+  // The model's own normalisation (metadata) or the default.
+  const PixelNorm& default_norm() const { return default_norm_; }
+  size_t output_size() const;  // elements of output 0
+  const Interpreter& interpreter() const { return *interp_; }
+
+  // Raw input tensor 0, in the model-facing dtype.
+  uint8_t* input_data() { return interp_->input_buffer(0); }
+  size_t input_bytes() const { return interp_->input_bytes(0); }
+
+  // Crops, resizes and writes an image into input 0.
+  Status SetImage(const ImageView& image, float crop_fraction, const PixelNorm& norm);
+  void Run() { interp_->Invoke(); }
+
+  const uint8_t* output_data() const { return interp_->output_buffer(0); }
+  size_t output_bytes() const { return interp_->output_bytes(0); }
+  // Output 0 as real values (dequantized when quantized).
+  std::vector<float> OutputScores() const;
+
+ private:
+  std::unique_ptr<Interpreter> interp_;
+  InputInfo input_;
+  PixelNorm default_norm_;
+  std::vector<uint8_t> pixels_;  // resized RGB / gray scratch
+};
+
+}  // namespace qwasm

@@ -1,0 +1,102 @@
+// graph.h — qwasm's internal model representation (IR).
+//
+// A Graph is a list of tensors and a list of nodes in execution order. Model
+// readers (src/import) build it; the Interpreter (graph/interpreter.h)
+// validates and prepares it once, then runs it.
+//
+// Quantized tensors are always int8 inside the graph: readers convert uint8
+// tensors to int8 by q - 128 with zero_point - 128, which represents the same
+// real values. Graph inputs/outputs remember that they were uint8 so the
+// interpreter converts at the boundary and users see the model's own types.
+//
+// Constant data is borrowed: `data` points into the model bytes or into
+// Graph::owned storage, both of which live as long as the Graph.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "graph/metadata.h"
+
+namespace qwasm {
+
+enum class OpType : uint8_t {
+  kConv2D,
+  kDepthwiseConv2D,
+  kFullyConnected,
+  kAdd,
+  kAveragePool2D,
+  kMean,
+  kReshape,
+  kSoftmax,
+  kQuantize,
+  kDequantize,
+};
+const char* OpTypeName(OpType op);  // TFLite-style names, e.g. "CONV_2D"
+
+enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
+enum class Padding : uint8_t { kSame, kValid };
+
+// Quantization of one tensor. Empty `scale` means "not quantized".
+struct QuantInfo {
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+  int axis = 0;  // channel axis when scale.size() > 1
+  bool quantized() const { return !scale.empty(); }
+  bool per_channel() const { return scale.size() > 1; }
+};
+
+struct Tensor {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  std::vector<int32_t> shape;
+  QuantInfo quant;
+  const uint8_t* data = nullptr;  // non-null for constants
+  size_t data_bytes = 0;
+  bool was_uint8 = false;  // converted from uint8 by the reader
+
+  bool is_constant() const { return data != nullptr; }
+  int64_t num_elements() const;
+  size_t num_bytes() const { return static_cast<size_t>(num_elements()) * DTypeSize(dtype); }
+};
+
+// Attributes of all supported ops; each op reads the fields it documents.
+struct OpAttrs {
+  Padding padding = Padding::kValid;
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  int filter_h = 1, filter_w = 1;  // pooling window
+  int depth_multiplier = 1;
+  Activation activation = Activation::kNone;
+  float beta = 1.0f;  // softmax
+  bool keep_dims = false;  // mean
+};
+
+struct Node {
+  OpType op = OpType::kConv2D;
+  std::string name;  // for messages: the name of its first output tensor
+  std::vector<int32_t> inputs;   // tensor indices; -1 = optional, absent
+  std::vector<int32_t> outputs;
+  OpAttrs attrs;
+};
+
+struct Graph {
+  std::vector<Tensor> tensors;
+  std::vector<Node> nodes;
+  std::vector<int32_t> inputs;
+  std::vector<int32_t> outputs;
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> owned;  // converted constants
+  std::shared_ptr<const std::vector<uint8_t>> source;  // model bytes constants point into
+  ModelMetadata metadata;
+
+  // Stores bytes for the graph's lifetime and returns a pointer to them.
+  const uint8_t* Own(std::vector<uint8_t> bytes);
+};
+
+// "node 12 'name' (CONV_2D)": how messages refer to a node.
+std::string NodeLabel(const Graph& g, size_t node_index);
+
+}  // namespace qwasm

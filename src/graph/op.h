@@ -1,0 +1,91 @@
+// op.h — the contract between the interpreter and each operator.
+//
+// Each operator lives in graph/ops/<op>.cc and provides one Prepare function.
+// Prepare validates the node completely (arity, dtypes, shapes, quantization,
+// accumulator bounds), precomputes everything run needs (requantization
+// multipliers, activation clamps, kernel params) and returns a PreparedOp.
+// Run is then a straight call into a kernel: it cannot fail.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "graph/graph.h"
+#include "kernels/params.h"
+
+namespace qwasm {
+
+// Data pointers of every tensor, indexed like Graph::tensors.
+struct TensorData {
+  std::vector<uint8_t*> ptr;
+  template <typename T>
+  T* at(int32_t index) const { return reinterpret_cast<T*>(ptr[index]); }
+};
+
+class PreparedOp {
+ public:
+  virtual ~PreparedOp() = default;
+  virtual void Run(const TensorData& t) = 0;
+};
+
+using PrepareResult = Result<std::unique_ptr<PreparedOp>>;
+PrepareResult PrepareNode(const Graph& g, size_t node_index);
+
+// Shared validation helpers, all producing messages that name the node.
+class OpContext {
+ public:
+  OpContext(const Graph& g, size_t node_index) : g_(g), index_(node_index), node_(g.nodes[node_index]) {}
+  const Node& node() const { return node_; }
+  const Graph& graph() const { return g_; }
+
+  Status Error(const std::string& message) const;
+  // Checks the number of inputs (min..max, optional ones may be -1) and outputs.
+  Status CheckArity(size_t min_inputs, size_t max_inputs, size_t outputs) const;
+  bool HasInput(size_t k) const { return k < node_.inputs.size() && node_.inputs[k] >= 0; }
+  const Tensor& Input(size_t k) const { return g_.tensors[node_.inputs[k]]; }
+  const Tensor& Output(size_t k) const { return g_.tensors[node_.outputs[k]]; }
+
+  // `role` names the tensor in messages ("input", "filter", ...).
+  Status RequireDType(const Tensor& t, DType dtype, const char* role) const;
+  Status RequireRank(const Tensor& t, size_t rank, const char* role) const;
+  Status RequireConstant(const Tensor& t, const char* role) const;
+  Status RequireNotConstant(const Tensor& t, const char* role) const;
+  // int8 with a single scale / zero point.
+  Status RequirePerTensorQ8(const Tensor& t, const char* role) const;
+  // Clamp range of the output grid with a fused activation folded in.
+  Result<QOutput> OutputStage(const Tensor& out, Activation act) const;
+  // Rejects reductions whose int32 accumulator could overflow.
+  Status CheckAccumulator(int64_t terms, int64_t max_abs_bias) const;
+
+ private:
+  const Graph& g_;
+  size_t index_;
+  const Node& node_;
+};
+
+std::string ShapeString(const std::vector<int32_t>& shape);
+
+// Output size of a window op along one axis, TFLite's SAME/VALID rules.
+// Returns -1 when the (dilated) window does not fit (VALID).
+int32_t WindowOutputSize(Padding padding, int32_t in, int32_t kernel, int32_t stride,
+                         int32_t dilation);
+// Padding before the first element along one axis.
+int32_t WindowPadBefore(Padding padding, int32_t in, int32_t out, int32_t kernel,
+                        int32_t stride, int32_t dilation);
+
+// Prepare functions, one per operator file.
+PrepareResult PrepareConv2D(const OpContext& c);
+PrepareResult PrepareDepthwiseConv2D(const OpContext& c);
+PrepareResult PrepareFullyConnected(const OpContext& c);
+PrepareResult PrepareAdd(const OpContext& c);
+PrepareResult PrepareAveragePool2D(const OpContext& c);
+PrepareResult PrepareMean(const OpContext& c);
+PrepareResult PrepareReshape(const OpContext& c);
+PrepareResult PrepareSoftmax(const OpContext& c);
+PrepareResult PrepareQuantize(const OpContext& c);
+PrepareResult PrepareDequantize(const OpContext& c);
+
+}  // namespace qwasm

@@ -1,0 +1,94 @@
+#include "graph/ops/conv_common.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "quant/requantize.h"
+
+namespace qwasm {
+
+Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
+                                   const Tensor& filter, const Tensor& output,
+                                   int channel_axis, int32_t out_c) {
+  ConvQuant q;
+  const QuantInfo& fq = filter.quant;
+  if (fq.scale.size() == 1) {
+    q.filter_zero_point = fq.zero_point[0];
+  } else {
+    if (fq.axis != channel_axis || static_cast<int32_t>(fq.scale.size()) != out_c) {
+      return c.Error("filter '" + filter.name + "' has " + std::to_string(fq.scale.size()) +
+                     " scales on axis " + std::to_string(fq.axis) + ", expected " +
+                     std::to_string(out_c) + " on axis " + std::to_string(channel_axis));
+    }
+    for (int32_t zp : fq.zero_point) {
+      // Per-channel weights are symmetric in TFLite's int8 spec; kernels fold a
+      // single filter zero point, so nonzero per-channel ones are rejected.
+      if (zp != 0) return c.Error("per-channel filter '" + filter.name + "' has a nonzero zero point");
+    }
+  }
+  const double in_scale = input.quant.scale[0];
+  const double out_scale = output.quant.scale[0];
+  q.scale.resize(out_c);
+  for (int32_t oc = 0; oc < out_c; ++oc) {
+    const double w_scale = fq.scale.size() == 1 ? fq.scale[0] : fq.scale[oc];
+    q.scale[oc] = RequantScale(in_scale, w_scale, out_scale);
+    if (!(q.scale[oc] > 0.0f) || !std::isfinite(q.scale[oc])) {
+      return c.Error("requantization scale of output channel " + std::to_string(oc) +
+                     " is not a positive finite float");
+    }
+  }
+  q.bias.assign(out_c, 0);
+  if (c.HasInput(2)) {
+    const Tensor& bias = c.Input(2);
+    QW_RETURN_IF_ERROR(c.RequireDType(bias, DType::kInt32, "bias"));
+    QW_RETURN_IF_ERROR(c.RequireConstant(bias, "bias"));
+    if (bias.num_elements() != out_c) {
+      return c.Error("bias '" + bias.name + "' has shape " + ShapeString(bias.shape) +
+                     ", expected " + std::to_string(out_c) + " values");
+    }
+    // memcpy: model buffers carry no alignment guarantee we rely on.
+    std::memcpy(q.bias.data(), bias.data, sizeof(int32_t) * out_c);
+    for (int32_t b : q.bias) q.max_abs_bias = std::max<int64_t>(q.max_abs_bias, std::llabs(b));
+  }
+  return q;
+}
+
+Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
+                     int kernel_h, int kernel_w, bool use_dilation, WindowShape* s) {
+  const OpAttrs& a = c.node().attrs;
+  if (a.stride_h < 1 || a.stride_w < 1 || a.stride_h > 1024 || a.stride_w > 1024) {
+    return c.Error("stride " + std::to_string(a.stride_h) + "x" + std::to_string(a.stride_w) +
+                   " is out of range");
+  }
+  const int dh = use_dilation ? a.dilation_h : 1;
+  const int dw = use_dilation ? a.dilation_w : 1;
+  if (dh < 1 || dw < 1 || dh > 1024 || dw > 1024) {
+    return c.Error("dilation " + std::to_string(dh) + "x" + std::to_string(dw) + " is out of range");
+  }
+  s->batch = input.shape[0];
+  s->in_h = input.shape[1];
+  s->in_w = input.shape[2];
+  s->in_c = input.shape[3];
+  s->kernel_h = kernel_h;
+  s->kernel_w = kernel_w;
+  s->stride_h = a.stride_h;
+  s->stride_w = a.stride_w;
+  s->dilation_h = dh;
+  s->dilation_w = dw;
+  const int32_t oh = WindowOutputSize(a.padding, s->in_h, kernel_h, a.stride_h, dh);
+  const int32_t ow = WindowOutputSize(a.padding, s->in_w, kernel_w, a.stride_w, dw);
+  if (oh < 1 || ow < 1) return c.Error("the window does not fit the input " + ShapeString(input.shape));
+  if (output.shape[0] != s->batch || output.shape[1] != oh || output.shape[2] != ow) {
+    return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) +
+                   ", but input " + ShapeString(input.shape) + " gives " +
+                   ShapeString({s->batch, oh, ow, output.shape[3]}));
+  }
+  s->out_h = oh;
+  s->out_w = ow;
+  s->out_c = output.shape[3];
+  s->pad_top = WindowPadBefore(a.padding, s->in_h, oh, kernel_h, a.stride_h, dh);
+  s->pad_left = WindowPadBefore(a.padding, s->in_w, ow, kernel_w, a.stride_w, dw);
+  return Status::Ok();
+}
+
+}  // namespace qwasm

@@ -1,0 +1,29 @@
+// conv_common.h — preparation shared by CONV_2D and DEPTHWISE_CONV_2D:
+// the quantization side (filter zero point, per-channel requantization
+// multipliers, bias) and the window geometry.
+#pragma once
+
+#include <vector>
+
+#include "graph/op.h"
+
+namespace qwasm {
+
+struct ConvQuant {
+  int32_t filter_zero_point = 0;
+  std::vector<float> scale;   // [out_c]
+  std::vector<int32_t> bias;  // [out_c], zeros when the model has none
+  int64_t max_abs_bias = 0;
+};
+
+// `channel_axis` is the filter axis holding output channels (0 for conv,
+// 3 for depthwise).
+Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
+                                   const Tensor& filter, const Tensor& output,
+                                   int channel_axis, int32_t out_c);
+
+// Fills spatial geometry (stride, dilation, padding, output size check).
+Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
+                     int kernel_h, int kernel_w, bool use_dilation, WindowShape* s);
+
+}  // namespace qwasm

@@ -1,0 +1,66 @@
+// FULLY_CONNECTED: input [..., K] flattened to [batch, K], filter [N, K]
+// (per-tensor or per-row symmetric), optional int32 bias [N].
+#include "graph/ops/conv_common.h"
+#include "kernels/kernels.h"
+
+namespace qwasm {
+namespace {
+
+class FullyConnectedOp final : public PreparedOp {
+ public:
+  FullyConnectedOp(ConvQuant q, QFullyConnectedParams p, int32_t in, int32_t out)
+      : q_(std::move(q)), p_(p), in_(in), out_(out) {
+    p_.scale = q_.scale.data();
+    p_.bias = q_.bias.data();
+  }
+  void Run(const TensorData& t) override {
+    qs8_fully_connected__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_));
+  }
+
+ private:
+  ConvQuant q_;
+  QFullyConnectedParams p_;
+  int32_t in_, out_;
+};
+
+}  // namespace
+
+PrepareResult PrepareFullyConnected(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 3, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& filter = c.Input(1);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
+  QW_RETURN_IF_ERROR(c.RequireDType(filter, DType::kInt8, "filter"));
+  QW_RETURN_IF_ERROR(c.RequireRank(filter, 2, "filter"));
+  QW_RETURN_IF_ERROR(c.RequireConstant(filter, "filter"));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
+  const int32_t n = filter.shape[0];
+  const int32_t k = filter.shape[1];
+  if (input.num_elements() % k != 0) {
+    return c.Error("input " + ShapeString(input.shape) + " does not flatten to rows of " +
+                   std::to_string(k) + " values");
+  }
+  const int64_t batch = input.num_elements() / k;
+  if (output.num_elements() != batch * n || output.shape.back() != n) {
+    return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) +
+                   ", expected " + std::to_string(batch) + " rows of " + std::to_string(n));
+  }
+  Result<ConvQuant> q = PrepareConvQuant(c, input, filter, output, 0, n);
+  if (!q.ok()) return q.status();
+  QW_RETURN_IF_ERROR(c.CheckAccumulator(k, q.value().max_abs_bias));
+  Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
+  if (!stage.ok()) return stage.status();
+  QFullyConnectedParams p;
+  p.batch = static_cast<int>(batch);
+  p.input_size = k;
+  p.output_size = n;
+  p.input_zero_point = input.quant.zero_point[0];
+  p.filter_zero_point = q.value().filter_zero_point;
+  p.filter = reinterpret_cast<const int8_t*>(filter.data);
+  p.output = stage.value();
+  return std::unique_ptr<PreparedOp>(
+      new FullyConnectedOp(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
+}
+
+}  // namespace qwasm

@@ -1,0 +1,61 @@
+// MEAN over the spatial axes {1, 2} of an int8 NHWC tensor (global average
+// pooling as TF2 exports it), with keep_dims either way. Other axis sets are
+// rejected by name.
+#include <algorithm>
+#include <cstring>
+
+#include "graph/op.h"
+#include "kernels/kernels.h"
+
+namespace qwasm {
+namespace {
+
+class MeanOp final : public PreparedOp {
+ public:
+  MeanOp(QMeanParams p, int32_t in, int32_t out) : p_(p), in_(in), out_(out) {}
+  void Run(const TensorData& t) override { qs8_mean_hw__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+
+ private:
+  QMeanParams p_;
+  int32_t in_, out_;
+};
+
+}  // namespace
+
+PrepareResult PrepareMean(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& axes = c.Input(1);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
+  QW_RETURN_IF_ERROR(c.RequireDType(axes, DType::kInt32, "axes"));
+  QW_RETURN_IF_ERROR(c.RequireConstant(axes, "axes"));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
+  std::vector<int32_t> ax(static_cast<size_t>(axes.num_elements()));
+  std::memcpy(ax.data(), axes.data, ax.size() * sizeof(int32_t));
+  for (int32_t& v : ax) v = v < 0 ? v + 4 : v;
+  std::sort(ax.begin(), ax.end());
+  if (ax != std::vector<int32_t>{1, 2}) {
+    return c.Error("MEAN over axes " + ShapeString(ax) + " is not supported (only [1, 2])");
+  }
+  const int32_t n = input.shape[0], h = input.shape[1], w = input.shape[2], ch = input.shape[3];
+  const bool keep = output.shape.size() == 4;
+  const std::vector<int32_t> expected = keep ? std::vector<int32_t>{n, 1, 1, ch} : std::vector<int32_t>{n, ch};
+  if (output.shape != expected) {
+    return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) + ", expected " +
+                   ShapeString(expected));
+  }
+  if (static_cast<int64_t>(h) * w * 255 >= (int64_t{1} << 31)) return c.Error("MEAN window too large");
+  QMeanParams p;
+  p.batch = n;
+  p.height = h;
+  p.width = w;
+  p.channels = ch;
+  p.input_zero_point = input.quant.zero_point[0];
+  p.input_over_output_scale = static_cast<double>(input.quant.scale[0]) / output.quant.scale[0];
+  p.output = c.OutputStage(output, Activation::kNone).value();
+  return std::unique_ptr<PreparedOp>(new MeanOp(p, c.node().inputs[0], c.node().outputs[0]));
+}
+
+}  // namespace qwasm

@@ -1,0 +1,48 @@
+// SOFTMAX over the last axis of an int8 tensor.
+#include <cmath>
+
+#include "graph/op.h"
+#include "kernels/kernels.h"
+
+namespace qwasm {
+namespace {
+
+class SoftmaxOp final : public PreparedOp {
+ public:
+  SoftmaxOp(QSoftmaxParams p, float beta, float in_scale, int32_t in, int32_t out)
+      : p_(p), in_(in), out_(out) {
+    BuildSoftmaxExpTable(beta, in_scale, table_);
+    p_.exp_table = table_;
+  }
+  void Run(const TensorData& t) override { qs8_softmax__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+
+ private:
+  QSoftmaxParams p_;
+  float table_[256];
+  int32_t in_, out_;
+};
+
+}  // namespace
+
+PrepareResult PrepareSoftmax(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
+  if (input.shape != output.shape || input.shape.empty()) {
+    return c.Error("input " + ShapeString(input.shape) + " and output " + ShapeString(output.shape) +
+                   " must have the same non-scalar shape");
+  }
+  const float beta = c.node().attrs.beta;
+  if (!(beta > 0.0f) || !std::isfinite(beta)) return c.Error("beta must be a positive finite number");
+  QSoftmaxParams p;
+  p.cols = input.shape.back();
+  p.rows = static_cast<int>(input.num_elements() / p.cols);
+  p.output_scale = output.quant.scale[0];
+  p.output = c.OutputStage(output, Activation::kNone).value();
+  return std::unique_ptr<PreparedOp>(
+      new SoftmaxOp(p, beta, input.quant.scale[0], c.node().inputs[0], c.node().outputs[0]));
+}
+
+}  // namespace qwasm

@@ -1,0 +1,32 @@
+// browser.mjs — starts the static server and Debian's Chromium (headless,
+// through playwright-core) for browser tests and benchmarks. Never downloads
+// a browser: QWASM_CHROMIUM or /usr/bin/chromium is used.
+import { chromium } from 'playwright-core';
+import { startServer } from '../../tools/serve.mjs';
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/**
+ * @param {{isolation?: boolean}} [options] isolation: serve COOP/COEP headers
+ * @returns {Promise<{browser, server, url: string, newPage: () => Promise<any>, close: () => Promise<void>}>}
+ */
+export async function startBrowser({ isolation = true } = {}) {
+  const server = await startServer({ isolation });
+  const browser = await chromium.launch({
+    executablePath: process.env.QWASM_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+  const newPage = async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    return page;
+  };
+  const close = async () => {
+    await browser.close().catch(() => {});
+    await server.close();
+  };
+  return { browser, server, url: server.url, newPage, close };
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// classify.mjs — classify images with a model, from the command line.
+//
+//   node tools/classify.mjs <model.tflite> <image> [image...] [--top N] [--labels file] [--crop F]
+//
+// Prints the top-N labels with scores for each image, and the time taken by
+// the model (inference only) and by the whole call (decode + preprocess too).
+// It imports the package exactly as a user would.
+import { load, QwasmError } from 'qwasm';
+
+function usage(message) {
+  if (message) console.error(`error: ${message}\n`);
+  console.error('usage: classify.mjs <model.tflite> <image> [image...] [--top N] [--labels labels.txt] [--crop 0.875]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { top: 5, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
+    if (a === '--top') opts.top = Number(value());
+    else if (a === '--labels') opts.labels = value();
+    else if (a === '--crop') opts.crop = Number(value());
+    else if (a === '-h' || a === '--help') usage();
+    else if (a.startsWith('--')) usage(`unknown option ${a}`);
+    else opts.files.push(a);
+  }
+  if (opts.files.length < 2) usage('give a model and at least one image');
+  if (!(opts.top >= 1)) usage('--top needs a positive number');
+  if (opts.crop !== undefined && !(opts.crop > 0 && opts.crop <= 1)) usage('--crop needs a number in (0, 1]');
+  return opts;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const [modelPath, ...images] = opts.files;
+  const t0 = performance.now();
+  const model = await load(modelPath, { labels: opts.labels, cropFraction: opts.crop });
+  const loadMs = performance.now() - t0;
+  const [, h, w, c] = model.inputShape;
+  console.log(`model ${modelPath}: input ${w}x${h}x${c} ${model.inputType}, ${model.outputSize} outputs, ` +
+    `${model.labels ? `${model.labels.length} labels` : 'no labels'}, loaded in ${loadMs.toFixed(1)} ms`);
+  let failed = 0;
+  for (const image of images) {
+    try {
+      const t1 = performance.now();
+      const top = await model.classify(image, { topK: opts.top });
+      const totalMs = performance.now() - t1;
+      console.log(`\n${image}  (inference ${model.lastInferenceMs.toFixed(1)} ms, total ${totalMs.toFixed(1)} ms)`);
+      for (const { index, label, score } of top) {
+        console.log(`  ${score.toFixed(4)}  ${String(index).padStart(4)}  ${label}`);
+      }
+    } catch (e) {
+      if (!(e instanceof QwasmError)) throw e;
+      console.error(`\n${image}: ${e.message}`);
+      failed++;
+    }
+  }
+  model.dispose();
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(`error: ${e.message}`);
+  process.exit(1);
+});

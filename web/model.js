@@ -1,0 +1,144 @@
+// model.js — the Model class shared by the browser and Node entry points.
+//
+// A Model owns one WasmModel handle inside the wasm module; dispose() frees
+// it. Platform specifics (reading a source, turning an image into pixels)
+// come in through the `platform` object of web/index.js or web/node.js.
+import { QwasmError } from './errors.js';
+import { getModule } from './wasm.js';
+
+const DEFAULT_CROP = 0.875;
+
+function toBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new QwasmError('expected an ArrayBuffer or a typed array');
+}
+
+export function parseLabels(text) {
+  const lines = text.split(/\r?\n/);
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Indices of the k largest values; ties go to the lower index. */
+export function topK(values, k) {
+  const idx = Array.from(values.keys());
+  idx.sort((a, b) => values[b] - values[a] || a - b);
+  return idx.slice(0, k);
+}
+
+export class Model {
+  /** @internal use load() */
+  constructor(module, handle, { labels, cropFraction, mean, std, platform }) {
+    this._module = module;
+    this._handle = handle;
+    this._platform = platform;
+    const info = handle.inputInfo();
+    this.inputShape = [info.batch, info.height, info.width, info.channels];
+    this.inputType = info.dtype;
+    this.inputQuantization = info.scale ? { scale: info.scale, zeroPoint: info.zeroPoint } : null;
+    this.outputSize = handle.outputSize();
+    this.outputType = handle.outputType();
+    this.metadata = handle.metadata();
+    this.labels = labels ?? (this.metadata.labels.length ? this.metadata.labels : null);
+    this.cropFraction = cropFraction ?? DEFAULT_CROP;
+    this.lastInferenceMs = 0;
+    this._norm = { mean: mean ?? null, std: std ?? null };
+  }
+
+  _live() {
+    if (!this._handle) throw new QwasmError('this model was disposed');
+    return this._handle;
+  }
+
+  /**
+   * Crops, resizes and converts an image into the model's input tensor.
+   * Returns a copy of the tensor (Uint8Array, Int8Array or Float32Array).
+   */
+  async preprocess(image) {
+    const handle = this._live();
+    const px = await this._platform.toPixels(image);
+    if (!this._handle) throw new QwasmError('this model was disposed');
+    const mean = normTriple(this._norm.mean, 'mean');
+    const std = normTriple(this._norm.std, 'std');
+    const err = handle.setImage(px.data, px.width, px.height, px.channels, px.stride ?? px.width * px.channels,
+      this.cropFraction, mean ?? [], std ?? []);
+    if (err) throw new QwasmError(err);
+    return this._copyTyped(handle.inputView(), this.inputType);
+  }
+
+  /** Runs the model on a raw input tensor; returns a copy of output 0. */
+  run(input) {
+    const handle = this._live();
+    const err = handle.setInput(toBytes(input));
+    if (err) throw new QwasmError(err);
+    this._invoke(handle);
+    return this._copyTyped(handle.outputView(), this.outputType);
+  }
+
+  /** Top-k classes of an image: [{index, label, score}], best first. */
+  async classify(image, { topK: k = 5 } = {}) {
+    await this.preprocess(image);
+    const handle = this._live();
+    this._invoke(handle);
+    const scores = handle.scores().slice();
+    const count = Math.max(1, Math.min(Math.floor(k) || 1, scores.length));
+    return topK(scores, count).map((index) => ({
+      index,
+      label: this.labels?.[index] ?? `class ${index}`,
+      score: scores[index],
+    }));
+  }
+
+  /** Frees the model's memory inside the wasm module. Idempotent. */
+  dispose() {
+    if (this._handle) {
+      this._handle.delete();
+      this._handle = null;
+    }
+  }
+
+  _invoke(handle) {
+    const t0 = performance.now();
+    handle.run();
+    this.lastInferenceMs = performance.now() - t0;
+  }
+
+  _copyTyped(view, dtype) {
+    const bytes = view.slice();  // the view aliases wasm memory: copy now
+    if (dtype === 'int8') return new Int8Array(bytes.buffer);
+    if (dtype === 'float32') return new Float32Array(bytes.buffer);
+    return bytes;
+  }
+}
+
+function normTriple(v, name) {
+  if (v == null) return null;
+  const a = typeof v === 'number' ? [v, v, v] : Array.from(v);
+  if (a.length === 1) a.push(a[0], a[0]);
+  if (a.length !== 3 || !a.every(Number.isFinite) || (name === 'std' && !a.every((x) => x > 0))) {
+    throw new QwasmError(`option ${name} must be a number or 3 finite numbers${name === 'std' ? ' > 0' : ''}`);
+  }
+  return a;
+}
+
+/**
+ * Shared implementation of load() for both entry points.
+ * @param source model bytes, or something `platform.readSource` understands
+ */
+export async function loadWith(platform, source, options = {}) {
+  const [module, bytes] = await Promise.all([getModule(options), platform.readSource(source, 'model')]);
+  let labels = options.labels;
+  if (typeof labels === 'string' || labels instanceof URL) {
+    labels = parseLabels(new TextDecoder().decode(await platform.readSource(labels, 'labels')));
+  }
+  if (labels != null && !Array.isArray(labels)) throw new QwasmError('option labels must be an array, a path or a URL');
+  const handle = new module.WasmModel();
+  const err = handle.load(toBytes(bytes));
+  if (err) {
+    handle.delete();
+    throw new QwasmError(err);
+  }
+  return new Model(module, handle, { ...options, labels, platform });
+}
