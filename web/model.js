@@ -23,7 +23,7 @@ export function parseLabels(text) {
 
 /** Indices of the k largest values; ties go to the lower index. */
 export function topK(values, k) {
-  const idx = Array.from(values.keys());
+  const idx = Array.from({ length: values.length }, (_, i) => i);
   idx.sort((a, b) => values[b] - values[a] || a - b);
   return idx.slice(0, k);
 }

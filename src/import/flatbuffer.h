@@ -82,6 +82,12 @@ class Table {
   Result<std::string> String(int field) const;
 
   size_t pos() const { return pos_; }
+  // Byte position of a present field's inline value, 0 when absent (tests
+  // use it to corrupt specific fields).
+  size_t FieldPosition(int field) const {
+    const uint16_t off = FieldOffset(field);
+    return off ? pos_ + off : 0;
+  }
 
  private:
   uint16_t FieldOffset(int field) const;

@@ -56,12 +56,17 @@ struct QFullyConnectedParams {
   QOutput output;
 };
 
-// out = requant((a - za) * a_scale + (b - zb) * b_scale), where
-// a_scale = scale_a / scale_out and b_scale = scale_b / scale_out.
+// Elementwise add as a two-term integer dot product, then Requantize:
+//   acc = a_multiplier * (a - za) + b_multiplier * (b - zb)      (int32)
+//   out = Requantize(acc, scale)
+// The multipliers are scale_a / scale_out and scale_b / scale_out in fixed
+// point with 21 significant bits (scale = 2^-shift); see PrepareAdd.
+// |acc| <= 255 * 2^21 * 2 < 2^31.
 struct QAddParams {
   size_t size = 0;
   int32_t a_zero_point = 0, b_zero_point = 0;
-  float a_scale = 1.0f, b_scale = 1.0f;
+  int32_t a_multiplier = 1, b_multiplier = 1;
+  float scale = 1.0f;
   QOutput output;
 };
 

@@ -96,7 +96,7 @@ float Dequantize(int32_t q, const AffineParams& p) {
 }
 
 int32_t Requantize(int32_t q, const AffineParams& in, const AffineParams& out) {
-  return qwasm::Requantize(q - in.zero_point, RequantScale(in.scale, 1.0, out.scale),
+  return qwasm::Requantize(q - in.zero_point, RequantScale(in.scale, 1.0f, out.scale),
                            out.zero_point, out.qmin, out.qmax);
 }
 
@@ -157,34 +157,31 @@ Status CheckPerChannel(const std::vector<int32_t>& shape, const PerChannelParams
   return Status::Ok();
 }
 
-}  // namespace
-
-Status QuantizePerChannel(const float* data, const std::vector<int32_t>& shape,
-                          const PerChannelParams& p, int32_t* q) {
+// Calls fn(channel params, first index, count) for each contiguous run of one channel.
+template <typename Fn>
+Status ForEachChannelRun(const std::vector<int32_t>& shape, const PerChannelParams& p, Fn fn) {
   AxisSplit s;
   QW_RETURN_IF_ERROR(CheckPerChannel(shape, p, &s));
   for (size_t o = 0; o < s.outer; ++o) {
-    for (size_t c = 0; c < s.channels; ++c) {
-      const AffineParams cp = p.channel(c);
-      const size_t base = (o * s.channels + c) * s.inner;
-      for (size_t i = 0; i < s.inner; ++i) q[base + i] = Quantize(data[base + i], cp);
-    }
+    for (size_t c = 0; c < s.channels; ++c) fn(p.channel(c), (o * s.channels + c) * s.inner, s.inner);
   }
   return Status::Ok();
 }
 
+}  // namespace
+
+Status QuantizePerChannel(const float* data, const std::vector<int32_t>& shape,
+                          const PerChannelParams& p, int32_t* q) {
+  return ForEachChannelRun(shape, p, [&](const AffineParams& cp, size_t base, size_t n) {
+    for (size_t i = base; i < base + n; ++i) q[i] = Quantize(data[i], cp);
+  });
+}
+
 Status DequantizePerChannel(const int32_t* q, const std::vector<int32_t>& shape,
                             const PerChannelParams& p, float* data) {
-  AxisSplit s;
-  QW_RETURN_IF_ERROR(CheckPerChannel(shape, p, &s));
-  for (size_t o = 0; o < s.outer; ++o) {
-    for (size_t c = 0; c < s.channels; ++c) {
-      const AffineParams cp = p.channel(c);
-      const size_t base = (o * s.channels + c) * s.inner;
-      for (size_t i = 0; i < s.inner; ++i) data[base + i] = Dequantize(q[base + i], cp);
-    }
-  }
-  return Status::Ok();
+  return ForEachChannelRun(shape, p, [&](const AffineParams& cp, size_t base, size_t n) {
+    for (size_t i = base; i < base + n; ++i) data[i] = Dequantize(q[i], cp);
+  });
 }
 
 }  // namespace qwasm::quant

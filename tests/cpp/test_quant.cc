@@ -82,9 +82,11 @@ TEST_CASE("Requantize: fp32 scale, hand-computed") {
   CHECK(Requantize(-250, 0.01f, 0, -128, 127) == -2);
   // float(acc) rounds to nearest even above 2^24: 16777217 -> 16777216
   CHECK(Requantize(16777217, 1.0f / 16777216.0f, 0, -128, 127) == 1);
-  // RequantScale is the float nearest the exact ratio.
-  CHECK(RequantScale(0.5, 0.25, 2.0) == 0.0625f);
-  CHECK(RequantScale(0.1, 0.2, 0.3) == static_cast<float>(0.1 * 0.2 / 0.3));
+  // RequantScale is computed in float32 as XNNPACK does: fl(fl(a * b) / c).
+  CHECK(RequantScale(0.5f, 0.25f, 2.0f) == 0.0625f);
+  volatile float a = 0.1f, b = 0.2f, c = 0.3f;  // volatile: no constant folding in double
+  const float ab = a * b;
+  CHECK(RequantScale(0.1f, 0.2f, 0.3f) == ab / c);
 }
 
 TEST_CASE("Requantize between two 8-bit grids") {

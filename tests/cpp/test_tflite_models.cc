@@ -39,7 +39,8 @@ TEST_CASE("real MobileNets classify real photos") {
                           {"images/bird.bmp", {20}},
                           {"images/sunflower.bmp", {986}}};
   for (const char* name : kModels) {
-    CAPTURE(name);
+    const std::string model_name = name;
+    CAPTURE(model_name);
     Result<std::unique_ptr<Model>> m = Model::Load(ReadFile(SharedPath(std::string("models/") + name)));
     REQUIRE_MESSAGE(m.ok(), m.status().message());
     CHECK(m.value()->output_size() == 1001);

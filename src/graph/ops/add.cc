@@ -1,4 +1,7 @@
 // ADD of two int8 tensors of the same shape (no broadcasting), fused activation.
+#include <algorithm>
+#include <cmath>
+
 #include "graph/op.h"
 #include "kernels/kernels.h"
 #include "quant/requantize.h"
@@ -34,12 +37,23 @@ PrepareResult PrepareAdd(const OpContext& c) {
   }
   Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
   if (!stage.ok()) return stage.status();
+  // Each input's scale relative to the output, as a fixed-point multiplier:
+  // the larger one gets 21 significant bits (XNNPACK's choice, which keeps
+  // qwasm bit-identical to TFLite-WASM), the other the same shift.
+  const float a_scale = RequantScale(a.quant.scale[0], 1.0f, output.quant.scale[0]);
+  const float b_scale = RequantScale(b.quant.scale[0], 1.0f, output.quant.scale[0]);
+  const float larger = std::max(a_scale, b_scale);
+  if (!(larger >= 0x1.0p-60f && larger < 0x1.0p+60f)) {
+    return c.Error("input / output scale ratio " + std::to_string(larger) + " is out of range");
+  }
+  const int shift = 20 - std::ilogb(larger);  // larger * 2^shift in [2^20, 2^21)
   QAddParams p;
   p.size = static_cast<size_t>(output.num_elements());
   p.a_zero_point = a.quant.zero_point[0];
   p.b_zero_point = b.quant.zero_point[0];
-  p.a_scale = RequantScale(a.quant.scale[0], 1.0, output.quant.scale[0]);
-  p.b_scale = RequantScale(b.quant.scale[0], 1.0, output.quant.scale[0]);
+  p.a_multiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(static_cast<double>(a_scale), shift)));
+  p.b_multiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(static_cast<double>(b_scale), shift)));
+  p.scale = std::ldexp(1.0f, -shift);
   p.output = stage.value();
   return std::unique_ptr<PreparedOp>(
       new AddOp(p, c.node().inputs[0], c.node().inputs[1], c.node().outputs[0]));

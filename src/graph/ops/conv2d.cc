@@ -4,39 +4,12 @@
 #include "kernels/kernels.h"
 
 namespace qwasm {
-namespace {
-
-class Conv2DOp final : public PreparedOp {
- public:
-  Conv2DOp(ConvQuant q, QConvParams p, int32_t in, int32_t out)
-      : q_(std::move(q)), p_(p), in_(in), out_(out) {
-    p_.scale = q_.scale.data();
-    p_.bias = q_.bias.data();
-  }
-  void Run(const TensorData& t) override {
-    qs8_conv2d__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_));
-  }
-
- private:
-  ConvQuant q_;
-  QConvParams p_;
-  int32_t in_, out_;
-};
-
-}  // namespace
 
 PrepareResult PrepareConv2D(const OpContext& c) {
-  QW_RETURN_IF_ERROR(c.CheckArity(2, 3, 1));
+  QW_RETURN_IF_ERROR(CheckConvTensors(c));
   const Tensor& input = c.Input(0);
   const Tensor& filter = c.Input(1);
   const Tensor& output = c.Output(0);
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
-  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
-  QW_RETURN_IF_ERROR(c.RequireDType(filter, DType::kInt8, "filter"));
-  QW_RETURN_IF_ERROR(c.RequireRank(filter, 4, "filter"));
-  QW_RETURN_IF_ERROR(c.RequireConstant(filter, "filter"));
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
-  QW_RETURN_IF_ERROR(c.RequireRank(output, 4, "output"));
   const int32_t out_c = filter.shape[0];
   if (filter.shape[3] != input.shape[3]) {
     return c.Error("filter '" + filter.name + "' " + ShapeString(filter.shape) + " expects " +
@@ -60,7 +33,7 @@ PrepareResult PrepareConv2D(const OpContext& c) {
   p.filter = reinterpret_cast<const int8_t*>(filter.data);
   p.output = stage.value();
   return std::unique_ptr<PreparedOp>(
-      new Conv2DOp(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
+      new ConvOp<qs8_conv2d__ref>(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

@@ -26,11 +26,11 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
       if (zp != 0) return c.Error("per-channel filter '" + filter.name + "' has a nonzero zero point");
     }
   }
-  const double in_scale = input.quant.scale[0];
-  const double out_scale = output.quant.scale[0];
+  const float in_scale = input.quant.scale[0];
+  const float out_scale = output.quant.scale[0];
   q.scale.resize(out_c);
   for (int32_t oc = 0; oc < out_c; ++oc) {
-    const double w_scale = fq.scale.size() == 1 ? fq.scale[0] : fq.scale[oc];
+    const float w_scale = fq.scale.size() == 1 ? fq.scale[0] : fq.scale[oc];
     q.scale[oc] = RequantScale(in_scale, w_scale, out_scale);
     if (!(q.scale[oc] > 0.0f) || !std::isfinite(q.scale[oc])) {
       return c.Error("requantization scale of output channel " + std::to_string(oc) +
@@ -51,6 +51,17 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
     for (int32_t b : q.bias) q.max_abs_bias = std::max<int64_t>(q.max_abs_bias, std::llabs(b));
   }
   return q;
+}
+
+Status CheckConvTensors(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 3, 1));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Input(0), "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(c.Input(0), 4, "input"));
+  QW_RETURN_IF_ERROR(c.RequireDType(c.Input(1), DType::kInt8, "filter"));
+  QW_RETURN_IF_ERROR(c.RequireRank(c.Input(1), 4, "filter"));
+  QW_RETURN_IF_ERROR(c.RequireConstant(c.Input(1), "filter"));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Output(0), "output"));
+  return c.RequireRank(c.Output(0), 4, "output");
 }
 
 Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,

@@ -26,4 +26,26 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
 Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
                      int kernel_h, int kernel_w, bool use_dilation, WindowShape* s);
 
+// Checks the tensors every 2-D convolution shares: int8 NHWC input and
+// output with one scale each, a constant rank-4 int8 filter.
+Status CheckConvTensors(const OpContext& c);
+
+// A prepared convolution-like node: owns its requantization multipliers and
+// bias and calls `Kernel`.
+template <void (*Kernel)(const QConvParams&, const int8_t*, int8_t*)>
+class ConvOp final : public PreparedOp {
+ public:
+  ConvOp(ConvQuant q, QConvParams p, int32_t in, int32_t out)
+      : q_(std::move(q)), p_(p), in_(in), out_(out) {
+    p_.scale = q_.scale.data();
+    p_.bias = q_.bias.data();
+  }
+  void Run(const TensorData& t) override { Kernel(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+
+ private:
+  ConvQuant q_;
+  QConvParams p_;
+  int32_t in_, out_;
+};
+
 }  // namespace qwasm

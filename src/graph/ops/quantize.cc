@@ -67,7 +67,7 @@ PrepareResult PrepareQuantize(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
   RequantizeParams p;
   p.input_zero_point = input.quant.zero_point[0];
-  p.scale = RequantScale(input.quant.scale[0], 1.0, output.quant.scale[0]);
+  p.scale = RequantScale(input.quant.scale[0], 1.0f, output.quant.scale[0]);
   p.output = stage;
   return std::unique_ptr<PreparedOp>(new RequantizeOp(p, n, in, out));
 }

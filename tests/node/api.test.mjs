@@ -1,0 +1,158 @@
+// The Node.js API on real models and photos: loading from every source kind,
+// classification, raw tensors, labels, errors and disposal.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it, before, after } from 'node:test';
+import { PNG } from 'pngjs';
+import { decodeImage, load, QwasmError, topK } from 'qwasm';
+
+const SHARED = new URL('../../../shared/', import.meta.url);
+const MODEL = new URL('models/mobilenet_v1_0.25_128_quant.tflite', SHARED);
+const CAT = new URL('images/cat.bmp', SHARED).pathname;
+const CATS = new Set([282, 283, 286]); // tabby, tiger cat, Egyptian cat
+
+describe('load + classify', () => {
+  let model;
+  before(async () => { model = await load(MODEL.pathname); });
+  after(() => model?.dispose());
+
+  it('describes the model', () => {
+    assert.deepEqual(model.inputShape, [1, 128, 128, 3]);
+    assert.equal(model.inputType, 'uint8');
+    assert.deepEqual(model.inputQuantization, { scale: 0.0078125, zeroPoint: 128 });
+    assert.equal(model.outputSize, 1001);
+    assert.equal(model.outputType, 'uint8');
+    assert.equal(model.metadata.producer, 'tflite');
+  });
+
+  it('reads the labels embedded in the model file', async () => {
+    const file = (await readFile(new URL('models/imagenet_labels.txt', SHARED), 'utf8')).trimEnd().split('\n');
+    assert.deepEqual(model.labels, file);
+    assert.equal(model.labels[0], 'background');
+  });
+
+  it('classifies a photo of a cat as a cat', async () => {
+    const top = await model.classify(CAT);
+    assert.equal(top.length, 5);
+    assert.ok(CATS.has(top[0].index), `top-1 was ${top[0].index} ${top[0].label}`);
+    assert.equal(top[0].label, model.labels[top[0].index]);
+    for (let i = 1; i < top.length; i++) assert.ok(top[i - 1].score >= top[i].score);
+    // Scores are dequantized softmax outputs: multiples of 1/256 summing to ~1.
+    for (const { score } of top) assert.equal(Math.round(score * 256), score * 256);
+    assert.ok(model.lastInferenceMs > 0);
+  });
+
+  it('honours topK and clamps it to the number of classes', async () => {
+    assert.equal((await model.classify(CAT, { topK: 1 })).length, 1);
+    assert.equal((await model.classify(CAT, { topK: 5000 })).length, 1001);
+    assert.equal((await model.classify(CAT, { topK: 0 })).length, 1);
+  });
+
+  it('accepts a path, a Buffer, an ArrayBuffer and decoded pixels alike', async () => {
+    const bytes = await readFile(CAT);
+    const expected = await model.classify(CAT);
+    assert.deepEqual(await model.classify(bytes), expected);
+    assert.deepEqual(await model.classify(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), expected);
+    const px = decodeImage(bytes);
+    assert.deepEqual(await model.classify(px), expected);
+    // RGB without alpha gives the same answer.
+    const rgb = new Uint8Array(px.width * px.height * 3);
+    for (let i = 0, j = 0; i < px.data.length; i += 4, j += 3) rgb.set(px.data.subarray(i, i + 3), j);
+    assert.deepEqual(await model.classify({ data: rgb, width: px.width, height: px.height }), expected);
+  });
+
+  it('decodes PNG losslessly: same result as the BMP', async () => {
+    const px = decodeImage(await readFile(CAT));
+    const png = new PNG({ width: px.width, height: px.height });
+    png.data.set(px.data);
+    const bytes = PNG.sync.write(png);
+    assert.deepEqual(await model.classify(bytes), await model.classify(CAT));
+  });
+
+  it('classifies a JPEG photo', async () => {
+    const top = await model.classify(new URL('images/parrot.jpg', SHARED).pathname, { topK: 1 });
+    assert.equal(top[0].label, 'macaw');
+  });
+
+  it('exposes the input tensor and raw outputs', async () => {
+    const input = await model.preprocess(CAT);
+    assert.ok(input instanceof Uint8Array);
+    assert.equal(input.length, 128 * 128 * 3);
+    const out = model.run(input);
+    assert.ok(out instanceof Uint8Array);
+    assert.equal(out.length, 1001);
+    const top = await model.classify(CAT, { topK: 3 });
+    assert.deepEqual(topK(out, 3), top.map((t) => t.index));
+    assert.equal(out[top[0].index] / 256, top[0].score);
+  });
+
+  it('crop fraction changes what the model sees', async () => {
+    const full = await model.preprocess(CAT);
+    model.cropFraction = 1.0;
+    const wide = await model.preprocess(CAT);
+    model.cropFraction = 0.875;
+    assert.notDeepEqual(full, wide);
+  });
+});
+
+describe('bad input gives QwasmError with a clear message', () => {
+  let model;
+  before(async () => { model = await load(MODEL); });
+  after(() => model?.dispose());
+
+  it('rejects a truncated model', async () => {
+    const bytes = await readFile(MODEL);
+    await assert.rejects(load(bytes.subarray(0, 300000)), (e) => e instanceof QwasmError && /outside the file/.test(e.message));
+  });
+  it('rejects a text file and a missing file', async () => {
+    await assert.rejects(load(new TextEncoder().encode('hello')), /unrecognised model format/);
+    await assert.rejects(load('/nonexistent/model.tflite'), (e) => e instanceof QwasmError && /ENOENT/.test(e.message));
+  });
+  it('rejects undecodable and mis-sized images', async () => {
+    await assert.rejects(model.classify(new Uint8Array([1, 2, 3, 4])), /unrecognised image format/);
+    await assert.rejects(model.classify({ data: new Uint8Array(10), width: 2, height: 2 }), /10 bytes/);
+    await assert.rejects(model.classify({ data: new Uint8Array(12), width: 0, height: 2 }), /invalid/);
+    await assert.rejects(model.classify(42), QwasmError);
+    const jpeg = await readFile(new URL('images/parrot.jpg', SHARED));
+    await assert.rejects(model.classify(jpeg.subarray(0, 2000)), /could not decode image/);
+  });
+  it('rejects a raw input tensor of the wrong size', () => {
+    assert.throws(() => model.run(new Uint8Array(10)), /needs 49152 bytes, got 10/);
+  });
+  it('rejects bad options', async () => {
+    await assert.rejects(load(MODEL, { labels: 42 }), /labels/);
+    await assert.rejects(load(MODEL, { std: [1, 0, 1] }).then((m) => m.classify(CAT)), /std/);
+  });
+});
+
+describe('labels option and disposal', () => {
+  it('uses labels given as an array or a file', async () => {
+    const names = Array.from({ length: 1001 }, (_, i) => `c${i}`);
+    const a = await load(MODEL, { labels: names });
+    const top = await a.classify(CAT, { topK: 1 });
+    assert.equal(top[0].label, `c${top[0].index}`);
+    a.dispose();
+    const b = await load(MODEL, { labels: new URL('models/imagenet_labels.txt', SHARED).pathname });
+    assert.equal(b.labels.length, 1001);
+    b.dispose();
+  });
+
+  it('throws after dispose, and dispose is idempotent', async () => {
+    const m = await load(MODEL);
+    m.dispose();
+    m.dispose();
+    await assert.rejects(m.classify(CAT), /disposed/);
+    assert.throws(() => m.run(new Uint8Array(49152)), /disposed/);
+  });
+
+  it('frees wasm memory: load/dispose cycles do not grow the heap', async () => {
+    const { getModule } = await import('../../web/wasm.js');
+    const mod = await getModule();
+    const bytes = await readFile(MODEL);
+    const cycle = async () => { const m = await load(bytes); await m.classify(CAT); m.dispose(); };
+    for (let i = 0; i < 3; i++) await cycle();
+    const size = mod.HEAPU8.length;
+    for (let i = 0; i < 15; i++) await cycle();
+    assert.equal(mod.HEAPU8.length, size);
+  });
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# build.sh — configures and builds both targets of the one C++ core:
+#   build/native  g++: libraries + doctest suite (fast unit tests)
+#   build/asan    g++ with AddressSanitizer + UBSan: the same suite
+#   build/wasm    Emscripten: dist/qwasm.{mjs,wasm} + the suite as wasm
+#   bash tools/build.sh [--quiet] [native|asan|wasm ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quiet=0
+targets=()
+for a in "$@"; do
+  case "$a" in --quiet) quiet=1 ;; *) targets+=("$a") ;; esac
+done
+(( ${#targets[@]} )) || targets=(native asan wasm)
+jobs=$(nproc)
+# emcc's JS optimizer needs Debian's acorn module.
+export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+run() { if [[ $quiet == 1 ]]; then "$@" >/tmp/qwasm-build.log 2>&1 || { cat /tmp/qwasm-build.log; exit 1; }; else "$@"; fi; }
+
+for t in "${targets[@]}"; do
+  case "$t" in
+    native) [[ -f build/native/CMakeCache.txt ]] || run cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release
+            run cmake --build build/native -j"$jobs" ;;
+    asan)   [[ -f build/asan/CMakeCache.txt ]] || run cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQWASM_SANITIZE=ON
+            run cmake --build build/asan -j"$jobs" ;;
+    wasm)   [[ -f build/wasm/CMakeCache.txt ]] || run emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release
+            run cmake --build build/wasm -j"$jobs" ;;
+    *) echo "build: unknown target $t" >&2; exit 2 ;;
+  esac
+done
+[[ $quiet == 1 ]] || ls -l dist/

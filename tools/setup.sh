@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# setup.sh — makes a fresh Debian machine ready: system packages (apt, as
+# root), npm packages, then builds the native and WebAssembly targets.
+# Idempotent and quick when everything is in place; `npm start` and
+# `npm test` run it first.
+#   bash tools/setup.sh [--quiet] [native|asan|wasm ...]   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quiet=0
+targets=()
+for a in "$@"; do
+  case "$a" in --quiet) quiet=1 ;; *) targets+=("$a") ;; esac
+done
+say() { [[ $quiet == 1 ]] || echo "setup: $*"; }
+
+# Debian packages: the Emscripten toolchain, doctest, Chromium for browser
+# tests, CMake and a C++ compiler.
+packages=(emscripten doctest-dev chromium cmake g++ make)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "setup: installing ${missing[*]} (apt)"
+  if [[ $(id -u) != 0 ]]; then
+    echo "setup: need root for apt-get; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm packages, reinstalled when the lock file changed.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+build_args=("${targets[@]}")
+[[ $quiet == 1 ]] && build_args+=(--quiet)
+bash tools/build.sh "${build_args[@]}"

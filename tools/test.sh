@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# test.sh — the whole test suite (what `npm test` and CI run):
+#   1. C++ doctest suite, native         (quantization math, kernels, import)
+#   2. the same suite under ASan + UBSan (memory safety on hostile files)
+#   3. the same suite compiled to wasm, run by Node
+#   4. Node API tests                    (tests/node)
+#   5. TypeScript check of the public .d.ts
+#   6. browser end-to-end tests          (tests/e2e, Debian Chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { echo; echo "=== $* ==="; }
+start=$(date +%s)
+
+step "doctest (native)";        build/native/qwasm_tests --no-intro --duration=false -m
+step "doctest (ASan + UBSan)";  ASAN_OPTIONS=detect_leaks=1 build/asan/qwasm_tests --no-intro -m
+step "doctest (wasm, Node)";    node build/wasm/qwasm_tests.js --no-intro --no-colors -m
+step "node API tests";          node --test tests/node/
+step "TypeScript declarations"; npx --no-install tsc -p tests/types --noEmit
+step "browser tests (Chromium)"; node --test tests/e2e/
+
+echo; echo "all tests passed in $(( $(date +%s) - start )) s"

@@ -1,0 +1,116 @@
+// Public types of qwasm (browser, worker and Node.js entry points share them).
+
+/** Thrown for bad input: damaged or unsupported models, undecodable or
+ * mis-sized images, use after dispose(). */
+export declare class QwasmError extends Error {
+  name: 'QwasmError';
+}
+
+/** Decoded pixels: 1 (gray), 3 (RGB) or 4 (RGBA) bytes per pixel, row-major. */
+export interface Pixels {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** Inferred from data.length when omitted. */
+  channels?: 1 | 3 | 4;
+}
+
+/** Browser and worker image sources. */
+export type BrowserImage =
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | HTMLVideoElement
+  | ImageBitmap
+  | OffscreenCanvas
+  | VideoFrame
+  | ImageData
+  | Blob;
+
+/** Anything classify() accepts. In Node: a file path, or encoded JPEG / PNG /
+ * BMP bytes, or Pixels. In browsers: a BrowserImage, encoded bytes or Pixels. */
+export type ImageInput = BrowserImage | Pixels | ArrayBuffer | ArrayBufferView | string | URL;
+
+/** Where a model comes from: a URL or file path, bytes, a Blob or a Response. */
+export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | Response;
+
+export interface LoadOptions {
+  /** Class names: an array, or a path / URL of a text file with one per line.
+   * Default: the labels embedded in the model file, if any. */
+  labels?: string[] | string | URL;
+  /** Fraction of the shorter image side kept by the central square crop
+   * before resizing. Default 0.875 (the standard ImageNet evaluation crop). */
+  cropFraction?: number;
+  /** Input normalisation (pixel - mean) / std, per RGB channel or one value.
+   * Used for float and int8 inputs; uint8 models take raw pixels. Default:
+   * the model's metadata, else 127.5 / 127.5. */
+  mean?: number | [number, number, number];
+  std?: number | [number, number, number];
+  /** Where to fetch qwasm.wasm from (default: next to the package's dist/). */
+  wasmUrl?: string | URL;
+  /** The qwasm.wasm bytes, if the caller already has them. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+export interface Classification {
+  /** Output index (for 1001-class ImageNet models, 0 is "background"). */
+  index: number;
+  label: string;
+  /** The model's output value: a probability for softmax classifiers. */
+  score: number;
+}
+
+export interface ClassifyOptions {
+  /** How many classes to return, best first. Default 5. */
+  topK?: number;
+}
+
+export interface ModelMetadata {
+  name: string;
+  description: string;
+  version: string;
+  author: string;
+  license: string;
+  /** File format the model was read from, e.g. "tflite". */
+  producer: string;
+  labels: string[];
+  mean?: number[];
+  std?: number[];
+  /** Non-fatal findings while reading the file. */
+  notes: string[];
+}
+
+export type TensorType = 'uint8' | 'int8' | 'float32';
+export type TensorData = Uint8Array | Int8Array | Float32Array;
+
+export interface Model {
+  /** [batch, height, width, channels] */
+  readonly inputShape: [number, number, number, number];
+  readonly inputType: TensorType;
+  readonly inputQuantization: { scale: number; zeroPoint: number } | null;
+  readonly outputSize: number;
+  readonly outputType: TensorType;
+  /** Class names (from options, else the model file), or null. */
+  readonly labels: string[] | null;
+  readonly metadata: ModelMetadata;
+  cropFraction: number;
+  /** Milliseconds taken by the last inference (model only, no preprocessing). */
+  readonly lastInferenceMs: number;
+
+  /** Top-k classes of an image, best first. */
+  classify(image: ImageInput, options?: ClassifyOptions): Promise<Classification[]>;
+  /** The image as the model's input tensor (a copy). */
+  preprocess(image: ImageInput): Promise<TensorData>;
+  /** Runs the model on a raw input tensor; returns a copy of the raw output. */
+  run(input: TensorData | ArrayBuffer): TensorData;
+  /** Frees the model's memory. Later calls throw QwasmError. Idempotent. */
+  dispose(): void;
+}
+
+/** Loads a model file (TensorFlow Lite .tflite). */
+export declare function load(source: ModelSource, options?: LoadOptions): Promise<Model>;
+
+/** Indices of the k largest values, ties to the lower index. */
+export declare function topK(values: ArrayLike<number>, k: number): number[];
+
+/** Node only: decodes JPEG / PNG / BMP bytes to RGBA pixels. */
+export declare function decodeImage(bytes: Uint8Array | ArrayBuffer): { data: Uint8Array; width: number; height: number };
