@@ -112,5 +112,6 @@ export declare function load(source: ModelSource, options?: LoadOptions): Promis
 /** Indices of the k largest values, ties to the lower index. */
 export declare function topK(values: ArrayLike<number>, k: number): number[];
 
-/** Node only: decodes JPEG / PNG / BMP bytes to RGBA pixels. */
-export declare function decodeImage(bytes: Uint8Array | ArrayBuffer): { data: Uint8Array; width: number; height: number };
+/** Node only: decodes JPEG / PNG / BMP bytes to RGBA pixels (JPEGs exactly
+ * as Chromium's libjpeg-turbo decodes them, EXIF orientation applied). */
+export declare function decodeImage(bytes: Uint8Array | ArrayBuffer): Promise<{ data: Uint8Array; width: number; height: number }>;

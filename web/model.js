@@ -57,14 +57,8 @@ export class Model {
    * Returns a copy of the tensor (Uint8Array, Int8Array or Float32Array).
    */
   async preprocess(image) {
-    const handle = this._live();
     const px = await this._platform.toPixels(image);
-    if (!this._handle) throw new QwasmError('this model was disposed');
-    const mean = normTriple(this._norm.mean, 'mean');
-    const std = normTriple(this._norm.std, 'std');
-    const err = handle.setImage(px.data, px.width, px.height, px.channels, px.stride ?? px.width * px.channels,
-      this.cropFraction, mean ?? [], std ?? []);
-    if (err) throw new QwasmError(err);
+    const handle = this._setImage(px);
     return this._copyTyped(handle.inputView(), this.inputType);
   }
 
@@ -79,8 +73,12 @@ export class Model {
 
   /** Top-k classes of an image: [{index, label, score}], best first. */
   async classify(image, { topK: k = 5 } = {}) {
-    await this.preprocess(image);
-    const handle = this._live();
+    this._live();
+    const px = await this._platform.toPixels(image);
+    // From here on everything is synchronous, so concurrent classify() calls
+    // on one model cannot interleave between writing the input and reading
+    // the output.
+    const handle = this._setImage(px);
     this._invoke(handle);
     const scores = handle.scores().slice();
     const count = Math.max(1, Math.min(Math.floor(k) || 1, scores.length));
@@ -97,6 +95,16 @@ export class Model {
       this._handle.delete();
       this._handle = null;
     }
+  }
+
+  _setImage(px) {
+    const handle = this._live();
+    const mean = normTriple(this._norm.mean, 'mean');
+    const std = normTriple(this._norm.std, 'std');
+    const err = handle.setImage(px.data, px.width, px.height, px.channels, px.stride ?? px.width * px.channels,
+      this.cropFraction, mean ?? [], std ?? []);
+    if (err) throw new QwasmError(err);
+    return handle;
   }
 
   _invoke(handle) {

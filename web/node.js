@@ -3,13 +3,14 @@
 // Models load from a file path, an http(s) URL, or bytes. Images may be a
 // file path, JPEG / PNG / BMP bytes (Buffer, Uint8Array, ArrayBuffer), or
 // decoded pixels {data, width, height[, channels]} (e.g. an ImageData-like
-// object). JPEG EXIF orientation is applied, as browsers do.
+// object). JPEGs decode exactly as in Chromium (web/jpeg-node.js), EXIF
+// orientation applied, as browsers do.
 import { readFile } from 'node:fs/promises';
-import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { decodeBmp, isBmp } from './bmp.js';
 import { QwasmError } from './errors.js';
 import { applyOrientation, jpegOrientation } from './exif.js';
+import { decodeJpeg } from './jpeg-node.js';
 import { loadWith } from './model.js';
 import { pixelsFromObject } from './pixels.js';
 
@@ -36,13 +37,12 @@ async function readSource(source, what) {
 }
 
 /** Decodes JPEG / PNG / BMP bytes to RGBA pixels. */
-export function decodeImage(bytes) {
+export async function decodeImage(bytes) {
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
+    return applyOrientation(await decodeJpeg(b), jpegOrientation(b));
+  }
   try {
-    if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
-      const img = jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 200, maxMemoryUsageInMB: 2048 });
-      return applyOrientation({ data: img.data, width: img.width, height: img.height }, jpegOrientation(b));
-    }
     if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
       const png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
       return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height };
@@ -57,7 +57,7 @@ export function decodeImage(bytes) {
 
 async function toPixels(image) {
   if (typeof image === 'string' || image instanceof URL || image instanceof ArrayBuffer || ArrayBuffer.isView(image)) {
-    const img = decodeImage(await readSource(image, 'image'));
+    const img = await decodeImage(await readSource(image, 'image'));
     return { ...img, channels: 4 };
   }
   if (image && typeof image === 'object' && 'data' in image && 'width' in image && 'height' in image) {

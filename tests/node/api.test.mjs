@@ -53,7 +53,7 @@ describe('load + classify', () => {
     const expected = await model.classify(CAT);
     assert.deepEqual(await model.classify(bytes), expected);
     assert.deepEqual(await model.classify(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), expected);
-    const px = decodeImage(bytes);
+    const px = await decodeImage(bytes);
     assert.deepEqual(await model.classify(px), expected);
     // RGB without alpha gives the same answer.
     const rgb = new Uint8Array(px.width * px.height * 3);
@@ -62,7 +62,7 @@ describe('load + classify', () => {
   });
 
   it('decodes PNG losslessly: same result as the BMP', async () => {
-    const px = decodeImage(await readFile(CAT));
+    const px = await decodeImage(await readFile(CAT));
     const png = new PNG({ width: px.width, height: px.height });
     png.data.set(px.data);
     const bytes = PNG.sync.write(png);
@@ -115,6 +115,7 @@ describe('bad input gives QwasmError with a clear message', () => {
     await assert.rejects(model.classify(42), QwasmError);
     const jpeg = await readFile(new URL('images/parrot.jpg', SHARED));
     await assert.rejects(model.classify(jpeg.subarray(0, 2000)), /could not decode image/);
+    await assert.rejects(model.classify(jpeg.subarray(0, 100000)), /truncated/);
   });
   it('rejects a raw input tensor of the wrong size', () => {
     assert.throws(() => model.run(new Uint8Array(10)), /needs 49152 bytes, got 10/);
@@ -154,5 +155,28 @@ describe('labels option and disposal', () => {
     const size = mod.HEAPU8.length;
     for (let i = 0; i < 15; i++) await cycle();
     assert.equal(mod.HEAPU8.length, size);
+  });
+});
+
+describe('concurrency', () => {
+  it('concurrent classify() calls on one model each get their own answer', async () => {
+    const model = await load(MODEL);
+    try {
+      const parrot = new URL('images/parrot.jpg', SHARED).pathname;
+      const [cat, bird, cat2] = await Promise.all([
+        model.classify(CAT, { topK: 1 }), model.classify(parrot, { topK: 1 }), model.classify(CAT, { topK: 1 }),
+      ]);
+      assert.ok(CATS.has(cat[0].index));
+      assert.equal(bird[0].label, 'macaw');
+      assert.deepEqual(cat2, cat);
+      // Decoded pixels resolve within the same tick: the tightest interleaving.
+      const catPx = await decodeImage(await readFile(CAT));
+      const parrotPx = await decodeImage(await readFile(parrot));
+      const both = await Promise.all([model.classify(catPx, { topK: 1 }), model.classify(parrotPx, { topK: 1 })]);
+      assert.deepEqual(both[0], cat);
+      assert.equal(both[1][0].label, 'macaw');
+    } finally {
+      model.dispose();
+    }
   });
 });

@@ -2,9 +2,22 @@
 // JPEGs, and clear errors for damaged files.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import jpeg from 'jpeg-js';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import encode, { init as initEncoder } from '@jsquash/jpeg/encode.js';
 import { decodeImage, QwasmError } from 'qwasm';
 import { applyOrientation, jpegOrientation } from '../../web/exif.js';
+
+describe('JPEG errors', () => {
+  it('a truncated or damaged JPEG is a clear error, and the decoder keeps working', async () => {
+    const jpeg = await readFile(new URL('../../../shared/images/parrot.jpg', import.meta.url));
+    await assert.rejects(decodeImage(jpeg.subarray(0, 50000)), /truncated/);
+    await assert.rejects(decodeImage(jpeg.subarray(0, 300)), (e) => e instanceof QwasmError && /could not decode image/.test(e.message));
+    await assert.rejects(decodeImage(new Uint8Array([0xff, 0xd8, 0xff, 0x00, 1, 2])), QwasmError);
+    const ok = await decodeImage(jpeg);
+    assert.deepEqual([ok.width, ok.height], [512, 929]);
+  });
+});
 
 // Builds a BMP: header fields + pixel rows given as byte arrays (bottom-up
 // unless topDown), padded to 4 bytes.
@@ -31,51 +44,58 @@ function bmp({ width, height, bpp, rows, palette = [], masks = null, topDown = f
   return b;
 }
 
+// MozJPEG's encoder (the decoder's sibling) makes the test JPEGs.
+const encoderReady = (async () => {
+  const wasm = createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm');
+  await initEncoder(await WebAssembly.compile(await readFile(wasm)));
+})();
+
 const px = (img, x, y) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
 
 describe('BMP decoder', () => {
-  it('24-bit bottom-up, with row padding', () => {
-    const img = decodeImage(bmp({ width: 3, height: 2, bpp: 24, rows: [[0, 0, 255, 0, 255, 0, 255, 0, 0], [1, 2, 3, 4, 5, 6, 7, 8, 9]] }));
+  it('24-bit bottom-up, with row padding', async () => {
+    const img = await decodeImage(bmp({ width: 3, height: 2, bpp: 24, rows: [[0, 0, 255, 0, 255, 0, 255, 0, 0], [1, 2, 3, 4, 5, 6, 7, 8, 9]] }));
     assert.equal(img.width, 3);
     assert.deepEqual(px(img, 0, 0), [255, 0, 0, 255]); // BGR on disk
     assert.deepEqual(px(img, 2, 0), [0, 0, 255, 255]);
     assert.deepEqual(px(img, 1, 1), [6, 5, 4, 255]);
   });
-  it('8-bit and 1-bit palettes, top-down', () => {
+  it('8-bit and 1-bit palettes, top-down', async () => {
     const pal = [[10, 20, 30], [200, 100, 50]];
-    const img8 = decodeImage(bmp({ width: 2, height: 1, bpp: 8, rows: [[1, 0]], palette: pal, topDown: true }));
+    const img8 = await decodeImage(bmp({ width: 2, height: 1, bpp: 8, rows: [[1, 0]], palette: pal, topDown: true }));
     assert.deepEqual(px(img8, 0, 0), [200, 100, 50, 255]);
     assert.deepEqual(px(img8, 1, 0), [10, 20, 30, 255]);
-    const img1 = decodeImage(bmp({ width: 3, height: 1, bpp: 1, rows: [[0b10100000]], palette: pal }));
+    const img1 = await decodeImage(bmp({ width: 3, height: 1, bpp: 1, rows: [[0b10100000]], palette: pal }));
     assert.deepEqual([px(img1, 0, 0)[0], px(img1, 1, 0)[0], px(img1, 2, 0)[0]], [200, 10, 200]);
   });
-  it('32-bit BI_BITFIELDS with alpha and 16-bit 5-5-5', () => {
+  it('32-bit BI_BITFIELDS with alpha and 16-bit 5-5-5', async () => {
     const masks = [0x00ff0000, 0x0000ff00, 0x000000ff];
-    const img = decodeImage(bmp({ width: 1, height: 1, bpp: 32, masks, rows: [[0x33, 0x22, 0x11, 0x80]] }));
+    const img = await decodeImage(bmp({ width: 1, height: 1, bpp: 32, masks, rows: [[0x33, 0x22, 0x11, 0x80]] }));
     assert.deepEqual(px(img, 0, 0), [0x11, 0x22, 0x33, 255]);
     const v = (31 << 10) | (0 << 5) | 16; // r max, g 0, b 16/31
-    const img16 = decodeImage(bmp({ width: 1, height: 1, bpp: 16, rows: [[v & 255, v >> 8]] }));
+    const img16 = await decodeImage(bmp({ width: 1, height: 1, bpp: 16, rows: [[v & 255, v >> 8]] }));
     assert.deepEqual(px(img16, 0, 0), [255, 0, Math.round((16 * 255) / 31), 255]);
   });
-  it('rejects truncated and unsupported BMPs clearly', () => {
+  it('rejects truncated and unsupported BMPs clearly', async () => {
     const good = bmp({ width: 4, height: 4, bpp: 24, rows: [] });
-    assert.throws(() => decodeImage(good.subarray(0, good.length - 10)), (e) => e instanceof QwasmError && /truncated/.test(e.message));
+    await assert.rejects(decodeImage(good.subarray(0, good.length - 10)), (e) => e instanceof QwasmError && /truncated/.test(e.message));
     const rle = new Uint8Array(good);
     new DataView(rle.buffer).setUint32(30, 1, true);
-    assert.throws(() => decodeImage(rle), /compression 1/);
+    await assert.rejects(decodeImage(rle), /compression 1/);
     const huge = new Uint8Array(good);
     new DataView(huge.buffer).setInt32(18, 100000, true);
-    assert.throws(() => decodeImage(huge), /bad size/);
+    await assert.rejects(decodeImage(huge), /bad size/);
   });
 });
 
 // A JPEG whose left half is red and right half blue, optionally with an EXIF
 // orientation tag inserted after SOI.
-function jpegWithOrientation(orientation) {
+async function jpegWithOrientation(orientation) {
+  await encoderReady;
   const w = 32, h = 16;
-  const data = new Uint8Array(w * h * 4);
+  const data = new Uint8ClampedArray(w * h * 4);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(x < w / 2 ? [255, 0, 0, 255] : [0, 0, 255, 255], (y * w + x) * 4);
-  const body = jpeg.encode({ data, width: w, height: h }, 95).data;
+  const body = new Uint8Array(await encode({ data, width: w, height: h, colorSpace: 'srgb' }, { quality: 95, progressive: false }));
   if (!orientation) return body;
   // APP1: "Exif\0\0" + little-endian TIFF header + IFD0 with one entry.
   const tiff = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0];
@@ -85,20 +105,20 @@ function jpegWithOrientation(orientation) {
 }
 
 describe('JPEG EXIF orientation', () => {
-  it('reads the orientation tag', () => {
-    assert.equal(jpegOrientation(jpegWithOrientation(0)), 1);
-    for (const o of [1, 3, 6, 8]) assert.equal(jpegOrientation(jpegWithOrientation(o)), o);
+  it('reads the orientation tag', async () => {
+    assert.equal(jpegOrientation(await jpegWithOrientation(0)), 1);
+    for (const o of [1, 3, 6, 8]) assert.equal(jpegOrientation(await jpegWithOrientation(o)), o);
   });
-  it('turns photos upright as browsers do', () => {
-    const plain = decodeImage(jpegWithOrientation(0));
+  it('turns photos upright as browsers do', async () => {
+    const plain = await decodeImage(await jpegWithOrientation(0));
     assert.equal(plain.width, 32);
     assert.ok(px(plain, 2, 8)[0] > 200); // red on the left
-    const six = decodeImage(jpegWithOrientation(6)); // rotate 90° clockwise
+    const six = await decodeImage(await jpegWithOrientation(6)); // rotate 90° clockwise
     assert.equal(six.width, 16);
     assert.equal(six.height, 32);
     assert.ok(px(six, 8, 2)[0] > 200, 'red on top after a clockwise turn');
     assert.ok(px(six, 8, 29)[2] > 200, 'blue at the bottom');
-    const three = decodeImage(jpegWithOrientation(3)); // 180°
+    const three = await decodeImage(await jpegWithOrientation(3)); // 180°
     assert.ok(px(three, 29, 8)[0] > 200, 'red on the right after 180°');
   });
   it('all eight orientations are bijections of the pixels', () => {
