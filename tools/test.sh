@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 step() { echo; echo "=== $* ==="; }
 start=$(date +%s)
 
-step "doctest (native)";        build/native/qwasm_tests --no-intro --duration=false -m
-step "doctest (ASan + UBSan)";  ASAN_OPTIONS=detect_leaks=1 build/asan/qwasm_tests --no-intro -m
-step "doctest (wasm, Node)";    node build/wasm/qwasm_tests.js --no-intro --no-colors -m
+step "doctest (native)";        build/native/qwasm_tests --no-intro
+step "doctest (ASan + UBSan)";  ASAN_OPTIONS=detect_leaks=1 build/asan/qwasm_tests --no-intro
+step "doctest (wasm, Node)";    node build/wasm/qwasm_tests.cjs --no-intro --no-colors
 step "node API tests";          node --test tests/node/
 step "TypeScript declarations"; npx --no-install tsc -p tests/types --noEmit
 step "browser tests (Chromium)"; node --test tests/e2e/

@@ -50,7 +50,7 @@ TEST_CASE("real MobileNets classify real photos") {
       Image img;
       REQUIRE(DecodeBmp(ReadFile(SharedPath(p.file)), &img));
       const std::vector<int> top = Classify(*m.value(), img, 5);
-      MESSAGE(std::string(name) << " " << std::string(p.file) << " -> " << labels[top[0]] << ", " << labels[top[1]] << ", " << labels[top[2]]);
+      INFO(std::string(name) << " " << std::string(p.file) << " -> " << labels[top[0]] << ", " << labels[top[1]] << ", " << labels[top[2]]);
       const bool ok = std::find(p.accepted.begin(), p.accepted.end(), top[0]) != p.accepted.end();
       CHECK_MESSAGE(ok, p.file << " top-1 was " << top[0] << " " << labels[top[0]]);
     }
@@ -104,6 +104,6 @@ TEST_CASE("structural bytes of a model flipped: an error or a working model") {
       model.Run();
     }
   }
-  MESSAGE("flipped " << positions.size() << " bytes: " << errors << " rejected, " << valid << " still valid");
+  INFO("flipped " << positions.size() << " bytes: " << errors << " rejected, " << valid << " still valid");
   CHECK(errors + valid == positions.size());
 }
