@@ -142,6 +142,9 @@ export async function loadWith(platform, source, options = {}) {
     labels = parseLabels(new TextDecoder().decode(await platform.readSource(labels, 'labels')));
   }
   if (labels != null && !Array.isArray(labels)) throw new QwasmError('option labels must be an array, a path or a URL');
+  if ((options.mean == null) !== (options.std == null)) throw new QwasmError('options mean and std must be given together');
+  normTriple(options.mean, 'mean');
+  normTriple(options.std, 'std');
   const handle = new module.WasmModel();
   const err = handle.load(toBytes(bytes));
   if (err) {

@@ -122,7 +122,8 @@ describe('bad input gives QwasmError with a clear message', () => {
   });
   it('rejects bad options', async () => {
     await assert.rejects(load(MODEL, { labels: 42 }), /labels/);
-    await assert.rejects(load(MODEL, { std: [1, 0, 1] }).then((m) => m.classify(CAT)), /std/);
+    await assert.rejects(load(MODEL, { mean: 0, std: [1, 0, 1] }), /std/);
+    await assert.rejects(load(MODEL, { mean: [1, 2] }), /together/);
   });
 });
 
