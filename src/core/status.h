@@ -63,3 +63,10 @@ class Result {
     ::qwasm::Status qw_status_ = (expr);   \
     if (!qw_status_.ok()) return qw_status_; \
   } while (0)
+
+// Declares `var` from an expression returning Result<T>, or returns its error
+// with `context` prefixed ("context: message").
+#define QW_ASSIGN_OR_RETURN(var, expr, context)                          \
+  auto var##_result = (expr);                                          \
+  if (!var##_result.ok()) return var##_result.status().With(context);  \
+  auto var = var##_result.take()

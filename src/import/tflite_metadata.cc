@@ -23,10 +23,7 @@ constexpr int kNormMean = 0, kNormStd = 1;
 constexpr int kFileName = 0, kFileType = 2;
 constexpr int8_t kTensorAxisLabels = 2;
 
-#define QW_TRY(var, expr)                                   \
-  auto var##_r = (expr);                                    \
-  if (!var##_r.ok()) return var##_r.status().With("tflite metadata"); \
-  auto var = var##_r.take()
+#define QW_TRY(var, expr) QW_ASSIGN_OR_RETURN(var, expr, "tflite metadata")
 
 // The first tensor-metadata table of a subgraph's input or output list.
 Result<Table> FirstTensor(const Table& subgraph, int field, bool* present) {

@@ -46,12 +46,6 @@ const char* TensorTypeName(int8_t t) {
   return t >= 0 && t < 18 ? kNames[t] : "UNKNOWN";
 }
 
-// Unwraps a Result into `var`, returning the error with `context` prefixed.
-#define QW_ASSIGN(var, expr, context)                        \
-  auto var##_result = (expr);                                \
-  if (!var##_result.ok()) return var##_result.status().With(context); \
-  auto var = var##_result.take()
-
 class Reader {
  public:
   explicit Reader(std::shared_ptr<const std::vector<uint8_t>> bytes)
@@ -84,7 +78,7 @@ class Reader {
 };
 
 Result<std::vector<int32_t>> Reader::IntVector(const Table& t, int f, const char* what) {
-  QW_ASSIGN(v, t.VectorField(f, 4), what);
+  QW_ASSIGN_OR_RETURN(v, t.VectorField(f, 4), what);
   std::vector<int32_t> out(v.count);
   for (uint32_t i = 0; i < v.count; ++i) out[i] = v.At<int32_t>(i);
   return out;
@@ -94,19 +88,19 @@ Result<std::unique_ptr<Graph>> Reader::Read() {
   if (!LooksLikeTFLite(buf_.data, buf_.size)) {
     return Status::Error("not a TFLite model (missing the 'TFL3' file identifier)");
   }
-  QW_ASSIGN(model, Table::Root(buf_), "tflite: model");
-  QW_ASSIGN(version, model.Scalar<uint32_t>(field::kModelVersion, 0), "tflite: model version");
+  QW_ASSIGN_OR_RETURN(model, Table::Root(buf_), "tflite: model");
+  QW_ASSIGN_OR_RETURN(version, model.Scalar<uint32_t>(field::kModelVersion, 0), "tflite: model version");
   if (version != 3) {
     return Status::Error("tflite: schema version " + std::to_string(version) + " is not supported (expected 3)");
   }
   QW_RETURN_IF_ERROR(ReadOpCodes(model));
   QW_RETURN_IF_ERROR(ReadBuffers(model));
-  QW_ASSIGN(subgraphs, model.VectorField(field::kModelSubgraphs, 4), "tflite: subgraphs");
+  QW_ASSIGN_OR_RETURN(subgraphs, model.VectorField(field::kModelSubgraphs, 4), "tflite: subgraphs");
   if (subgraphs.count < 1) return Status::Error("tflite: the model has no subgraph");
-  QW_ASSIGN(sg, Table::TableAt(subgraphs, 0), "tflite: subgraph 0");
+  QW_ASSIGN_OR_RETURN(sg, Table::TableAt(subgraphs, 0), "tflite: subgraph 0");
   QW_RETURN_IF_ERROR(ReadTensors(sg));
-  QW_ASSIGN(inputs, IntVector(sg, field::kSubgraphInputs, "inputs"), "tflite: subgraph 0");
-  QW_ASSIGN(outputs, IntVector(sg, field::kSubgraphOutputs, "outputs"), "tflite: subgraph 0");
+  QW_ASSIGN_OR_RETURN(inputs, IntVector(sg, field::kSubgraphInputs, "inputs"), "tflite: subgraph 0");
+  QW_ASSIGN_OR_RETURN(outputs, IntVector(sg, field::kSubgraphOutputs, "outputs"), "tflite: subgraph 0");
   graph_->inputs = inputs;
   graph_->outputs = outputs;
   QW_RETURN_IF_ERROR(ReadOperators(sg));
@@ -117,30 +111,30 @@ Result<std::unique_ptr<Graph>> Reader::Read() {
 }
 
 Status Reader::ReadOpCodes(const Table& model) {
-  QW_ASSIGN(codes, model.VectorField(field::kModelOperatorCodes, 4), "tflite: operator codes");
+  QW_ASSIGN_OR_RETURN(codes, model.VectorField(field::kModelOperatorCodes, 4), "tflite: operator codes");
   for (uint32_t i = 0; i < codes.count; ++i) {
     const std::string ctx = "tflite: operator code " + std::to_string(i);
-    QW_ASSIGN(t, Table::TableAt(codes, i), ctx);
+    QW_ASSIGN_OR_RETURN(t, Table::TableAt(codes, i), ctx);
     // Old files store the code in a byte field; new ones in an int field and
     // cap the byte at 127 (PLACEHOLDER_FOR_GREATER_OP_CODES). Take the larger.
-    QW_ASSIGN(old_code, t.Scalar<int8_t>(field::kOpCodeDeprecatedBuiltin, 0), ctx);
-    QW_ASSIGN(new_code, t.Scalar<int32_t>(field::kOpCodeBuiltin, 0), ctx);
-    QW_ASSIGN(custom, t.String(field::kOpCodeCustomCode), ctx);
+    QW_ASSIGN_OR_RETURN(old_code, t.Scalar<int8_t>(field::kOpCodeDeprecatedBuiltin, 0), ctx);
+    QW_ASSIGN_OR_RETURN(new_code, t.Scalar<int32_t>(field::kOpCodeBuiltin, 0), ctx);
+    QW_ASSIGN_OR_RETURN(custom, t.String(field::kOpCodeCustomCode), ctx);
     op_codes_.push_back({std::max<int32_t>(old_code, new_code), custom});
   }
   return Status::Ok();
 }
 
 Status Reader::ReadBuffers(const Table& model) {
-  QW_ASSIGN(list, model.VectorField(field::kModelBuffers, 4), "tflite: buffers");
+  QW_ASSIGN_OR_RETURN(list, model.VectorField(field::kModelBuffers, 4), "tflite: buffers");
   for (uint32_t i = 0; i < list.count; ++i) {
     const std::string ctx = "tflite: buffer " + std::to_string(i);
-    QW_ASSIGN(t, Table::TableAt(list, i), ctx);
-    QW_ASSIGN(data, t.VectorField(field::kBufferData, 1), ctx);
+    QW_ASSIGN_OR_RETURN(t, Table::TableAt(list, i), ctx);
+    QW_ASSIGN_OR_RETURN(data, t.VectorField(field::kBufferData, 1), ctx);
     fb::Bytes b{data.data(), data.count};
     // Models over 2 GB keep data after the flatbuffer, addressed by offset/size.
-    QW_ASSIGN(offset, t.Scalar<uint64_t>(field::kBufferOffset, 0), ctx);
-    QW_ASSIGN(size, t.Scalar<uint64_t>(field::kBufferSize, 0), ctx);
+    QW_ASSIGN_OR_RETURN(offset, t.Scalar<uint64_t>(field::kBufferOffset, 0), ctx);
+    QW_ASSIGN_OR_RETURN(size, t.Scalar<uint64_t>(field::kBufferSize, 0), ctx);
     if (offset > 1) {
       if (offset > buf_.size || size > buf_.size - offset) {
         return Status::Error(ctx + ": external data [" + std::to_string(offset) + ", +" + std::to_string(size) +
@@ -154,10 +148,10 @@ Status Reader::ReadBuffers(const Table& model) {
 }
 
 Status Reader::ReadTensors(const Table& subgraph) {
-  QW_ASSIGN(list, subgraph.VectorField(field::kSubgraphTensors, 4), "tflite: tensors");
+  QW_ASSIGN_OR_RETURN(list, subgraph.VectorField(field::kSubgraphTensors, 4), "tflite: tensors");
   graph_->tensors.resize(list.count);
   for (uint32_t i = 0; i < list.count; ++i) {
-    QW_ASSIGN(t, Table::TableAt(list, i), "tflite: tensor " + std::to_string(i));
+    QW_ASSIGN_OR_RETURN(t, Table::TableAt(list, i), "tflite: tensor " + std::to_string(i));
     QW_RETURN_IF_ERROR(ReadTensor(t, i));
   }
   return Status::Ok();
@@ -166,12 +160,12 @@ Status Reader::ReadTensors(const Table& subgraph) {
 Status Reader::ReadTensor(const Table& t, size_t index) {
   Tensor& tensor = graph_->tensors[index];
   std::string ctx = "tflite: tensor " + std::to_string(index);
-  QW_ASSIGN(name, t.String(field::kTensorName), ctx);
+  QW_ASSIGN_OR_RETURN(name, t.String(field::kTensorName), ctx);
   tensor.name = name;
   ctx += " '" + name + "'";
-  QW_ASSIGN(shape, IntVector(t, field::kTensorShape, "shape"), ctx);
+  QW_ASSIGN_OR_RETURN(shape, IntVector(t, field::kTensorShape, "shape"), ctx);
   tensor.shape = shape;
-  QW_ASSIGN(type, t.Scalar<int8_t>(field::kTensorType, kFloat32), ctx);
+  QW_ASSIGN_OR_RETURN(type, t.Scalar<int8_t>(field::kTensorType, kFloat32), ctx);
   switch (type) {
     case kFloat32: tensor.dtype = DType::kFloat32; break;
     case kInt32: tensor.dtype = DType::kInt32; break;
@@ -183,7 +177,7 @@ Status Reader::ReadTensor(const Table& t, size_t index) {
   }
   if (t.Has(field::kTensorSparsity)) return Status::Error(ctx + ": sparse tensors are not supported");
   QW_RETURN_IF_ERROR(ReadQuantization(t, &tensor).With(ctx));
-  QW_ASSIGN(buffer, t.Scalar<uint32_t>(field::kTensorBuffer, 0), ctx);
+  QW_ASSIGN_OR_RETURN(buffer, t.Scalar<uint32_t>(field::kTensorBuffer, 0), ctx);
   if (buffer >= buffers_.size() && buffer != 0) {
     return Status::Error(ctx + ": buffer index " + std::to_string(buffer) + " is out of range");
   }
@@ -208,13 +202,13 @@ Status Reader::ReadTensor(const Table& t, size_t index) {
 
 Status Reader::ReadQuantization(const Table& t, Tensor* tensor) {
   bool present = false;
-  QW_ASSIGN(q, t.SubTable(field::kTensorQuantization, &present), "quantization");
+  QW_ASSIGN_OR_RETURN(q, t.SubTable(field::kTensorQuantization, &present), "quantization");
   if (!present) return Status::Ok();
-  QW_ASSIGN(details, q.Scalar<uint8_t>(field::kQuantDetailsType, 0), "quantization");
+  QW_ASSIGN_OR_RETURN(details, q.Scalar<uint8_t>(field::kQuantDetailsType, 0), "quantization");
   if (details != 0) return Status::Error("custom quantization details are not supported");
-  QW_ASSIGN(scale, q.VectorField(field::kQuantScale, 4), "quantization scales");
-  QW_ASSIGN(zero, q.VectorField(field::kQuantZeroPoint, 8), "quantization zero points");
-  QW_ASSIGN(axis, q.Scalar<int32_t>(field::kQuantDimension, 0), "quantization");
+  QW_ASSIGN_OR_RETURN(scale, q.VectorField(field::kQuantScale, 4), "quantization scales");
+  QW_ASSIGN_OR_RETURN(zero, q.VectorField(field::kQuantZeroPoint, 8), "quantization zero points");
+  QW_ASSIGN_OR_RETURN(axis, q.Scalar<int32_t>(field::kQuantDimension, 0), "quantization");
   if (scale.count == 0) return Status::Ok();  // min/max only: not quantized for inference
   if (zero.count != scale.count) {
     return Status::Error("quantization has " + std::to_string(scale.count) + " scales but " +
@@ -233,9 +227,9 @@ Status Reader::ReadQuantization(const Table& t, Tensor* tensor) {
 }
 
 Status Reader::ReadOperators(const Table& subgraph) {
-  QW_ASSIGN(list, subgraph.VectorField(field::kSubgraphOperators, 4), "tflite: operators");
+  QW_ASSIGN_OR_RETURN(list, subgraph.VectorField(field::kSubgraphOperators, 4), "tflite: operators");
   for (uint32_t i = 0; i < list.count; ++i) {
-    QW_ASSIGN(op, Table::TableAt(list, i), "tflite: node " + std::to_string(i));
+    QW_ASSIGN_OR_RETURN(op, Table::TableAt(list, i), "tflite: node " + std::to_string(i));
     QW_RETURN_IF_ERROR(ReadOperator(op, i));
   }
   return Status::Ok();
@@ -244,8 +238,8 @@ Status Reader::ReadOperators(const Table& subgraph) {
 Status Reader::ReadOperator(const Table& op, size_t index) {
   Node node;
   std::string label = "tflite: node " + std::to_string(index);
-  QW_ASSIGN(inputs, IntVector(op, field::kOpInputs, "inputs"), label);
-  QW_ASSIGN(outputs, IntVector(op, field::kOpOutputs, "outputs"), label);
+  QW_ASSIGN_OR_RETURN(inputs, IntVector(op, field::kOpInputs, "inputs"), label);
+  QW_ASSIGN_OR_RETURN(outputs, IntVector(op, field::kOpOutputs, "outputs"), label);
   node.inputs = inputs;
   node.outputs = outputs;
   for (int32_t id : node.outputs) {
@@ -255,7 +249,7 @@ Status Reader::ReadOperator(const Table& op, size_t index) {
     }
   }
   label += " '" + node.name + "'";
-  QW_ASSIGN(opcode, op.Scalar<uint32_t>(field::kOpOpcodeIndex, 0), label);
+  QW_ASSIGN_OR_RETURN(opcode, op.Scalar<uint32_t>(field::kOpOpcodeIndex, 0), label);
   if (opcode >= op_codes_.size()) {
     return Status::Error(label + ": operator code index " + std::to_string(opcode) + " is out of range");
   }
@@ -277,7 +271,7 @@ Status Reader::ReadOperator(const Table& op, size_t index) {
       return Status::Error(label + ": operator " + BuiltinName(code.builtin) + " is not supported");
   }
   label += " (" + std::string(OpTypeName(node.op)) + ")";
-  QW_ASSIGN(options_type, op.Scalar<uint8_t>(field::kOpOptionsType, 0), label);
+  QW_ASSIGN_OR_RETURN(options_type, op.Scalar<uint8_t>(field::kOpOptionsType, 0), label);
   QW_RETURN_IF_ERROR(ReadOptions(op, code.builtin, options_type, &node, label));
   graph_->nodes.push_back(std::move(node));
   return Status::Ok();
@@ -316,7 +310,7 @@ Status Reader::ReadOptions(const Table& op, int32_t builtin, uint8_t options_typ
     default: return Status::Ok();  // RESHAPE, QUANTIZE, DEQUANTIZE: nothing we need
   }
   bool present = false;
-  QW_ASSIGN(o, op.SubTable(field::kOpOptions, &present), label + ": options");
+  QW_ASSIGN_OR_RETURN(o, op.SubTable(field::kOpOptions, &present), label + ": options");
   if (present && options_type != expected) {
     return Status::Error(label + ": options table has type " + std::to_string(options_type) +
                          ", expected " + std::to_string(expected));
@@ -331,12 +325,12 @@ Status Reader::ReadOptions(const Table& op, int32_t builtin, uint8_t options_typ
       const bool dw = builtin == kDepthwiseConv2D;
       // Conv2DOptions: padding 0, stride_w 1, stride_h 2, activation 3, dilation_w 4, dilation_h 5.
       // DepthwiseConv2DOptions: the same with depth_multiplier at 3 shifting the rest by one.
-      QW_ASSIGN(pad, i8(0), label);
-      QW_ASSIGN(sw, i32(1, 0), label);
-      QW_ASSIGN(sh, i32(2, 0), label);
-      QW_ASSIGN(act, i8(dw ? 4 : 3), label);
-      QW_ASSIGN(dil_w, i32(dw ? 5 : 4, 1), label);
-      QW_ASSIGN(dil_h, i32(dw ? 6 : 5, 1), label);
+      QW_ASSIGN_OR_RETURN(pad, i8(0), label);
+      QW_ASSIGN_OR_RETURN(sw, i32(1, 0), label);
+      QW_ASSIGN_OR_RETURN(sh, i32(2, 0), label);
+      QW_ASSIGN_OR_RETURN(act, i8(dw ? 4 : 3), label);
+      QW_ASSIGN_OR_RETURN(dil_w, i32(dw ? 5 : 4, 1), label);
+      QW_ASSIGN_OR_RETURN(dil_h, i32(dw ? 6 : 5, 1), label);
       QW_RETURN_IF_ERROR(ReadPadding(pad, &a.padding, label));
       QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
       a.stride_w = sw;
@@ -344,19 +338,19 @@ Status Reader::ReadOptions(const Table& op, int32_t builtin, uint8_t options_typ
       a.dilation_w = dil_w;
       a.dilation_h = dil_h;
       if (dw) {
-        QW_ASSIGN(dm, i32(3, 0), label);
+        QW_ASSIGN_OR_RETURN(dm, i32(3, 0), label);
         a.depth_multiplier = dm;
       }
       break;
     }
     case kAveragePool2D: {
       // Pool2DOptions: padding 0, stride_w 1, stride_h 2, filter_w 3, filter_h 4, activation 5.
-      QW_ASSIGN(pad, i8(0), label);
-      QW_ASSIGN(sw, i32(1, 0), label);
-      QW_ASSIGN(sh, i32(2, 0), label);
-      QW_ASSIGN(fw, i32(3, 0), label);
-      QW_ASSIGN(fh, i32(4, 0), label);
-      QW_ASSIGN(act, i8(5), label);
+      QW_ASSIGN_OR_RETURN(pad, i8(0), label);
+      QW_ASSIGN_OR_RETURN(sw, i32(1, 0), label);
+      QW_ASSIGN_OR_RETURN(sh, i32(2, 0), label);
+      QW_ASSIGN_OR_RETURN(fw, i32(3, 0), label);
+      QW_ASSIGN_OR_RETURN(fh, i32(4, 0), label);
+      QW_ASSIGN_OR_RETURN(act, i8(5), label);
       QW_RETURN_IF_ERROR(ReadPadding(pad, &a.padding, label));
       QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
       a.stride_w = sw;
@@ -367,24 +361,24 @@ Status Reader::ReadOptions(const Table& op, int32_t builtin, uint8_t options_typ
     }
     case kFullyConnected: {
       // FullyConnectedOptions: activation 0, weights_format 1, keep_num_dims 2.
-      QW_ASSIGN(act, i8(0), label);
-      QW_ASSIGN(format, i8(1), label);
+      QW_ASSIGN_OR_RETURN(act, i8(0), label);
+      QW_ASSIGN_OR_RETURN(format, i8(1), label);
       QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
       if (format != 0) return Status::Error(label + ": shuffled weight formats are not supported");
       break;
     }
     case kSoftmax: {
-      QW_ASSIGN(beta, o.Scalar<float>(0, 0.0f), label);
+      QW_ASSIGN_OR_RETURN(beta, o.Scalar<float>(0, 0.0f), label);
       a.beta = beta;
       break;
     }
     case kAdd: {
-      QW_ASSIGN(act, i8(0), label);
+      QW_ASSIGN_OR_RETURN(act, i8(0), label);
       QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
       break;
     }
     case kMean: {
-      QW_ASSIGN(keep, o.Scalar<uint8_t>(0, 0), label);
+      QW_ASSIGN_OR_RETURN(keep, o.Scalar<uint8_t>(0, 0), label);
       a.keep_dims = keep != 0;
       break;
     }

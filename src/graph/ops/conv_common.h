@@ -30,12 +30,13 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
 // output with one scale each, a constant rank-4 int8 filter.
 Status CheckConvTensors(const OpContext& c);
 
-// A prepared convolution-like node: owns its requantization multipliers and
-// bias and calls `Kernel`.
-template <void (*Kernel)(const QConvParams&, const int8_t*, int8_t*)>
-class ConvOp final : public PreparedOp {
+// A prepared node with weights (conv, depthwise, fully connected): owns its
+// requantization multipliers and bias, points the kernel params at them and
+// calls `Kernel`.
+template <typename Params, void (*Kernel)(const Params&, const int8_t*, int8_t*)>
+class WeightedOp final : public PreparedOp {
  public:
-  ConvOp(ConvQuant q, QConvParams p, int32_t in, int32_t out)
+  WeightedOp(ConvQuant q, Params p, int32_t in, int32_t out)
       : q_(std::move(q)), p_(p), in_(in), out_(out) {
     p_.scale = q_.scale.data();
     p_.bias = q_.bias.data();
@@ -44,7 +45,7 @@ class ConvOp final : public PreparedOp {
 
  private:
   ConvQuant q_;
-  QConvParams p_;
+  Params p_;
   int32_t in_, out_;
 };
 

@@ -41,7 +41,7 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   p.filter = reinterpret_cast<const int8_t*>(filter.data);
   p.output = stage.value();
   return std::unique_ptr<PreparedOp>(
-      new ConvOp<qs8_depthwise_conv2d__ref>(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
+      new WeightedOp<QConvParams, qs8_depthwise_conv2d__ref>(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

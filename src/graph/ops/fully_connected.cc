@@ -4,26 +4,6 @@
 #include "kernels/kernels.h"
 
 namespace qwasm {
-namespace {
-
-class FullyConnectedOp final : public PreparedOp {
- public:
-  FullyConnectedOp(ConvQuant q, QFullyConnectedParams p, int32_t in, int32_t out)
-      : q_(std::move(q)), p_(p), in_(in), out_(out) {
-    p_.scale = q_.scale.data();
-    p_.bias = q_.bias.data();
-  }
-  void Run(const TensorData& t) override {
-    qs8_fully_connected__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_));
-  }
-
- private:
-  ConvQuant q_;
-  QFullyConnectedParams p_;
-  int32_t in_, out_;
-};
-
-}  // namespace
 
 PrepareResult PrepareFullyConnected(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(2, 3, 1));
@@ -60,7 +40,7 @@ PrepareResult PrepareFullyConnected(const OpContext& c) {
   p.filter = reinterpret_cast<const int8_t*>(filter.data);
   p.output = stage.value();
   return std::unique_ptr<PreparedOp>(
-      new FullyConnectedOp(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
+      new WeightedOp<QFullyConnectedParams, qs8_fully_connected__ref>(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm
