@@ -13,9 +13,10 @@ for a in "$@"; do
 done
 say() { [[ $quiet == 1 ]] || echo "setup: $*"; }
 
-# Debian packages: the Emscripten toolchain, doctest, Chromium for browser
+# Debian packages: the Emscripten toolchain, doctest, SIMDe (native SIMD
+# kernel tests), Chromium for browser
 # tests, CMake and a C++ compiler.
-packages=(emscripten doctest-dev chromium cmake g++ make)
+packages=(emscripten doctest-dev libsimde-dev chromium cmake g++ make)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

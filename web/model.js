@@ -146,7 +146,7 @@ export async function loadWith(platform, source, options = {}) {
   normTriple(options.mean, 'mean');
   normTriple(options.std, 'std');
   const handle = new module.WasmModel();
-  const err = handle.load(toBytes(bytes));
+  const err = handle.load(toBytes(bytes), 1);
   if (err) {
     handle.delete();
     throw new QwasmError(err);

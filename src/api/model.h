@@ -36,8 +36,9 @@ struct PixelNorm {
 
 class Model {
  public:
-  // Reads a model file (TFLite today) and prepares it for inference.
-  static Result<std::unique_ptr<Model>> Load(std::vector<uint8_t> bytes);
+  // Reads a model file (TFLite today) and prepares it for inference;
+  // `threads` counts the calling thread (1 = single-threaded).
+  static Result<std::unique_ptr<Model>> Load(std::vector<uint8_t> bytes, int threads = 1);
 
   const InputInfo& input() const { return input_; }
   const ModelMetadata& metadata() const { return interp_->graph().metadata; }

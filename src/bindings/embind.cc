@@ -21,8 +21,10 @@ namespace qwasm {
 class WasmModel {
  public:
   // bytes: the model file, copied into wasm memory by Embind.
-  std::string load(const std::string& bytes) {
-    Result<std::unique_ptr<Model>> m = Model::Load(std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  // threads: counts the calling thread; 1 in the single-threaded build.
+  std::string load(const std::string& bytes, int threads) {
+    Result<std::unique_ptr<Model>> m =
+        Model::Load(std::vector<uint8_t>(bytes.begin(), bytes.end()), threads);
     if (!m.ok()) return m.status().message();
     model_ = m.take();
     return "";
@@ -70,7 +72,11 @@ class WasmModel {
   std::string outputType() const {
     return DTypeName(Interpreter::ExternalDType(model_->interpreter().output_tensor(0)));
   }
-  int activationBytes() const { return static_cast<int>(model_->interpreter().activation_bytes()); }
+  // Peak activation memory (the planned arena) and what one buffer per
+  // tensor would take.
+  int arenaBytes() const { return static_cast<int>(model_->interpreter().arena_bytes()); }
+  int unplannedBytes() const { return static_cast<int>(model_->interpreter().unplanned_bytes()); }
+  int threads() const { return model_->interpreter().threads(); }
   int nodeCount() const { return static_cast<int>(model_->interpreter().graph().nodes.size()); }
 
   // pixels: width x height x channels bytes, rows `stride` bytes apart.
@@ -134,7 +140,9 @@ EMSCRIPTEN_BINDINGS(qwasm) {
       .function("metadata", &qwasm::WasmModel::metadata)
       .function("outputSize", &qwasm::WasmModel::outputSize)
       .function("outputType", &qwasm::WasmModel::outputType)
-      .function("activationBytes", &qwasm::WasmModel::activationBytes)
+      .function("arenaBytes", &qwasm::WasmModel::arenaBytes)
+      .function("unplannedBytes", &qwasm::WasmModel::unplannedBytes)
+      .function("threads", &qwasm::WasmModel::threads)
       .function("nodeCount", &qwasm::WasmModel::nodeCount)
       .function("setImage", &qwasm::WasmModel::setImage)
       .function("setInput", &qwasm::WasmModel::setInput)

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "graph/validate.h"
+#include "runtime/memory_plan.h"
 
 namespace qwasm {
 namespace {
@@ -15,7 +16,13 @@ void FlipSign(const uint8_t* src, uint8_t* dst, size_t n) {
 
 }  // namespace
 
-Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> graph) {
+// Bytes kernels may read (never write) past the end of the arena: SIMD
+// kernels load whole 16-byte vectors (XNNPACK's XNN_EXTRA_BYTES).
+constexpr size_t kArenaTail = 64;
+constexpr size_t kArenaAlign = 64;
+
+Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> graph,
+                                                         int threads) {
   QW_RETURN_IF_ERROR(ValidateGraph(*graph));
   std::unique_ptr<Interpreter> it(new Interpreter());
   it->graph_ = std::move(graph);
@@ -25,18 +32,44 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
     if (!op.ok()) return op.status();
     it->ops_.push_back(op.take());
   }
-  it->buffers_.resize(g.tensors.size());
+  // Lifetimes in op indices: graph inputs are alive from before the first
+  // op, graph outputs until after the last.
+  const int num_ops = static_cast<int>(g.nodes.size());
+  std::vector<int> first(g.tensors.size(), -1), last(g.tensors.size(), -1);
+  auto touch = [&](int32_t t, int when) {
+    if (t < 0 || g.tensors[t].is_constant()) return;
+    if (first[t] < 0 || when < first[t]) first[t] = when;
+    last[t] = std::max(last[t], when);
+  };
+  for (int32_t t : g.inputs) touch(t, 0);
+  for (int i = 0; i < num_ops; ++i) {
+    for (int32_t t : g.nodes[i].inputs) touch(t, i);
+    for (int32_t t : g.nodes[i].outputs) touch(t, i);
+  }
+  for (int32_t t : g.outputs) touch(t, num_ops);
+  std::vector<BufferLifetime> lifetimes;
+  std::vector<int32_t> planned;
+  for (size_t t = 0; t < g.tensors.size(); ++t) {
+    if (first[t] < 0) continue;
+    lifetimes.push_back({g.tensors[t].num_bytes(), first[t], last[t]});
+    planned.push_back(static_cast<int32_t>(t));
+    it->unplanned_bytes_ += g.tensors[t].num_bytes();
+  }
+  const MemoryPlan plan = PlanMemory(lifetimes, kArenaAlign);
+  it->arena_bytes_ = plan.arena_bytes;
+  it->arena_storage_.assign(plan.arena_bytes + kArenaTail + kArenaAlign, 0);
+  uint8_t* base = it->arena_storage_.data();
+  base += (kArenaAlign - reinterpret_cast<uintptr_t>(base) % kArenaAlign) % kArenaAlign;
   it->data_.ptr.assign(g.tensors.size(), nullptr);
   for (size_t t = 0; t < g.tensors.size(); ++t) {
-    const Tensor& tensor = g.tensors[t];
-    if (tensor.is_constant()) {
-      it->data_.ptr[t] = const_cast<uint8_t*>(tensor.data);  // kernels never write inputs
-    } else {
-      it->buffers_[t].assign(tensor.num_bytes(), 0);
-      it->data_.ptr[t] = it->buffers_[t].data();
-      it->activation_bytes_ += tensor.num_bytes();
+    if (g.tensors[t].is_constant()) {
+      it->data_.ptr[t] = const_cast<uint8_t*>(g.tensors[t].data);  // kernels never write inputs
     }
   }
+  for (size_t k = 0; k < planned.size(); ++k) it->data_.ptr[planned[k]] = base + plan.offsets[k];
+  it->pool_.reset(new ThreadPool(threads));
+  it->data_.pool = it->pool_.get();
+  for (const auto& op : it->ops_) op->Attach(it->data_);
   auto make_ports = [&](const std::vector<int32_t>& ids, std::vector<Port>* ports) {
     for (int32_t id : ids) {
       Port p;

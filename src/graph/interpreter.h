@@ -1,8 +1,9 @@
 // interpreter.h — runs a Graph.
 //
 // Create() validates the whole graph (graph/validate.h), prepares every node
-// (graph/op.h) and allocates activation buffers; after that Invoke() cannot
-// fail and allocates nothing. Inputs and outputs are exposed in the model's
+// (graph/op.h), plans activation memory (runtime/memory_plan.h: one arena,
+// tensors with disjoint lifetimes share bytes) and allocates it once; after
+// that Invoke() cannot fail and allocates nothing. Inputs and outputs are exposed in the model's
 // own dtypes: a tensor that was uint8 in the model file is uint8 here, and is
 // converted to / from the graph's internal int8 at the boundary.
 #pragma once
@@ -14,12 +15,15 @@
 #include "core/status.h"
 #include "graph/graph.h"
 #include "graph/op.h"
+#include "runtime/threadpool.h"
 
 namespace qwasm {
 
 class Interpreter {
  public:
-  static Result<std::unique_ptr<Interpreter>> Create(std::unique_ptr<Graph> graph);
+  // `threads` counts the calling thread (1 = single-threaded).
+  static Result<std::unique_ptr<Interpreter>> Create(std::unique_ptr<Graph> graph,
+                                                     int threads = 1);
 
   const Graph& graph() const { return *graph_; }
   size_t num_inputs() const { return graph_->inputs.size(); }
@@ -39,7 +43,11 @@ class Interpreter {
 
   void Invoke();
 
-  size_t activation_bytes() const { return activation_bytes_; }
+  // Peak activation memory: the arena the memory plan needs.
+  size_t arena_bytes() const { return arena_bytes_; }
+  // What one buffer per activation tensor would take (for comparison).
+  size_t unplanned_bytes() const { return unplanned_bytes_; }
+  int threads() const { return pool_->threads(); }
 
  private:
   struct Port {
@@ -51,11 +59,13 @@ class Interpreter {
 
   std::unique_ptr<Graph> graph_;
   std::vector<std::unique_ptr<PreparedOp>> ops_;
-  std::vector<std::vector<uint8_t>> buffers_;  // one per activation tensor
-  TensorData data_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<uint8_t> arena_storage_;
+  RunContext data_;
   std::vector<Port> inputs_, outputs_;
   std::vector<std::vector<uint8_t>> port_buffers_;
-  size_t activation_bytes_ = 0;
+  size_t arena_bytes_ = 0;
+  size_t unplanned_bytes_ = 0;
 };
 
 }  // namespace qwasm

@@ -18,9 +18,13 @@
 
 namespace qwasm {
 
-// Data pointers of every tensor, indexed like Graph::tensors.
-struct TensorData {
+class ThreadPool;
+
+// What an operator sees when it runs: data pointers of every tensor, indexed
+// like Graph::tensors, and the pool to split its work across.
+struct RunContext {
   std::vector<uint8_t*> ptr;
+  ThreadPool* pool = nullptr;
   template <typename T>
   T* at(int32_t index) const { return reinterpret_cast<T*>(ptr[index]); }
 };
@@ -28,7 +32,10 @@ struct TensorData {
 class PreparedOp {
  public:
   virtual ~PreparedOp() = default;
-  virtual void Run(const TensorData& t) = 0;
+  // Called once after activation memory is placed, before the first Run:
+  // ops that precompute addresses (indirection buffers) do it here.
+  virtual void Attach(const RunContext& t) {}
+  virtual void Run(const RunContext& t) = 0;
 };
 
 using PrepareResult = Result<std::unique_ptr<PreparedOp>>;

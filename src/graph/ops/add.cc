@@ -12,7 +12,7 @@ namespace {
 class AddOp final : public PreparedOp {
  public:
   AddOp(QAddParams p, int32_t a, int32_t b, int32_t out) : p_(p), a_(a), b_(b), out_(out) {}
-  void Run(const TensorData& t) override {
+  void Run(const RunContext& t) override {
     qs8_add__ref(p_, t.at<int8_t>(a_), t.at<int8_t>(b_), t.at<int8_t>(out_));
   }
 

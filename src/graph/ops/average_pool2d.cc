@@ -8,7 +8,7 @@ namespace {
 class AveragePool2DOp final : public PreparedOp {
  public:
   AveragePool2DOp(QPoolParams p, int32_t in, int32_t out) : p_(p), in_(in), out_(out) {}
-  void Run(const TensorData& t) override {
+  void Run(const RunContext& t) override {
     qs8_average_pool__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_));
   }
 

@@ -41,7 +41,7 @@ class WeightedOp final : public PreparedOp {
     p_.scale = q_.scale.data();
     p_.bias = q_.bias.data();
   }
-  void Run(const TensorData& t) override { Kernel(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+  void Run(const RunContext& t) override { Kernel(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
 
  private:
   ConvQuant q_;

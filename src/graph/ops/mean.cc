@@ -13,7 +13,7 @@ namespace {
 class MeanOp final : public PreparedOp {
  public:
   MeanOp(QMeanParams p, int32_t in, int32_t out) : p_(p), in_(in), out_(out) {}
-  void Run(const TensorData& t) override { qs8_mean_hw__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+  void Run(const RunContext& t) override { qs8_mean_hw__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
 
  private:
   QMeanParams p_;

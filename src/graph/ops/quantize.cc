@@ -10,7 +10,7 @@ namespace {
 class QuantizeOp final : public PreparedOp {
  public:
   QuantizeOp(QuantizeParams p, size_t n, int32_t in, int32_t out) : p_(p), n_(n), in_(in), out_(out) {}
-  void Run(const TensorData& t) override { f32_qs8_quantize__ref(p_, n_, t.at<float>(in_), t.at<int8_t>(out_)); }
+  void Run(const RunContext& t) override { f32_qs8_quantize__ref(p_, n_, t.at<float>(in_), t.at<int8_t>(out_)); }
 
  private:
   QuantizeParams p_;
@@ -21,7 +21,7 @@ class QuantizeOp final : public PreparedOp {
 class RequantizeOp final : public PreparedOp {
  public:
   RequantizeOp(RequantizeParams p, size_t n, int32_t in, int32_t out) : p_(p), n_(n), in_(in), out_(out) {}
-  void Run(const TensorData& t) override { qs8_requantize__ref(p_, n_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+  void Run(const RunContext& t) override { qs8_requantize__ref(p_, n_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
 
  private:
   RequantizeParams p_;
@@ -32,7 +32,7 @@ class RequantizeOp final : public PreparedOp {
 class DequantizeOp final : public PreparedOp {
  public:
   DequantizeOp(DequantizeParams p, size_t n, int32_t in, int32_t out) : p_(p), n_(n), in_(in), out_(out) {}
-  void Run(const TensorData& t) override { qs8_f32_dequantize__ref(p_, n_, t.at<int8_t>(in_), t.at<float>(out_)); }
+  void Run(const RunContext& t) override { qs8_f32_dequantize__ref(p_, n_, t.at<int8_t>(in_), t.at<float>(out_)); }
 
  private:
   DequantizeParams p_;

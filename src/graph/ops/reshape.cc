@@ -10,7 +10,7 @@ namespace {
 class ReshapeOp final : public PreparedOp {
  public:
   ReshapeOp(size_t bytes, int32_t in, int32_t out) : bytes_(bytes), in_(in), out_(out) {}
-  void Run(const TensorData& t) override {
+  void Run(const RunContext& t) override {
     if (t.ptr[in_] != t.ptr[out_]) std::memcpy(t.ptr[out_], t.ptr[in_], bytes_);
   }
 

@@ -14,7 +14,7 @@ class SoftmaxOp final : public PreparedOp {
     BuildSoftmaxExpTable(beta, in_scale, table_);
     p_.exp_table = table_;
   }
-  void Run(const TensorData& t) override { qs8_softmax__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+  void Run(const RunContext& t) override { qs8_softmax__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
 
  private:
   QSoftmaxParams p_;

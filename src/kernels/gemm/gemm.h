@@ -1,0 +1,54 @@
+// gemm.h — the int8 GEMM behind 1x1 convolutions, im2col convolutions and
+// fully connected layers:
+//
+//   C[m][n] = Requantize(bias[n] + sum_k (A[m][k] - za) * (W[n][k] - zw), scale[n])
+//
+// Weights are packed once, at prepare, into the microkernel's layout:
+// widened to int16 with the weight zero point subtracted (so uint8-style
+// per-tensor zero points cost nothing at run time), the input zero-point term
+// -za * sum_k (W[n][k] - zw) folded into the bias, K and N padded with zero
+// weights to multiples of 8.
+//
+// Microkernel "4x8c2s4" (XNNPACK's naming): 4 rows of A by 8 output channels;
+// K is consumed 8 at a time as four pairs; i32x4.dot_i16x8_s multiplies one
+// pair per lane and sums it, and the A vector is rotated by one pair ("s4":
+// four shifts) between the four dot products, so no broadcast is needed and
+// each lane's accumulator belongs to one output channel:
+//   w[nb][kb][s][g][lane j] = pair (W[n][k], W[n][k+1]) with
+//     n = 8 nb + 4 g + j,  k = 8 kb + 2 ((j + s) mod 4).
+// Live vectors: 8 accumulators + 4 A + 2 W = 14 (V8 gives wasm 16 on x64).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/params.h"
+
+namespace qwasm {
+
+struct QGemmWeights {
+  int n = 0, k = 0;                  // logical sizes
+  int n_padded = 0, k_padded = 0;    // multiples of 8
+  std::vector<int16_t> w;            // n_padded * k_padded, layout above
+  std::vector<int32_t> bias;         // [n_padded], zero-point terms folded in
+  std::vector<float> scale;          // [n_padded] requantization multipliers
+};
+
+// Packs W ([n][k] int8, rows `w_stride` elements apart) with its per-tensor
+// zero point, optional bias ([n], may be null), per-channel multipliers
+// ([n]) and the zero point of the A operand.
+QGemmWeights PackQGemmWeights(int n, int k, const int8_t* w, size_t w_stride,
+                              int32_t w_zero_point, const int32_t* bias,
+                              const float* scale, int32_t a_zero_point);
+
+// Computes rows [0, m) and channels [n_begin, n_end) of C. Rows of A are
+// `a_stride` bytes apart and may be read up to k_padded bytes from their
+// start (the bytes past k meet zero weights: their values do not matter,
+// but they must be readable); C rows are `c_stride` bytes apart.
+// n_begin must be a multiple of 8.
+void qs8_gemm_4x8c2s4__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t m,
+                                const int8_t* a, size_t a_stride, int8_t* c, size_t c_stride,
+                                size_t n_begin, size_t n_end);
+
+}  // namespace qwasm
