@@ -1,0 +1,106 @@
+// gemm-bench.cc — the int8 GEMM microkernel in GMAC/s on 1x1-convolution
+// shapes, and in the same module the i32x4.dot_i16x8_s throughput ceiling
+// it is judged against. Built by bench/CMakeLists.txt into
+// build/wasm/bench/gemm-bench.{mjs,wasm}; driven by bench/gemm.mjs.
+#include <emscripten/emscripten.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "kernels/gemm/gemm.h"
+#include "kernels/simd128.h"
+
+namespace {
+
+// Calls body() for a warm-up (V8 tiers the code up), then until `seconds`
+// have passed; returns calls per second.
+template <typename F>
+double CallsPerSecond(double seconds, F&& body) {
+  const double warm_end = emscripten_get_now() + 200;
+  while (emscripten_get_now() < warm_end) body();
+  size_t calls = 0;
+  const double t0 = emscripten_get_now();
+  double t;
+  do {
+    body();
+    ++calls;
+  } while ((t = emscripten_get_now()) - t0 < seconds * 1000);
+  return calls * 1000.0 / (t - t0);
+}
+
+template <typename T>
+std::vector<T> Random(size_t n, int lo, int hi, std::mt19937& rng) {
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<T> v(n);
+  for (T& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+volatile int32_t g_sink;  // keeps the ceiling loop's result alive
+
+}  // namespace
+
+// GMAC/s of qs8_gemm_4x8c2s4__wasmsimd on C[m][n] = A[m][k] * W[n][k]^T
+// (requantization included), counting the m * k * n useful MACs.
+extern "C" EMSCRIPTEN_KEEPALIVE double qwasm_bench_gemm(int m, int k, int n, double seconds) {
+  using namespace qwasm;
+  std::mt19937 rng(1234);
+  // Rows of A may be read up to k_padded bytes from their start: pad like the arena does.
+  const std::vector<int8_t> a = Random<int8_t>(static_cast<size_t>(m) * k + 64, -128, 127, rng);
+  const std::vector<int8_t> w = Random<int8_t>(static_cast<size_t>(n) * k, -127, 127, rng);
+  const std::vector<int32_t> bias = Random<int32_t>(n, -5000, 5000, rng);
+  const std::vector<float> scale(n, 1.0f / (64.0f * k));
+  const QGemmWeights packed = PackQGemmWeights(n, k, w.data(), k, 0, bias.data(), scale.data(), -3);
+  std::vector<int8_t> c(static_cast<size_t>(m) * n);
+  const QOutput out;
+  const double per_second = CallsPerSecond(seconds, [&] {
+    qs8_gemm_4x8c2s4__wasmsimd(packed, out, m, a.data(), k, c.data(), n, 0, n);
+  });
+  return per_second * m * k * n / 1e9;
+}
+
+// i32x4.dot_i16x8_s fed from L1: per step 4 "A" and 2 "W" vectors are
+// loaded from a 6 KiB buffer and multiplied pairwise into 8 independent
+// accumulators — the microkernel's register budget (8 + 4 + 2 = 14 of V8's
+// 16) without its shuffles, requantization and stores. 64 x kReps steps of
+// 8 dots. Not inlined: wasm has no on-stack replacement, so only a function
+// that is called again and again runs V8's optimised code.
+namespace {
+
+constexpr int kGroups = 64, kReps = 1024;  // one call: 512 Ki dots, tens of microseconds
+
+__attribute__((noinline)) int32_t DotSteps(const v128_t* v) {
+  v128_t acc[8];
+  for (v128_t& x : acc) x = wasm_i32x4_const_splat(0);
+  for (int r = 0; r < kReps; ++r) {
+    for (int g = 0; g < kGroups; ++g) {
+      const v128_t* p = v + 6 * g;
+      const v128_t a0 = wasm_v128_load(p), a1 = wasm_v128_load(p + 1);
+      const v128_t a2 = wasm_v128_load(p + 2), a3 = wasm_v128_load(p + 3);
+      const v128_t w0 = wasm_v128_load(p + 4), w1 = wasm_v128_load(p + 5);
+      acc[0] = wasm_i32x4_add(acc[0], wasm_i32x4_dot_i16x8(a0, w0));
+      acc[1] = wasm_i32x4_add(acc[1], wasm_i32x4_dot_i16x8(a1, w0));
+      acc[2] = wasm_i32x4_add(acc[2], wasm_i32x4_dot_i16x8(a2, w0));
+      acc[3] = wasm_i32x4_add(acc[3], wasm_i32x4_dot_i16x8(a3, w0));
+      acc[4] = wasm_i32x4_add(acc[4], wasm_i32x4_dot_i16x8(a0, w1));
+      acc[5] = wasm_i32x4_add(acc[5], wasm_i32x4_dot_i16x8(a1, w1));
+      acc[6] = wasm_i32x4_add(acc[6], wasm_i32x4_dot_i16x8(a2, w1));
+      acc[7] = wasm_i32x4_add(acc[7], wasm_i32x4_dot_i16x8(a3, w1));
+    }
+  }
+  v128_t sum = acc[0];
+  for (int i = 1; i < 8; ++i) sum = wasm_i32x4_add(sum, acc[i]);
+  return wasm_i32x4_extract_lane(sum, 0);
+}
+
+}  // namespace
+
+// GMAC/s of the ceiling loop above (each dot is 8 MACs).
+extern "C" EMSCRIPTEN_KEEPALIVE double qwasm_bench_dot_ceiling(double seconds) {
+  std::mt19937 rng(5678);
+  const std::vector<int16_t> buf = Random<int16_t>(kGroups * 6 * 8, -255, 255, rng);
+  const v128_t* v = reinterpret_cast<const v128_t*>(buf.data());
+  const double per_second = CallsPerSecond(seconds, [&] { g_sink = DotSteps(v); });
+  return per_second * kReps * kGroups * 8 * 8 / 1e9;
+}

@@ -1,0 +1,117 @@
+// report.mjs — statistics and the markdown report of bench/run.mjs.
+
+const sorted = (a) => [...a].sort((x, y) => x - y);
+const median = (a) => { const s = sorted(a); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+
+/** Per-run milliseconds -> {runs, medianMs, p90Ms, totalMs} (p90: nearest rank). */
+export function summarize(times) {
+  if (!times.length) return { runs: 0, medianMs: null, p90Ms: null, totalMs: 0 };
+  const s = sorted(times);
+  return { runs: s.length, medianMs: median(s), p90Ms: s[Math.ceil(0.9 * s.length) - 1], totalMs: s.reduce((a, b) => a + b, 0) };
+}
+
+const ms = (v) => (v == null ? 'n/a' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×`);
+const bytes = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
+const NAMES = { qwasm: 'qwasm', tflite: 'TFLite-WASM', ort: 'ORT Web' };
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+function latencySection(rows) {
+  const models = [...new Set(rows.map((r) => r.model))];
+  const get = (model, runtime, threads) => rows.find((r) => r.model === model && r.runtime === runtime && r.threads === threads);
+  const med = (m, rt, t) => get(m, rt, t)?.medianMs ?? null;
+  const cell = (m, rt, t) => { const r = get(m, rt, t); return r?.medianMs == null ? 'n/a' : `${ms(r.medianMs)} / ${ms(r.p90Ms)}`; };
+  const speedup = (m, rt) => { const a = med(m, rt, 1), b = med(m, rt, 2); return a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×`; };
+  const body = models.map((m) => [m,
+    cell(m, 'qwasm', 1), cell(m, 'tflite', 1), ratio(med(m, 'qwasm', 1), med(m, 'tflite', 1)), cell(m, 'ort', 1), ratio(med(m, 'qwasm', 1), med(m, 'ort', 1)),
+    cell(m, 'qwasm', 2), cell(m, 'tflite', 2), cell(m, 'ort', 2), ratio(med(m, 'qwasm', 2), med(m, 'tflite', 2)),
+    ['qwasm', 'tflite', 'ort'].map((rt) => speedup(m, rt)).join(' · ')]);
+  const notes = [...new Set(rows.filter((r) => r.note).map((r) => `${NAMES[r.runtime]} ${r.threads}t: ${r.note}`))];
+  const runs = rows.filter((r) => r.runs).map((r) => r.runs);
+  const disagree = models.filter((m) => new Set(rows.filter((r) => r.model === m && r.top1 != null).map((r) => r.top1)).size > 1);
+  return [
+    '## Latency (ms per inference, median / p90)',
+    '',
+    table(['model', 'qwasm 1t', 'TFLite 1t', 'qwasm/TFLite', 'ORT 1t', 'qwasm/ORT', 'qwasm 2t', 'TFLite 2t', 'ORT 2t', 'qwasm/TFLite 2t',
+      '2t speedup qwasm · TFLite · ORT'], body),
+    '',
+    'Ratios: median / median, below 1× = qwasm faster. Speedup: 1-thread median / 2-thread median.',
+    `Runs per cell: ${Math.min(...runs)}–${Math.max(...runs)}.`,
+    ...notes.map((n) => `n/a: ${n}.`),
+    disagree.length ? `**Top-1 differs between runtimes on ${disagree.join(', ')}.**` : 'Top-1 class: every runtime agrees on every model.',
+    '',
+  ].join('\n');
+}
+
+function loadSection({ results, sizes, distWasm }) {
+  const reps = Math.max(...results.map((r) => r.runs.length));
+  const body = results.map((r) => {
+    const first = r.runs.map((x) => x.firstResultMs);
+    return [r.model, NAMES[r.runtime], ms(median(first)), ms(median(r.runs.map((x) => x.readyMs))), ms(median(r.runs.map((x) => x.loadedMs))),
+      `${ms(Math.min(...first))}–${ms(Math.max(...first))}`];
+  });
+  const verdicts = [...new Set(results.map((r) => r.model))].map((m) => {
+    const t = (rt) => median(results.find((r) => r.model === m && r.runtime === rt).runs.map((x) => x.firstResultMs));
+    return `- ${m}: qwasm's first result ${t('qwasm') < t('tflite') ? 'sooner' : '**not sooner**'} than TFLite-WASM's (${ms(t('qwasm'))} vs ${ms(t('tflite'))} ms).`;
+  });
+  const failed = Object.entries(sizes).flatMap(([rt, files]) => files.filter((f) => f.status !== 200).map((f) => `${NAMES[rt]} ${f.path} (HTTP ${f.status})`));
+  const sizeRows = Object.entries(sizes).map(([rt, all]) => {
+    const files = all.filter((f) => f.status === 200);
+    const sum = (kind, key) => files.filter((f) => f.kind === kind).reduce((a, f) => a + f[key], 0);
+    return [NAMES[rt], files.filter((f) => f.kind === 'wasm').map((f) => f.path.split('/').pop()).join(', '),
+      `${bytes(sum('wasm', 'bytes'))} (${bytes(sum('wasm', 'gzip'))})`, `${bytes(sum('js', 'bytes'))} (${bytes(sum('js', 'gzip'))})`,
+      String(files.filter((f) => f.kind === 'js').length)];
+  });
+  return [
+    `## Load time (ms from navigation start, fresh page, median of ${reps})`,
+    '',
+    table(['model', 'runtime', 'first result', 'runtime ready', 'model loaded', 'first result range'], body),
+    '',
+    'One thread; the page loads the runtime\'s code, then the model file, then runs one inference.',
+    ...verdicts,
+    '',
+    '## Sizes (bytes fetched by the load-time pages; gzip -6 in parentheses)',
+    '',
+    table(['runtime', 'wasm fetched', 'wasm', 'JS glue', 'JS files'], sizeRows),
+    '',
+    `qwasm builds on disk: ${distWasm.map((f) => `${f.path} ${bytes(f.bytes)}`).join(', ')}.`,
+    ...(failed.length ? [`Requested but not found (not counted): ${failed.join(', ')}.`] : []),
+    '',
+  ].join('\n');
+}
+
+function gemmSection(g) {
+  if (g.error) return `## GEMM microkernel\n\nn/a: ${g.error}\n`;
+  const pct = (v, c) => `${((100 * v) / c).toFixed(0)}%`;
+  const { chromium: c, node: n } = g;
+  const body = c.rows.map((r, i) => [r.layer, `${r.m}×${r.k}×${r.n}`, r.gmacs.toFixed(1), pct(r.gmacs, c.ceilingGmacs),
+    n.rows[i].gmacs.toFixed(1), pct(n.rows[i].gmacs, n.ceilingGmacs)]);
+  return [
+    '## GEMM microkernel qs8_gemm_4x8c2s4__wasmsimd (GMAC/s, one thread)',
+    '',
+    table(['layer (1x1 conv)', 'M×K×N', 'Chromium', '% of ceiling', 'Node', '% of ceiling'], [
+      ['dot_i16x8 ceiling (measured)', '', c.ceilingGmacs.toFixed(1), '100%', n.ceilingGmacs.toFixed(1), '100%'], ...body]),
+    '',
+    'MACs counted: M·K·N (requantization and stores included). Ceiling: i32x4.dot_i16x8_s on 16-bit operands from L1,',
+    '8 independent accumulators, measured in the same module and run (../shared/README.md quotes ≈ 43 GMAC/s on these machines).',
+    '',
+  ].join('\n');
+}
+
+export function formatReport(report) {
+  const m = report.meta;
+  const inputs = Object.entries(report.inputs ?? {});
+  return [
+    `# qwasm benchmark — ${m.date}`,
+    '',
+    `qwasm ${m.commit}${m.dirty ? ' (uncommitted changes)' : ''} · Chromium ${m.chromium} · Node ${m.node} · ${m.cpu}, ${m.cores} cores · ` +
+      `load average ${m.loadavgStart.map((x) => x.toFixed(1)).join(' ')} at start, ${m.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} at end · ` +
+      `${m.wallSeconds} s${m.options.quick ? ' · --quick' : ''}`,
+    m.loadavgStart[0] > m.cores / 2 ? `**The machine was busy (load average ${m.loadavgStart[0].toFixed(1)} on ${m.cores} cores): figures are noisy, 2-thread ones unreliable.**` : '',
+    inputs.length ? `Input: ${m.image} preprocessed by qwasm (sha256 ${inputs.map(([k, v]) => `${k} ${v.sha256.slice(0, 8)}`).join(', ')}), the same bytes for every runtime.` : '',
+    '',
+    report.latency ? latencySection(report.latency) : '',
+    report.load ? loadSection(report.load) : '',
+    report.gemm ? gemmSection(report.gemm) : '',
+  ].filter((s, i, a) => s !== '' || a[i - 1] !== '').join('\n');
+}
