@@ -8,14 +8,15 @@
 
 namespace qwasm {
 
-Result<std::unique_ptr<Model>> Model::Load(std::vector<uint8_t> bytes, int threads) {
+Result<std::unique_ptr<Model>> Model::Load(std::vector<uint8_t> bytes,
+                                           const InterpreterOptions& options) {
   auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
   if (!tflite::LooksLikeTFLite(shared->data(), shared->size())) {
     return Status::Error("unrecognised model format (expected a TFLite .tflite file)");
   }
   Result<std::unique_ptr<Graph>> graph = tflite::ReadModel(shared);
   if (!graph.ok()) return graph.status();
-  Result<std::unique_ptr<Interpreter>> interp = Interpreter::Create(graph.take(), threads);
+  Result<std::unique_ptr<Interpreter>> interp = Interpreter::Create(graph.take(), options);
   if (!interp.ok()) return interp.status();
   std::unique_ptr<Model> m(new Model());
   m->interp_ = interp.take();

@@ -36,9 +36,9 @@ struct PixelNorm {
 
 class Model {
  public:
-  // Reads a model file (TFLite today) and prepares it for inference;
-  // `threads` counts the calling thread (1 = single-threaded).
-  static Result<std::unique_ptr<Model>> Load(std::vector<uint8_t> bytes, int threads = 1);
+  // Reads a model file (TFLite today) and prepares it for inference.
+  static Result<std::unique_ptr<Model>> Load(std::vector<uint8_t> bytes,
+                                             const InterpreterOptions& options = {});
 
   const InputInfo& input() const { return input_; }
   const ModelMetadata& metadata() const { return interp_->graph().metadata; }
@@ -46,6 +46,7 @@ class Model {
   const PixelNorm& default_norm() const { return default_norm_; }
   size_t output_size() const;  // elements of output 0
   const Interpreter& interpreter() const { return *interp_; }
+  Interpreter& interpreter_mut() { return *interp_; }
 
   // Raw input tensor 0, in the model-facing dtype.
   uint8_t* input_data() { return interp_->input_buffer(0); }

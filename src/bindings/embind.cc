@@ -24,7 +24,7 @@ class WasmModel {
   // threads: counts the calling thread; 1 in the single-threaded build.
   std::string load(const std::string& bytes, int threads) {
     Result<std::unique_ptr<Model>> m =
-        Model::Load(std::vector<uint8_t>(bytes.begin(), bytes.end()), threads);
+        Model::Load(std::vector<uint8_t>(bytes.begin(), bytes.end()), InterpreterOptions{threads});
     if (!m.ok()) return m.status().message();
     model_ = m.take();
     return "";
@@ -77,6 +77,22 @@ class WasmModel {
   int arenaBytes() const { return static_cast<int>(model_->interpreter().arena_bytes()); }
   int unplannedBytes() const { return static_cast<int>(model_->interpreter().unplanned_bytes()); }
   int threads() const { return model_->interpreter().threads(); }
+  // Runs `runs` times timing every node; returns [{op, name, ms}] with the
+  // mean milliseconds per run (for benchmarks and profiling).
+  val profile(int runs) {
+    std::vector<double> ms;
+    for (int r = 0; r < runs; ++r) model_->interpreter_mut().InvokeProfiled(&ms);
+    const Graph& g = model_->interpreter().graph();
+    val out = val::array();
+    for (size_t i = 0; i < ms.size(); ++i) {
+      val o = val::object();
+      o.set("op", std::string(OpTypeName(g.nodes[i].op)));
+      o.set("output", g.tensors[g.nodes[i].outputs[0]].name);
+      o.set("ms", ms[i] / (runs > 0 ? runs : 1));
+      out.set(i, o);
+    }
+    return out;
+  }
   int nodeCount() const { return static_cast<int>(model_->interpreter().graph().nodes.size()); }
 
   // pixels: width x height x channels bytes, rows `stride` bytes apart.
@@ -144,6 +160,7 @@ EMSCRIPTEN_BINDINGS(qwasm) {
       .function("unplannedBytes", &qwasm::WasmModel::unplannedBytes)
       .function("threads", &qwasm::WasmModel::threads)
       .function("nodeCount", &qwasm::WasmModel::nodeCount)
+      .function("profile", &qwasm::WasmModel::profile)
       .function("setImage", &qwasm::WasmModel::setImage)
       .function("setInput", &qwasm::WasmModel::setInput)
       .function("inputView", &qwasm::WasmModel::inputView)

@@ -1,5 +1,6 @@
 #include "graph/interpreter.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "graph/validate.h"
@@ -22,13 +23,13 @@ constexpr size_t kArenaTail = 64;
 constexpr size_t kArenaAlign = 64;
 
 Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> graph,
-                                                         int threads) {
+                                                         const InterpreterOptions& options) {
   QW_RETURN_IF_ERROR(ValidateGraph(*graph));
   std::unique_ptr<Interpreter> it(new Interpreter());
   it->graph_ = std::move(graph);
   const Graph& g = *it->graph_;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    PrepareResult op = PrepareNode(g, i);
+    PrepareResult op = PrepareNode(g, i, options.reference_kernels);
     if (!op.ok()) return op.status();
     it->ops_.push_back(op.take());
   }
@@ -47,6 +48,11 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
     for (int32_t t : g.nodes[i].outputs) touch(t, i);
   }
   for (int32_t t : g.outputs) touch(t, num_ops);
+  if (!options.share_memory) {
+    for (size_t t = 0; t < g.tensors.size(); ++t) {
+      if (first[t] >= 0) first[t] = 0, last[t] = num_ops;
+    }
+  }
   std::vector<BufferLifetime> lifetimes;
   std::vector<int32_t> planned;
   for (size_t t = 0; t < g.tensors.size(); ++t) {
@@ -67,7 +73,7 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
     }
   }
   for (size_t k = 0; k < planned.size(); ++k) it->data_.ptr[planned[k]] = base + plan.offsets[k];
-  it->pool_.reset(new ThreadPool(threads));
+  it->pool_.reset(new ThreadPool(options.threads));
   it->data_.pool = it->pool_.get();
   for (const auto& op : it->ops_) op->Attach(it->data_);
   auto make_ports = [&](const std::vector<int32_t>& ids, std::vector<Port>* ports) {
@@ -96,6 +102,22 @@ void Interpreter::Invoke() {
     if (p.convert) FlipSign(p.external, p.internal, p.bytes);
   }
   for (const auto& op : ops_) op->Run(data_);
+  for (const Port& p : outputs_) {
+    if (p.convert) FlipSign(p.internal, p.external, p.bytes);
+  }
+}
+
+void Interpreter::InvokeProfiled(std::vector<double>* op_ms) {
+  using Clock = std::chrono::steady_clock;
+  op_ms->resize(ops_.size(), 0.0);
+  for (const Port& p : inputs_) {
+    if (p.convert) FlipSign(p.external, p.internal, p.bytes);
+  }
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const Clock::time_point start = Clock::now();
+    ops_[i]->Run(data_);
+    (*op_ms)[i] += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  }
   for (const Port& p : outputs_) {
     if (p.convert) FlipSign(p.internal, p.external, p.bytes);
   }

@@ -19,11 +19,20 @@
 
 namespace qwasm {
 
+struct InterpreterOptions {
+  int threads = 1;  // counts the calling thread (1 = single-threaded)
+  // Scalar reference kernels instead of the SIMD ones: slow, for checking
+  // that the optimised kernels change no output byte.
+  bool reference_kernels = false;
+  // false: every activation tensor keeps its own bytes (no sharing), so
+  // tests can read each intermediate result after Invoke.
+  bool share_memory = true;
+};
+
 class Interpreter {
  public:
-  // `threads` counts the calling thread (1 = single-threaded).
   static Result<std::unique_ptr<Interpreter>> Create(std::unique_ptr<Graph> graph,
-                                                     int threads = 1);
+                                                     const InterpreterOptions& options = {});
 
   const Graph& graph() const { return *graph_; }
   size_t num_inputs() const { return graph_->inputs.size(); }
@@ -42,7 +51,12 @@ class Interpreter {
   size_t output_bytes(size_t i) const { return output_tensor(i).num_bytes(); }
 
   void Invoke();
+  // Invoke, timing each node: op_ms[i] += milliseconds spent in node i.
+  void InvokeProfiled(std::vector<double>* op_ms);
 
+  // Internal (int8) data of any tensor; intermediate tensors hold their
+  // values after Invoke only with share_memory = false.
+  const uint8_t* tensor_data(int32_t t) const { return data_.ptr[t]; }
   // Peak activation memory: the arena the memory plan needs.
   size_t arena_bytes() const { return arena_bytes_; }
   // What one buffer per activation tensor would take (for comparison).

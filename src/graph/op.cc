@@ -116,8 +116,8 @@ int32_t WindowPadBefore(Padding padding, int32_t in, int32_t out, int32_t kernel
   return static_cast<int32_t>(total / 2);
 }
 
-PrepareResult PrepareNode(const Graph& g, size_t node_index) {
-  const OpContext c(g, node_index);
+PrepareResult PrepareNode(const Graph& g, size_t node_index, bool reference_kernels) {
+  const OpContext c(g, node_index, reference_kernels);
   switch (c.node().op) {
     case OpType::kConv2D: return PrepareConv2D(c);
     case OpType::kDepthwiseConv2D: return PrepareDepthwiseConv2D(c);

@@ -39,13 +39,17 @@ class PreparedOp {
 };
 
 using PrepareResult = Result<std::unique_ptr<PreparedOp>>;
-PrepareResult PrepareNode(const Graph& g, size_t node_index);
+// `reference_kernels`: run the node with the scalar reference kernels (the
+// truth the optimised ones are tested against) instead of the fast ones.
+PrepareResult PrepareNode(const Graph& g, size_t node_index, bool reference_kernels = false);
 
 // Shared validation helpers, all producing messages that name the node.
 class OpContext {
  public:
-  OpContext(const Graph& g, size_t node_index) : g_(g), index_(node_index), node_(g.nodes[node_index]) {}
+  OpContext(const Graph& g, size_t node_index, bool reference_kernels = false)
+      : g_(g), index_(node_index), node_(g.nodes[node_index]), reference_(reference_kernels) {}
   const Node& node() const { return node_; }
+  bool reference_kernels() const { return reference_; }
   const Graph& graph() const { return g_; }
 
   Status Error(const std::string& message) const;
@@ -71,6 +75,7 @@ class OpContext {
   const Graph& g_;
   size_t index_;
   const Node& node_;
+  bool reference_;
 };
 
 std::string ShapeString(const std::vector<int32_t>& shape);

@@ -1,0 +1,38 @@
+// gemm_op.h — the prepared form of every node that is a GEMM underneath:
+// FULLY_CONNECTED, 1x1 stride-1 CONV_2D (the input pixels are the rows of
+// A, no copy) and any other CONV_2D through im2col (each output pixel's
+// receptive field copied into a row, padding filled with the input zero
+// point). Weights are packed at prepare (kernels/gemm/gemm.h).
+#pragma once
+
+#include <vector>
+
+#include "graph/op.h"
+#include "kernels/gemm/gemm.h"
+
+namespace qwasm {
+
+class GemmOp final : public PreparedOp {
+ public:
+  // Direct: A is the input tensor, `m` rows of `k` bytes.
+  GemmOp(QGemmWeights w, QOutput out, size_t m, int32_t in, int32_t output);
+  // im2col over the window `shape` (filter [out_c][kh][kw][in_c]).
+  GemmOp(QGemmWeights w, QOutput out, const WindowShape& shape, int32_t a_zero_point,
+         int32_t in, int32_t output);
+
+  void Run(const RunContext& rc) override;
+
+ private:
+  void FillIm2col(const int8_t* input, size_t row_begin, size_t row_end);
+
+  QGemmWeights w_;
+  QOutput out_;
+  size_t m_;
+  bool im2col_ = false;
+  WindowShape shape_;
+  int32_t a_zero_point_ = 0;
+  std::vector<int8_t> scratch_;  // im2col rows, k_padded bytes each
+  int32_t in_, output_;
+};
+
+}  // namespace qwasm
