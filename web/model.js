@@ -4,7 +4,7 @@
 // it. Platform specifics (reading a source, turning an image into pixels)
 // come in through the `platform` object of web/index.js or web/node.js.
 import { QwasmError } from './errors.js';
-import { getModule } from './wasm.js';
+import { prepare } from './wasm.js';
 
 const DEFAULT_CROP = 0.875;
 
@@ -44,6 +44,8 @@ export class Model {
     this.labels = labels ?? (this.metadata.labels.length ? this.metadata.labels : null);
     this.cropFraction = cropFraction ?? DEFAULT_CROP;
     this.lastInferenceMs = 0;
+    /** Threads that run inference (1 with the single-threaded module). */
+    this.threads = handle.threads();
     this._norm = { mean: mean ?? null, std: std ?? null };
   }
 
@@ -136,7 +138,7 @@ function normTriple(v, name) {
  * @param source model bytes, or something `platform.readSource` understands
  */
 export async function loadWith(platform, source, options = {}) {
-  const [module, bytes] = await Promise.all([getModule(options), platform.readSource(source, 'model')]);
+  const [{ module, threads }, bytes] = await Promise.all([prepare(options), platform.readSource(source, 'model')]);
   let labels = options.labels;
   if (typeof labels === 'string' || labels instanceof URL) {
     labels = parseLabels(new TextDecoder().decode(await platform.readSource(labels, 'labels')));
@@ -146,7 +148,7 @@ export async function loadWith(platform, source, options = {}) {
   normTriple(options.mean, 'mean');
   normTriple(options.std, 'std');
   const handle = new module.WasmModel();
-  const err = handle.load(toBytes(bytes), 1);
+  const err = handle.load(toBytes(bytes), threads);
   if (err) {
     handle.delete();
     throw new QwasmError(err);
