@@ -45,9 +45,18 @@ export interface LoadOptions {
    * the model's metadata, else 127.5 / 127.5. */
   mean?: number | [number, number, number];
   std?: number | [number, number, number];
-  /** Where to fetch qwasm.wasm from (default: next to the package's dist/). */
+  /** Threads running inference, counting the calling one. Default
+   * min(cores, 4) where threads can run (Node; cross-origin isolated pages
+   * and their workers), else 1. More than possible is not an error: the
+   * count is capped at the number of cores, and is 1 without cross-origin
+   * isolation or with `wasmBinary`. `Model.threads` tells what was used.
+   * Must be a positive integer. */
+  threads?: number;
+  /** Where to fetch qwasm.wasm from (default: next to the package's dist/);
+   * qwasm-mt.wasm, for threads, is expected next to it. */
   wasmUrl?: string | URL;
-  /** The qwasm.wasm bytes, if the caller already has them. */
+  /** The qwasm.wasm bytes, if the caller already has them (implies one
+   * thread). */
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
@@ -95,6 +104,8 @@ export interface Model {
   cropFraction: number;
   /** Milliseconds taken by the last inference (model only, no preprocessing). */
   readonly lastInferenceMs: number;
+  /** Threads that run inference (1 with the single-threaded module). */
+  readonly threads: number;
 
   /** Top-k classes of an image, best first. */
   classify(image: ImageInput, options?: ClassifyOptions): Promise<Classification[]>;

@@ -48,8 +48,7 @@ export async function resolveThreads(options = {}) {
     throw new QwasmError(`option threads must be a positive integer, got ${threads}`);
   }
   if (threads === 1 || options.wasmBinary || !threadsSupported()) return 1;
-  const cores = await logicalCores();
-  return Math.max(1, Math.min(threads ?? DEFAULT_MAX_THREADS, cores));
+  return Math.max(1, Math.min(threads ?? DEFAULT_MAX_THREADS, await logicalCores()));
 }
 
 /**
@@ -62,12 +61,14 @@ export async function prepare(options = {}) {
   const threads = await resolveThreads(options);
   if (threads > 1) {
     try {
-      return { module: await instantiate('mt', options, threads), threads };
+      // Worker threads for this load and for the default of later ones.
+      const workers = Math.max(threads, await resolveThreads({})) - 1;
+      return { module: await instantiate('mt', options, workers), threads };
     } catch (e) {
       if (options.threads > 1) console.warn(`qwasm: threads unavailable, running single-threaded: ${e.message}`);
     }
   }
-  return { module: await instantiate('st', options, 1), threads: 1 };
+  return { module: await instantiate('st', options), threads: 1 };
 }
 
 /** The initialised module that load() would use with these options. */
@@ -75,7 +76,7 @@ export async function getModule(options = {}) {
   return (await prepare(options)).module;
 }
 
-function instantiate(variant, options, threads) {
+function instantiate(variant, options, workers = 0) {
   if (cached[variant]) return cached[variant];
   const defaultUrl = new URL(`../dist/${VARIANTS[variant].file}`, import.meta.url);
   // options.wasmUrl names qwasm.wasm; qwasm-mt.wasm lies next to it.
@@ -97,9 +98,8 @@ function instantiate(variant, options, threads) {
     };
   }
   if (variant === 'mt') {
-    // Every worker thread is started with the module (see CMakeLists.txt):
-    // enough for this load and for the default of later ones.
-    settings.pthreadPoolSize = Math.max(threads, DEFAULT_MAX_THREADS) - 1;
+    // Every worker thread is started with the module (see CMakeLists.txt).
+    settings.pthreadPoolSize = workers;
     // A Worker whose script fails to load reports only here.
     settings.printErr = (text) => {
       if (/worker sent an error/.test(text)) fail(new Error(text));
