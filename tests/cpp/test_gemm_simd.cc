@@ -1,4 +1,4 @@
-// The packed 4x8c2s4 GEMM (and the conv / FC operators built on it) against
+// The packed 4x8c2 GEMM (and the conv / FC operators built on it) against
 // the scalar reference kernels, byte for byte, on random shapes: every row
 // tail (m mod 4), channel tail (n mod 8), K padding (k mod 8), extreme zero
 // points, narrow clamps that saturate, and im2col windows with padding,
@@ -45,7 +45,7 @@ int32_t RandomZeroPoint(Rng& r) {
 
 }  // namespace
 
-TEST_CASE("gemm 4x8c2s4 equals the reference fully connected kernel") {
+TEST_CASE("gemm 4x8c2 equals the reference fully connected kernel") {
   Rng r;
   for (int iter = 0; iter < 400; ++iter) {
     const int m = r.Int(1, 13), n = r.Int(1, 41), k = r.Int(1, 70);
@@ -79,8 +79,9 @@ TEST_CASE("gemm 4x8c2s4 equals the reference fully connected kernel") {
                                                  scale.data(), p.input_zero_point);
     // Channel blocks computed in two calls, as threads split them.
     const size_t split = static_cast<size_t>(r.Int(0, (n - 1) / 8)) * 8;
-    qs8_gemm_4x8c2s4__wasmsimd(packed, p.output, m, a.data(), k, got.data(), n, 0, split);
-    qs8_gemm_4x8c2s4__wasmsimd(packed, p.output, m, a.data(), k, got.data(), n, split, n);
+    std::vector<int16_t> scratch(GemmScratchSize(packed));
+    qs8_gemm_4x8c2__wasmsimd(packed, p.output, m, a.data(), k, got.data(), n, 0, split, scratch.data());
+    qs8_gemm_4x8c2__wasmsimd(packed, p.output, m, a.data(), k, got.data(), n, split, n, scratch.data());
     REQUIRE(got == want);
   }
 }
@@ -137,6 +138,7 @@ TEST_CASE("conv through im2col + gemm equals the reference conv, 1 and 3 threads
       RunContext rc;
       rc.ptr = {reinterpret_cast<uint8_t*>(in.data()), reinterpret_cast<uint8_t*>(got.data())};
       rc.pool = pool;
+      op.Attach(rc);
       op.Run(rc);
       REQUIRE(got == want);
     }

@@ -5,6 +5,7 @@
 // point). Weights are packed at prepare (kernels/gemm/gemm.h).
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "graph/op.h"
@@ -20,6 +21,8 @@ class GemmOp final : public PreparedOp {
   GemmOp(QGemmWeights w, QOutput out, const WindowShape& shape, int32_t a_zero_point,
          int32_t in, int32_t output);
 
+  // Plans tiles for the pool's thread count and sizes per-tile scratch.
+  void Attach(const RunContext& rc) override;
   void Run(const RunContext& rc) override;
 
  private:
@@ -32,6 +35,8 @@ class GemmOp final : public PreparedOp {
   WindowShape shape_;
   int32_t a_zero_point_ = 0;
   std::vector<int8_t> scratch_;  // im2col rows, k_padded bytes each
+  size_t m_tiles_ = 1, n_tiles_ = 1;
+  std::vector<int16_t> widened_;  // per tile: 4 rows of A widened to int16
   int32_t in_, output_;
 };
 

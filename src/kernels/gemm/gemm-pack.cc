@@ -1,4 +1,4 @@
-// Packs int8 weights into the 4x8c2s4 GEMM layout (see gemm.h).
+// Packs int8 weights into the 4x8c2 GEMM layout (see gemm.h).
 #include "kernels/gemm/gemm.h"
 
 namespace qwasm {
@@ -10,7 +10,8 @@ QGemmWeights PackQGemmWeights(int n, int k, const int8_t* w, size_t w_stride,
   p.n = n;
   p.k = k;
   p.n_padded = (n + 7) / 8 * 8;
-  p.k_padded = (k + 7) / 8 * 8;
+  p.k_padded = (k + 1) / 2 * 2;
+  p.k_read = (k + 7) / 8 * 8;
   p.w.assign(static_cast<size_t>(p.n_padded) * p.k_padded, 0);
   p.bias.assign(p.n_padded, 0);
   p.scale.assign(p.n_padded, 1.0f);  // padded channels are computed, never stored
@@ -18,19 +19,12 @@ QGemmWeights PackQGemmWeights(int n, int k, const int8_t* w, size_t w_stride,
     if (oc >= n || kk >= k) return 0;
     return static_cast<int16_t>(w[static_cast<size_t>(oc) * w_stride + kk] - w_zero_point);
   };
-  const int kblocks = p.k_padded / 8;
   int16_t* out = p.w.data();
   for (int nb = 0; nb < p.n_padded / 8; ++nb) {
-    for (int kb = 0; kb < kblocks; ++kb) {
-      for (int s = 0; s < 4; ++s) {
-        for (int g = 0; g < 2; ++g) {
-          for (int j = 0; j < 4; ++j) {
-            const int oc = nb * 8 + g * 4 + j;
-            const int kk = kb * 8 + 2 * ((j + s) % 4);
-            *out++ = weight(oc, kk);
-            *out++ = weight(oc, kk + 1);
-          }
-        }
+    for (int kp = 0; kp < p.k_padded / 2; ++kp) {
+      for (int j = 0; j < 8; ++j) {
+        *out++ = weight(nb * 8 + j, 2 * kp);
+        *out++ = weight(nb * 8 + j, 2 * kp + 1);
       }
     }
   }
