@@ -30,10 +30,8 @@ const RUNTIMES = {
     const { load } = await import('/web/index.js');
     return {
       async load(url) {
-        const m = await load(url, { threads });
-        // The thread count the model actually runs with (1 in the single-threaded build).
-        const actual = m.threads ?? m._handle.threads();
-        return { threads: actual, run: (x) => m.run(x), dispose: () => m.dispose() };
+        const m = await load(url, { threads });  // threads > 1: the pthreads build, dist/qwasm-mt.*
+        return { threads: m.threads, run: (x) => m.run(x), dispose: () => m.dispose() };
       },
     };
   },

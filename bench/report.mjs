@@ -36,6 +36,7 @@ function latencySection(rows) {
       '2t speedup qwasm · TFLite · ORT'], body),
     '',
     'Ratios: median / median, below 1× = qwasm faster. Speedup: 1-thread median / 2-thread median.',
+    'qwasm 1t runs dist/qwasm.wasm, 2t dist/qwasm-mt.wasm (pthreads); TFLite-WASM runs its SIMD + threads build at both.',
     `Runs per cell: ${Math.min(...runs)}–${Math.max(...runs)}.`,
     ...notes.map((n) => `n/a: ${n}.`),
     disagree.length ? `**Top-1 differs between runtimes on ${disagree.join(', ')}.**` : 'Top-1 class: every runtime agrees on every model.',
