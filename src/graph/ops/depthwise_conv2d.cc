@@ -1,9 +1,71 @@
 // DEPTHWISE_CONV_2D: filter [1, kh, kw, in_c * multiplier], per-tensor or
 // per-channel (axis 3) symmetric weights, optional bias, fused activation.
+// Multiplier 1 (every MobileNet) runs the packed SIMD kernel
+// (kernels/depthwise-conv2d/depthwise-conv2d.h); larger multipliers, and
+// reference runs, the scalar reference kernel.
+#include <algorithm>
+
 #include "graph/ops/conv_common.h"
+#include "kernels/depthwise-conv2d/depthwise-conv2d.h"
 #include "kernels/kernels.h"
+#include "kernels/simd128.h"
+#include "runtime/threadpool.h"
 
 namespace qwasm {
+#if QWASM_HAVE_SIMD128
+namespace {
+
+class DepthwiseOp final : public PreparedOp {
+ public:
+  DepthwiseOp(QDepthwiseWeights w, const QConvParams& p, int32_t in, int32_t out)
+      : w_(std::move(w)),
+        s_(p.shape),
+        out_stage_(p.output),
+        zero_(DepthwiseZeroBytes(s_.in_c), static_cast<int8_t>(p.input_zero_point)),
+        indirection_(static_cast<size_t>(s_.batch) * s_.out_h * DepthwiseRowStep(s_)),
+        in_(in),
+        out_(out) {}
+
+  void Attach(const RunContext& t) override {
+    BuildDepthwiseIndirection(s_, t.at<int8_t>(in_), zero_.data(), indirection_.data());
+    // Tiles: output rows x blocks of 16 channels. One tile when single
+    // threaded or small; otherwise about 4 per thread (claimed
+    // dynamically), none under ~32K multiply-adds (waking a thread costs
+    // more).
+    const size_t rows = static_cast<size_t>(s_.batch) * s_.out_h;
+    const size_t blocks = (static_cast<size_t>(s_.out_c) + 15) / 16;
+    const size_t macs = rows * s_.out_w * s_.out_c * w_.taps;
+    const int threads = t.pool->threads();
+    const size_t want = threads > 1 ? std::min<size_t>(4 * threads, 1 + macs / 32768) : 1;
+    row_tiles_ = std::min(rows, want);
+    channel_tiles_ = std::min(blocks, (want + row_tiles_ - 1) / row_tiles_);
+  }
+
+  void Run(const RunContext& t) override {
+    int8_t* output = t.at<int8_t>(out_);
+    const size_t rows = static_cast<size_t>(s_.batch) * s_.out_h;
+    const size_t blocks = (static_cast<size_t>(s_.out_c) + 15) / 16;
+    t.pool->For(row_tiles_ * channel_tiles_, [&](size_t i) {
+      size_t r0, r1, b0, b1;
+      TileRange(rows, row_tiles_, i / channel_tiles_, &r0, &r1);
+      TileRange(blocks, channel_tiles_, i % channel_tiles_, &b0, &b1);
+      qs8_depthwise_conv2d__wasmsimd(w_, out_stage_, s_, indirection_.data(), output, r0, r1,
+                                     b0 * 16, std::min<size_t>(b1 * 16, s_.out_c));
+    });
+  }
+
+ private:
+  QDepthwiseWeights w_;
+  WindowShape s_;
+  QOutput out_stage_;
+  std::vector<int8_t> zero_;  // DepthwiseZeroBytes of the input zero point
+  std::vector<const int8_t*> indirection_;
+  size_t row_tiles_ = 1, channel_tiles_ = 1;
+  int32_t in_, out_;
+};
+
+}  // namespace
+#endif
 
 PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   QW_RETURN_IF_ERROR(CheckConvTensors(c));
@@ -40,8 +102,18 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   p.filter_zero_point = q.value().filter_zero_point;
   p.filter = reinterpret_cast<const int8_t*>(filter.data);
   p.output = stage.value();
+  const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
+#if QWASM_HAVE_SIMD128
+  if (!c.reference_kernels() && out_c == in_c) {
+    const ConvQuant& cq = q.value();
+    QDepthwiseWeights w = PackQDepthwiseWeights(out_c, p.shape.kernel_h, p.shape.kernel_w, p.filter,
+                                                p.filter_zero_point, cq.bias.data(),
+                                                cq.scale.data(), p.input_zero_point);
+    return std::unique_ptr<PreparedOp>(new DepthwiseOp(std::move(w), p, in, out));
+  }
+#endif
   return std::unique_ptr<PreparedOp>(
-      new WeightedOp<QConvParams, qs8_depthwise_conv2d__ref>(q.take(), p, c.node().inputs[0], c.node().outputs[0]));
+      new WeightedOp<QConvParams, qs8_depthwise_conv2d__ref>(q.take(), p, in, out));
 }
 
 }  // namespace qwasm
