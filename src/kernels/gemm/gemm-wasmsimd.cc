@@ -77,6 +77,29 @@ inline void Tile(const int16_t* a, const int16_t* wp, size_t k_pairs, const int3
   }
 }
 
+// One row by 8 channels (fully connected layers, 1x1 convolutions on a 1x1
+// image): the weights are read once per inference, so this is bound by
+// their bandwidth, not by arithmetic; the 4-row tile would do 4x the work
+// for the same bytes. `a` is the row widened to int16, pairs contiguous.
+inline void Row(const int16_t* a, const int16_t* wp, size_t k_pairs, const int32_t* bias,
+                const float* scale, const RequantSimd& rq, int8_t* c, size_t cols) {
+  v128_t acc0 = wasm_v128_load(bias), acc1 = wasm_v128_load(bias + 4);
+  for (size_t kp = 0; kp < k_pairs; ++kp) {
+    const v128_t va = wasm_v128_load32_splat(a + 2 * kp);
+    acc0 = wasm_i32x4_add(acc0, wasm_i32x4_dot_i16x8(va, wasm_v128_load(wp)));
+    acc1 = wasm_i32x4_add(acc1, wasm_i32x4_dot_i16x8(va, wasm_v128_load(wp + 8)));
+    wp += 16;
+  }
+  const v128_t y0 = rq.Apply(acc0, wasm_v128_load(scale));
+  const v128_t y1 = rq.Apply(acc1, wasm_v128_load(scale + 4));
+  const v128_t y = PackI32x4x4ToI8x16(y0, y1, y0, y1);
+  if (cols == 8) {
+    wasm_v128_store64_lane(c, y, 0);
+  } else {
+    StorePartial(c, y, 0, cols);
+  }
+}
+
 }  // namespace
 
 void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t m,
@@ -84,6 +107,16 @@ void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t 
                               size_t n_begin, size_t n_end, int16_t* scratch) {
   const RequantSimd rq(out);
   const size_t kp = static_cast<size_t>(w.k_padded);
+  if (m == 1) {
+    for (size_t k = 0; k < static_cast<size_t>(w.k_read); k += 8) {
+      wasm_v128_store(scratch + k, wasm_i16x8_load8x8(a + k));
+    }
+    for (size_t nb = n_begin; nb < n_end; nb += 8) {
+      Row(scratch, w.w.data() + nb * kp, kp / 2, w.bias.data() + nb, w.scale.data() + nb, rq,
+          c + nb, n_end - nb < 8 ? n_end - nb : 8);
+    }
+    return;
+  }
   for (size_t m0 = 0; m0 < m; m0 += 4) {
     const size_t rows = m - m0 < 4 ? m - m0 : 4;
     // Rows past m repeat the last row: computed, never stored.
