@@ -106,6 +106,12 @@ export interface Model {
   readonly lastInferenceMs: number;
   /** Threads that run inference (1 with the single-threaded module). */
   readonly threads: number;
+  /** Peak activation memory in bytes: the one arena every intermediate
+   * tensor shares (tensors whose lifetimes do not overlap share bytes). */
+  readonly arenaBytes: number;
+  /** Runs the model `runs` times (default 10) on its current input and
+   * returns the mean milliseconds of every node, in graph order. */
+  profile(runs?: number): { op: string; output: string; ms: number }[];
 
   /** Top-k classes of an image, best first. */
   classify(image: ImageInput, options?: ClassifyOptions): Promise<Classification[]>;

@@ -46,6 +46,8 @@ export class Model {
     this.lastInferenceMs = 0;
     /** Threads that run inference (1 with the single-threaded module). */
     this.threads = handle.threads();
+    /** Peak activation memory: the one arena all intermediate tensors share. */
+    this.arenaBytes = handle.arenaBytes();
     this._norm = { mean: mean ?? null, std: std ?? null };
   }
 
@@ -89,6 +91,15 @@ export class Model {
       label: this.labels?.[index] ?? `class ${index}`,
       score: scores[index],
     }));
+  }
+
+  /**
+   * Runs the model `runs` times on its current input, timing every node.
+   * @returns {{op: string, output: string, ms: number}[]} mean ms per node
+   */
+  profile(runs = 10) {
+    if (!(Number.isInteger(runs) && runs >= 1)) throw new QwasmError(`runs must be a positive integer, got ${runs}`);
+    return this._live().profile(runs);
   }
 
   /** Frees the model's memory inside the wasm module. Idempotent. */

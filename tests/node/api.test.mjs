@@ -86,6 +86,21 @@ describe('load + classify', () => {
     assert.equal(out[top[0].index] / 256, top[0].score);
   });
 
+  it('reports its activation arena and a per-node profile', () => {
+    // MobileNetV1 0.25 at 128: its largest op reads 64x64x8 and writes
+    // 64x64x16 bytes, so the shared arena holds at least that, and far less
+    // than all 30 activation tensors together (~460 KB).
+    assert.ok(model.arenaBytes >= 64 * 64 * 8 + 64 * 64 * 16, `arena ${model.arenaBytes}`);
+    assert.ok(model.arenaBytes < 200000, `arena ${model.arenaBytes}`);
+    const nodes = model.profile(2);
+    assert.equal(nodes.length, 31);
+    assert.deepEqual([...new Set(nodes.map((n) => n.op))].sort(),
+      ['AVERAGE_POOL_2D', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'RESHAPE', 'SOFTMAX']);
+    assert.ok(nodes.every((n) => n.ms >= 0 && typeof n.output === 'string'));
+    assert.ok(nodes.reduce((a, n) => a + n.ms, 0) > 0);
+    assert.throws(() => model.profile(0), QwasmError);
+  });
+
   it('crop fraction changes what the model sees', async () => {
     const full = await model.preprocess(CAT);
     model.cropFraction = 1.0;

@@ -10,6 +10,8 @@ async function main(): Promise<void> {
   const output = model.run(input);
   const indices: number[] = topK(output, 5);
   const ms: number = model.lastInferenceMs;
+  const arena: number = model.arenaBytes;
+  const slowest: string = model.profile(5).sort((a, b) => b.ms - a.ms)[0].op;
   try {
     await load(new Uint8Array(4));
   } catch (e) {
