@@ -73,6 +73,17 @@ bool SpinUntil(Ready ready) {
   }
 }
 
+// Locks without blocking: the caller may be a browser's main thread, which
+// must not block (Emscripten warns). Every lock here is held for an instant.
+std::unique_lock<std::mutex> LockSpinning(std::mutex& m) {
+  std::unique_lock<std::mutex> lock(m, std::try_to_lock);
+  while (!lock.owns_lock()) {
+    CpuRelax();
+    lock.try_lock();
+  }
+  return lock;
+}
+
 // Set while this thread runs a task of some pool: a For() inside a task runs
 // inline instead of overwriting the job that is running.
 thread_local bool tls_in_task = false;
@@ -84,9 +95,9 @@ struct Pool {
   void* ctx = nullptr;
   size_t n = 0;
   alignas(64) std::atomic<size_t> next{0};
-  alignas(64) std::atomic<uint32_t> state{0};
-  alignas(64) std::atomic<uint32_t> refs{0};
+  alignas(64) std::atomic<uint32_t> state{0};  // what idle workers poll
   std::atomic<bool> stop{false};
+  alignas(64) std::atomic<uint32_t> refs{0};
   std::atomic<int> attached{0};  // borrowed workers still inside WorkerLoop
 
   std::mutex mu;
@@ -127,13 +138,11 @@ struct Pool {
     }
   }
 
-  // Wakes sleeping workers after state or stop changed. The caller may be a
-  // browser's main thread, which must not block: it spins for the lock,
-  // held only for an instant by a worker on its way to sleep.
+  // Wakes sleeping workers after state or stop changed. Taking the lock
+  // orders this after a sleeper's last look at state.
   void WakeWorkers() {
     if (sleeping.load(std::memory_order_seq_cst) == 0) return;
-    while (!mu.try_lock()) CpuRelax();
-    mu.unlock();
+    LockSpinning(mu).unlock();
     job_cv.notify_all();
   }
 
@@ -165,7 +174,7 @@ class ThreadCache {
   bool Lend(Pool* pool) {
     Worker* w = nullptr;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      auto lock = LockSpinning(mu_);
       if (!parked_.empty()) {
         w = parked_.back();
         parked_.pop_back();
@@ -182,7 +191,7 @@ class ThreadCache {
     }
     pool->attached.fetch_add(1, std::memory_order_relaxed);
     {
-      std::lock_guard<std::mutex> lock(w->mu);
+      auto lock = LockSpinning(w->mu);
       w->pool = pool;
     }
     w->cv.notify_one();
