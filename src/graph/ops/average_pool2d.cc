@@ -1,19 +1,45 @@
 // AVERAGE_POOL_2D on int8 NHWC; may rescale between input and output grids.
+#include <algorithm>
+
 #include "graph/ops/conv_common.h"
+#include "kernels/kernels-wasmsimd.h"
 #include "kernels/kernels.h"
+#include "runtime/threadpool.h"
 
 namespace qwasm {
 namespace {
 
 class AveragePool2DOp final : public PreparedOp {
  public:
-  AveragePool2DOp(QPoolParams p, int32_t in, int32_t out) : p_(p), in_(in), out_(out) {}
+  AveragePool2DOp(QPoolParams p, bool reference, int32_t in, int32_t out)
+      : p_(p), reference_(reference), in_(in), out_(out) {}
   void Run(const RunContext& t) override {
-    qs8_average_pool__ref(p_, t.at<int8_t>(in_), t.at<int8_t>(out_));
+    const int8_t* in = t.at<int8_t>(in_);
+    int8_t* out = t.at<int8_t>(out_);
+    if (reference_) return qs8_average_pool__ref(p_, in, out);
+    const WindowShape& s = p_.shape;
+    const size_t rows = static_cast<size_t>(s.batch) * s.out_h;
+    const size_t channels = static_cast<size_t>(s.out_c);
+    const uint64_t cells = uint64_t{rows} * s.out_w * std::min(s.kernel_h, s.in_h) *
+                           std::min(s.kernel_w, s.in_w) * channels;
+    // Output rows first; a global pool (one row) splits its channels, in
+    // whole 16-channel vectors, the last range taking the remainder.
+    const size_t want = RangeCount(cells, t.pool->threads());
+    const size_t row_ranges = std::min(rows, want);
+    const size_t channel_vectors = std::max<size_t>(1, channels / 16);
+    const size_t channel_ranges = std::min(channel_vectors, (want + row_ranges - 1) / row_ranges);
+    t.pool->For(row_ranges * channel_ranges, [&](size_t r) {
+      size_t r0, r1, c0, c1;
+      TileRange(rows, row_ranges, r / channel_ranges, &r0, &r1);
+      TileRange(channel_vectors, channel_ranges, r % channel_ranges, &c0, &c1);
+      c1 = c1 == channel_vectors ? channels : c1 * 16;
+      qs8_average_pool__wasmsimd(p_, r0, r1, c0 * 16, c1, in, out);
+    });
   }
 
  private:
   QPoolParams p_;
+  bool reference_;
   int32_t in_, out_;
 };
 
@@ -33,6 +59,12 @@ PrepareResult PrepareAveragePool2D(const OpContext& c) {
                    " is out of range");
   }
   if (output.shape[3] != input.shape[3]) return c.Error("output channels differ from input channels");
+  // The window sum of (x - zx) must fit the int32 accumulator.
+  const int64_t cells = int64_t{std::min(a.filter_h, input.shape[1])} * std::min(a.filter_w, input.shape[2]);
+  if (cells * 255 >= (int64_t{1} << 31)) {
+    return c.Error("pooling window " + std::to_string(a.filter_h) + "x" + std::to_string(a.filter_w) +
+                   " could overflow the int32 sum");
+  }
   QPoolParams p;
   QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, a.filter_h, a.filter_w, false, &p.shape));
   // SAME padding is always smaller than the window, so every window holds at
@@ -42,7 +74,7 @@ PrepareResult PrepareAveragePool2D(const OpContext& c) {
   p.input_zero_point = input.quant.zero_point[0];
   p.input_over_output_scale = static_cast<double>(input.quant.scale[0]) / output.quant.scale[0];
   p.output = stage.value();
-  return std::unique_ptr<PreparedOp>(new AveragePool2DOp(p, c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new AveragePool2DOp(p, c.reference_kernels(), c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

@@ -1,44 +1,53 @@
 // QUANTIZE (float32 -> int8, or int8 -> int8 with new scale / zero point) and
 // DEQUANTIZE (int8 -> float32).
+#include <algorithm>
+
 #include "graph/op.h"
+#include "kernels/kernels-wasmsimd.h"
 #include "kernels/kernels.h"
 #include "quant/requantize.h"
+#include "runtime/threadpool.h"
 
 namespace qwasm {
 namespace {
 
-class QuantizeOp final : public PreparedOp {
+// One elementwise conversion: the reference kernel, or the SIMD one over
+// ranges of whole 16-element vectors (only the last has a tail).
+template <typename Params, typename In, typename Out,
+          void (*Reference)(const Params&, size_t, const In*, Out*),
+          void (*Simd)(const Params&, size_t, const In*, Out*)>
+class ConvertOp final : public PreparedOp {
  public:
-  QuantizeOp(QuantizeParams p, size_t n, int32_t in, int32_t out) : p_(p), n_(n), in_(in), out_(out) {}
-  void Run(const RunContext& t) override { f32_qs8_quantize__ref(p_, n_, t.at<float>(in_), t.at<int8_t>(out_)); }
+  ConvertOp(Params p, bool reference, size_t n, int32_t in, int32_t out)
+      : p_(p), reference_(reference), n_(n), in_(in), out_(out) {}
+  void Run(const RunContext& t) override {
+    const In* in = t.at<In>(in_);
+    Out* out = t.at<Out>(out_);
+    if (reference_) return Reference(p_, n_, in, out);
+    const size_t vectors = (n_ + 15) / 16;
+    const size_t ranges =
+        std::min(vectors, RangeCount(uint64_t{n_} * (sizeof(In) + sizeof(Out)), t.pool->threads()));
+    t.pool->For(ranges, [&](size_t r) {
+      size_t begin, end;
+      TileRange(vectors, ranges, r, &begin, &end);
+      begin *= 16;
+      end = std::min(end * 16, n_);
+      Simd(p_, end - begin, in + begin, out + begin);
+    });
+  }
 
  private:
-  QuantizeParams p_;
+  Params p_;
+  bool reference_;
   size_t n_;
   int32_t in_, out_;
 };
 
-class RequantizeOp final : public PreparedOp {
- public:
-  RequantizeOp(RequantizeParams p, size_t n, int32_t in, int32_t out) : p_(p), n_(n), in_(in), out_(out) {}
-  void Run(const RunContext& t) override { qs8_requantize__ref(p_, n_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
-
- private:
-  RequantizeParams p_;
-  size_t n_;
-  int32_t in_, out_;
-};
-
-class DequantizeOp final : public PreparedOp {
- public:
-  DequantizeOp(DequantizeParams p, size_t n, int32_t in, int32_t out) : p_(p), n_(n), in_(in), out_(out) {}
-  void Run(const RunContext& t) override { qs8_f32_dequantize__ref(p_, n_, t.at<int8_t>(in_), t.at<float>(out_)); }
-
- private:
-  DequantizeParams p_;
-  size_t n_;
-  int32_t in_, out_;
-};
+using QuantizeOp = ConvertOp<QuantizeParams, float, int8_t, f32_qs8_quantize__ref, f32_qs8_quantize__wasmsimd>;
+using RequantizeOp =
+    ConvertOp<RequantizeParams, int8_t, int8_t, qs8_requantize__ref, qs8_requantize__wasmsimd>;
+using DequantizeOp =
+    ConvertOp<DequantizeParams, int8_t, float, qs8_f32_dequantize__ref, qs8_f32_dequantize__wasmsimd>;
 
 Status CheckSameShape(const OpContext& c, const Tensor& a, const Tensor& b) {
   if (a.shape != b.shape) {
@@ -62,14 +71,14 @@ PrepareResult PrepareQuantize(const OpContext& c) {
     QuantizeParams p;
     p.scale = output.quant.scale[0];
     p.output = stage;
-    return std::unique_ptr<PreparedOp>(new QuantizeOp(p, n, in, out));
+    return std::unique_ptr<PreparedOp>(new QuantizeOp(p, c.reference_kernels(), n, in, out));
   }
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
   RequantizeParams p;
   p.input_zero_point = input.quant.zero_point[0];
   p.scale = RequantScale(input.quant.scale[0], 1.0f, output.quant.scale[0]);
   p.output = stage;
-  return std::unique_ptr<PreparedOp>(new RequantizeOp(p, n, in, out));
+  return std::unique_ptr<PreparedOp>(new RequantizeOp(p, c.reference_kernels(), n, in, out));
 }
 
 PrepareResult PrepareDequantize(const OpContext& c) {
@@ -83,7 +92,7 @@ PrepareResult PrepareDequantize(const OpContext& c) {
   p.scale = input.quant.scale[0];
   p.zero_point = input.quant.zero_point[0];
   return std::unique_ptr<PreparedOp>(
-      new DequantizeOp(p, static_cast<size_t>(output.num_elements()), c.node().inputs[0], c.node().outputs[0]));
+      new DequantizeOp(p, c.reference_kernels(), static_cast<size_t>(output.num_elements()), c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm
