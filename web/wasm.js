@@ -20,6 +20,7 @@ const VARIANTS = {
   mt: { file: 'qwasm-mt.wasm', importModule: () => import('../dist/qwasm-mt.mjs') },
 };
 const cached = { st: null, mt: null };
+let mtFailed = false;  // once the pthreads module failed to start, it is not tried again
 
 /** True when the multi-threaded module can run here. */
 export function threadsSupported() {
@@ -47,7 +48,7 @@ export async function resolveThreads(options = {}) {
   if (threads != null && !(Number.isInteger(threads) && threads >= 1)) {
     throw new QwasmError(`option threads must be a positive integer, got ${threads}`);
   }
-  if (threads === 1 || options.wasmBinary || !threadsSupported()) return 1;
+  if (threads === 1 || options.wasmBinary || mtFailed || !threadsSupported()) return 1;
   return Math.max(1, Math.min(threads ?? DEFAULT_MAX_THREADS, await logicalCores()));
 }
 
@@ -65,6 +66,7 @@ export async function prepare(options = {}) {
       const workers = Math.max(threads, await resolveThreads({})) - 1;
       return { module: await instantiate('mt', options, workers), threads };
     } catch (e) {
+      mtFailed = true;
       if (options.threads > 1) console.warn(`qwasm: threads unavailable, running single-threaded: ${e.message}`);
     }
   }
@@ -108,8 +110,15 @@ function instantiate(variant, options, workers = 0) {
   }
   const start = async () => {
     const { default: create } = await VARIANTS[variant].importModule();
-    const module = await Promise.race([variant === 'mt' && isNode ? createInNode(create, settings) : create(settings), failed]);
-    // Node must not wait for idle worker threads before exiting.
+    let module;
+    try {
+      module = await Promise.race([variant === 'mt' && isNode ? createInNode(create, settings) : create(settings), failed]);
+    } catch (e) {
+      settings.PThread?.terminateAllThreads();  // the Workers of a module that did not start
+      throw e;
+    }
+    // Node must not wait for idle worker threads before exiting (unref()
+    // before the Workers have loaded does not stick).
     if (variant === 'mt' && isNode) for (const w of module.PThread.unusedWorkers) w.unref();
     return module;
   };

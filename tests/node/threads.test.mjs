@@ -4,10 +4,11 @@
 // process (globals, exit handlers, a process that cannot exit).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { load, QwasmError } from 'qwasm';
 import { getModule } from '../../web/wasm.js';
@@ -99,6 +100,10 @@ describe('choosing the module', () => {
 });
 
 describe('the process', () => {
+  const run = (script) => promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 20_000,
+  });
+
   it('exits on its own, with no globals or exit handlers left behind', { timeout: 30_000 }, async () => {
     // A fresh process: worker threads must not keep it alive, and start-up
     // must not leave require / __dirname / Worker or Emscripten's rethrowing
@@ -111,13 +116,33 @@ describe('the process', () => {
       const after = ['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));
       console.log(JSON.stringify({ threads: m.threads, top: top[0].index, globals: [typeof require, typeof __dirname, typeof Worker], before, after }));
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 20_000,
-    });
-    const r = JSON.parse(stdout);
+    const r = JSON.parse((await run(script)).stdout);
     assert.equal(r.threads, Math.min(CORES, 2));
     assert.ok([282, 283, 286].includes(r.top));
     assert.deepEqual(r.globals, ['undefined', 'undefined', 'undefined']);
     assert.deepEqual(r.after, r.before);
+  });
+
+  it('falls back to one thread, with a warning, when the pthreads module cannot start', multiCore, async () => {
+    // wasmUrl names a folder holding qwasm.wasm but not qwasm-mt.wasm.
+    const dir = await mkdtemp(path.join(tmpdir(), 'qwasm-'));
+    try {
+      await copyFile(fileURLToPath(new URL('../../dist/qwasm.wasm', import.meta.url)), path.join(dir, 'qwasm.wasm'));
+      const { stdout, stderr } = await run(`
+        import { load } from 'qwasm';
+        const options = { threads: 2, wasmUrl: ${JSON.stringify(pathToFileURL(path.join(dir, 'qwasm.wasm')).href)} };
+        const m = await load(${JSON.stringify(SMALL)}, options);
+        const again = await load(${JSON.stringify(SMALL)}, options);
+        const top = await m.classify(${JSON.stringify(`${SHARED}images/cat.bmp`)}, { topK: 1 });
+        console.log(JSON.stringify({ threads: [m.threads, again.threads], top: top[0].index }));
+      `);
+      const r = JSON.parse(stdout);
+      assert.deepEqual(r.threads, [1, 1]);
+      assert.ok([282, 283, 286].includes(r.top));
+      assert.match(stderr, /qwasm: threads unavailable, running single-threaded: could not load qwasm-mt\.wasm/);
+      assert.equal(stderr.match(/threads unavailable/g).length, 1, 'warned once');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
