@@ -48,17 +48,6 @@ void qs8_f32_dequantize__wasmsimd(const DequantizeParams& p, size_t n, const int
 void qs8_requantize__wasmsimd(const RequantizeParams& p, size_t n, const int8_t* input,
                               int8_t* output);
 
-// How many ranges an operator cuts `bytes` of streaming work into for
-// `threads` threads: none smaller than 32 KiB (waking a thread costs more than
-// that much work), up to 4 per thread (ranges are claimed dynamically, so a
-// slow thread holds up little).
-inline size_t RangeCount(uint64_t bytes, int threads) {
-  if (threads <= 1) return 1;
-  const uint64_t by_size = 1 + bytes / 32768;
-  const size_t most = 4 * static_cast<size_t>(threads);
-  return by_size < most ? static_cast<size_t>(by_size) : most;
-}
-
 #if QWASM_HAVE_SIMD128
 // Vector edges shared by these kernels: a row or range rarely ends on a
 // multiple of 16 bytes, and they never touch bytes outside their tensors.

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace qwasm {
@@ -40,6 +41,17 @@ class ThreadPool {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// How many tiles to cut an operator's work into: 1 when single-threaded or
+// when the work is too small to pay for waking a thread (under ~32K
+// multiply-adds or bytes per tile), else up to 4 per thread (tiles are
+// claimed dynamically, so uneven ones still balance).
+inline size_t TileCount(uint64_t work, int threads) {
+  if (threads <= 1) return 1;
+  const uint64_t by_size = 1 + work / 32768;
+  const size_t most = 4 * static_cast<size_t>(threads);
+  return by_size < most ? static_cast<size_t>(by_size) : most;
+}
 
 // Splits [0, n) into `tiles` near-equal ranges; range t is [begin, end).
 inline void TileRange(size_t n, size_t tiles, size_t t, size_t* begin, size_t* end) {

@@ -22,7 +22,7 @@ class AddOp final : public PreparedOp {
     if (reference_) return qs8_add__ref(p_, a, b, out);
     // Ranges of whole 16-element vectors; only the last has a tail.
     const size_t vectors = (p_.size + 15) / 16;
-    const size_t ranges = std::min(vectors, RangeCount(p_.size, t.pool->threads()));
+    const size_t ranges = std::min(vectors, TileCount(p_.size, t.pool->threads()));
     t.pool->For(ranges, [&](size_t r) {
       size_t begin, end;
       TileRange(vectors, ranges, r, &begin, &end);

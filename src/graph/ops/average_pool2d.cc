@@ -24,7 +24,7 @@ class AveragePool2DOp final : public PreparedOp {
                            std::min(s.kernel_w, s.in_w) * channels;
     // Output rows first; a global pool (one row) splits its channels, in
     // whole 16-channel vectors, the last range taking the remainder.
-    const size_t want = RangeCount(cells, t.pool->threads());
+    const size_t want = TileCount(cells, t.pool->threads());
     const size_t row_ranges = std::min(rows, want);
     const size_t channel_vectors = std::max<size_t>(1, channels / 16);
     const size_t channel_ranges = std::min(channel_vectors, (want + row_ranges - 1) / row_ranges);

@@ -28,15 +28,12 @@ class DepthwiseOp final : public PreparedOp {
 
   void Attach(const RunContext& t) override {
     BuildDepthwiseIndirection(s_, t.at<int8_t>(in_), zero_.data(), indirection_.data());
-    // Tiles: output rows x blocks of 16 channels. One tile when single
-    // threaded or small; otherwise about 4 per thread (claimed
-    // dynamically), none under ~32K multiply-adds (waking a thread costs
-    // more).
+    // Tiles: output rows x blocks of 16 channels (runtime/threadpool.h
+    // TileCount).
     const size_t rows = static_cast<size_t>(s_.batch) * s_.out_h;
     const size_t blocks = (static_cast<size_t>(s_.out_c) + 15) / 16;
     const size_t macs = rows * s_.out_w * s_.out_c * w_.taps;
-    const int threads = t.pool->threads();
-    const size_t want = threads > 1 ? std::min<size_t>(4 * threads, 1 + macs / 32768) : 1;
+    const size_t want = TileCount(macs, t.pool->threads());
     row_tiles_ = std::min(rows, want);
     channel_tiles_ = std::min(blocks, (want + row_tiles_ - 1) / row_tiles_);
   }

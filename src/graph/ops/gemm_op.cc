@@ -9,18 +9,17 @@ namespace qwasm {
 namespace {
 
 // Work is cut into (row block) x (channel block) tiles: rows in multiples of
-// the microkernel's 4, channels in multiples of its 8. One tile when single
-// threaded, about 4 per thread otherwise so dynamic claiming balances.
-// im2col fills its rows tile by tile (64 rows stay in cache), so its tiles
-// are row ranges only: two tiles never fill the same rows.
+// the microkernel's 4, channels in multiples of its 8, as many as TileCount
+// says. im2col fills its rows tile by tile (64 rows stay in cache), so its
+// tiles are row ranges only: two tiles never fill the same rows.
 struct TilePlan {
   size_t m_tiles = 1, n_tiles = 1;
 };
 
-TilePlan PlanTiles(size_t m, size_t n, int threads, bool im2col) {
+TilePlan PlanTiles(size_t m, size_t n, size_t k, int threads, bool im2col) {
   TilePlan t;
   const size_t row_blocks = (m + 3) / 4, col_blocks = (n + 7) / 8;
-  const size_t want = threads > 1 ? 4 * static_cast<size_t>(threads) : 1;
+  const size_t want = TileCount(uint64_t{m} * n * k, threads);
   if (im2col) {
     t.m_tiles = std::min(row_blocks, std::max(want, (m + 63) / 64));
     return t;
@@ -104,7 +103,8 @@ void GemmOp::FillIm2col(const int8_t* input, size_t row_begin, size_t row_end) {
 }
 
 void GemmOp::Attach(const RunContext& rc) {
-  const TilePlan plan = PlanTiles(m_, static_cast<size_t>(w_.n), rc.pool->threads(), im2col_);
+  const TilePlan plan = PlanTiles(m_, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k),
+                                  rc.pool->threads(), im2col_);
   m_tiles_ = plan.m_tiles;
   n_tiles_ = plan.n_tiles;
   widened_.assign(m_tiles_ * n_tiles_ * GemmScratchSize(w_), 0);

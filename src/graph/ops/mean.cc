@@ -24,7 +24,7 @@ class MeanOp final : public PreparedOp {
     const size_t channels = static_cast<size_t>(p_.channels);
     const size_t vectors = std::max<size_t>(1, channels / 16);
     const uint64_t bytes = uint64_t{channels} * p_.batch * p_.height * p_.width;
-    const size_t ranges = std::min(vectors, RangeCount(bytes, t.pool->threads()));
+    const size_t ranges = std::min(vectors, TileCount(bytes, t.pool->threads()));
     t.pool->For(ranges, [&](size_t r) {
       size_t c0, c1;
       TileRange(vectors, ranges, r, &c0, &c1);

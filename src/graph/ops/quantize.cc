@@ -26,7 +26,7 @@ class ConvertOp final : public PreparedOp {
     if (reference_) return Reference(p_, n_, in, out);
     const size_t vectors = (n_ + 15) / 16;
     const size_t ranges =
-        std::min(vectors, RangeCount(uint64_t{n_} * (sizeof(In) + sizeof(Out)), t.pool->threads()));
+        std::min(vectors, TileCount(uint64_t{n_} * (sizeof(In) + sizeof(Out)), t.pool->threads()));
     t.pool->For(ranges, [&](size_t r) {
       size_t begin, end;
       TileRange(vectors, ranges, r, &begin, &end);

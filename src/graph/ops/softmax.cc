@@ -22,7 +22,7 @@ class SoftmaxOp final : public PreparedOp {
     int8_t* out = t.at<int8_t>(out_);
     if (reference_) return qs8_softmax__ref(p_, in, out);
     const size_t rows = static_cast<size_t>(p_.rows);
-    const size_t ranges = std::min(rows, RangeCount(uint64_t{rows} * p_.cols, t.pool->threads()));
+    const size_t ranges = std::min(rows, TileCount(uint64_t{rows} * p_.cols, t.pool->threads()));
     t.pool->For(ranges, [&](size_t r) {
       size_t r0, r1;
       TileRange(rows, ranges, r, &r0, &r1);
