@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "graph/op.h"
@@ -37,6 +38,13 @@ class GemmOp final : public PreparedOp {
   std::vector<int8_t> scratch_;  // im2col rows, k_padded bytes each
   size_t m_tiles_ = 1, n_tiles_ = 1;
   std::vector<int16_t> widened_;  // per tile: 4 rows of A widened to int16
+  size_t widened_stride_ = 0;
+  // Tile t's scratch, 64-byte aligned.
+  int16_t* Scratch(size_t t) {
+    int16_t* base = widened_.data();
+    base += (32 - reinterpret_cast<uintptr_t>(base) / 2 % 32) % 32;
+    return base + t * widened_stride_;
+  }
   int32_t in_, output_;
 };
 
