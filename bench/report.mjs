@@ -82,13 +82,13 @@ function loadSection({ results, sizes, distWasm }) {
 }
 
 function gemmSection(g) {
-  if (g.error) return `## GEMM microkernel\n\nn/a: ${g.error}\n`;
+  if (g.error) return `## int8 GEMM microkernel\n\nn/a: ${g.error}\n`;
   const pct = (v, c) => `${((100 * v) / c).toFixed(0)}%`;
   const { chromium: c, node: n } = g;
   const body = c.rows.map((r, i) => [r.layer, `${r.m}×${r.k}×${r.n}`, r.gmacs.toFixed(1), pct(r.gmacs, c.ceilingGmacs),
     n.rows[i].gmacs.toFixed(1), pct(n.rows[i].gmacs, n.ceilingGmacs)]);
   return [
-    '## GEMM microkernel qs8_gemm_4x8c2s4__wasmsimd (GMAC/s, one thread)',
+    '## int8 GEMM microkernel, src/kernels/gemm (GMAC/s, one thread)',
     '',
     table(['layer (1x1 conv)', 'M×K×N', 'Chromium', '% of ceiling', 'Node', '% of ceiling'], [
       ['dot_i16x8 ceiling (measured)', '', c.ceilingGmacs.toFixed(1), '100%', n.ceilingGmacs.toFixed(1), '100%'], ...body]),
