@@ -15,6 +15,12 @@ function toBytes(data) {
   throw new QwasmError('expected an ArrayBuffer or a typed array');
 }
 
+// Copies bytes (a Uint8Array or Uint8ClampedArray) into the model's staging
+// buffer in wasm memory: one memcpy (see WasmModel::staging).
+function stage(handle, bytes) {
+  handle.staging(bytes.length).set(bytes);
+}
+
 export function parseLabels(text) {
   const lines = text.split(/\r?\n/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
@@ -69,8 +75,10 @@ export class Model {
   /** Runs the model on a raw input tensor; returns a copy of output 0. */
   run(input) {
     const handle = this._live();
-    const err = handle.setInput(toBytes(input));
-    if (err) throw new QwasmError(err);
+    const bytes = toBytes(input);
+    const view = handle.inputView();
+    if (bytes.length !== view.length) throw new QwasmError(`input tensor needs ${view.length} bytes, got ${bytes.length}`);
+    view.set(bytes);
     this._invoke(handle);
     return this._copyTyped(handle.outputView(), this.outputType);
   }
@@ -114,7 +122,8 @@ export class Model {
     const handle = this._live();
     const mean = normTriple(this._norm.mean, 'mean');
     const std = normTriple(this._norm.std, 'std');
-    const err = handle.setImage(px.data, px.width, px.height, px.channels, px.stride ?? px.width * px.channels,
+    stage(handle, px.data);
+    const err = handle.setImage(px.width, px.height, px.channels, px.stride ?? px.width * px.channels,
       this.cropFraction, mean ?? [], std ?? []);
     if (err) throw new QwasmError(err);
     return handle;
@@ -159,7 +168,8 @@ export async function loadWith(platform, source, options = {}) {
   normTriple(options.mean, 'mean');
   normTriple(options.std, 'std');
   const handle = new module.WasmModel();
-  const err = handle.load(toBytes(bytes), threads);
+  stage(handle, toBytes(bytes));
+  const err = handle.load(threads);
   if (err) {
     handle.delete();
     throw new QwasmError(err);

@@ -20,11 +20,22 @@ namespace qwasm {
 
 class WasmModel {
  public:
-  // bytes: the model file, copied into wasm memory by Embind.
+  // Bytes from JS (the model file, an image's pixels) arrive through this
+  // staging buffer: JS writes the returned view with one TypedArray.set
+  // (a memcpy). An std::string argument would make Embind copy them with a
+  // JS loop per byte, which in the pthreads build (shared, growable memory)
+  // costs milliseconds per image. The view is valid until the next
+  // allocation in wasm: fill it at once.
+  val staging(int bytes) {
+    staging_.assign(static_cast<size_t>(bytes > 0 ? bytes : 0), 0);
+    return val(emscripten::typed_memory_view(staging_.size(), staging_.data()));
+  }
+
+  // Loads the model file from the staging buffer (which it takes over).
   // threads: counts the calling thread; 1 in the single-threaded build.
-  std::string load(const std::string& bytes, int threads) {
-    Result<std::unique_ptr<Model>> m =
-        Model::Load(std::vector<uint8_t>(bytes.begin(), bytes.end()), InterpreterOptions{threads});
+  std::string load(int threads) {
+    Result<std::unique_ptr<Model>> m = Model::Load(std::move(staging_), InterpreterOptions{threads});
+    staging_.clear();
     if (!m.ok()) return m.status().message();
     model_ = m.take();
     return "";
@@ -95,9 +106,11 @@ class WasmModel {
   }
   int nodeCount() const { return static_cast<int>(model_->interpreter().graph().nodes.size()); }
 
-  // pixels: width x height x channels bytes, rows `stride` bytes apart.
-  std::string setImage(const std::string& pixels, int width, int height, int channels, int stride,
-                       float crop_fraction, val mean, val std) {
+  // Pixels in the staging buffer: width x height x channels bytes, rows
+  // `stride` bytes apart.
+  std::string setImage(int width, int height, int channels, int stride, float crop_fraction,
+                       val mean, val std) {
+    const std::vector<uint8_t>& pixels = staging_;
     if (stride <= 0 || height <= 0 || pixels.size() < static_cast<size_t>(stride) * height) {
       return "pixel buffer holds " + std::to_string(pixels.size()) + " bytes, too few for " +
              std::to_string(width) + "x" + std::to_string(height) + "x" + std::to_string(channels);
@@ -120,15 +133,7 @@ class WasmModel {
     return model_->SetImage(view, crop_fraction, norm).message();
   }
 
-  // Raw input tensor bytes (model-facing dtype).
-  std::string setInput(const std::string& bytes) {
-    if (bytes.size() != model_->input_bytes()) {
-      return "input tensor needs " + std::to_string(model_->input_bytes()) + " bytes, got " +
-             std::to_string(bytes.size());
-    }
-    std::copy(bytes.begin(), bytes.end(), model_->input_data());
-    return "";
-  }
+  // The raw input tensor (model-facing dtype), written by JS in place.
   val inputView() { return val(emscripten::typed_memory_view(model_->input_bytes(), model_->input_data())); }
 
   void run() { model_->Run(); }
@@ -143,6 +148,7 @@ class WasmModel {
 
  private:
   std::unique_ptr<Model> model_;
+  std::vector<uint8_t> staging_;
   mutable std::vector<float> scores_;
 };
 
@@ -162,7 +168,7 @@ EMSCRIPTEN_BINDINGS(qwasm) {
       .function("nodeCount", &qwasm::WasmModel::nodeCount)
       .function("profile", &qwasm::WasmModel::profile)
       .function("setImage", &qwasm::WasmModel::setImage)
-      .function("setInput", &qwasm::WasmModel::setInput)
+      .function("staging", &qwasm::WasmModel::staging)
       .function("inputView", &qwasm::WasmModel::inputView)
       .function("run", &qwasm::WasmModel::run)
       .function("outputView", &qwasm::WasmModel::outputView)
