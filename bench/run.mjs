@@ -142,6 +142,9 @@ async function latency(session, o, inputs) {
       for (let i = 0; i < active.length; i++) {
         const e = active[(round + i) % active.length];
         e.times.push(...await e.page.evaluate(([s]) => window.bench.measure(s, 1), [slice]));
+        // Let the runtime's worker threads stop spinning before the next one
+        // runs: on 2 cores a peer's spinning thread would take a core away.
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
       log(`${prefix}: round ${round + 1} · ${active.map((e) => `${e.runtime} ${e.threads}t ${e.times.length}`).join(' · ')} runs`);
     }
