@@ -39,17 +39,19 @@ inline void Tile(const int16_t* a, const int16_t* wp, size_t k_pairs, const int3
   v128_t acc20 = bias0, acc21 = bias1, acc30 = bias0, acc31 = bias1;
   // Not unrolled on purpose: unrolled, V8 hoists every weight load of the
   // unrolled body to its top and spills accumulators (measured: ~10%
-  // slower on this machine).
+  // slower on this machine). One induction variable (bytes of A) addresses
+  // both operands, so the loop costs one add besides the compare (~7%).
+  const char* ab = reinterpret_cast<const char*>(a);
+  const char* wb = reinterpret_cast<const char*>(wp);
+  const size_t end = k_pairs * 16;
 #pragma clang loop unroll(disable)
-  for (size_t kp = 0; kp < k_pairs; ++kp) {
-    const v128_t w0 = wasm_v128_load(wp);
-    const v128_t w1 = wasm_v128_load(wp + 8);
-    wp += 16;
-    const v128_t va0 = wasm_v128_load32_splat(a);
-    const v128_t va1 = wasm_v128_load32_splat(a + 2);
-    const v128_t va2 = wasm_v128_load32_splat(a + 4);
-    const v128_t va3 = wasm_v128_load32_splat(a + 6);
-    a += 8;
+  for (size_t i = 0; i < end; i += 16) {
+    const v128_t w0 = wasm_v128_load(wb + 2 * i);
+    const v128_t w1 = wasm_v128_load(wb + 2 * i + 16);
+    const v128_t va0 = wasm_v128_load32_splat(ab + i);
+    const v128_t va1 = wasm_v128_load32_splat(ab + i + 4);
+    const v128_t va2 = wasm_v128_load32_splat(ab + i + 8);
+    const v128_t va3 = wasm_v128_load32_splat(ab + i + 12);
     acc00 = wasm_i32x4_add(acc00, wasm_i32x4_dot_i16x8(va0, w0));
     acc01 = wasm_i32x4_add(acc01, wasm_i32x4_dot_i16x8(va0, w1));
     acc10 = wasm_i32x4_add(acc10, wasm_i32x4_dot_i16x8(va1, w0));
