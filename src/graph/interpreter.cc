@@ -97,30 +97,34 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
   return it;
 }
 
-void Interpreter::Invoke() {
+void Interpreter::ConvertInputs() {
   for (const Port& p : inputs_) {
     if (p.convert) FlipSign(p.external, p.internal, p.bytes);
   }
-  for (const auto& op : ops_) op->Run(data_);
+}
+
+void Interpreter::ConvertOutputs() {
   for (const Port& p : outputs_) {
     if (p.convert) FlipSign(p.internal, p.external, p.bytes);
   }
 }
 
+void Interpreter::Invoke() {
+  ConvertInputs();
+  for (const auto& op : ops_) op->Run(data_);
+  ConvertOutputs();
+}
+
 void Interpreter::InvokeProfiled(std::vector<double>* op_ms) {
   using Clock = std::chrono::steady_clock;
   op_ms->resize(ops_.size(), 0.0);
-  for (const Port& p : inputs_) {
-    if (p.convert) FlipSign(p.external, p.internal, p.bytes);
-  }
+  ConvertInputs();
   for (size_t i = 0; i < ops_.size(); ++i) {
     const Clock::time_point start = Clock::now();
     ops_[i]->Run(data_);
     (*op_ms)[i] += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   }
-  for (const Port& p : outputs_) {
-    if (p.convert) FlipSign(p.internal, p.external, p.bytes);
-  }
+  ConvertOutputs();
 }
 
 }  // namespace qwasm

@@ -71,6 +71,10 @@ class Interpreter {
     bool convert = false;  // uint8 <-> int8
   };
 
+  // uint8 <-> int8 at the graph boundary (see ExternalDType).
+  void ConvertInputs();
+  void ConvertOutputs();
+
   std::unique_ptr<Graph> graph_;
   std::vector<std::unique_ptr<PreparedOp>> ops_;
   std::unique_ptr<ThreadPool> pool_;

@@ -34,7 +34,11 @@ struct RequantSimd {
 
   // Four int32 accumulators -> four int32 quantized values in [qmin, qmax].
   inline v128_t Apply(v128_t acc, v128_t scale) const {
-    v128_t x = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
+    return Round(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale));
+  }
+
+  // Four already scaled (non-NaN) floats -> RoundToQuant of each.
+  inline v128_t Round(v128_t x) const {
     x = wasm_f32x4_pmax(x, lo);  // pmax(a, b) = a < b ? b : a
     x = wasm_f32x4_pmin(x, hi);  // pmin(a, b) = b < a ? b : a
     return wasm_i32x4_sub(wasm_f32x4_add(x, magic), magic_minus_zp);

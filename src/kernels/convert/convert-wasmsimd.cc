@@ -9,13 +9,10 @@
 namespace qwasm {
 namespace {
 
-// RoundToQuant on four floats, with RequantSimd's clamp and magic-number
-// rounding. NaN lanes become 0 first: RoundToQuant maps NaN to the clamped
-// zero point, which is exactly what 0 rounds to.
+// RoundToQuant on four floats. NaN lanes become 0 first: RoundToQuant maps
+// NaN to the clamped zero point, which is exactly what 0 rounds to.
 inline v128_t RoundToQuantX4(v128_t x, const RequantSimd& rq) {
-  x = wasm_v128_and(x, wasm_f32x4_eq(x, x));
-  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, rq.lo), rq.hi);
-  return wasm_i32x4_sub(wasm_f32x4_add(x, rq.magic), rq.magic_minus_zp);
+  return rq.Round(wasm_v128_and(x, wasm_f32x4_eq(x, x)));
 }
 
 inline v128_t Quantize16(const float* x, v128_t scale, const RequantSimd& rq) {
