@@ -15,7 +15,8 @@
 // then each step is a 32-bit broadcast load of an (A[k], A[k+1]) pair per
 // row (v128.load32_splat: a pure load, no shuffle), two weight vectors, and
 // eight i32x4.dot_i16x8_s + i32x4.add. The ALU work is the dot products and
-// their accumulation only, the 43 GMAC/s ceiling's own instruction mix.
+// their accumulation only, the dot_i16x8 ceiling's own instruction mix
+// (bench/gemm-bench.cc measures both).
 // Live vectors: 8 accumulators + 4 A + 2 W = 14 (V8 gives wasm 16 on x64).
 //   w[nb][kp][g][lane j] = pair (W[n][2 kp], W[n][2 kp + 1]), n = 8 nb + 4 g + j
 #pragma once
