@@ -6,7 +6,8 @@
 
 namespace qwasm {
 
-enum class DType : uint8_t { kFloat32, kInt32, kInt8, kUInt8, kInt64 };
+// kFloat16: storage only (weights of float layers), IEEE binary16.
+enum class DType : uint8_t { kFloat32, kInt32, kInt8, kUInt8, kInt64, kFloat16 };
 
 inline size_t DTypeSize(DType t) {
   switch (t) {
@@ -15,6 +16,7 @@ inline size_t DTypeSize(DType t) {
     case DType::kInt8: return 1;
     case DType::kUInt8: return 1;
     case DType::kInt64: return 8;
+    case DType::kFloat16: return 2;
   }
   return 0;
 }
@@ -26,6 +28,7 @@ inline const char* DTypeName(DType t) {
     case DType::kInt8: return "int8";
     case DType::kUInt8: return "uint8";
     case DType::kInt64: return "int64";
+    case DType::kFloat16: return "float16";
   }
   return "?";
 }

@@ -14,6 +14,15 @@ const char* OpTypeName(OpType op) {
     case OpType::kSoftmax: return "SOFTMAX";
     case OpType::kQuantize: return "QUANTIZE";
     case OpType::kDequantize: return "DEQUANTIZE";
+    case OpType::kMul: return "MUL";
+    case OpType::kMaxPool2D: return "MAX_POOL_2D";
+    case OpType::kConcatenation: return "CONCATENATION";
+    case OpType::kPad: return "PAD";
+    case OpType::kTranspose: return "TRANSPOSE";
+    case OpType::kClamp: return "CLAMP";
+    case OpType::kHardSwish: return "HARD_SWISH";
+    case OpType::kHardSigmoid: return "HARD_SIGMOID";
+    case OpType::kLogistic: return "LOGISTIC";
   }
   return "?";
 }

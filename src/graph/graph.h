@@ -34,11 +34,22 @@ enum class OpType : uint8_t {
   kSoftmax,
   kQuantize,
   kDequantize,
+  // Added for ONNX graphs and float layers (issue 4).
+  kMul,            // elementwise, broadcasting like kAdd
+  kMaxPool2D,
+  kConcatenation,  // attrs.axis
+  kPad,            // attrs.paddings, attrs.pad_value
+  kTranspose,      // attrs.perm
+  kClamp,          // min(max(x, clamp_min), clamp_max): Relu, Relu6, Clip
+  kHardSwish,      // x * relu6(x + 3) / 6
+  kHardSigmoid,    // max(0, min(1, hard_alpha * x + hard_beta))
+  kLogistic,       // sigmoid
 };
 const char* OpTypeName(OpType op);  // TFLite-style names, e.g. "CONV_2D"
 
 enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
-enum class Padding : uint8_t { kSame, kValid };
+// kExplicit: OpAttrs::pads (ONNX pads, which need not be TFLite's SAME).
+enum class Padding : uint8_t { kSame, kValid, kExplicit };
 
 // Quantization of one tensor. Empty `scale` means "not quantized".
 struct QuantInfo {
@@ -66,6 +77,7 @@ struct Tensor {
 // Attributes of all supported ops; each op reads the fields it documents.
 struct OpAttrs {
   Padding padding = Padding::kValid;
+  int32_t pads[4] = {0, 0, 0, 0};  // kExplicit: top, left, bottom, right
   int stride_h = 1, stride_w = 1;
   int dilation_h = 1, dilation_w = 1;
   int filter_h = 1, filter_w = 1;  // pooling window
@@ -73,6 +85,13 @@ struct OpAttrs {
   Activation activation = Activation::kNone;
   float beta = 1.0f;  // softmax
   bool keep_dims = false;  // mean
+  bool count_include_pad = false;  // average pool, explicit padding
+  int axis = 0;                    // concatenation (in the node's own layout)
+  std::vector<int32_t> perm;       // transpose: output axis i = input axis perm[i]
+  std::vector<int32_t> paddings;   // pad: before, after for each axis in turn
+  float pad_value = 0.0f;          // pad (real value)
+  float clamp_min = -3.402823466e38f, clamp_max = 3.402823466e38f;  // clamp
+  float hard_alpha = 0.2f, hard_beta = 0.5f;                         // hard sigmoid
 };
 
 struct Node {

@@ -129,6 +129,16 @@ PrepareResult PrepareNode(const Graph& g, size_t node_index, bool reference_kern
     case OpType::kSoftmax: return PrepareSoftmax(c);
     case OpType::kQuantize: return PrepareQuantize(c);
     case OpType::kDequantize: return PrepareDequantize(c);
+    case OpType::kMul:
+    case OpType::kMaxPool2D:
+    case OpType::kConcatenation:
+    case OpType::kPad:
+    case OpType::kTranspose:
+    case OpType::kClamp:
+    case OpType::kHardSwish:
+    case OpType::kHardSigmoid:
+    case OpType::kLogistic:
+      return c.Error(std::string("operator ") + OpTypeName(c.node().op) + " is not supported yet");
   }
   return c.Error("unknown operator");
 }

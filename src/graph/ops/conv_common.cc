@@ -86,8 +86,23 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
   s->stride_w = a.stride_w;
   s->dilation_h = dh;
   s->dilation_w = dw;
-  const int32_t oh = WindowOutputSize(a.padding, s->in_h, kernel_h, a.stride_h, dh);
-  const int32_t ow = WindowOutputSize(a.padding, s->in_w, kernel_w, a.stride_w, dw);
+  int32_t oh, ow;
+  if (a.padding == Padding::kExplicit) {
+    for (int32_t pad : a.pads) {
+      if (pad < 0 || pad > 4096) return c.Error("padding " + std::to_string(pad) + " is out of range");
+    }
+    // A window made of padding only has no defined value for pooling and
+    // marks a malformed convolution: each pad must be smaller than the window.
+    if (a.pads[0] >= kernel_h * dh || a.pads[2] >= kernel_h * dh || a.pads[1] >= kernel_w * dw ||
+        a.pads[3] >= kernel_w * dw) {
+      return c.Error("padding is not smaller than the window");
+    }
+    oh = WindowOutputSize(Padding::kValid, s->in_h + a.pads[0] + a.pads[2], kernel_h, a.stride_h, dh);
+    ow = WindowOutputSize(Padding::kValid, s->in_w + a.pads[1] + a.pads[3], kernel_w, a.stride_w, dw);
+  } else {
+    oh = WindowOutputSize(a.padding, s->in_h, kernel_h, a.stride_h, dh);
+    ow = WindowOutputSize(a.padding, s->in_w, kernel_w, a.stride_w, dw);
+  }
   if (oh < 1 || ow < 1) return c.Error("the window does not fit the input " + ShapeString(input.shape));
   if (output.shape[0] != s->batch || output.shape[1] != oh || output.shape[2] != ow) {
     return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) +
@@ -97,8 +112,13 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
   s->out_h = oh;
   s->out_w = ow;
   s->out_c = output.shape[3];
-  s->pad_top = WindowPadBefore(a.padding, s->in_h, oh, kernel_h, a.stride_h, dh);
-  s->pad_left = WindowPadBefore(a.padding, s->in_w, ow, kernel_w, a.stride_w, dw);
+  if (a.padding == Padding::kExplicit) {
+    s->pad_top = a.pads[0];
+    s->pad_left = a.pads[1];
+  } else {
+    s->pad_top = WindowPadBefore(a.padding, s->in_h, oh, kernel_h, a.stride_h, dh);
+    s->pad_left = WindowPadBefore(a.padding, s->in_w, ow, kernel_w, a.stride_w, dw);
+  }
   return Status::Ok();
 }
 
