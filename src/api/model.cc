@@ -16,7 +16,12 @@ Result<std::unique_ptr<Model>> Model::Load(std::vector<uint8_t> bytes,
   }
   Result<std::unique_ptr<Graph>> graph = tflite::ReadModel(shared);
   if (!graph.ok()) return graph.status();
-  Result<std::unique_ptr<Interpreter>> interp = Interpreter::Create(graph.take(), options);
+  return FromGraph(graph.take(), options);
+}
+
+Result<std::unique_ptr<Model>> Model::FromGraph(std::unique_ptr<Graph> graph,
+                                                const InterpreterOptions& options) {
+  Result<std::unique_ptr<Interpreter>> interp = Interpreter::Create(std::move(graph), options);
   if (!interp.ok()) return interp.status();
   std::unique_ptr<Model> m(new Model());
   m->interp_ = interp.take();

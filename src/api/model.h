@@ -39,6 +39,9 @@ class Model {
   // Reads a model file (TFLite today) and prepares it for inference.
   static Result<std::unique_ptr<Model>> Load(std::vector<uint8_t> bytes,
                                              const InterpreterOptions& options = {});
+  // A classifier over a graph built in memory (e.g. by the quantizer).
+  static Result<std::unique_ptr<Model>> FromGraph(std::unique_ptr<Graph> graph,
+                                                  const InterpreterOptions& options = {});
 
   const InputInfo& input() const { return input_; }
   const ModelMetadata& metadata() const { return interp_->graph().metadata; }

@@ -38,6 +38,19 @@ const uint8_t* Graph::Own(std::vector<uint8_t> bytes) {
   return owned.back()->data();
 }
 
+std::unique_ptr<Graph> CloneGraph(const Graph& g) {
+  auto c = std::make_unique<Graph>();
+  c->tensors = g.tensors;
+  for (Tensor& t : c->tensors) {
+    if (t.is_constant()) t.data = c->Own(std::vector<uint8_t>(t.data, t.data + t.data_bytes));
+  }
+  c->nodes = g.nodes;
+  c->inputs = g.inputs;
+  c->outputs = g.outputs;
+  c->metadata = g.metadata;
+  return c;
+}
+
 std::string NodeLabel(const Graph& g, size_t node_index) {
   const Node& n = g.nodes[node_index];
   return "node " + std::to_string(node_index) + " '" + n.name + "' (" + OpTypeName(n.op) + ")";

@@ -115,6 +115,9 @@ struct Graph {
   const uint8_t* Own(std::vector<uint8_t> bytes);
 };
 
+// A deep copy whose constants live in its own storage.
+std::unique_ptr<Graph> CloneGraph(const Graph& g);
+
 // "node 12 'name' (CONV_2D)": how messages refer to a node.
 std::string NodeLabel(const Graph& g, size_t node_index);
 

@@ -1,0 +1,58 @@
+// quantizer.h — the `quantize` job behind tools/quantize.mjs and the page:
+// a float classifier plus calibration samples in, an int8 (mixed where it
+// must be) graph and a per-layer report out.
+//
+// Calibration samples go through the same preprocessing as inference
+// (Model::SetImage), or come as raw float input tensors. Each sample runs
+// the float graph once and widens every activation's observed range; the
+// first kSqnrSamples are kept to measure, after quantization, how far each
+// layer's int8 output lies from its float output (SQNR).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/model.h"
+#include "quant/ptq.h"
+
+namespace qwasm {
+
+struct LayerReport {
+  PtqLayer layer;
+  double sqnr_db = 0.0;  // of the node's output vs float; +inf when exact
+};
+
+struct QuantizeReport {
+  size_t samples = 0;              // calibration samples seen
+  size_t sqnr_samples = 0;         // of which used for the SQNR figures
+  std::vector<LayerReport> layers;
+  double output_sqnr_db = 0.0;     // graph output 0
+  size_t float_weight_bytes = 0;   // constants of the float graph
+  size_t quant_weight_bytes = 0;   // constants of the result
+};
+
+class Quantizer {
+ public:
+  static constexpr size_t kSqnrSamples = 16;
+
+  static Result<std::unique_ptr<Quantizer>> Create(std::unique_ptr<Graph> float_graph, int threads = 1);
+
+  const Model& model() const { return *model_; }
+  Status AddImage(const ImageView& image, float crop_fraction, const PixelNorm& norm);
+  // A raw input tensor in the float graph's input layout (NHWC).
+  Status AddTensor(const float* data, size_t elements);
+
+  // Quantizes with the ranges seen so far (needs at least one sample).
+  Result<PtqResult> Finish(const PtqOptions& options, QuantizeReport* report) const;
+
+ private:
+  void Observe();
+
+  std::unique_ptr<Model> model_;  // the float graph, every tensor kept
+  std::vector<TensorRange> ranges_;
+  std::vector<std::vector<uint8_t>> kept_inputs_;
+  size_t samples_ = 0;
+};
+
+}  // namespace qwasm

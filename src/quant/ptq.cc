@@ -1,0 +1,437 @@
+#include "quant/ptq.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "graph/op.h"
+
+namespace qwasm {
+
+void TensorRange::Update(const float* x, size_t n) {
+  float lo = min, hi = max;
+  for (size_t i = 0; i < n; ++i) {  // comparisons skip NaN
+    if (x[i] < lo) lo = x[i];
+    if (x[i] > hi) hi = x[i];
+  }
+  min = lo;
+  max = hi;
+}
+
+QuantInfo ActivationQuant(const TensorRange& r) {
+  double lo = r.seen() ? std::min(0.0, static_cast<double>(r.min)) : 0.0;
+  double hi = r.seen() ? std::max(0.0, static_cast<double>(r.max)) : 0.0;
+  if (hi - lo < 1e-8) hi = lo + 1e-8;  // an all-zero tensor still needs a valid grid
+  const double scale = (hi - lo) / 255.0;
+  const long zp = std::clamp(std::lround(-128.0 - lo / scale), -128L, 127L);
+  QuantInfo q;
+  q.scale = {static_cast<float>(scale)};
+  q.zero_point = {static_cast<int32_t>(zp)};
+  return q;
+}
+
+namespace {
+
+bool HasInt8Kernel(OpType op) {
+  switch (op) {
+    case OpType::kQuantize:
+    case OpType::kDequantize:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// Operators whose int8 output must reuse the input's grid (their kernels
+// move bytes without requantizing).
+bool KeepsInputGrid(OpType op) {
+  return op == OpType::kMaxPool2D || op == OpType::kReshape || op == OpType::kTranspose ||
+         op == OpType::kPad;
+}
+
+bool IsWeighted(OpType op) {
+  return op == OpType::kConv2D || op == OpType::kDepthwiseConv2D || op == OpType::kFullyConnected;
+}
+
+const float* FloatData(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
+
+// Symmetric int8 weights: one scale per slice of `axis` (or one for all).
+// An all-zero channel gets scale 1 so its bias stays representable.
+Tensor QuantizeWeights(const Tensor& w, int axis, bool per_channel, Graph* g) {
+  const int64_t n = w.num_elements();
+  const int32_t channels = per_channel ? w.shape[axis] : 1;
+  int64_t inner = 1;
+  for (size_t d = axis + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
+  auto channel_of = [&](int64_t i) { return per_channel ? static_cast<int32_t>((i / inner) % channels) : 0; };
+  std::vector<float> max_abs(channels, 0.0f);
+  const float* x = FloatData(w);
+  for (int64_t i = 0; i < n; ++i) max_abs[channel_of(i)] = std::max(max_abs[channel_of(i)], std::fabs(x[i]));
+  Tensor q;
+  q.name = w.name + "/int8";
+  q.dtype = DType::kInt8;
+  q.shape = w.shape;
+  q.quant.axis = per_channel ? axis : 0;
+  for (float m : max_abs) {
+    q.quant.scale.push_back(m > 0.0f ? m / 127.0f : 1.0f);
+    q.quant.zero_point.push_back(0);
+  }
+  std::vector<uint8_t> bytes(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = std::nearbyint(x[i] / q.quant.scale[channel_of(i)]);
+    bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f)));
+  }
+  q.data_bytes = bytes.size();
+  q.data = g->Own(std::move(bytes));
+  return q;
+}
+
+// Asymmetric int8 for a constant operand of ADD / MUL (its own range).
+Tensor QuantizeConstant(const Tensor& c, Graph* g) {
+  TensorRange r;
+  r.Update(FloatData(c), c.num_elements());
+  Tensor q;
+  q.name = c.name + "/int8";
+  q.dtype = DType::kInt8;
+  q.shape = c.shape;
+  q.quant = ActivationQuant(r);
+  std::vector<uint8_t> bytes(c.num_elements());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const double v = std::nearbyint(FloatData(c)[i] / q.quant.scale[0]) + q.quant.zero_point[0];
+    bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(v, -128.0, 127.0)));
+  }
+  q.data_bytes = bytes.size();
+  q.data = g->Own(std::move(bytes));
+  return q;
+}
+
+// Builds the mixed graph for one choice of float nodes.
+class Builder {
+ public:
+  Builder(const Graph& fg, const std::vector<TensorRange>& ranges, const PtqOptions& o,
+          const std::vector<bool>& is_float)
+      : fg_(fg), ranges_(ranges), options_(o), is_float_(is_float), g_(new Graph) {}
+
+  // On success fills `origin` (node of the float graph each new node came from).
+  Status Build(std::vector<int32_t>* origin) {
+    g_->metadata = fg_.metadata;
+    for (const Tensor& t : fg_.tensors) {
+      Tensor c = t;
+      if (t.is_constant()) {
+        c.data = g_->Own(std::vector<uint8_t>(t.data, t.data + t.data_bytes));
+      }
+      g_->tensors.push_back(std::move(c));
+    }
+    const size_t n = fg_.tensors.size();
+    int8_of_.assign(n, -1);
+    float_of_.assign(n, -1);
+    std::vector<std::vector<size_t>> consumers(n);
+    for (size_t i = 0; i < fg_.nodes.size(); ++i) {
+      for (int32_t t : fg_.nodes[i].inputs) {
+        if (t >= 0) consumers[t].push_back(i);
+      }
+    }
+    const std::set<int32_t> outputs(fg_.outputs.begin(), fg_.outputs.end());
+    auto only_int8_consumers = [&](int32_t t) {
+      if (outputs.count(t) || consumers[t].empty()) return false;
+      for (size_t i : consumers[t]) {
+        if (is_float_[i]) return false;
+      }
+      return true;
+    };
+    // Graph inputs: int8 ones stay; a float input read only by int8 nodes
+    // becomes an int8 input on its observed grid.
+    for (int32_t t : fg_.inputs) {
+      const Tensor& ft = fg_.tensors[t];
+      if (ft.dtype == DType::kFloat32 && only_int8_consumers(t)) {
+        MakeInt8(t);
+      } else if (ft.dtype == DType::kFloat32) {
+        float_of_[t] = t;
+      } else {
+        int8_of_[t] = t;
+      }
+    }
+    for (size_t i = 0; i < fg_.nodes.size(); ++i) {
+      const Node& fn = fg_.nodes[i];
+      const size_t before = g_->nodes.size();
+      if (fn.op == OpType::kDequantize && !is_float_[i]) {
+        // int8 -> float read only by int8 nodes: they read the int8 input
+        // directly (one requantization fewer).
+        const int32_t in = fn.inputs[0], out = fn.outputs[0];
+        if (only_int8_consumers(out) && Int8Of(in) >= 0) {
+          int8_of_[out] = Int8Of(in);
+          continue;
+        }
+      }
+      if (is_float_[i]) {
+        QW_RETURN_IF_ERROR(AddFloatNode(fn));
+      } else {
+        QW_RETURN_IF_ERROR(AddInt8Node(fn));
+      }
+      for (size_t k = before; k < g_->nodes.size(); ++k) origin->push_back(static_cast<int32_t>(i));
+    }
+    for (int32_t t : fg_.inputs) g_->inputs.push_back(int8_of_[t] >= 0 ? int8_of_[t] : float_of_[t]);
+    for (int32_t t : fg_.outputs) g_->outputs.push_back(int8_of_[t] >= 0 ? int8_of_[t] : float_of_[t]);
+    return Status::Ok();
+  }
+
+  std::unique_ptr<Graph> TakeGraph() { return std::move(g_); }
+  const std::vector<int32_t>& int8_of() const { return int8_of_; }
+  const std::vector<int32_t>& float_of() const { return float_of_; }
+
+ private:
+  void MakeInt8(int32_t t) {
+    Tensor& q = g_->tensors[t];
+    q.dtype = DType::kInt8;
+    q.quant = ActivationQuant(ranges_[t]);
+    int8_of_[t] = t;
+  }
+
+  int32_t Append(Tensor t) {
+    g_->tensors.push_back(std::move(t));
+    return static_cast<int32_t>(g_->tensors.size() - 1);
+  }
+
+  // The int8 version of activation t, quantizing the float one on first use.
+  int32_t Int8Of(int32_t t) {
+    if (int8_of_[t] >= 0) return int8_of_[t];
+    if (float_of_[t] < 0) return -1;
+    Tensor q = g_->tensors[float_of_[t]];
+    q.name += "/quantized";
+    q.dtype = DType::kInt8;
+    q.quant = ActivationQuant(ranges_[t]);
+    q.was_uint8 = false;
+    const int32_t qt = Append(std::move(q));
+    Node node;
+    node.op = OpType::kQuantize;
+    node.name = g_->tensors[qt].name;
+    node.inputs = {float_of_[t]};
+    node.outputs = {qt};
+    g_->nodes.push_back(std::move(node));
+    return int8_of_[t] = qt;
+  }
+
+  // The float version of activation t, dequantizing the int8 one on first use.
+  int32_t FloatOf(int32_t t) {
+    if (float_of_[t] >= 0) return float_of_[t];
+    if (int8_of_[t] < 0) return -1;
+    Tensor f = g_->tensors[int8_of_[t]];
+    f.name += "/dequantized";
+    f.dtype = DType::kFloat32;
+    f.quant = QuantInfo();
+    f.was_uint8 = false;
+    const int32_t ft = Append(std::move(f));
+    Node node;
+    node.op = OpType::kDequantize;
+    node.name = g_->tensors[ft].name;
+    node.inputs = {int8_of_[t]};
+    node.outputs = {ft};
+    g_->nodes.push_back(std::move(node));
+    return float_of_[t] = ft;
+  }
+
+  Status Missing(const Node& fn, int32_t t) {
+    return Status::Error("quantize: node '" + fn.name + "' (" + OpTypeName(fn.op) + "): input '" +
+                         fg_.tensors[t].name + "' is not produced before it");
+  }
+
+  Status AddFloatNode(const Node& fn) {
+    Node node = fn;
+    for (int32_t& t : node.inputs) {
+      if (t < 0 || fg_.tensors[t].is_constant()) continue;
+      const bool wants_int8 = fn.op == OpType::kDequantize;
+      const int32_t mapped = wants_int8 ? Int8Of(t) : FloatOf(t);
+      if (mapped < 0) return Missing(fn, t);
+      t = mapped;
+    }
+    for (int32_t t : fn.outputs) {
+      if (fn.op == OpType::kQuantize) {
+        int8_of_[t] = t;  // keeps the grid the model gave it
+      } else {
+        float_of_[t] = t;
+      }
+    }
+    g_->nodes.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  Status AddInt8Node(const Node& fn) {
+    Node node = fn;
+    for (size_t k = 0; k < fn.inputs.size(); ++k) {
+      const int32_t t = fn.inputs[k];
+      if (t < 0) continue;
+      const Tensor& ft = fg_.tensors[t];
+      if (!ft.is_constant()) {
+        const int32_t mapped = Int8Of(t);
+        if (mapped < 0) return Missing(fn, t);
+        node.inputs[k] = mapped;
+        continue;
+      }
+      if (ft.dtype != DType::kFloat32) continue;  // axes, shapes: as they are
+      if (IsWeighted(fn.op) && k == 1) {
+        const int axis = fn.op == OpType::kDepthwiseConv2D ? 3 : 0;
+        node.inputs[k] = Append(QuantizeWeights(ft, axis, options_.per_channel, g_.get()));
+      } else if (IsWeighted(fn.op) && k == 2) {
+        node.inputs[k] = -2;  // after the input and weights are known
+      } else {
+        node.inputs[k] = Append(QuantizeConstant(ft, g_.get()));
+      }
+    }
+    if (IsWeighted(fn.op) && fn.inputs.size() > 2 && fn.inputs[2] >= 0) {
+      node.inputs[2] = Append(QuantizeBias(fn, node));
+    }
+    for (int32_t t : fn.outputs) {
+      const Tensor& in = g_->tensors[node.inputs[0]];
+      if (KeepsInputGrid(fn.op) && in.quant.quantized()) {
+        Tensor& q = g_->tensors[t];
+        q.dtype = DType::kInt8;
+        q.quant = in.quant;
+        int8_of_[t] = t;
+      } else if (fn.op == OpType::kSoftmax) {
+        Tensor& q = g_->tensors[t];
+        q.dtype = DType::kInt8;
+        q.quant.scale = {1.0f / 256.0f};
+        q.quant.zero_point = {-128};
+        int8_of_[t] = t;
+      } else {
+        MakeInt8(t);
+      }
+    }
+    g_->nodes.push_back(std::move(node));
+    return Status::Ok();
+  }
+
+  // int32 bias on the grid input scale x weight scale of each channel.
+  Tensor QuantizeBias(const Node& fn, const Node& node) {
+    const Tensor& fb = fg_.tensors[fn.inputs[2]];
+    const Tensor& in = g_->tensors[node.inputs[0]];
+    const Tensor& w = g_->tensors[node.inputs[1]];
+    Tensor b;
+    b.name = fb.name + "/int32";
+    b.dtype = DType::kInt32;
+    b.shape = fb.shape;
+    const int64_t n = fb.num_elements();
+    std::vector<int32_t> values(n);
+    for (int64_t c = 0; c < n; ++c) {
+      const double s = static_cast<double>(in.quant.scale[0]) * w.quant.scale[w.quant.per_channel() ? c : 0];
+      const double v = std::nearbyint(FloatData(fb)[c] / s);
+      values[c] = static_cast<int32_t>(std::clamp(v, -2147483647.0, 2147483647.0));
+      b.quant.scale.push_back(static_cast<float>(s));
+      b.quant.zero_point.push_back(0);
+    }
+    std::vector<uint8_t> bytes(n * sizeof(int32_t));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    b.data_bytes = bytes.size();
+    b.data = g_->Own(std::move(bytes));
+    return b;
+  }
+
+  const Graph& fg_;
+  const std::vector<TensorRange>& ranges_;
+  const PtqOptions& options_;
+  const std::vector<bool>& is_float_;
+  std::unique_ptr<Graph> g_;
+  std::vector<int32_t> int8_of_, float_of_;
+};
+
+// Drops tensors nothing refers to; returns old index -> new index (or -1).
+std::vector<int32_t> Compact(Graph* g) {
+  std::vector<bool> used(g->tensors.size(), false);
+  for (const Node& n : g->nodes) {
+    for (int32_t t : n.inputs) if (t >= 0) used[t] = true;
+    for (int32_t t : n.outputs) used[t] = true;
+  }
+  for (int32_t t : g->inputs) used[t] = true;
+  for (int32_t t : g->outputs) used[t] = true;
+  std::vector<int32_t> remap(g->tensors.size(), -1);
+  std::vector<Tensor> kept;
+  for (size_t t = 0; t < g->tensors.size(); ++t) {
+    if (!used[t]) continue;
+    remap[t] = static_cast<int32_t>(kept.size());
+    kept.push_back(std::move(g->tensors[t]));
+  }
+  g->tensors = std::move(kept);
+  for (Node& n : g->nodes) {
+    for (int32_t& t : n.inputs) if (t >= 0) t = remap[t];
+    for (int32_t& t : n.outputs) t = remap[t];
+  }
+  for (int32_t& t : g->inputs) t = remap[t];
+  for (int32_t& t : g->outputs) t = remap[t];
+  return remap;
+}
+
+size_t WeightBytes(const Graph& g, const Node& n) {
+  size_t bytes = 0;
+  for (size_t k = 1; k < n.inputs.size(); ++k) {
+    if (n.inputs[k] >= 0 && g.tensors[n.inputs[k]].is_constant()) bytes += g.tensors[n.inputs[k]].data_bytes;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>& ranges,
+                                const PtqOptions& options) {
+  if (ranges.size() != fg.tensors.size()) {
+    return Status::Error("quantize: " + std::to_string(ranges.size()) + " ranges for " +
+                         std::to_string(fg.tensors.size()) + " tensors");
+  }
+  const std::set<std::string> keep(options.keep_float.begin(), options.keep_float.end());
+  std::vector<bool> is_float(fg.nodes.size());
+  std::vector<std::string> reason(fg.nodes.size());
+  for (size_t i = 0; i < fg.nodes.size(); ++i) {
+    const Node& n = fg.nodes[i];
+    if (!HasInt8Kernel(n.op)) {
+      is_float[i] = true;
+    } else if (keep.count(n.name)) {
+      is_float[i] = true;
+      reason[i] = "kept in float on request";
+    }
+  }
+  // Build; an int8 node that its operator rejects goes back to float and
+  // the graph is rebuilt (each round fixes at least one node).
+  for (size_t round = 0; round <= fg.nodes.size(); ++round) {
+    Builder b(fg, ranges, options, is_float);
+    std::vector<int32_t> origin;
+    QW_RETURN_IF_ERROR(b.Build(&origin));
+    std::unique_ptr<Graph> g = b.TakeGraph();
+    bool changed = false;
+    for (size_t j = 0; j < g->nodes.size(); ++j) {
+      const size_t i = static_cast<size_t>(origin[j]);
+      if (is_float[i] || g->nodes[j].op == OpType::kQuantize) continue;
+      PrepareResult p = PrepareNode(*g, j);
+      if (!p.ok()) {
+        is_float[i] = true;
+        reason[i] = p.status().message();
+        changed = true;
+      }
+    }
+    if (changed) continue;
+    PtqResult r;
+    const std::vector<int32_t> remap = Compact(g.get());
+    r.tensor_map.assign(fg.tensors.size(), -1);
+    for (size_t t = 0; t < fg.tensors.size(); ++t) {
+      const int32_t i8 = b.int8_of()[t], f = b.float_of()[t];
+      // The tensor itself when its node wrote it, else its converted copy.
+      const bool home = i8 == static_cast<int32_t>(t) || f == static_cast<int32_t>(t);
+      const int32_t pick = home ? static_cast<int32_t>(t) : (i8 >= 0 ? i8 : f);
+      if (pick >= 0) r.tensor_map[t] = remap[pick];
+    }
+    for (size_t i = 0; i < fg.nodes.size(); ++i) {
+      PtqLayer l;
+      l.node = i;
+      l.name = fg.nodes[i].name;
+      l.op = OpTypeName(fg.nodes[i].op);
+      l.precision = is_float[i] ? "float32" : "int8";
+      l.reason = reason[i];
+      r.layers.push_back(std::move(l));
+    }
+    for (size_t j = 0; j < g->nodes.size(); ++j) {
+      r.layers[origin[j]].weight_bytes += WeightBytes(*g, g->nodes[j]);
+    }
+    r.graph = std::move(g);
+    return r;
+  }
+  return Status::Error("quantize: the int8 graph does not settle");
+}
+
+}  // namespace qwasm

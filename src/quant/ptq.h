@@ -1,0 +1,68 @@
+// ptq.h — post-training quantization of a float graph to int8.
+//
+// Input: a float32 graph (from the ONNX importer) and the real-value range
+// each of its tensors took over calibration runs (quant/calibration.h).
+// Output: a graph in which every operator that has an int8 kernel runs in
+// int8, the rest in float, joined by QUANTIZE / DEQUANTIZE nodes:
+//   - weights (conv, depthwise, fully connected): symmetric int8, one scale
+//     per output channel (or per tensor), zero point 0;
+//   - bias: int32 on the grid input scale x weight scale;
+//   - activations: asymmetric int8 from the observed [min, max] widened to
+//     contain 0 (so zero padding and ReLU's 0 are exact);
+//   - max pool, reshape, transpose and pad reuse their input's grid; softmax
+//     outputs use TFLite's fixed 1/256 grid.
+// An operator whose int8 preparation fails (e.g. an accumulator that could
+// overflow) stays in float and the report says why. Constants no operator
+// uses any more are dropped; PtqResult::tensor_map says where each tensor
+// of the float graph went.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "graph/graph.h"
+
+namespace qwasm {
+
+// Range of real values a tensor took over calibration.
+struct TensorRange {
+  float min = std::numeric_limits<float>::infinity();
+  float max = -std::numeric_limits<float>::infinity();
+  bool seen() const { return min <= max; }
+  void Update(const float* x, size_t n);
+};
+
+struct PtqOptions {
+  bool per_channel = true;              // weight scales per output channel
+  std::vector<std::string> keep_float;  // node names to leave in float
+};
+
+struct PtqLayer {
+  size_t node = 0;        // index in the input (float) graph
+  std::string name, op;   // node name, operator
+  std::string precision;  // "int8" or "float32"
+  size_t weight_bytes = 0;
+  std::string reason;     // why a layer stayed in float
+};
+
+// The int8 grid for an observed range: scale (hi - lo) / 255 over the range
+// widened to contain 0, zero point rounding -128 - lo / scale.
+QuantInfo ActivationQuant(const TensorRange& r);
+
+struct PtqResult {
+  std::unique_ptr<Graph> graph;
+  // tensor_map[t]: the tensor of `graph` holding float tensor t's values
+  // (int8 or float), or -1 when it has none (a dropped constant).
+  std::vector<int32_t> tensor_map;
+  std::vector<PtqLayer> layers;  // one per node of the float graph
+};
+
+// `ranges` is indexed like fg.tensors (entries of constants are ignored).
+Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>& ranges,
+                                const PtqOptions& options);
+
+}  // namespace qwasm
