@@ -15,8 +15,8 @@ say() { [[ $quiet == 1 ]] || echo "setup: $*"; }
 
 # Debian packages: the Emscripten toolchain, doctest, SIMDe (native SIMD
 # kernel tests), Chromium for browser
-# tests, CMake and a C++ compiler.
-packages=(emscripten doctest-dev libsimde-dev chromium cmake g++ make)
+# tests, CMake, a C++ compiler, and Fashion-MNIST (tests of the default model).
+packages=(emscripten doctest-dev libsimde-dev chromium cmake g++ make dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
