@@ -535,6 +535,21 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     RepairChecksums(b);
     CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.0") == 0);
   }
+  {  // Versioning: bytes after the last known field of a section are fields
+     // of a newer minor version (skipped) or, in a file of our version, damage.
+    const size_t entry = 64 + 3 * 32;  // GRPH, followed by zero padding before DATA
+    REQUIRE(Get(good, entry, 4) == qwm::kSectionGraph);
+    const uint64_t end = Get(good, entry + 8, 8) + Get(good, entry + 16, 8);
+    REQUIRE(SectionOffset(good, qwm::kSectionData) - end >= 4);
+    Bytes b = good;
+    Put(b, entry + 16, Get(good, entry + 16, 8) + 4, 8);
+    RepairChecksums(b);
+    CHECK(ReadError(b) == "qwm: section GRPH: 4 unexpected bytes after the last field, at section byte " +
+                              std::to_string(Get(good, entry + 16, 8)));
+    Put(b, 10, 1, 2);  // format 1.1
+    RepairChecksums(b);
+    CHECK(ReadError(b).empty());
+  }
   // Model::Load picks the reader by the first bytes.
   const std::string hello = "hello, world";
   CHECK(Model::Load(Bytes(hello.begin(), hello.end())).status().message() ==
