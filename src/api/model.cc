@@ -1,20 +1,52 @@
 #include "api/model.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
+#include "format/qwm_format.h"
+#include "format/qwm_reader.h"
 #include "import/tflite_reader.h"
 #include "quant/requantize.h"
 
 namespace qwasm {
 
+ModelFormat DetectModelFormat(const uint8_t* data, size_t size) {
+  if (qwm::LooksLikeQwm(data, size)) return ModelFormat::kQwm;
+  // "TFL3" at offset 4; a TFLite file with appended metadata (zip) too.
+  if (tflite::LooksLikeTFLite(data, size)) return ModelFormat::kTFLite;
+  // ONNX (src/import/onnx, in progress): a ModelProto has no magic, so it is
+  // tried last, by a cheap protobuf sniff (e.g. onnx::LooksLikeOnnx).
+  return ModelFormat::kUnknown;
+}
+
+Result<std::unique_ptr<Graph>> ReadModelGraph(std::shared_ptr<const std::vector<uint8_t>> bytes) {
+  if (!bytes) return Status::Error("no model bytes");
+  switch (DetectModelFormat(bytes->data(), bytes->size())) {
+    case ModelFormat::kQwm: {
+      Result<Graph> graph = ReadQwm(bytes);
+      if (!graph.ok()) return graph.status();
+      return std::make_unique<Graph>(graph.take());
+    }
+    case ModelFormat::kTFLite:
+      return tflite::ReadModel(bytes);
+    // ONNX: case ModelFormat::kOnnx: return onnx::ReadModel(bytes);
+    case ModelFormat::kUnknown:
+      break;
+  }
+  std::string first = bytes->empty() ? "the file is empty" : "first bytes:";
+  for (size_t i = 0; i < std::min<size_t>(bytes->size(), 8); ++i) {
+    char hex[4];
+    std::snprintf(hex, sizeof hex, " %02x", (*bytes)[i]);
+    first += hex;
+  }
+  return Status::Error("unrecognised model format: not a qwasm (.qwm) or TFLite model (" + first + ")");
+}
+
 Result<std::unique_ptr<Model>> Model::Load(std::vector<uint8_t> bytes,
                                            const InterpreterOptions& options) {
-  auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-  if (!tflite::LooksLikeTFLite(shared->data(), shared->size())) {
-    return Status::Error("unrecognised model format (expected a TFLite .tflite file)");
-  }
-  Result<std::unique_ptr<Graph>> graph = tflite::ReadModel(shared);
+  Result<std::unique_ptr<Graph>> graph =
+      ReadModelGraph(std::make_shared<const std::vector<uint8_t>>(std::move(bytes)));
   if (!graph.ok()) return graph.status();
   return FromGraph(graph.take(), options);
 }

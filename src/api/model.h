@@ -34,9 +34,17 @@ struct PixelNorm {
   float std[3] = {127.5f, 127.5f, 127.5f};
 };
 
+// Model file formats, told apart by their first bytes.
+enum class ModelFormat { kUnknown, kQwm, kTFLite };
+ModelFormat DetectModelFormat(const uint8_t* data, size_t size);
+
+// Reads a model file of any supported format into a graph (not yet
+// validated: Interpreter::Create does that).
+Result<std::unique_ptr<Graph>> ReadModelGraph(std::shared_ptr<const std::vector<uint8_t>> bytes);
+
 class Model {
  public:
-  // Reads a model file (TFLite today) and prepares it for inference.
+  // Reads a model file (.qwm or TFLite) and prepares it for inference.
   static Result<std::unique_ptr<Model>> Load(std::vector<uint8_t> bytes,
                                              const InterpreterOptions& options = {});
   // A classifier over a graph built in memory (e.g. by the quantizer).

@@ -16,7 +16,11 @@ constexpr int kMetadataName = 0, kMetadataBuffer = 1;
 constexpr int kMetaName = 0, kMetaDescription = 1, kMetaVersion = 2, kMetaSubgraphs = 3,
               kMetaAuthor = 4, kMetaLicense = 5;
 constexpr int kSubgraphInputs = 2, kSubgraphOutputs = 3;
-constexpr int kTensorProcessUnits = 4, kTensorAssociatedFiles = 6;
+constexpr int kTensorContent = 3, kTensorProcessUnits = 4, kTensorAssociatedFiles = 6;
+constexpr int kContentPropertiesType = 0, kContentProperties = 1;
+constexpr uint8_t kImageProperties = 2;
+constexpr int kImageColorSpace = 0;
+constexpr int8_t kColorRGB = 1, kColorGrayscale = 2;
 constexpr int kProcessUnitType = 0, kProcessUnitOptions = 1;
 constexpr uint8_t kNormalizationOptions = 1;
 constexpr int kNormMean = 0, kNormStd = 1;
@@ -60,6 +64,21 @@ Status ReadNormalization(const Table& tensor, ModelMetadata* out) {
     out->std = s;
     return Status::Ok();
   }
+  return Status::Ok();
+}
+
+// The colour space of an image input (Content.content_properties = ImageProperties).
+Status ReadImageProperties(const Table& tensor, ModelMetadata* out) {
+  bool present = false;
+  QW_TRY(content, tensor.SubTable(kTensorContent, &present));
+  if (!present) return Status::Ok();
+  QW_TRY(type, content.Scalar<uint8_t>(kContentPropertiesType, 0));
+  if (type != kImageProperties) return Status::Ok();
+  QW_TRY(image, content.SubTable(kContentProperties, &present));
+  if (!present) return Status::Ok();
+  QW_TRY(color, image.Scalar<int8_t>(kImageColorSpace, 0));
+  if (color == kColorRGB) out->color = ColorOrder::kRGB;
+  if (color == kColorGrayscale) out->color = ColorOrder::kGray;
   return Status::Ok();
 }
 
@@ -150,7 +169,10 @@ Status ReadMetadata(fb::Bytes file, const Table& model, const std::vector<fb::By
   QW_TRY(sg, Table::TableAt(subgraphs, 0));
   bool present = false;
   QW_TRY(input, FirstTensor(sg, kSubgraphInputs, &present));
-  if (present) QW_RETURN_IF_ERROR(ReadNormalization(input, out));
+  if (present) {
+    QW_RETURN_IF_ERROR(ReadNormalization(input, out));
+    QW_RETURN_IF_ERROR(ReadImageProperties(input, out));
+  }
   QW_TRY(output, FirstTensor(sg, kSubgraphOutputs, &present));
   if (!present) return Status::Ok();
   QW_TRY(label_file, LabelFileName(output));

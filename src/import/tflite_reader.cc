@@ -46,6 +46,21 @@ const char* TensorTypeName(int8_t t) {
   return t >= 0 && t < 18 ? kNames[t] : "UNKNOWN";
 }
 
+// What TFLite's conventions say about an image input [N, H, W, C]: NHWC, and
+// uint8 inputs take the pixels as they are (the normalisation is folded into
+// the input quantization, which is how TFLite's Task Library feeds them).
+void DescribeImageInput(Graph& g) {
+  if (g.inputs.size() != 1 || g.inputs[0] < 0 || static_cast<size_t>(g.inputs[0]) >= g.tensors.size()) return;
+  const Tensor& in = g.tensors[g.inputs[0]];
+  if (in.shape.size() != 4 || in.shape[1] < 1 || in.shape[2] < 1 || in.shape[3] < 1) return;
+  ModelMetadata& m = g.metadata;
+  m.layout = InputLayout::kNHWC;
+  m.input_height = in.shape[1];
+  m.input_width = in.shape[2];
+  m.input_channels = in.shape[3];
+  m.pixels_are_input = in.was_uint8;
+}
+
 class Reader {
  public:
   explicit Reader(std::shared_ptr<const std::vector<uint8_t>> bytes)
@@ -106,6 +121,7 @@ Result<std::unique_ptr<Graph>> Reader::Read() {
   QW_RETURN_IF_ERROR(ReadOperators(sg));
   QW_RETURN_IF_ERROR(ReadMetadata(buf_, model, buffers_, &graph_->metadata));
   graph_->metadata.producer = "tflite";
+  DescribeImageInput(*graph_);
   graph_->source = bytes_;
   return std::move(graph_);
 }

@@ -1,0 +1,174 @@
+// qwm_format.h — constants of the qwasm model file (.qwm), shared by the
+// writer and the reader. docs/model-format.md documents every byte; keep the
+// two in step.
+//
+// Layout: a 64-byte header, a section table, then the sections (METADATA,
+// TENSORS, NODES, GRAPH, DATA). All integers are little-endian; floats are
+// IEEE-754 binary32 bit patterns. Enumerations are stored as the explicit ids
+// of the tables below, never as C++ enum values, so reordering an enum in
+// the code cannot change what a file means.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/dtype.h"
+#include "core/status.h"
+#include "graph/graph.h"
+
+namespace qwasm::qwm {
+
+// PNG-style magic: the high byte catches 7-bit transfers, CR LF / LF catch
+// newline translation, 0x1A stops DOS `type`.
+inline constexpr uint8_t kMagic[8] = {0x89, 'Q', 'W', 'M', 0x0D, 0x0A, 0x1A, 0x0A};
+
+// Major: incompatible change (readers reject other majors). Minor: additions
+// an older reader can skip safely (optional sections, fields appended at the
+// end of a record or section) or refuse clearly (new ids).
+inline constexpr uint16_t kVersionMajor = 1;
+inline constexpr uint16_t kVersionMinor = 0;
+
+inline constexpr uint32_t kHeaderSize = 64;        // bytes written; readers accept larger
+inline constexpr uint32_t kSectionEntrySize = 32;  // bytes written; readers accept larger
+inline constexpr uint32_t kDataAlignment = 64;     // constant data, from the file start
+
+// Header field offsets.
+namespace hdr {
+inline constexpr size_t kMagic = 0, kVersionMajor = 8, kVersionMinor = 10, kFlags = 12,
+                        kHeaderSize = 16, kSectionCount = 20, kFileSize = 24,
+                        kSectionTableOffset = 32, kSectionEntrySize = 40, kSectionTableCrc = 44,
+                        kHeaderCrc = 60;
+}  // namespace hdr
+
+// Section table entry field offsets.
+namespace entry {
+inline constexpr size_t kType = 0, kFlags = 4, kOffset = 8, kSize = 16, kCrc = 24;
+}  // namespace entry
+
+// Section types: four ASCII characters read as a little-endian uint32, so a
+// hex dump shows the name.
+constexpr uint32_t FourCC(const char (&s)[5]) {
+  return uint32_t(uint8_t(s[0])) | uint32_t(uint8_t(s[1])) << 8 | uint32_t(uint8_t(s[2])) << 16 |
+         uint32_t(uint8_t(s[3])) << 24;
+}
+inline constexpr uint32_t kSectionMetadata = FourCC("META");
+inline constexpr uint32_t kSectionTensors = FourCC("TENS");
+inline constexpr uint32_t kSectionNodes = FourCC("NODE");
+inline constexpr uint32_t kSectionGraph = FourCC("GRPH");
+inline constexpr uint32_t kSectionData = FourCC("DATA");
+// Section flag: a reader that does not know the type may skip the section.
+inline constexpr uint32_t kSectionOptional = 1;
+
+// Tensor record flags.
+inline constexpr uint8_t kTensorWasUint8 = 1, kTensorConstant = 2;
+// Node attribute flags.
+inline constexpr uint8_t kAttrKeepDims = 1, kAttrCountIncludePad = 2;
+// Metadata input flags.
+inline constexpr uint8_t kInputPixelsAreInput = 1;
+
+// Limits checked before anything is allocated (hostile files).
+inline constexpr uint32_t kMaxSections = 64;
+inline constexpr uint32_t kMaxTensors = 1u << 20;
+inline constexpr uint32_t kMaxNodes = 1u << 20;
+inline constexpr uint32_t kMaxNodeTensors = 1u << 16;  // inputs or outputs of one node
+inline constexpr uint32_t kMaxStringBytes = 1u << 20;
+inline constexpr uint32_t kMaxLabels = 1u << 20;
+inline constexpr uint32_t kMaxNotes = 1u << 10;
+inline constexpr uint32_t kMaxQuantParams = 1u << 24;
+inline constexpr uint32_t kMaxNormChannels = 4;
+
+// One row of an id table: an enum value, its number in files, and the format
+// minor version (of major 1) that introduced it. Writers stamp the file with
+// the highest minor any used id needs, so older readers can still open files
+// that use no newer feature.
+template <typename E>
+struct IdEntry {
+  E value;
+  uint16_t id;
+  uint16_t since_minor;
+  const char* name;
+};
+
+inline constexpr IdEntry<OpType> kOpIds[] = {
+    {OpType::kConv2D, 1, 0, "CONV_2D"},
+    {OpType::kDepthwiseConv2D, 2, 0, "DEPTHWISE_CONV_2D"},
+    {OpType::kFullyConnected, 3, 0, "FULLY_CONNECTED"},
+    {OpType::kAdd, 4, 0, "ADD"},
+    {OpType::kAveragePool2D, 5, 0, "AVERAGE_POOL_2D"},
+    {OpType::kMean, 6, 0, "MEAN"},
+    {OpType::kReshape, 7, 0, "RESHAPE"},
+    {OpType::kSoftmax, 8, 0, "SOFTMAX"},
+    {OpType::kQuantize, 9, 0, "QUANTIZE"},
+    {OpType::kDequantize, 10, 0, "DEQUANTIZE"},
+    {OpType::kMul, 11, 0, "MUL"},
+    {OpType::kMaxPool2D, 12, 0, "MAX_POOL_2D"},
+    {OpType::kConcatenation, 13, 0, "CONCATENATION"},
+    {OpType::kPad, 14, 0, "PAD"},
+    {OpType::kTranspose, 15, 0, "TRANSPOSE"},
+    {OpType::kClamp, 16, 0, "CLAMP"},
+    {OpType::kHardSwish, 17, 0, "HARD_SWISH"},
+    {OpType::kHardSigmoid, 18, 0, "HARD_SIGMOID"},
+    {OpType::kLogistic, 19, 0, "LOGISTIC"},
+};
+
+inline constexpr IdEntry<DType> kDTypeIds[] = {
+    {DType::kFloat32, 1, 0, "float32"}, {DType::kFloat16, 2, 0, "float16"},
+    {DType::kInt32, 3, 0, "int32"},     {DType::kInt64, 4, 0, "int64"},
+    {DType::kInt8, 5, 0, "int8"},       {DType::kUInt8, 6, 0, "uint8"},
+};
+
+inline constexpr IdEntry<Padding> kPaddingIds[] = {
+    {Padding::kSame, 1, 0, "SAME"}, {Padding::kValid, 2, 0, "VALID"}, {Padding::kExplicit, 3, 0, "EXPLICIT"}};
+
+inline constexpr IdEntry<Activation> kActivationIds[] = {
+    {Activation::kNone, 0, 0, "NONE"}, {Activation::kRelu, 1, 0, "RELU"},
+    {Activation::kReluN1To1, 2, 0, "RELU_N1_TO_1"}, {Activation::kRelu6, 3, 0, "RELU6"}};
+
+inline constexpr IdEntry<InputLayout> kLayoutIds[] = {
+    {InputLayout::kUnknown, 0, 0, "unknown"}, {InputLayout::kNHWC, 1, 0, "NHWC"}, {InputLayout::kNCHW, 2, 0, "NCHW"}};
+
+inline constexpr IdEntry<ColorOrder> kColorIds[] = {
+    {ColorOrder::kUnknown, 0, 0, "unknown"}, {ColorOrder::kRGB, 1, 0, "RGB"},
+    {ColorOrder::kBGR, 2, 0, "BGR"}, {ColorOrder::kGray, 3, 0, "GRAY"}};
+
+template <typename E, size_t N>
+constexpr const IdEntry<E>* FindById(const IdEntry<E> (&table)[N], uint32_t id) {
+  for (const IdEntry<E>& e : table) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
+}
+
+template <typename E, size_t N>
+constexpr const IdEntry<E>* FindByValue(const IdEntry<E> (&table)[N], E value) {
+  for (const IdEntry<E>& e : table) {
+    if (e.value == value) return &e;
+  }
+  return nullptr;
+}
+
+// "META" etc. for messages; "0x12345678" for unknown types.
+std::string SectionName(uint32_t type);
+
+// What a .qwm file may hold, checked by the writer before writing and by the
+// reader after parsing each record, so the writer never produces a file its
+// reader rejects. Messages carry no location; callers prefix it.
+Status CheckString(const std::string& s);  // length limit and valid UTF-8
+Status CheckTensor(const Tensor& t);
+Status CheckAttrs(const OpAttrs& a);
+Status CheckNode(const Node& n, size_t num_tensors);  // includes CheckAttrs
+Status CheckMetadata(const ModelMetadata& m);
+
+// " 'name'" for messages, or "" when the name is not valid UTF-8 (which must
+// not leak into a message that ends up as a JS string).
+std::string QuotedName(const std::string& name);
+// A float for messages ("%g").
+std::string FloatString(float v);
+
+// True when the bytes start like a .qwm file: the whole magic, or for files
+// shorter than it a prefix of it (so a truncated file gets the .qwm reader's
+// precise error rather than "unknown format").
+bool LooksLikeQwm(const uint8_t* data, size_t size);
+
+}  // namespace qwasm::qwm

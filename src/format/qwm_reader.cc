@@ -1,0 +1,466 @@
+#include "format/qwm_reader.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "core/crc32.h"
+#include "format/qwm_format.h"
+#include "graph/validate.h"
+
+namespace qwasm {
+namespace {
+
+using namespace qwm;
+
+uint64_t Le(const uint8_t* p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = v << 8 | p[i];
+  return v;
+}
+
+std::string Version(uint32_t major, uint32_t minor) { return std::to_string(major) + "." + std::to_string(minor); }
+
+// Reads little-endian fields in order from [data, data + size). The first
+// failure sticks: later reads return zeros and empty values, which are safe
+// to use, so a record is parsed straight through and checked once at the end.
+class Cursor {
+ public:
+  Cursor(const uint8_t* data, size_t size, const uint8_t* section) : p_(data), end_(data + size), section_(section) {}
+
+  bool ok() const { return error_.empty(); }
+  Status status() const { return ok() ? Status::Ok() : Status::Error(error_); }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  void Fail(const std::string& message) {
+    if (ok()) error_ = message;
+  }
+
+  uint8_t U8(const char* what) { return static_cast<uint8_t>(Read(1, what)); }
+  uint16_t U16(const char* what) { return static_cast<uint16_t>(Read(2, what)); }
+  uint32_t U32(const char* what) { return static_cast<uint32_t>(Read(4, what)); }
+  int32_t I32(const char* what) { return static_cast<int32_t>(U32(what)); }
+  uint64_t U64(const char* what) { return Read(8, what); }
+  float F32(const char* what) {
+    const uint32_t bits = U32(what);
+    float v;
+    std::memcpy(&v, &bits, 4);
+    return v;
+  }
+
+  // A count of items of at least `item_bytes` each, which must not exceed
+  // `limit` nor what the remaining bytes can hold (checked before any
+  // allocation the count would size).
+  uint32_t Count(const char* what, size_t item_bytes, uint32_t limit) {
+    const size_t at = Offset();
+    const uint32_t n = U32(what);
+    if (n > limit || uint64_t{n} * item_bytes > remaining()) {
+      Fail(std::string(what) + " " + std::to_string(n) + " at section byte " + std::to_string(at) +
+           (n > limit ? " is over the limit of " + std::to_string(limit)
+                      : " needs more than the " + std::to_string(remaining()) + " bytes left"));
+      return 0;
+    }
+    return n;
+  }
+
+  std::string Str(const char* what) {
+    const uint32_t n = Count(what, 1, kMaxStringBytes);
+    const uint8_t* p = Take(n, what);
+    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string();
+  }
+  std::vector<std::string> Strs(const char* what, uint32_t limit) {
+    std::vector<std::string> v(Count(what, 4, limit));
+    for (std::string& s : v) s = Str(what);
+    return v;
+  }
+  std::vector<int32_t> I32s(const char* what, uint32_t limit) {
+    std::vector<int32_t> v(Count(what, 4, limit));
+    for (int32_t& x : v) x = I32(what);
+    return v;
+  }
+  std::vector<float> F32s(const char* what, uint32_t limit) {
+    std::vector<float> v(Count(what, 4, limit));
+    for (float& x : v) x = F32(what);
+    return v;
+  }
+
+  // A record: its byte size (u32), then that many bytes, read by the
+  // returned cursor.
+  Cursor Record(const char* what) {
+    const uint32_t n = U32(what);
+    const uint8_t* p = Take(n, what);
+    return p ? Cursor(p, n, section_) : Cursor(end_, 0, section_);
+  }
+
+  // After the last known field of a record or section: more bytes are fields
+  // appended by a newer minor version (skipped) or else damage.
+  void Finish(bool newer_minor) {
+    if (ok() && remaining() != 0 && !newer_minor) {
+      Fail(std::to_string(remaining()) + " unexpected bytes after the last field, at section byte " +
+           std::to_string(Offset()));
+    }
+  }
+
+ private:
+  size_t Offset() const { return static_cast<size_t>(p_ - section_); }
+  const uint8_t* Take(size_t n, const char* what) {
+    if (!ok()) return nullptr;
+    if (remaining() < n) {
+      Fail(std::string("ends inside ") + what + " at section byte " + std::to_string(Offset()) + " (needs " +
+           std::to_string(n) + " bytes, " + std::to_string(remaining()) + " left)");
+      return nullptr;
+    }
+    const uint8_t* p = p_;
+    p_ += n;
+    return p;
+  }
+  uint64_t Read(int n, const char* what) {
+    const uint8_t* p = Take(n, what);
+    return p ? Le(p, n) : 0;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+  const uint8_t* section_;  // for offsets in messages
+  std::string error_;
+};
+
+// Smallest encodings, for Count(): a tensor record is its size, an empty
+// name, 4 type bytes, quantization count + axis and the data reference; a
+// node record its size, 4 id bytes, 3 empty lists, pads, 8 ints, 6 floats,
+// 4 flag bytes and 2 empty lists.
+constexpr size_t kMinTensorRecord = 4 + 4 + 4 + 8 + 16;
+constexpr size_t kMinNodeRecord = 4 + 4 + 4 + 4 + 4 + 16 + 32 + 24 + 4 + 4 + 4;
+
+class Reader {
+ public:
+  explicit Reader(std::shared_ptr<const std::vector<uint8_t>> bytes)
+      : bytes_(std::move(bytes)), file_(bytes_->data()), size_(bytes_->size()) {}
+
+  Result<Graph> Read() {
+    QW_RETURN_IF_ERROR(ReadHeader());
+    QW_RETURN_IF_ERROR(ReadSectionTable());
+    if (meta_.present) QW_RETURN_IF_ERROR(ReadMetadata());
+    QW_RETURN_IF_ERROR(ReadTensors());
+    QW_RETURN_IF_ERROR(ReadNodes());
+    QW_RETURN_IF_ERROR(ReadGraphIO());
+    graph_.source = bytes_;
+    return std::move(graph_);
+  }
+
+ private:
+  struct Section {
+    bool present = false;
+    uint64_t offset = 0, size = 0;
+  };
+
+  Status ReadHeader();
+  Status ReadSectionTable();
+  Status ReadMetadata();
+  Status ReadTensors();
+  Status ReadNodes();
+  Status ReadGraphIO();
+
+  Cursor Open(const Section& s) const {
+    return Cursor(file_ + s.offset, static_cast<size_t>(s.size), file_ + s.offset);
+  }
+  // Something this reader's format version does not define: either the file
+  // is newer (say which version it needs) or it is damaged.
+  std::string Undefined(const std::string& what) const {
+    std::string s = what + ": not defined in format " + Version(kVersionMajor, kVersionMinor) +
+                    " (the newest this reader knows)";
+    const std::string file = Version(kVersionMajor, minor_);
+    if (newer_) {
+      return s + "; the file is format " + file + ": read it with a qwasm release that supports format " + file;
+    }
+    return s + "; the file says it is format " + file + ", so it is damaged";
+  }
+  template <typename E, size_t N>
+  E FromId(const IdEntry<E> (&table)[N], uint32_t id, const char* what, Cursor* c) const {
+    const IdEntry<E>* e = FindById(table, id);
+    if (e) return e->value;
+    c->Fail(Undefined(std::string(what) + " id " + std::to_string(id)));
+    return table[0].value;
+  }
+  // Flag bits a newer minor version defines must be safe to ignore; in a
+  // file of our own version they are damage. "" when acceptable.
+  std::string UnknownFlags(uint32_t flags, uint32_t known, const char* what) const {
+    if ((flags & ~known) == 0 || newer_) return "";
+    return Undefined(std::string(what) + " flag bits 0x" + Hex(flags & ~known));
+  }
+  uint32_t Flags(uint32_t flags, uint32_t known, const char* what, Cursor* c) const {
+    const std::string unknown = UnknownFlags(flags, known, what);
+    if (!unknown.empty()) c->Fail(unknown);
+    return flags & known;
+  }
+  static std::string Hex(uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%X", static_cast<unsigned>(v));
+    return buf;
+  }
+
+  std::shared_ptr<const std::vector<uint8_t>> bytes_;
+  const uint8_t* file_;
+  size_t size_;
+  uint16_t minor_ = 0;
+  bool newer_ = false;  // the file's minor version is newer than ours
+  Section meta_, tensors_, nodes_, io_, data_;
+  Graph graph_;
+};
+
+Status Reader::ReadHeader() {
+  if (size_ < kHeaderSize) {
+    return Status::Error("qwm: the file is " + std::to_string(size_) + " bytes, shorter than the " +
+                         std::to_string(kHeaderSize) + "-byte header (truncated)");
+  }
+  if (std::memcmp(file_, kMagic, sizeof kMagic) != 0) return Status::Error("qwm: not a .qwm file (wrong magic bytes)");
+  const uint32_t major = static_cast<uint32_t>(Le(file_ + hdr::kVersionMajor, 2));
+  minor_ = static_cast<uint16_t>(Le(file_ + hdr::kVersionMinor, 2));
+  if (major != kVersionMajor) {
+    return Status::Error("qwm: format version " + Version(major, minor_) +
+                         " cannot be read: this reader reads format " + Version(kVersionMajor, kVersionMinor) +
+                         "; the file needs a qwasm release that reads format " + Version(major, minor_));
+  }
+  newer_ = minor_ > kVersionMinor;
+  const uint64_t file_size = Le(file_ + hdr::kFileSize, 8);
+  if (file_size != size_) {
+    return Status::Error("qwm: the header says the file is " + std::to_string(file_size) + " bytes, but it is " +
+                         std::to_string(size_) + (file_size > size_ ? " (truncated)" : " (bytes appended?)"));
+  }
+  const uint32_t header_size = static_cast<uint32_t>(Le(file_ + hdr::kHeaderSize, 4));
+  if (header_size < kHeaderSize || header_size > size_) {
+    return Status::Error("qwm: header size " + std::to_string(header_size) + " is invalid (at least " +
+                         std::to_string(kHeaderSize) + ", within the file)");
+  }
+  // The CRC covers the header with its own field read as zero.
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  uint32_t crc = Crc32(file_, hdr::kHeaderCrc);
+  crc = Crc32(zero, 4, crc);
+  crc = Crc32(file_ + hdr::kHeaderCrc + 4, header_size - hdr::kHeaderCrc - 4, crc);
+  if (crc != Le(file_ + hdr::kHeaderCrc, 4)) return Status::Error("qwm: header CRC-32 mismatch (damaged file)");
+  const uint32_t flags = static_cast<uint32_t>(Le(file_ + hdr::kFlags, 4));
+  const std::string unknown = UnknownFlags(flags, 0, "header");
+  if (!unknown.empty()) return Status::Error("qwm: " + unknown);
+  return Status::Ok();
+}
+
+Status Reader::ReadSectionTable() {
+  const uint32_t header_size = static_cast<uint32_t>(Le(file_ + hdr::kHeaderSize, 4));
+  const uint32_t count = static_cast<uint32_t>(Le(file_ + hdr::kSectionCount, 4));
+  const uint64_t table = Le(file_ + hdr::kSectionTableOffset, 8);
+  const uint32_t entry_size = static_cast<uint32_t>(Le(file_ + hdr::kSectionEntrySize, 4));
+  if (count < 1 || count > kMaxSections) {
+    return Status::Error("qwm: section count " + std::to_string(count) + " is outside 1.." +
+                         std::to_string(kMaxSections));
+  }
+  if (entry_size < kSectionEntrySize || entry_size > 1024) {
+    return Status::Error("qwm: section entry size " + std::to_string(entry_size) + " is outside " +
+                         std::to_string(kSectionEntrySize) + "..1024");
+  }
+  const uint64_t table_bytes = uint64_t{count} * entry_size;
+  if (table < header_size || table > size_ || table_bytes > size_ - table) {
+    return Status::Error("qwm: section table [" + std::to_string(table) + ", +" + std::to_string(table_bytes) +
+                         ") lies outside the file or inside the header");
+  }
+  const uint8_t* t = file_ + table;
+  if (Crc32(t, static_cast<size_t>(table_bytes)) != Le(file_ + hdr::kSectionTableCrc, 4)) {
+    return Status::Error("qwm: section table CRC-32 mismatch (damaged file)");
+  }
+  // Byte ranges in use, to reject overlaps: header, table, then sections.
+  std::vector<std::pair<uint64_t, uint64_t>> ranges = {{0, header_size}, {table, table + table_bytes}};
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint8_t* e = t + uint64_t{i} * entry_size;
+    const uint32_t type = static_cast<uint32_t>(Le(e + entry::kType, 4));
+    const uint64_t offset = Le(e + entry::kOffset, 8), size = Le(e + entry::kSize, 8);
+    const std::string ctx = "qwm: section " + SectionName(type) + " (table entry " + std::to_string(i) + ")";
+    const uint32_t flags = static_cast<uint32_t>(Le(e + entry::kFlags, 4));
+    const std::string unknown = UnknownFlags(flags, kSectionOptional, "section");
+    if (!unknown.empty()) return Status::Error(ctx + ": " + unknown);
+    if (offset > size_ || size > size_ - offset) {
+      return Status::Error(ctx + ": [" + std::to_string(offset) + ", +" + std::to_string(size) +
+                           ") lies outside the file of " + std::to_string(size_) + " bytes");
+    }
+    if (Crc32(file_ + offset, static_cast<size_t>(size)) != Le(e + entry::kCrc, 4)) {
+      return Status::Error(ctx + ": CRC-32 mismatch (damaged file)");
+    }
+    ranges.emplace_back(offset, offset + size);
+    Section* known = type == kSectionMetadata ? &meta_
+                     : type == kSectionTensors ? &tensors_
+                     : type == kSectionNodes   ? &nodes_
+                     : type == kSectionGraph   ? &io_
+                     : type == kSectionData    ? &data_
+                                               : nullptr;
+    if (!known) {
+      if (flags & kSectionOptional) {
+        graph_.metadata.notes.push_back("skipped unknown optional .qwm section " + SectionName(type));
+        continue;
+      }
+      return Status::Error("qwm: " + Undefined("required section type " + SectionName(type)));
+    }
+    if (known->present) return Status::Error(ctx + ": appears twice");
+    if (type == kSectionData && offset % kDataAlignment != 0) {
+      return Status::Error(ctx + ": offset " + std::to_string(offset) + " is not a multiple of " +
+                           std::to_string(kDataAlignment));
+    }
+    *known = {true, offset, size};
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].first < ranges[i - 1].second && ranges[i].first != ranges[i].second) {
+      return Status::Error("qwm: sections overlap at byte " + std::to_string(ranges[i].first));
+    }
+  }
+  const std::pair<const Section*, uint32_t> required[] = {
+      {&tensors_, kSectionTensors}, {&nodes_, kSectionNodes}, {&io_, kSectionGraph}, {&data_, kSectionData}};
+  for (const auto& [section, name] : required) {
+    if (!section->present) return Status::Error("qwm: required section " + SectionName(name) + " is missing");
+  }
+  return Status::Ok();
+}
+
+Status Reader::ReadMetadata() {
+  Cursor c = Open(meta_);
+  ModelMetadata& m = graph_.metadata;
+  m.name = c.Str("name");
+  m.description = c.Str("description");
+  m.version = c.Str("version");
+  m.author = c.Str("author");
+  m.license = c.Str("license");
+  m.producer = c.Str("producer");
+  m.labels = c.Strs("labels", kMaxLabels);
+  m.layout = FromId(kLayoutIds, c.U8("layout"), "input layout", &c);
+  m.color = FromId(kColorIds, c.U8("colour order"), "colour order", &c);
+  m.pixels_are_input = Flags(c.U8("input flags"), kInputPixelsAreInput, "input", &c) & kInputPixelsAreInput;
+  c.U8("reserved");
+  m.input_height = c.I32("input height");
+  m.input_width = c.I32("input width");
+  m.input_channels = c.I32("input channels");
+  m.crop_fraction = c.F32("crop fraction");
+  m.mean = c.F32s("mean", kMaxNormChannels);
+  m.std = c.F32s("std", kMaxNormChannels);
+  // Notes from reading this file (skipped sections) come after the stored ones.
+  std::vector<std::string> notes = c.Strs("notes", kMaxNotes);
+  notes.insert(notes.end(), m.notes.begin(), m.notes.end());
+  m.notes = std::move(notes);
+  c.Finish(newer_);
+  QW_RETURN_IF_ERROR(c.status().With("qwm: section META"));
+  return CheckMetadata(m).With("qwm: section META");
+}
+
+Status Reader::ReadTensors() {
+  Cursor c = Open(tensors_);
+  const uint32_t count = c.Count("tensor count", kMinTensorRecord, kMaxTensors);
+  QW_RETURN_IF_ERROR(c.status().With("qwm: section TENS"));
+  graph_.tensors.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string ctx = "qwm: section TENS, tensor " + std::to_string(i);
+    Cursor r = c.Record("tensor record");
+    QW_RETURN_IF_ERROR(c.status().With(ctx));
+    Tensor& t = graph_.tensors[i];
+    t.name = r.Str("name");
+    t.dtype = FromId(kDTypeIds, r.U8("dtype"), "dtype", &r);
+    const uint32_t flags = Flags(r.U8("flags"), kTensorWasUint8 | kTensorConstant, "tensor", &r);
+    const uint8_t rank = r.U8("rank");
+    r.U8("reserved");
+    if (rank > kMaxRank) r.Fail("rank " + std::to_string(rank) + " is over the limit of " + std::to_string(kMaxRank));
+    t.shape.resize(r.ok() ? rank : 0);
+    for (int32_t& d : t.shape) d = r.I32("shape");
+    const uint32_t nq = r.Count("quantization parameter count", 8, kMaxQuantParams);
+    t.quant.axis = r.I32("quantization axis");
+    t.quant.scale.resize(nq);
+    t.quant.zero_point.resize(nq);
+    for (float& s : t.quant.scale) s = r.F32("scale");
+    for (int32_t& z : t.quant.zero_point) z = r.I32("zero point");
+    const uint64_t offset = r.U64("data offset"), size = r.U64("data size");
+    r.Finish(newer_);
+    if (r.ok()) ctx += QuotedName(t.name);
+    QW_RETURN_IF_ERROR(r.status().With(ctx));
+    t.was_uint8 = flags & kTensorWasUint8;
+    if (flags & kTensorConstant) {
+      if (offset > data_.size || size > data_.size - offset) {
+        return Status::Error(ctx + ": data [" + std::to_string(offset) + ", +" + std::to_string(size) +
+                             ") lies outside the DATA section of " + std::to_string(data_.size) + " bytes");
+      }
+      if ((data_.offset + offset) % kDataAlignment != 0) {
+        return Status::Error(ctx + ": data at file offset " + std::to_string(data_.offset + offset) +
+                             " is not aligned to " + std::to_string(kDataAlignment) + " bytes");
+      }
+      t.data = file_ + data_.offset + offset;
+      t.data_bytes = static_cast<size_t>(size);
+    } else if (offset != 0 || size != 0) {
+      return Status::Error(ctx + ": a tensor without data has a data reference");
+    }
+    QW_RETURN_IF_ERROR(CheckTensor(t).With(ctx));
+  }
+  c.Finish(newer_);
+  return c.status().With("qwm: section TENS");
+}
+
+Status Reader::ReadNodes() {
+  Cursor c = Open(nodes_);
+  const uint32_t count = c.Count("node count", kMinNodeRecord, kMaxNodes);
+  QW_RETURN_IF_ERROR(c.status().With("qwm: section NODE"));
+  graph_.nodes.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string ctx = "qwm: section NODE, node " + std::to_string(i);
+    Cursor r = c.Record("node record");
+    QW_RETURN_IF_ERROR(c.status().With(ctx));
+    Node& n = graph_.nodes[i];
+    OpAttrs& a = n.attrs;
+    n.op = FromId(kOpIds, r.U16("op"), "op", &r);
+    a.padding = FromId(kPaddingIds, r.U8("padding"), "padding", &r);
+    a.activation = FromId(kActivationIds, r.U8("activation"), "activation", &r);
+    n.name = r.Str("name");
+    n.inputs = r.I32s("inputs", kMaxNodeTensors);
+    n.outputs = r.I32s("outputs", kMaxNodeTensors);
+    for (int32_t& p : a.pads) p = r.I32("pads");
+    for (int* v : {&a.stride_h, &a.stride_w, &a.dilation_h, &a.dilation_w, &a.filter_h, &a.filter_w,
+                   &a.depth_multiplier, &a.axis}) {
+      *v = r.I32("attribute");
+    }
+    for (float* v : {&a.beta, &a.pad_value, &a.clamp_min, &a.clamp_max, &a.hard_alpha, &a.hard_beta}) {
+      *v = r.F32("attribute");
+    }
+    const uint32_t flags = Flags(r.U8("attribute flags"), kAttrKeepDims | kAttrCountIncludePad, "attribute", &r);
+    a.keep_dims = flags & kAttrKeepDims;
+    a.count_include_pad = flags & kAttrCountIncludePad;
+    for (int k = 0; k < 3; ++k) r.U8("reserved");
+    a.perm = r.I32s("perm", kMaxRank);
+    a.paddings = r.I32s("paddings", 2 * kMaxRank);
+    r.Finish(newer_);
+    if (r.ok()) ctx += QuotedName(n.name) + " (" + OpTypeName(n.op) + ")";
+    QW_RETURN_IF_ERROR(r.status().With(ctx));
+    QW_RETURN_IF_ERROR(CheckNode(n, graph_.tensors.size()).With(ctx));
+  }
+  c.Finish(newer_);
+  return c.status().With("qwm: section NODE");
+}
+
+Status Reader::ReadGraphIO() {
+  Cursor c = Open(io_);
+  graph_.inputs = c.I32s("inputs", kMaxNodeTensors);
+  graph_.outputs = c.I32s("outputs", kMaxNodeTensors);
+  c.Finish(newer_);
+  QW_RETURN_IF_ERROR(c.status().With("qwm: section GRPH"));
+  const std::pair<const std::vector<int32_t>*, const char*> lists[] = {{&graph_.inputs, "input"},
+                                                                       {&graph_.outputs, "output"}};
+  for (const auto& [ids, what] : lists) {
+    for (int32_t id : *ids) {
+      if (id < 0 || static_cast<size_t>(id) >= graph_.tensors.size()) {
+        return Status::Error(std::string("qwm: section GRPH: graph ") + what + " index " + std::to_string(id) +
+                             " out of range (" + std::to_string(graph_.tensors.size()) + " tensors)");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Graph> ReadQwm(std::shared_ptr<const std::vector<uint8_t>> bytes) {
+  if (!bytes) return Status::Error("qwm: no bytes");
+  return Reader(std::move(bytes)).Read();
+}
+
+}  // namespace qwasm

@@ -1,0 +1,244 @@
+#include "format/qwm_writer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "core/crc32.h"
+#include "format/qwm_format.h"
+
+namespace qwasm {
+namespace {
+
+using namespace qwm;
+
+// Little-endian byte sink.
+class Out {
+ public:
+  void U8(uint8_t v) { bytes_.push_back(v); }
+  void U16(uint16_t v) { Le(v, 2); }
+  void U32(uint32_t v) { Le(v, 4); }
+  void U64(uint64_t v) { Le(v, 8); }
+  void I32(int32_t v) { U32(static_cast<uint32_t>(v)); }
+  void F32(float v) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    U32(bits);
+  }
+  void Str(const std::string& s) {
+    U32(static_cast<uint32_t>(s.size()));
+    bytes_.insert(bytes_.end(), s.begin(), s.end());
+  }
+  void Strs(const std::vector<std::string>& v) {
+    U32(static_cast<uint32_t>(v.size()));
+    for (const std::string& s : v) Str(s);
+  }
+  void I32s(const std::vector<int32_t>& v) {
+    U32(static_cast<uint32_t>(v.size()));
+    for (int32_t x : v) I32(x);
+  }
+  void F32s(const std::vector<float>& v) {
+    U32(static_cast<uint32_t>(v.size()));
+    for (float x : v) F32(x);
+  }
+  void Bytes(const uint8_t* p, size_t n) { bytes_.insert(bytes_.end(), p, p + n); }
+  void ZerosTo(size_t size) { bytes_.resize(std::max(bytes_.size(), size), 0); }
+  void AlignTo(size_t alignment) { ZerosTo((bytes_.size() + alignment - 1) / alignment * alignment); }
+
+  // A record is its byte size (u32) followed by its fields.
+  size_t BeginRecord() {
+    U32(0);
+    return bytes_.size();
+  }
+  void EndRecord(size_t start) { PatchLe(start - 4, bytes_.size() - start, 4); }
+
+  void PatchLe(size_t at, uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) bytes_[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+  size_t size() const { return bytes_.size(); }
+  std::vector<uint8_t>& bytes() { return bytes_; }
+
+ private:
+  void Le(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) bytes_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t> bytes_;
+};
+
+// Checks everything the reader will check, and returns the format minor
+// version the graph needs (the highest `since_minor` of the ids it uses).
+Result<uint16_t> CheckGraph(const Graph& g) {
+  const std::string where = "qwm writer: ";
+  if (g.tensors.size() > kMaxTensors || g.nodes.size() > kMaxNodes) {
+    return Status::Error(where + "over " + std::to_string(kMaxTensors) + " tensors or nodes");
+  }
+  uint16_t minor = 0;
+  auto need = [&minor](uint16_t since) { minor = std::max(minor, since); };
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    const std::string label = where + "tensor " + std::to_string(i) + QuotedName(g.tensors[i].name);
+    QW_RETURN_IF_ERROR(CheckTensor(g.tensors[i]).With(label));
+    need(FindByValue(kDTypeIds, g.tensors[i].dtype)->since_minor);
+  }
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    QW_RETURN_IF_ERROR(CheckNode(n, g.tensors.size()).With(where + "node " + std::to_string(i) + QuotedName(n.name)));
+    need(FindByValue(kOpIds, n.op)->since_minor);
+    need(FindByValue(kPaddingIds, n.attrs.padding)->since_minor);
+    need(FindByValue(kActivationIds, n.attrs.activation)->since_minor);
+  }
+  for (const std::vector<int32_t>* io : {&g.inputs, &g.outputs}) {
+    if (io->size() > kMaxNodeTensors) return Status::Error(where + "too many graph inputs or outputs");
+    for (int32_t id : *io) {
+      if (id < 0 || static_cast<size_t>(id) >= g.tensors.size()) {
+        return Status::Error(where + "graph input or output index " + std::to_string(id) + " out of range (" +
+                             std::to_string(g.tensors.size()) + " tensors)");
+      }
+    }
+  }
+  QW_RETURN_IF_ERROR(CheckMetadata(g.metadata).With(where + "metadata"));
+  need(FindByValue(kLayoutIds, g.metadata.layout)->since_minor);
+  need(FindByValue(kColorIds, g.metadata.color)->since_minor);
+  return minor;
+}
+
+void WriteMetadata(const ModelMetadata& m, Out* out) {
+  for (const std::string* s : {&m.name, &m.description, &m.version, &m.author, &m.license, &m.producer}) out->Str(*s);
+  out->Strs(m.labels);
+  out->U8(static_cast<uint8_t>(FindByValue(kLayoutIds, m.layout)->id));
+  out->U8(static_cast<uint8_t>(FindByValue(kColorIds, m.color)->id));
+  out->U8(m.pixels_are_input ? kInputPixelsAreInput : 0);
+  out->U8(0);
+  out->I32(m.input_height);
+  out->I32(m.input_width);
+  out->I32(m.input_channels);
+  out->F32(m.crop_fraction);
+  out->F32s(m.mean);
+  out->F32s(m.std);
+  out->Strs(m.notes);
+}
+
+// Constants, each at a multiple of kDataAlignment from the DATA section's
+// start (itself aligned so in the file); offsets[i] is tensor i's.
+void WriteData(const Graph& g, Out* out, std::vector<uint64_t>* offsets) {
+  offsets->assign(g.tensors.size(), 0);
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    const Tensor& t = g.tensors[i];
+    if (!t.is_constant()) continue;
+    out->AlignTo(kDataAlignment);
+    (*offsets)[i] = out->size();
+    out->Bytes(t.data, t.data_bytes);
+  }
+}
+
+void WriteTensors(const Graph& g, const std::vector<uint64_t>& data_offsets, Out* out) {
+  out->U32(static_cast<uint32_t>(g.tensors.size()));
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    const Tensor& t = g.tensors[i];
+    const size_t record = out->BeginRecord();
+    out->Str(t.name);
+    out->U8(static_cast<uint8_t>(FindByValue(kDTypeIds, t.dtype)->id));
+    out->U8((t.was_uint8 ? kTensorWasUint8 : 0) | (t.is_constant() ? kTensorConstant : 0));
+    out->U8(static_cast<uint8_t>(t.shape.size()));
+    out->U8(0);
+    for (int32_t d : t.shape) out->I32(d);
+    out->U32(static_cast<uint32_t>(t.quant.scale.size()));
+    out->I32(t.quant.axis);
+    for (float s : t.quant.scale) out->F32(s);
+    for (int32_t z : t.quant.zero_point) out->I32(z);
+    out->U64(t.is_constant() ? data_offsets[i] : 0);
+    out->U64(t.is_constant() ? t.data_bytes : 0);
+    out->EndRecord(record);
+  }
+}
+
+void WriteNodes(const Graph& g, Out* out) {
+  out->U32(static_cast<uint32_t>(g.nodes.size()));
+  for (const Node& n : g.nodes) {
+    const OpAttrs& a = n.attrs;
+    const size_t record = out->BeginRecord();
+    out->U16(FindByValue(kOpIds, n.op)->id);
+    out->U8(static_cast<uint8_t>(FindByValue(kPaddingIds, a.padding)->id));
+    out->U8(static_cast<uint8_t>(FindByValue(kActivationIds, a.activation)->id));
+    out->Str(n.name);
+    out->I32s(n.inputs);
+    out->I32s(n.outputs);
+    for (int32_t p : a.pads) out->I32(p);
+    for (int v : {a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, a.filter_h, a.filter_w, a.depth_multiplier,
+                  a.axis}) {
+      out->I32(v);
+    }
+    for (float v : {a.beta, a.pad_value, a.clamp_min, a.clamp_max, a.hard_alpha, a.hard_beta}) out->F32(v);
+    out->U8((a.keep_dims ? kAttrKeepDims : 0) | (a.count_include_pad ? kAttrCountIncludePad : 0));
+    out->U8(0);
+    out->U8(0);
+    out->U8(0);
+    out->I32s(a.perm);
+    out->I32s(a.paddings);
+    out->EndRecord(record);
+  }
+}
+
+void WriteGraphIO(const Graph& g, Out* out) {
+  out->I32s(g.inputs);
+  out->I32s(g.outputs);
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> WriteQwm(const Graph& g) {
+  const Result<uint16_t> minor = CheckGraph(g);
+  if (!minor.ok()) return minor.status();
+
+  struct Section {
+    uint32_t type;
+    uint32_t flags;
+    Out body;
+  };
+  Section sections[5] = {{kSectionMetadata, kSectionOptional, {}},
+                         {kSectionTensors, 0, {}},
+                         {kSectionNodes, 0, {}},
+                         {kSectionGraph, 0, {}},
+                         {kSectionData, 0, {}}};
+  std::vector<uint64_t> data_offsets;
+  WriteMetadata(g.metadata, &sections[0].body);
+  WriteData(g, &sections[4].body, &data_offsets);
+  WriteTensors(g, data_offsets, &sections[1].body);
+  WriteNodes(g, &sections[2].body);
+  WriteGraphIO(g, &sections[3].body);
+
+  // Header, section table, the small sections, then DATA aligned.
+  const uint32_t count = static_cast<uint32_t>(std::size(sections));
+  Out file;
+  file.ZerosTo(kHeaderSize + count * kSectionEntrySize);
+  std::vector<uint64_t> offsets(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (sections[i].type == kSectionData) file.AlignTo(kDataAlignment);
+    offsets[i] = file.size();
+    file.Bytes(sections[i].body.bytes().data(), sections[i].body.size());
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const size_t at = kHeaderSize + i * kSectionEntrySize;
+    const std::vector<uint8_t>& body = sections[i].body.bytes();
+    file.PatchLe(at + entry::kType, sections[i].type, 4);
+    file.PatchLe(at + entry::kFlags, sections[i].flags, 4);
+    file.PatchLe(at + entry::kOffset, offsets[i], 8);
+    file.PatchLe(at + entry::kSize, body.size(), 8);
+    file.PatchLe(at + entry::kCrc, Crc32(body.data(), body.size()), 4);
+  }
+  std::vector<uint8_t>& b = file.bytes();
+  std::memcpy(&b[hdr::kMagic], kMagic, sizeof kMagic);
+  file.PatchLe(hdr::kVersionMajor, kVersionMajor, 2);
+  file.PatchLe(hdr::kVersionMinor, minor.value(), 2);
+  file.PatchLe(hdr::kFlags, 0, 4);
+  file.PatchLe(hdr::kHeaderSize, kHeaderSize, 4);
+  file.PatchLe(hdr::kSectionCount, count, 4);
+  file.PatchLe(hdr::kFileSize, b.size(), 8);
+  file.PatchLe(hdr::kSectionTableOffset, kHeaderSize, 8);
+  file.PatchLe(hdr::kSectionEntrySize, kSectionEntrySize, 4);
+  file.PatchLe(hdr::kSectionTableCrc, Crc32(&b[kHeaderSize], count * kSectionEntrySize), 4);
+  // The header CRC covers the header with its own field still zero.
+  file.PatchLe(hdr::kHeaderCrc, Crc32(b.data(), kHeaderSize), 4);
+  return std::move(b);
+}
+
+}  // namespace qwasm

@@ -1,0 +1,660 @@
+// The .qwm model format (src/format): exact round trips of the real TFLite
+// MobileNets and of a graph using every op, dtype and attribute; identical
+// outputs on real photos; pinned ids; precise errors; truncated and
+// bit-flipped files (rejected or still a working model, never a crash).
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "api/model.h"
+#include "core/crc32.h"
+#include "format/qwm_format.h"
+#include "format/qwm_reader.h"
+#include "format/qwm_writer.h"
+#include "import/tflite_reader.h"
+#include "test_util.h"
+
+using namespace qwasm;
+using namespace qwasm::testing;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+using SharedBytes = std::shared_ptr<const Bytes>;
+
+const char* const kTFLiteModels[] = {
+    "mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.5_160_quant.tflite",
+    "mobilenet_v1_0.75_192_quant.tflite", "mobilenet_v2_1.0_224_quant.tflite",
+    "tf2_mobilenet_v2_1.0_224_ptq.tflite"};
+const char* const kPhotos[] = {"bird.bmp", "cat.bmp", "checker224X224.bmp", "dragonfly.bmp",
+                               "grace_hopper.bmp", "missvickie_potato_chips.bmp", "sunflower.bmp"};
+
+double Ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+}
+
+template <typename F>
+double BestMs(F f) {
+  double best = 1e30;
+  for (int i = 0; i < 5; ++i) {
+    const auto t = std::chrono::steady_clock::now();
+    f();
+    best = std::min(best, Ms(t));
+  }
+  return best;
+}
+
+SharedBytes Share(Bytes b) { return std::make_shared<const Bytes>(std::move(b)); }
+
+uint64_t Get(const Bytes& b, size_t at, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = v << 8 | b[at + i];
+  return v;
+}
+void Put(Bytes& b, size_t at, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+// Recomputes every CRC a (possibly corrupted) file declares, so that
+// corruption reaches the field checks behind them. Written from
+// docs/model-format.md, independently of the reader.
+void RepairChecksums(Bytes& b) {
+  if (b.size() < 64) return;
+  const uint64_t header = Get(b, 16, 4), count = Get(b, 20, 4), table = Get(b, 32, 8), entry = Get(b, 40, 4);
+  if (header < 64 || header > b.size()) return;
+  if (count <= 64 && entry >= 32 && entry <= 1024 && table <= b.size() && count * entry <= b.size() - table) {
+    for (uint64_t i = 0; i < count; ++i) {
+      const size_t e = table + i * entry;
+      const uint64_t offset = Get(b, e + 8, 8), size = Get(b, e + 16, 8);
+      if (offset <= b.size() && size <= b.size() - offset) Put(b, e + 24, Crc32(b.data() + offset, size), 4);
+    }
+    Put(b, 44, Crc32(b.data() + table, count * entry), 4);
+  }
+  Put(b, 60, 0, 4);
+  Put(b, 60, Crc32(b.data(), header), 4);
+}
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+std::vector<uint32_t> Bits(const std::vector<float>& v) {
+  std::vector<uint32_t> out;
+  for (float f : v) out.push_back(Bits(f));
+  return out;
+}
+
+// Everything a graph holds, compared exactly (floats by bit pattern).
+void CheckSameGraph(const Graph& a, const Graph& b) {
+  REQUIRE(a.tensors.size() == b.tensors.size());
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    const Tensor &x = a.tensors[i], &y = b.tensors[i];
+    CAPTURE(i);
+    CHECK(x.name == y.name);
+    CHECK(x.dtype == y.dtype);
+    CHECK(x.shape == y.shape);
+    CHECK(Bits(x.quant.scale) == Bits(y.quant.scale));
+    CHECK(x.quant.zero_point == y.quant.zero_point);
+    CHECK(x.quant.axis == y.quant.axis);
+    CHECK(x.was_uint8 == y.was_uint8);
+    REQUIRE(x.is_constant() == y.is_constant());
+    REQUIRE(x.data_bytes == y.data_bytes);
+    if (x.is_constant()) CHECK(std::memcmp(x.data, y.data, x.data_bytes) == 0);
+  }
+  REQUIRE(a.nodes.size() == b.nodes.size());
+  for (size_t i = 0; i < a.nodes.size(); ++i) {
+    const Node &x = a.nodes[i], &y = b.nodes[i];
+    const OpAttrs &p = x.attrs, &q = y.attrs;
+    CAPTURE(i);
+    CHECK(x.op == y.op);
+    CHECK(x.name == y.name);
+    CHECK(x.inputs == y.inputs);
+    CHECK(x.outputs == y.outputs);
+    CHECK(p.padding == q.padding);
+    CHECK(std::equal(p.pads, p.pads + 4, q.pads));
+    CHECK(std::vector<int>{p.stride_h, p.stride_w, p.dilation_h, p.dilation_w, p.filter_h, p.filter_w,
+                           p.depth_multiplier, p.axis} ==
+          std::vector<int>{q.stride_h, q.stride_w, q.dilation_h, q.dilation_w, q.filter_h, q.filter_w,
+                           q.depth_multiplier, q.axis});
+    CHECK(p.activation == q.activation);
+    CHECK(Bits({p.beta, p.pad_value, p.clamp_min, p.clamp_max, p.hard_alpha, p.hard_beta}) ==
+          Bits({q.beta, q.pad_value, q.clamp_min, q.clamp_max, q.hard_alpha, q.hard_beta}));
+    CHECK(p.keep_dims == q.keep_dims);
+    CHECK(p.count_include_pad == q.count_include_pad);
+    CHECK(p.perm == q.perm);
+    CHECK(p.paddings == q.paddings);
+  }
+  CHECK(a.inputs == b.inputs);
+  CHECK(a.outputs == b.outputs);
+  const ModelMetadata &m = a.metadata, &n = b.metadata;
+  CHECK(std::vector<std::string>{m.name, m.description, m.version, m.author, m.license, m.producer} ==
+        std::vector<std::string>{n.name, n.description, n.version, n.author, n.license, n.producer});
+  CHECK(m.labels == n.labels);
+  CHECK(m.layout == n.layout);
+  CHECK(m.color == n.color);
+  CHECK(std::vector<int32_t>{m.input_height, m.input_width, m.input_channels} ==
+        std::vector<int32_t>{n.input_height, n.input_width, n.input_channels});
+  CHECK(Bits(m.crop_fraction) == Bits(n.crop_fraction));
+  CHECK(Bits(m.mean) == Bits(n.mean));
+  CHECK(Bits(m.std) == Bits(n.std));
+  CHECK(m.pixels_are_input == n.pixels_are_input);
+  CHECK(m.notes == n.notes);
+}
+
+Bytes MustWrite(const Graph& g) {
+  Result<Bytes> bytes = WriteQwm(g);
+  REQUIRE_MESSAGE(bytes.ok(), bytes.status().message());
+  return bytes.take();
+}
+
+Graph MustRead(const Bytes& bytes) {
+  Result<Graph> g = ReadQwm(Share(bytes));
+  REQUIRE_MESSAGE(g.ok(), g.status().message());
+  return g.take();
+}
+
+// Small deterministic pseudo-random bytes for weights.
+Bytes Noise(size_t n, uint32_t seed) {
+  Bytes b(n);
+  for (uint8_t& v : b) {
+    seed = seed * 1664525u + 1013904223u;
+    v = static_cast<uint8_t>(seed >> 24);
+  }
+  return b;
+}
+Bytes Int32s(std::initializer_list<int32_t> v) {
+  Bytes b(v.size() * 4);
+  std::memcpy(b.data(), std::data(v), b.size());
+  return b;
+}
+
+struct Builder {
+  Graph g;
+  int32_t Add(const std::string& name, DType dtype, std::vector<int32_t> shape, std::vector<float> scales = {},
+              std::vector<int32_t> zps = {}, int axis = 0, Bytes data = {}) {
+    Tensor t;
+    t.name = name;
+    t.dtype = dtype;
+    t.shape = std::move(shape);
+    t.quant.scale = std::move(scales);
+    t.quant.zero_point = std::move(zps);
+    t.quant.axis = axis;
+    if (!data.empty()) {
+      t.data_bytes = data.size();
+      t.data = g.Own(std::move(data));
+    }
+    g.tensors.push_back(std::move(t));
+    return static_cast<int32_t>(g.tensors.size() - 1);
+  }
+  void Node(OpType op, std::vector<int32_t> in, std::vector<int32_t> out, OpAttrs attrs = {}) {
+    qwasm::Node n;
+    n.op = op;
+    n.name = g.tensors[out[0]].name;
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    n.attrs = std::move(attrs);
+    g.nodes.push_back(std::move(n));
+  }
+};
+
+// A small int8 classifier that the interpreter runs: uint8 image 4x4x2 ->
+// conv 3x3 (per-channel) -> depthwise 3x3 -> add -> average pool -> mean
+// -> reshape -> fully connected -> softmax (uint8) and dequantize (float).
+Graph TinyModel() {
+  Builder b;
+  const int32_t in = b.Add("image", DType::kInt8, {1, 4, 4, 2}, {0.02f}, {0});
+  b.g.tensors[in].was_uint8 = true;
+  const std::vector<float> cw = {0.01f, 0.02f, 0.015f}, dw = {0.03f, 0.01f, 0.02f};
+  const int32_t conv_w = b.Add("conv/w", DType::kInt8, {3, 3, 3, 2}, cw, {0, 0, 0}, 0, Noise(54, 1));
+  const int32_t conv_b = b.Add("conv/b", DType::kInt32, {3}, {0.02f * cw[0], 0.02f * cw[1], 0.02f * cw[2]},
+                               {0, 0, 0}, 0, Int32s({100, -200, 300}));
+  const int32_t conv = b.Add("conv", DType::kInt8, {1, 4, 4, 3}, {0.05f}, {-10});
+  const int32_t dw_w = b.Add("dw/w", DType::kInt8, {1, 3, 3, 3}, dw, {0, 0, 0}, 3, Noise(27, 2));
+  const int32_t dw_b = b.Add("dw/b", DType::kInt32, {3}, {0.05f * dw[0], 0.05f * dw[1], 0.05f * dw[2]},
+                             {0, 0, 0}, 0, Int32s({-50, 60, 70}));
+  const int32_t dwo = b.Add("dw", DType::kInt8, {1, 4, 4, 3}, {0.04f}, {-5});
+  const int32_t sum = b.Add("add", DType::kInt8, {1, 4, 4, 3}, {0.08f}, {0});
+  const int32_t pool = b.Add("pool", DType::kInt8, {1, 2, 2, 3}, {0.08f}, {0});
+  const int32_t axes = b.Add("mean/axes", DType::kInt32, {2}, {}, {}, 0, Int32s({1, 2}));
+  const int32_t mean = b.Add("mean", DType::kInt8, {1, 1, 1, 3}, {0.08f}, {0});
+  const int32_t flat = b.Add("flat", DType::kInt8, {1, 3}, {0.08f}, {0});
+  const int32_t fc_w = b.Add("fc/w", DType::kInt8, {4, 3}, {0.02f}, {0}, 0, Noise(12, 3));
+  const int32_t fc_b = b.Add("fc/b", DType::kInt32, {4}, {0.08f * 0.02f}, {0}, 0, Int32s({10, -20, 30, -40}));
+  const int32_t logits = b.Add("logits", DType::kInt8, {1, 4}, {0.1f}, {3});
+  const int32_t probs = b.Add("probs", DType::kInt8, {1, 4}, {1.0f / 256}, {-128});
+  b.g.tensors[probs].was_uint8 = true;
+  const int32_t real = b.Add("logits_f", DType::kFloat32, {1, 4});
+  OpAttrs conv_a;
+  conv_a.padding = Padding::kSame;
+  conv_a.activation = Activation::kRelu6;
+  b.Node(OpType::kConv2D, {in, conv_w, conv_b}, {conv}, conv_a);
+  OpAttrs dw_a;
+  dw_a.padding = Padding::kSame;
+  dw_a.activation = Activation::kRelu;
+  b.Node(OpType::kDepthwiseConv2D, {conv, dw_w, dw_b}, {dwo}, dw_a);
+  b.Node(OpType::kAdd, {conv, dwo}, {sum});
+  OpAttrs pool_a;
+  pool_a.filter_h = pool_a.filter_w = pool_a.stride_h = pool_a.stride_w = 2;
+  b.Node(OpType::kAveragePool2D, {sum}, {pool}, pool_a);
+  OpAttrs mean_a;
+  mean_a.keep_dims = true;
+  b.Node(OpType::kMean, {pool, axes}, {mean}, mean_a);
+  b.Node(OpType::kReshape, {mean}, {flat});
+  b.Node(OpType::kFullyConnected, {flat, fc_w, fc_b}, {logits});
+  b.Node(OpType::kSoftmax, {logits}, {probs});
+  b.Node(OpType::kDequantize, {logits}, {real});
+  b.g.inputs = {in};
+  b.g.outputs = {probs, real};
+  b.g.metadata.name = "tiny";
+  b.g.metadata.labels = {"a", "b", "c", "d"};
+  return std::move(b.g);
+}
+
+// Runs a graph on a fixed input pattern; returns the output bytes, or the
+// preparation error.
+Result<std::vector<Bytes>> Run(Graph g) {
+  Result<std::unique_ptr<Interpreter>> it = Interpreter::Create(std::make_unique<Graph>(std::move(g)));
+  if (!it.ok()) return it.status();
+  Interpreter& i = *it.value();
+  for (size_t k = 0; k < i.num_inputs(); ++k) {
+    const Bytes pattern = Noise(i.input_bytes(k), 7 + static_cast<uint32_t>(k));
+    std::memcpy(i.input_buffer(k), pattern.data(), pattern.size());
+  }
+  i.Invoke();
+  std::vector<Bytes> out;
+  for (size_t k = 0; k < i.num_outputs(); ++k) {
+    out.emplace_back(i.output_buffer(k), i.output_buffer(k) + i.output_bytes(k));
+  }
+  return out;
+}
+
+// Where section `type` starts in a file the writer produced.
+size_t SectionOffset(const Bytes& b, uint32_t type) {
+  for (uint64_t i = 0; i < Get(b, 20, 4); ++i) {
+    const size_t e = Get(b, 32, 8) + i * 32;
+    if (Get(b, e, 4) == type) return Get(b, e + 8, 8);
+  }
+  FAIL("no section " << qwm::SectionName(type));
+  return 0;
+}
+
+std::string ReadError(Bytes b) {
+  Result<Graph> g = ReadQwm(Share(std::move(b)));
+  return g.ok() ? "" : g.status().message();
+}
+
+}  // namespace
+
+TEST_CASE("qwm: the real TFLite MobileNets round-trip exactly and compute the same bytes") {
+  for (const char* model : kTFLiteModels) {
+    const std::string name = model;
+    CAPTURE(name);
+    const SharedBytes tflite = Share(ReadFile(SharedPath("models/" + name)));
+    REQUIRE(tflite->size() > 100000);
+    Result<std::unique_ptr<Graph>> source = tflite::ReadModel(tflite);
+    REQUIRE_MESSAGE(source.ok(), source.status().message());
+    const Bytes qwm = MustWrite(*source.value());
+    CHECK(MustWrite(*source.value()) == qwm);  // deterministic
+
+    const SharedBytes shared = Share(qwm);
+    Result<Graph> read = ReadQwm(shared);
+    REQUIRE_MESSAGE(read.ok(), read.status().message());
+    const Graph& g = read.value();
+    CheckSameGraph(*source.value(), g);
+    CHECK(MustWrite(g) == qwm);  // write -> read -> write is byte-identical
+
+    // Constants are read in place: inside the file bytes, 64-byte aligned
+    // from its start, nothing copied.
+    CHECK(g.source == shared);
+    CHECK(g.owned.empty());
+    size_t constants = 0;
+    for (const Tensor& t : g.tensors) {
+      if (!t.is_constant()) continue;
+      ++constants;
+      CHECK(t.data >= shared->data());
+      CHECK(t.data + t.data_bytes <= shared->data() + shared->size());
+      CHECK((t.data - shared->data()) % 64 == 0);
+    }
+    CHECK(constants > 10);
+    // TFLite's conventions reach the metadata and survive the round trip.
+    const Tensor& in = g.tensors[g.inputs[0]];
+    CHECK(g.metadata.producer == "tflite");
+    CHECK(g.metadata.layout == InputLayout::kNHWC);
+    CHECK(g.metadata.input_height == in.shape[1]);
+    CHECK(g.metadata.input_channels == 3);
+    CHECK(g.metadata.pixels_are_input == in.was_uint8);
+    CHECK(g.metadata.labels.size() == 1001);
+    CHECK(g.metadata.color == ColorOrder::kRGB);  // ImageProperties in the TFLite metadata
+    // Reading time, best of 5: both readers check their input; .qwm also
+    // runs CRC-32 over every byte.
+    const double tflite_ms = BestMs([&] { CHECK(tflite::ReadModel(tflite).ok()); });
+    const double qwm_ms = BestMs([&] { CHECK(ReadQwm(shared).ok()); });
+    MESSAGE(name << ": .tflite " << tflite->size() << " bytes, .qwm " << qwm.size() << " bytes (DATA from byte "
+                 << SectionOffset(qwm, qwm::kSectionData) << "); read: tflite " << tflite_ms << " ms, qwm " << qwm_ms
+                 << " ms");
+
+    // Same output bytes as the TFLite file on every photo.
+    Result<std::unique_ptr<Model>> a = Model::Load(*tflite);
+    Result<std::unique_ptr<Model>> b = Model::Load(qwm);
+    REQUIRE_MESSAGE(a.ok(), a.status().message());
+    REQUIRE_MESSAGE(b.ok(), b.status().message());
+    CHECK(b.value()->metadata().labels == a.value()->metadata().labels);
+    for (const char* photo : kPhotos) {
+      CAPTURE(photo);
+      Image img;
+      REQUIRE(DecodeBmp(ReadFile(SharedPath(std::string("images/") + photo)), &img));
+      const ImageView v{img.rgb.data(), img.width, img.height, 3, static_cast<size_t>(img.width) * 3};
+      for (Model* m : {a.value().get(), b.value().get()}) {
+        REQUIRE(m->SetImage(v, 0.875f, PixelNorm()).ok());
+        m->Run();
+      }
+      REQUIRE(a.value()->output_bytes() == b.value()->output_bytes());
+      CHECK(std::memcmp(a.value()->output_data(), b.value()->output_data(), a.value()->output_bytes()) == 0);
+    }
+  }
+}
+
+TEST_CASE("qwm: every op type, dtype and attribute round-trips exactly") {
+  Builder b;
+  // float32, float16, int32, int64, int8 per-channel, uint8 and a converted
+  // uint8 (was_uint8) tensor; constants of several sizes exercise alignment.
+  b.Add("x", DType::kFloat32, {1, 4, 4, 3});
+  b.Add("half", DType::kFloat16, {2, 3}, {}, {}, 0, Noise(12, 11));
+  b.Add("ints", DType::kInt32, {3}, {}, {}, 0, Int32s({1, -2, 3}));
+  b.Add("longs", DType::kInt64, {2}, {}, {}, 0, Noise(16, 12));
+  b.Add("w", DType::kInt8, {3, 1, 1, 2}, {0.5f, 0.25f, 0.125f}, {1, -2, 3}, 0, Noise(6, 13));
+  b.Add("u", DType::kUInt8, {1, 2}, {0.1f}, {200}, 0, Noise(2, 14));
+  const int32_t q = b.Add("q", DType::kInt8, {1, 4, 4, 3}, {0.05f}, {-7}, 0);
+  b.g.tensors[q].was_uint8 = true;
+  const int32_t first_out = static_cast<int32_t>(b.g.tensors.size());
+  int count = 0;
+  for (int op = 0; op <= static_cast<int>(OpType::kLogistic); ++op, ++count) {
+    const int32_t out = b.Add("out_" + std::to_string(op), DType::kFloat32, {1, 4, 4, 3});
+    OpAttrs a;
+    a.padding = qwm::kPaddingIds[op % 3].value;
+    a.pads[0] = 1, a.pads[1] = 2, a.pads[2] = 3, a.pads[3] = -4;
+    a.stride_h = 2, a.stride_w = 3, a.dilation_h = 4, a.dilation_w = 5;
+    a.filter_h = 6, a.filter_w = 7, a.depth_multiplier = 8;
+    a.activation = qwm::kActivationIds[op % 4].value;
+    a.beta = 0.75f;
+    a.keep_dims = op % 2 == 0;
+    a.count_include_pad = op % 3 == 0;
+    a.axis = -1 - op;
+    a.perm = {0, 3, 1, 2};
+    a.paddings = {0, 0, 1, 1, 2, 2, 0, op};
+    a.pad_value = -1.5f;
+    a.clamp_min = -2.0f, a.clamp_max = 6.0f;
+    a.hard_alpha = 1.0f / 6, a.hard_beta = 0.25f;
+    b.Node(static_cast<OpType>(op), {0, -1, 4, op > 0 ? out - 1 : 0}, {out}, a);
+  }
+  CHECK(count == 19);
+  b.g.inputs = {0, q};
+  b.g.outputs = {first_out + count - 1};
+  ModelMetadata& m = b.g.metadata;
+  m.name = "every op";
+  m.description = "Modèle de test — 模型 🙂";
+  m.version = "1.2.3";
+  m.author = "qwasm";
+  m.license = "Apache-2.0";
+  m.producer = "test_qwm";
+  m.labels = {"background", "", "chat"};
+  m.layout = InputLayout::kNCHW;
+  m.color = ColorOrder::kBGR;
+  m.input_height = 4, m.input_width = 5, m.input_channels = 3;
+  m.crop_fraction = 0.875f;
+  m.mean = {123.675f, 116.28f, 103.53f};
+  m.std = {58.395f, 57.12f, 57.375f};
+  m.pixels_are_input = true;
+  m.notes = {"a note"};
+
+  const Bytes bytes = MustWrite(b.g);
+  CHECK(MustWrite(b.g) == bytes);
+  const Graph g = MustRead(bytes);
+  CheckSameGraph(b.g, g);
+  CHECK(MustWrite(g) == bytes);
+  // Header: magic, version 1.0, 64-byte header, 5 sections after it.
+  CHECK(std::memcmp(bytes.data(), qwm::kMagic, 8) == 0);
+  CHECK(Get(bytes, 8, 2) == 1);
+  CHECK(Get(bytes, 10, 2) == 0);
+  CHECK(Get(bytes, 16, 4) == 64);
+  CHECK(Get(bytes, 20, 4) == 5);
+  CHECK(Get(bytes, 24, 8) == bytes.size());
+  CHECK(SectionOffset(bytes, qwm::kSectionData) % 64 == 0);
+}
+
+TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
+  // Every enum value has an id, under its own name.
+  for (int v = 0; v <= static_cast<int>(OpType::kLogistic); ++v) {
+    const auto* e = qwm::FindByValue(qwm::kOpIds, static_cast<OpType>(v));
+    REQUIRE(e);
+    CHECK(std::string(e->name) == OpTypeName(static_cast<OpType>(v)));
+  }
+  for (int v = 0; v <= static_cast<int>(DType::kFloat16); ++v) {
+    const auto* e = qwm::FindByValue(qwm::kDTypeIds, static_cast<DType>(v));
+    REQUIRE(e);
+    CHECK(std::string(e->name) == DTypeName(static_cast<DType>(v)));
+  }
+  // The numbers in files never change (docs/model-format.md, id tables).
+  const std::pair<OpType, int> ops[] = {
+      {OpType::kConv2D, 1},     {OpType::kDepthwiseConv2D, 2}, {OpType::kFullyConnected, 3},
+      {OpType::kAdd, 4},        {OpType::kAveragePool2D, 5},   {OpType::kMean, 6},
+      {OpType::kReshape, 7},    {OpType::kSoftmax, 8},         {OpType::kQuantize, 9},
+      {OpType::kDequantize, 10}, {OpType::kMul, 11},           {OpType::kMaxPool2D, 12},
+      {OpType::kConcatenation, 13}, {OpType::kPad, 14},        {OpType::kTranspose, 15},
+      {OpType::kClamp, 16},     {OpType::kHardSwish, 17},      {OpType::kHardSigmoid, 18},
+      {OpType::kLogistic, 19}};
+  for (const auto& [op, id] : ops) CHECK(qwm::FindByValue(qwm::kOpIds, op)->id == id);
+  const std::pair<DType, int> dtypes[] = {{DType::kFloat32, 1}, {DType::kFloat16, 2}, {DType::kInt32, 3},
+                                          {DType::kInt64, 4},   {DType::kInt8, 5},    {DType::kUInt8, 6}};
+  for (const auto& [t, id] : dtypes) CHECK(qwm::FindByValue(qwm::kDTypeIds, t)->id == id);
+  for (const auto& e : qwm::kOpIds) CHECK(qwm::FindById(qwm::kOpIds, e.id) == &e);
+  for (const auto& e : qwm::kDTypeIds) CHECK(qwm::FindById(qwm::kDTypeIds, e.id) == &e);
+  CHECK(qwm::kSectionMetadata == 0x4154454Du);  // "META" little-endian
+  // CRC-32 check value of the standard.
+  const char* check = "123456789";
+  CHECK(Crc32(reinterpret_cast<const uint8_t*>(check), 9) == 0xCBF43926u);
+  CHECK(Crc32(reinterpret_cast<const uint8_t*>(check) + 4, 5, Crc32(reinterpret_cast<const uint8_t*>(check), 4)) ==
+        0xCBF43926u);
+}
+
+TEST_CASE("qwm: a tiny model runs the same after the round trip") {
+  Graph g = TinyModel();
+  const Bytes bytes = MustWrite(g);
+  Result<std::vector<Bytes>> before = Run(std::move(g));
+  REQUIRE_MESSAGE(before.ok(), before.status().message());
+  Result<std::vector<Bytes>> after = Run(MustRead(bytes));
+  REQUIRE_MESSAGE(after.ok(), after.status().message());
+  CHECK(before.value() == after.value());
+  MESSAGE("tiny model: " << bytes.size() << " bytes");
+}
+
+TEST_CASE("qwm: errors say what is wrong and where") {
+  const Bytes good = MustWrite(TinyModel());
+  const size_t nodes = SectionOffset(good, qwm::kSectionNodes);
+  const size_t tensors = SectionOffset(good, qwm::kSectionTensors);
+  // Node 0 ('conv'): count, record size, op id (u16), padding, activation,
+  // name (u32 length + 4 bytes), inputs count, inputs[0].
+  const size_t node0 = nodes + 4 + 4;
+  REQUIRE(Get(good, node0, 2) == 1);  // CONV_2D
+  const size_t node0_input0 = node0 + 4 + 4 + 4 + 4;
+  REQUIRE(Get(good, node0_input0, 4) == 0);
+  auto patched = [&](size_t at, uint64_t v, int n, bool repair = true) {
+    Bytes b = good;
+    Put(b, at, v, n);
+    if (repair) RepairChecksums(b);
+    return ReadError(std::move(b));
+  };
+  CHECK(patched(node0_input0, 99, 4) ==
+        "qwm: section NODE, node 0 'conv' (CONV_2D): input index 99 out of range (17 tensors)");
+  CHECK(patched(node0_input0, 99, 4, false) == "qwm: section NODE (table entry 2): CRC-32 mismatch (damaged file)");
+  CHECK(patched(node0, 250, 2).find("node 0: op id 250: not defined in format 1.0") != std::string::npos);
+  CHECK(patched(node0, 250, 2).find("so it is damaged") != std::string::npos);
+  {  // A file from a newer minor version using a new op: say what it needs.
+    Bytes b = good;
+    Put(b, node0, 250, 2);
+    Put(b, 10, 3, 2);
+    RepairChecksums(b);
+    CHECK(ReadError(b).find("read it with a qwasm release that supports format 1.3") != std::string::npos);
+  }
+  CHECK(patched(8, 2, 2) == "qwm: format version 2.0 cannot be read: this reader reads format 1.0; the file needs "
+                            "a qwasm release that reads format 2.0");
+  CHECK(patched(24, good.size() + 1, 8) ==
+        "qwm: the header says the file is " + std::to_string(good.size() + 1) + " bytes, but it is " +
+            std::to_string(good.size()) + " (truncated)");
+  CHECK(patched(61, 0x5A, 1, false) == "qwm: header CRC-32 mismatch (damaged file)");
+  // Tensor 1 ('conv/w', int8 [3, 3, 3, 2]): a wrong rank byte, a wrong quantization axis.
+  const size_t tensor0 = tensors + 4;
+  const size_t tensor1 = tensor0 + 4 + Get(good, tensor0, 4);
+  const size_t t1_rank = tensor1 + 4 + 4 + 6 + 2;  // after the name "conv/w", dtype and flags
+  REQUIRE(Get(good, t1_rank, 1) == 4);
+  const size_t t1_axis = t1_rank + 2 + 16 + 4;
+  CHECK(patched(t1_axis, 3, 4) ==
+        "qwm: section TENS, tensor 1 'conv/w': quantization has 3 scales for axis 3 of shape [3, 3, 3, 2]");
+  CHECK(patched(t1_rank + 2, 4, 4) ==  // first dimension 3 -> 4: 72 elements, 54 bytes
+        "qwm: section TENS, tensor 1 'conv/w': holds 54 bytes of data, but shape [4, 3, 3, 2] of int8 needs 72");
+  CHECK(patched(t1_rank, 9, 1) == "qwm: section TENS, tensor 1: rank 9 is over the limit of 8");
+  CHECK(patched(tensors, 1000, 4) ==
+        "qwm: section TENS: tensor count 1000 at section byte 0 needs more than the " +
+            std::to_string(SectionOffset(good, qwm::kSectionNodes) - tensors - 4) + " bytes left");
+  // Section types: an unknown optional section is skipped with a note, an
+  // unknown required one is refused.
+  const size_t meta_entry = 64;
+  REQUIRE(Get(good, meta_entry, 4) == qwm::kSectionMetadata);
+  {
+    Bytes b = good;
+    Put(b, meta_entry, qwm::FourCC("XTRA"), 4);
+    RepairChecksums(b);
+    const Graph g = MustRead(b);
+    CHECK(g.metadata.labels.empty());
+    CHECK(g.metadata.notes == std::vector<std::string>{"skipped unknown optional .qwm section XTRA"});
+    Put(b, meta_entry + 4, 0, 4);
+    RepairChecksums(b);
+    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.0") == 0);
+  }
+  {  // Versioning: bytes after the last known field of a section are fields
+     // of a newer minor version (skipped) or, in a file of our version, damage.
+    const size_t entry = 64 + 3 * 32;  // GRPH, followed by zero padding before DATA
+    REQUIRE(Get(good, entry, 4) == qwm::kSectionGraph);
+    const uint64_t end = Get(good, entry + 8, 8) + Get(good, entry + 16, 8);
+    REQUIRE(SectionOffset(good, qwm::kSectionData) - end >= 4);
+    Bytes b = good;
+    Put(b, entry + 16, Get(good, entry + 16, 8) + 4, 8);
+    RepairChecksums(b);
+    CHECK(ReadError(b) == "qwm: section GRPH: 4 unexpected bytes after the last field, at section byte " +
+                              std::to_string(Get(good, entry + 16, 8)));
+    Put(b, 10, 1, 2);  // format 1.1
+    RepairChecksums(b);
+    CHECK(ReadError(b).empty());
+  }
+  // Model::Load picks the reader by the first bytes.
+  const std::string hello = "hello, world";
+  CHECK(Model::Load(Bytes(hello.begin(), hello.end())).status().message() ==
+        "unrecognised model format: not a qwasm (.qwm) or TFLite model (first bytes: 68 65 6c 6c 6f 2c 20 77)");
+  CHECK(Model::Load(Bytes(good.begin(), good.begin() + 40)).status().message().find("qwm: the file is 40 bytes") == 0);
+  CHECK(DetectModelFormat(good.data(), good.size()) == ModelFormat::kQwm);
+  CHECK(ReadModelGraph(Share(good)).ok());
+}
+
+TEST_CASE("qwm: writer refuses what the reader would refuse") {
+  Graph g = TinyModel();
+  g.nodes[2].inputs[0] = 40;
+  CHECK(WriteQwm(g).status().message() == "qwm writer: node 2 'add': input index 40 out of range (17 tensors)");
+  g = TinyModel();
+  g.tensors[3].name = "bad\xC3";
+  CHECK(WriteQwm(g).status().message() == "qwm writer: tensor 3: name: string is not valid UTF-8 at byte 3");
+  g = TinyModel();
+  g.metadata.mean = {127.5f};
+  CHECK(WriteQwm(g).status().message().find("qwm writer: metadata: input normalisation has 1 means and 0") == 0);
+  g = TinyModel();
+  g.nodes[0].attrs.beta = std::nanf("");
+  CHECK(WriteQwm(g).status().message() == "qwm writer: node 0 'conv': beta is NaN");
+}
+
+TEST_CASE("qwm: a model truncated at every length gives a clear error") {
+  const Bytes good = MustWrite(TinyModel());
+  for (size_t n = 1; n < good.size(); ++n) {
+    CAPTURE(n);
+    const std::string e = ReadError(Bytes(good.begin(), good.begin() + n));
+    REQUIRE(e.rfind("qwm: ", 0) == 0);
+    if (n >= 64) CHECK(e.find("(truncated)") != std::string::npos);
+  }
+  CHECK(ReadError({}) == "qwm: the file is 0 bytes, shorter than the 64-byte header (truncated)");
+}
+
+// Every byte of a small model flipped (XOR 0xFF and XOR 0x01): once as is
+// (the CRCs must catch it) and once with the CRCs recomputed (the field
+// checks must). A file that still reads is prepared and, if valid, run.
+TEST_CASE("qwm: every byte flipped: an error or a working model") {
+  const Bytes good = MustWrite(TinyModel());
+  for (bool repair : {false, true}) {
+    size_t rejected = 0, valid = 0, ran = 0;
+    for (size_t pos = 0; pos < good.size(); ++pos) {
+      for (uint8_t mask : {uint8_t{0xFF}, uint8_t{0x01}}) {
+        Bytes bad = good;
+        bad[pos] ^= mask;
+        if (repair) RepairChecksums(bad);
+        Result<Graph> g = ReadQwm(Share(std::move(bad)));
+        if (!g.ok()) {
+          ++rejected;
+          const std::string& e = g.status().message();
+          if (e.rfind("qwm: ", 0) != 0) FAIL("unclear error at byte " << pos << ": " << e);
+          continue;
+        }
+        ++valid;
+        if (Run(g.take()).ok()) ++ran;
+      }
+    }
+    MESSAGE((repair ? "CRCs recomputed" : "CRCs as written") << ": " << 2 * good.size() << " flips of a "
+            << good.size() << "-byte model: " << rejected << " rejected, " << valid << " still valid (" << ran
+            << " prepared and ran)");
+    CHECK(rejected + valid == 2 * good.size());
+    if (!repair) {
+      // Only the zero padding before DATA lies outside every CRC.
+      const size_t data = SectionOffset(good, qwm::kSectionData);
+      size_t uncovered = 0;
+      for (size_t p = data - 1; p > 0 && good[p] == 0; --p) ++uncovered;
+      CHECK(valid <= 2 * uncovered);
+    }
+  }
+}
+
+// The same on a real model: bytes of its TENS, NODE and GRPH sections (every
+// `stride`-th, QWASM_QWM_FLIP_STRIDE overrides 31; the weights in DATA are
+// plain numbers), CRCs recomputed so the field checks are what stands
+// between the flip and the kernels.
+TEST_CASE("qwm: structural bytes of a real model flipped: an error or a working model") {
+  const SharedBytes tflite = Share(ReadFile(SharedPath("models/mobilenet_v1_0.25_128_quant.tflite")));
+  Result<std::unique_ptr<Graph>> source = tflite::ReadModel(tflite);
+  REQUIRE(source.ok());
+  const Bytes good = MustWrite(*source.value());
+  const size_t begin = SectionOffset(good, qwm::kSectionTensors), end = SectionOffset(good, qwm::kSectionData);
+  const char* env = std::getenv("QWASM_QWM_FLIP_STRIDE");
+  const size_t stride = env && std::atoi(env) > 0 ? static_cast<size_t>(std::atoi(env)) : 31;
+  size_t rejected = 0, valid = 0, ran = 0, flips = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t pos = begin; pos < end; pos += stride) {
+    for (uint8_t mask : {uint8_t{0xFF}, uint8_t{0x01}}) {
+      ++flips;
+      Bytes bad = good;
+      bad[pos] ^= mask;
+      RepairChecksums(bad);
+      Result<Graph> g = ReadQwm(Share(std::move(bad)));
+      if (!g.ok()) {
+        ++rejected;
+        const std::string& e = g.status().message();
+        if (e.rfind("qwm: ", 0) != 0) FAIL("unclear error at byte " << pos << ": " << e);
+        continue;
+      }
+      ++valid;
+      if (Run(g.take()).ok()) ++ran;
+    }
+  }
+  MESSAGE("mobilenet_v1_0.25_128 .qwm, bytes " << begin << ".." << end << " step " << stride << ": " << flips
+          << " flips, " << rejected << " rejected, " << valid << " still valid (" << ran << " prepared and ran), "
+          << Ms(t0) << " ms");
+  CHECK(rejected + valid == flips);
+}
