@@ -20,7 +20,7 @@ template <typename Op>
 void Binary(const FBinaryParams& p, size_t begin, size_t end, const float* a, const float* b,
             float* out) {
   const v128_t lo = wasm_f32x4_splat(p.output.min), hi = wasm_f32x4_splat(p.output.max);
-  auto clamp = [&](v128_t v) { return wasm_f32x4_pmin(hi, wasm_f32x4_pmax(v, lo)); };
+  auto clamp = [&](v128_t v) { return wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi); };
   size_t i = begin;
   if (p.b_size == 1) {
     const v128_t vb = wasm_f32x4_splat(b[0]);

@@ -13,7 +13,7 @@ void f32_depthwise_conv2d__wasmsimd(const FConvParams& p, size_t row_begin, size
   const WindowShape& s = p.shape;
   const size_t channels = static_cast<size_t>(s.out_c);
   const v128_t lo = wasm_f32x4_splat(p.output.min), hi = wasm_f32x4_splat(p.output.max);
-  auto clamp = [&](v128_t v) { return wasm_f32x4_pmin(hi, wasm_f32x4_pmax(v, lo)); };
+  auto clamp = [&](v128_t v) { return wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi); };
   const v128_t zero = wasm_f32x4_splat(0.0f);
   // Taps inside the image form one range per axis (positions grow with the
   // tap index): [first, last) found per output row / column, no per-tap test.

@@ -10,8 +10,9 @@ namespace {
 struct Clamp {
   v128_t lo, hi;
   explicit Clamp(const FOutput& o) : lo(wasm_f32x4_splat(o.min)), hi(wasm_f32x4_splat(o.max)) {}
-  // pmax(v, lo) = v < lo ? lo : v; pmin(hi, v) = hi < v ? hi : v: FOutput::Apply.
-  v128_t operator()(v128_t v) const { return wasm_f32x4_pmin(hi, wasm_f32x4_pmax(v, lo)); }
+  // pmax(v, lo) = v < lo ? lo : v; pmin(v, hi) = hi < v ? hi : v: FOutput::Apply
+  // (NaN passes both).
+  v128_t operator()(v128_t v) const { return wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi); }
 };
 
 // Stores the first `cols` (<= 8) of two vectors.

@@ -10,7 +10,7 @@ namespace qwasm {
 
 void f32_unary__wasmsimd(const FUnaryParams& p, size_t n, const float* input, float* output) {
   if (p.op == UnaryOp::kLogistic) return f32_unary__ref(p, n, input, output);
-  auto clamp = [](v128_t v, v128_t lo, v128_t hi) { return wasm_f32x4_pmin(hi, wasm_f32x4_pmax(v, lo)); };
+  auto clamp = [](v128_t v, v128_t lo, v128_t hi) { return wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi); };
   const v128_t lo = wasm_f32x4_splat(p.min), hi = wasm_f32x4_splat(p.max);
   const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
   const v128_t three = wasm_f32x4_splat(3.0f), six = wasm_f32x4_splat(6.0f);
