@@ -99,5 +99,21 @@ PrepareResult PrepareReshape(const OpContext& c);
 PrepareResult PrepareSoftmax(const OpContext& c);
 PrepareResult PrepareQuantize(const OpContext& c);
 PrepareResult PrepareDequantize(const OpContext& c);
+// Operators added with the float path; MUL, MAX_POOL_2D, the data movers
+// and the elementwise functions take float32 and int8 alike.
+PrepareResult PrepareMul(const OpContext& c);
+PrepareResult PrepareMaxPool2D(const OpContext& c);
+PrepareResult PrepareConcatenation(const OpContext& c);
+PrepareResult PreparePad(const OpContext& c);
+PrepareResult PrepareTranspose(const OpContext& c);
+PrepareResult PrepareUnary(const OpContext& c);  // CLAMP, HARD_SWISH, HARD_SIGMOID, LOGISTIC
+// float32 forms, chosen by PrepareNode when input 0 is float32.
+PrepareResult PrepareConv2DF32(const OpContext& c);
+PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c);
+PrepareResult PrepareFullyConnectedF32(const OpContext& c);
+PrepareResult PrepareAddF32(const OpContext& c);
+PrepareResult PrepareAveragePool2DF32(const OpContext& c);
+PrepareResult PrepareMeanF32(const OpContext& c);
+PrepareResult PrepareSoftmaxF32(const OpContext& c);
 
 }  // namespace qwasm

@@ -48,6 +48,21 @@ void qs8_f32_dequantize__wasmsimd(const DequantizeParams& p, size_t n, const int
 void qs8_requantize__wasmsimd(const RequantizeParams& p, size_t n, const int8_t* input,
                               int8_t* output);
 
+// ---- float32 (each equals its __ref twin exactly for finite data: same
+// operations in the same order, lane by lane) ----
+
+// Output rows [row_begin, row_end) (row = n * out_h + oy) of
+// f32_depthwise_conv2d__ref with multiplier 1 (filter [kh][kw][c]).
+void f32_depthwise_conv2d__wasmsimd(const FConvParams& p, size_t row_begin, size_t row_end,
+                                    const float* input, float* output);
+// Elements [begin, end) of f32_add__ref / f32_mul__ref.
+void f32_add__wasmsimd(const FBinaryParams& p, size_t begin, size_t end, const float* a,
+                       const float* b, float* output);
+void f32_mul__wasmsimd(const FBinaryParams& p, size_t begin, size_t end, const float* a,
+                       const float* b, float* output);
+// f32_unary__ref over n elements (LOGISTIC calls exp lane by lane).
+void f32_unary__wasmsimd(const FUnaryParams& p, size_t n, const float* input, float* output);
+
 #if QWASM_HAVE_SIMD128
 // Vector edges shared by these kernels: a row or range rarely ends on a
 // multiple of 16 bytes, and they never touch bytes outside their tensors.

@@ -32,4 +32,33 @@ void qs8_f32_dequantize__ref(const DequantizeParams& p, size_t n, const int8_t* 
 void qs8_requantize__ref(const RequantizeParams& p, size_t n, const int8_t* input,
                          int8_t* output);
 
+// ---- float32 references (orders of accumulation in params.h) ----
+void f32_conv2d__ref(const FConvParams& p, const float* input, float* output);
+void f32_depthwise_conv2d__ref(const FConvParams& p, const float* input, float* output);
+void f32_fully_connected__ref(const FFullyConnectedParams& p, const float* input, float* output);
+void f32_add__ref(const FBinaryParams& p, const float* a, const float* b, float* output);
+void f32_mul__ref(const FBinaryParams& p, const float* a, const float* b, float* output);
+void f32_average_pool__ref(const FPoolParams& p, const float* input, float* output);
+void f32_max_pool__ref(const FPoolParams& p, const float* input, float* output);
+void f32_mean_hw__ref(const FMeanParams& p, const float* input, float* output);
+void f32_softmax__ref(const FSoftmaxParams& p, const float* input, float* output);
+void f32_unary__ref(const FUnaryParams& p, size_t n, const float* input, float* output);
+
+// ---- int8 forms of the operators added with the float path ----
+void qs8_mul__ref(const QMulParams& p, const int8_t* a, const int8_t* b, int8_t* output);
+void qs8_max_pool__ref(const QMaxPoolParams& p, const int8_t* input, int8_t* output);
+// output[i] = table[input[i] + 128]: every int8 elementwise function.
+void qs8_lut__ref(const int8_t table[256], size_t n, const int8_t* input, int8_t* output);
+// table[q + 128] = requantize(f(dequantize(q))) for the 256 int8 values q,
+// f evaluated by f32_unary__ref, rounded to the output grid (full int8 range).
+void BuildUnaryTable(const FUnaryParams& f, float in_scale, int32_t in_zero_point, float out_scale,
+                     int32_t out_zero_point, int8_t table[256]);
+
+// ---- data movement, any element type ----
+// Copies (or requantizes) n elements.
+void CopyElements(const ElementCopy& c, const void* src, void* dst, size_t n);
+void x_transpose__ref(const TransposeParams& p, const void* input, void* output);
+void x_pad__ref(const PadParams& p, const void* input, void* output);
+void x_concat__ref(const ConcatParams& p, const void* const* inputs, void* output);
+
 }  // namespace qwasm

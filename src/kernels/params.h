@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace qwasm {
 
@@ -108,6 +109,135 @@ struct RequantizeParams {  // int8 -> int8 with new scale / zero point
   int32_t input_zero_point = 0;
   float scale = 1.0f;  // scale_in / scale_out
   QOutput output;
+};
+
+// ---- float32 kernels ("f32") ----------------------------------------------
+// Float kernels accumulate in float32 in one fixed order (documented per
+// kernel); the SIMD variants keep that order lane by lane, so they equal the
+// references exactly (as floats: +0 and -0 compare equal) for finite data.
+
+// Output stage of float kernels: the fused activation as a clamp. NaN passes
+// through (the comparisons are false), in the references and in SIMD
+// (f32x4.pmin / pmax are the same comparisons).
+struct FOutput {
+  float min = -std::numeric_limits<float>::infinity();
+  float max = std::numeric_limits<float>::infinity();
+  float Apply(float v) const {
+    v = v < min ? min : v;
+    return max < v ? max : v;
+  }
+};
+
+// conv: filter [out_c][kernel_h][kernel_w][in_c]; depthwise: [kernel_h]
+// [kernel_w][out_c], out_c = in_c * multiplier. Accumulation: bias, then
+// taps in (ky, kx, ic) order, padding skipped.
+struct FConvParams {
+  WindowShape shape;
+  const float* filter = nullptr;
+  const float* bias = nullptr;  // [out_c], may be null
+  FOutput output;
+};
+
+// Accumulation: bias, then k = 0 .. input_size - 1.
+struct FFullyConnectedParams {
+  int batch = 1, input_size = 0, output_size = 0;
+  const float* filter = nullptr;  // [output_size][input_size]
+  const float* bias = nullptr;    // [output_size], may be null
+  FOutput output;
+};
+
+// Average / max pooling. Average: the window sum in (ky, kx) order divided
+// by the number of cells inside the image, or by kernel_h * kernel_w with
+// count_include_pad (explicit padding: every window lies inside the padded
+// extent). Max ignores padding.
+struct FPoolParams {
+  WindowShape shape;  // in_c == out_c; dilation unused
+  bool count_include_pad = false;
+  FOutput output;
+};
+
+// Mean over H and W of NHWC: sum in (h, w) order, divided by H * W.
+struct FMeanParams {
+  int batch = 1, height = 0, width = 0, channels = 0;
+};
+
+// Softmax over the last axis: e = exp(beta * (x - max)), summed in index
+// order, out = e / sum.
+struct FSoftmaxParams {
+  int rows = 0, cols = 0;
+  float beta = 1.0f;
+};
+
+// Elementwise binary op with broadcasting of b: out[i] = a[i] op
+// b[i % b_size], i < size (b_size divides size: b covers trailing dims).
+struct FBinaryParams {
+  size_t size = 0, b_size = 0;
+  FOutput output;
+};
+
+// Elementwise unary float functions (CLAMP, HARD_SWISH, HARD_SIGMOID,
+// LOGISTIC); their int8 forms are 256-entry tables built from these.
+enum class UnaryOp : uint8_t { kClamp, kHardSwish, kHardSigmoid, kLogistic };
+struct FUnaryParams {
+  UnaryOp op = UnaryOp::kClamp;
+  float min = -std::numeric_limits<float>::infinity();  // clamp
+  float max = std::numeric_limits<float>::infinity();
+  float alpha = 0.2f, beta = 0.5f;  // hard sigmoid
+};
+
+// ---- int8 forms of the operators added with the float path ------------------
+
+// MUL: out = Requantize((a - za) * (b[i % b_size] - zb), scale_a * scale_b
+// / scale_out); |product| <= 255 * 255, exact in int32.
+struct QMulParams {
+  size_t size = 0, b_size = 0;
+  int32_t a_zero_point = 0, b_zero_point = 0;
+  float scale = 1.0f;
+  QOutput output;
+};
+
+// MAX_POOL_2D on one grid (input and output share scale and zero point):
+// the window max, padding ignored, clamped to the fused activation.
+struct QMaxPoolParams {
+  WindowShape shape;
+  QOutput output;
+};
+
+// ---- data movement (any element type) ---------------------------------------
+// How elements are copied: bytes as they are, or int8 requantized to another
+// grid (operators whose input and output quantization differ).
+struct ElementCopy {
+  size_t element_size = 1;
+  const RequantizeParams* requant = nullptr;  // int8 only; null = plain copy
+};
+
+constexpr int kMaxMoveRank = 8;
+
+// Output axis i is input axis perm[i].
+struct TransposeParams {
+  int rank = 0;
+  int32_t in_shape[kMaxMoveRank] = {};
+  int32_t perm[kMaxMoveRank] = {};
+  size_t element_size = 1;
+};
+
+// Output = input surrounded by `before` / `after` elements equal to
+// pad_value (element_size bytes) on every axis.
+struct PadParams {
+  int rank = 0;
+  int32_t in_shape[kMaxMoveRank] = {};
+  int32_t before[kMaxMoveRank] = {}, after[kMaxMoveRank] = {};
+  const uint8_t* pad_value = nullptr;
+  ElementCopy copy;
+};
+
+// Concatenation, seen as [outer][sum of parts][inner]: input i contributes
+// parts[i] * inner contiguous elements per outer index.
+struct ConcatParams {
+  size_t outer = 1, inner = 1;
+  int inputs = 0;
+  const int32_t* parts = nullptr;      // [inputs] sizes along the axis
+  const ElementCopy* copy = nullptr;   // [inputs]
 };
 
 }  // namespace qwasm

@@ -59,6 +59,10 @@ PrepareResult PrepareAveragePool2D(const OpContext& c) {
                    " is out of range");
   }
   if (output.shape[3] != input.shape[3]) return c.Error("output channels differ from input channels");
+  if (a.count_include_pad && a.padding == Padding::kExplicit &&
+      (a.pads[0] || a.pads[1] || a.pads[2] || a.pads[3])) {
+    return c.Error("count_include_pad with padding is not supported for int8 (float32 only)");
+  }
   // The window sum of (x - zx) must fit the int32 accumulator.
   const int64_t cells = int64_t{std::min(a.filter_h, input.shape[1])} * std::min(a.filter_w, input.shape[2]);
   if (cells * 255 >= (int64_t{1} << 31)) {

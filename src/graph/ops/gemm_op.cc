@@ -3,21 +3,17 @@
 #include <algorithm>
 #include <cstring>
 
+#include "graph/ops/im2col.h"
 #include "runtime/threadpool.h"
 
 namespace qwasm {
-namespace {
 
 // Work is cut into (row block) x (channel block) tiles: rows in multiples of
-// the microkernel's 4, channels in multiples of its 8, as many as TileCount
+// the microkernels' 4, channels in multiples of their 8, as many as TileCount
 // says. im2col fills its rows tile by tile (64 rows stay in cache), so its
 // tiles are row ranges only: two tiles never fill the same rows.
-struct TilePlan {
-  size_t m_tiles = 1, n_tiles = 1;
-};
-
-TilePlan PlanTiles(size_t m, size_t n, size_t k, int threads, bool im2col) {
-  TilePlan t;
+GemmTilePlan PlanGemmTiles(size_t m, size_t n, size_t k, int threads, bool im2col) {
+  GemmTilePlan t;
   const size_t row_blocks = (m + 3) / 4, col_blocks = (n + 7) / 8;
   const size_t want = TileCount(uint64_t{m} * n * k, threads);
   if (im2col) {
@@ -28,8 +24,6 @@ TilePlan PlanTiles(size_t m, size_t n, size_t k, int threads, bool im2col) {
   if (t.m_tiles < want) t.n_tiles = std::min(col_blocks, (want + t.m_tiles - 1) / t.m_tiles);
   return t;
 }
-
-}  // namespace
 
 GemmOp::GemmOp(QGemmWeights w, QOutput out, size_t m, int32_t in, int32_t output)
     : w_(std::move(w)), out_(out), m_(m), in_(in), output_(output) {}
@@ -48,62 +42,13 @@ GemmOp::GemmOp(QGemmWeights w, QOutput out, const WindowShape& shape, int32_t a_
       in_(in),
       output_(output) {}
 
-namespace {
-
-// Copies n bytes 8 at a time, then the rest (n is small: a window row).
-inline void CopySmall(int8_t* dst, const int8_t* src, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) std::memcpy(dst + i, src + i, 8);
-  for (; i < n; ++i) dst[i] = src[i];
-}
-
-}  // namespace
-
 void GemmOp::FillIm2col(const int8_t* input, size_t row_begin, size_t row_end) {
-  const WindowShape& s = shape_;
-  const size_t in_c = s.in_c;
-  const int8_t zp = static_cast<int8_t>(a_zero_point_);
-  // One window row (kernel_w taps) is contiguous in the input when the
-  // dilation is 1 and it lies inside: copied in one go.
-  const size_t segment = static_cast<size_t>(s.kernel_w) * in_c;
-  // Output coordinates advance with the row (no division per row).
-  size_t ox = row_begin % s.out_w, oy = row_begin / s.out_w % s.out_h;
-  size_t b = row_begin / s.out_w / s.out_h;
-  for (size_t row = row_begin; row < row_end; ++row) {
-    if (row > row_begin && ++ox == static_cast<size_t>(s.out_w)) {
-      ox = 0;
-      if (++oy == static_cast<size_t>(s.out_h)) oy = 0, ++b;
-    }
-    int8_t* dst = scratch_.data() + row * w_.k_read;
-    const int ix0 = static_cast<int>(ox) * s.stride_w - s.pad_left;
-    const bool row_inside = ix0 >= 0 && ix0 + (s.kernel_w - 1) * s.dilation_w < s.in_w;
-    for (int ky = 0; ky < s.kernel_h; ++ky) {
-      const int iy = static_cast<int>(oy) * s.stride_h - s.pad_top + ky * s.dilation_h;
-      if (iy < 0 || iy >= s.in_h) {
-        std::memset(dst, zp, segment);  // zero point: real value 0
-        dst += segment;
-        continue;
-      }
-      const int8_t* line = input + (b * s.in_h + iy) * s.in_w * in_c;
-      if (row_inside && s.dilation_w == 1) {
-        CopySmall(dst, line + static_cast<size_t>(ix0) * in_c, segment);
-        dst += segment;
-        continue;
-      }
-      for (int kx = 0; kx < s.kernel_w; ++kx, dst += in_c) {
-        const int ix = ix0 + kx * s.dilation_w;
-        if (ix < 0 || ix >= s.in_w) {
-          std::memset(dst, zp, in_c);
-        } else {
-          CopySmall(dst, line + static_cast<size_t>(ix) * in_c, in_c);
-        }
-      }
-    }
-  }
+  Im2colRows(shape_, input, static_cast<int8_t>(a_zero_point_), row_begin, row_end, scratch_.data(),
+             static_cast<size_t>(w_.k_read));
 }
 
 void GemmOp::Attach(const RunContext& rc) {
-  const TilePlan plan = PlanTiles(m_, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k),
+  const GemmTilePlan plan = PlanGemmTiles(m_, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k),
                                   rc.pool->threads(), im2col_);
   m_tiles_ = plan.m_tiles;
   n_tiles_ = plan.n_tiles;

@@ -14,6 +14,13 @@
 
 namespace qwasm {
 
+// How a GEMM of m x n x k is split over `threads` (row tiles x channel
+// tiles; im2col GEMMs split rows only).
+struct GemmTilePlan {
+  size_t m_tiles = 1, n_tiles = 1;
+};
+GemmTilePlan PlanGemmTiles(size_t m, size_t n, size_t k, int threads, bool im2col);
+
 class GemmOp final : public PreparedOp {
  public:
   // Direct: A is the input tensor, `m` rows of `k` bytes.

@@ -58,4 +58,37 @@ void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t 
 
 inline size_t GemmScratchSize(const QGemmWeights& w) { return 4 * static_cast<size_t>(w.k_read); }
 
+// ---- float32 GEMM ------------------------------------------------------------
+//   C[m][n] = clamp(bias[n] + A[m][0] W[n][0] + A[m][1] W[n][1] + ...)
+// accumulated in float32 strictly in k order, each step one rounded multiply
+// and one rounded add (f32x4.mul + f32x4.add: WebAssembly SIMD has no fused
+// multiply-add, and the build forbids contraction), so every output equals
+// f32_fully_connected__ref / f32_conv2d__ref exactly for finite inputs (im2col
+// padding adds 0 * w, which changes nothing but the sign of a zero).
+//
+// Weights are packed once: per block of 8 output channels, k-major, the 8
+// channels of one k contiguous (two vectors); channels past n are zero.
+//   w[nb][k][j] = W[8 nb + j][k]
+// Microkernel "4x8": 4 rows of A by 8 channels; each k step splats A[r][k]
+// for the 4 rows (v128.load32_splat) and issues 8 f32x4.mul + 8 f32x4.add
+// against two weight vectors. Live vectors: 8 accumulators + 2 W + 4 A = 14.
+// One-row calls (fully connected on one image) take 32 channels per pass:
+// 8 independent accumulator chains hide the add latency.
+struct FGemmWeights {
+  int n = 0, k = 0;
+  int n_padded = 0;         // multiple of 8
+  std::vector<float> w;     // n_padded * k, layout above
+  std::vector<float> bias;  // [n_padded]
+};
+
+// W: [n][k] floats, rows `w_stride` apart; bias [n] or null.
+FGemmWeights PackFGemmWeights(int n, int k, const float* w, size_t w_stride, const float* bias);
+
+// Rows [0, m) and channels [n_begin, n_end) of C (n_begin a multiple of 8).
+// Rows of A are `a_stride` floats apart, rows of C `c_stride` floats; reads
+// exactly k floats of each A row.
+void f32_gemm_4x8__wasmsimd(const FGemmWeights& w, const FOutput& out, size_t m, const float* a,
+                            size_t a_stride, float* c, size_t c_stride, size_t n_begin,
+                            size_t n_end);
+
 }  // namespace qwasm

@@ -1,0 +1,55 @@
+// CONV_2D on float32: NHWC input, OHWI filter (float32 or float16, constant),
+// optional float bias [O], fused activation. Runs as a float GEMM (1x1
+// direct, else im2col); reference runs use f32_conv2d__ref.
+#include "graph/ops/conv_common.h"
+#include "graph/ops/f32_gemm_op.h"
+#include "graph/ops/float_common.h"
+#include "kernels/kernels.h"
+
+namespace qwasm {
+
+PrepareResult PrepareConv2DF32(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 3, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& filter = c.Input(1);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(filter, 4, "filter"));
+  QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
+  QW_RETURN_IF_ERROR(c.RequireRank(output, 4, "output"));
+  const int32_t out_c = filter.shape[0];
+  if (filter.shape[3] != input.shape[3]) {
+    return c.Error("filter '" + filter.name + "' " + ShapeString(filter.shape) + " expects " +
+                   std::to_string(filter.shape[3]) + " input channels, input has " +
+                   std::to_string(input.shape[3]) + " (grouped convolution is not supported)");
+  }
+  if (output.shape[3] != out_c) {
+    return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
+                   std::to_string(out_c));
+  }
+  FConvParams p;
+  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &p.shape));
+  Result<std::vector<float>> w = ReadFloatConstant(c, filter, "filter");
+  if (!w.ok()) return w.status();
+  Result<std::vector<float>> bias = ReadFloatBias(c, out_c);
+  if (!bias.ok()) return bias.status();
+  p.output = FloatActivation(c.node().attrs.activation);
+  const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
+  if (c.reference_kernels()) {
+    return std::unique_ptr<PreparedOp>(
+        new FloatWeightedOp<FConvParams, f32_conv2d__ref>(w.take(), bias.take(), p, in, out));
+  }
+  const WindowShape& s = p.shape;
+  const int k = filter.shape[1] * filter.shape[2] * filter.shape[3];
+  FGemmWeights packed = PackFGemmWeights(out_c, k, w.value().data(), static_cast<size_t>(k),
+                                         bias.value().empty() ? nullptr : bias.value().data());
+  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+      s.pad_left == 0) {
+    const size_t m = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
+    return std::unique_ptr<PreparedOp>(new F32GemmOp(std::move(packed), p.output, m, in, out));
+  }
+  return std::unique_ptr<PreparedOp>(new F32GemmOp(std::move(packed), p.output, s, in, out));
+}
+
+}  // namespace qwasm

@@ -1,0 +1,57 @@
+#include "graph/ops/float_common.h"
+
+#include <cstring>
+
+#include "quant/float16.h"
+
+namespace qwasm {
+
+Status RequireF32(const OpContext& c, const Tensor& t, const char* role) {
+  QW_RETURN_IF_ERROR(c.RequireDType(t, DType::kFloat32, role));
+  if (t.quant.quantized()) return c.Error(std::string(role) + " '" + t.name + "' is float32 with quantization parameters");
+  return Status::Ok();
+}
+
+Result<std::vector<float>> ReadFloatConstant(const OpContext& c, const Tensor& t, const char* role) {
+  QW_RETURN_IF_ERROR(c.RequireConstant(t, role));
+  // data_bytes == num_bytes() is checked by ValidateGraph; checked again here
+  // because Prepare must never read past a constant.
+  if (t.data_bytes != t.num_bytes()) return c.Error(std::string(role) + " '" + t.name + "' has the wrong byte size");
+  const size_t n = static_cast<size_t>(t.num_elements());
+  std::vector<float> v(n);
+  if (t.dtype == DType::kFloat32) {
+    std::memcpy(v.data(), t.data, n * sizeof(float));  // model buffers may be unaligned
+  } else if (t.dtype == DType::kFloat16) {
+    for (size_t i = 0; i < n; ++i) {
+      uint16_t h;
+      std::memcpy(&h, t.data + 2 * i, 2);
+      v[i] = Fp16ToFp32(h);
+    }
+  } else {
+    return c.Error(std::string(role) + " '" + t.name + "' is " + DTypeName(t.dtype) + ", expected float32 or float16");
+  }
+  return v;
+}
+
+Result<std::vector<float>> ReadFloatBias(const OpContext& c, int32_t n) {
+  if (!c.HasInput(2)) return std::vector<float>();
+  const Tensor& bias = c.Input(2);
+  if (bias.num_elements() != n) {
+    return c.Error("bias '" + bias.name + "' has shape " + ShapeString(bias.shape) + ", expected " +
+                   std::to_string(n) + " values");
+  }
+  return ReadFloatConstant(c, bias, "bias");
+}
+
+FOutput FloatActivation(Activation a) {
+  FOutput o;
+  switch (a) {
+    case Activation::kNone: break;
+    case Activation::kRelu: o.min = 0.0f; break;
+    case Activation::kRelu6: o.min = 0.0f; o.max = 6.0f; break;
+    case Activation::kReluN1To1: o.min = -1.0f; o.max = 1.0f; break;
+  }
+  return o;
+}
+
+}  // namespace qwasm

@@ -1,0 +1,96 @@
+// CLAMP, HARD_SWISH, HARD_SIGMOID and LOGISTIC. float32: the elementwise
+// kernel (SIMD, split over threads). int8: ONE generic 256-entry table built
+// here: each of the 256 inputs dequantized, passed through the float
+// reference function, requantized to the output grid; running is a lookup.
+#include <algorithm>
+#include <cmath>
+
+#include "graph/ops/float_common.h"
+#include "kernels/kernels-wasmsimd.h"
+#include "kernels/kernels.h"
+#include "quant/requantize.h"
+#include "runtime/threadpool.h"
+
+namespace qwasm {
+namespace {
+
+class F32UnaryOp final : public PreparedOp {
+ public:
+  F32UnaryOp(FUnaryParams p, bool reference, size_t n, int32_t in, int32_t out)
+      : p_(p), reference_(reference), n_(n), in_(in), out_(out) {}
+  void Run(const RunContext& t) override {
+    const float* in = t.at<float>(in_);
+    float* out = t.at<float>(out_);
+    if (reference_) return f32_unary__ref(p_, n_, in, out);
+    const size_t ranges = TileCount(uint64_t{n_} * 8, t.pool->threads());
+    t.pool->For(ranges, [&](size_t r) {
+      size_t begin, end;
+      TileRange(n_, ranges, r, &begin, &end);
+      f32_unary__wasmsimd(p_, end - begin, in + begin, out + begin);
+    });
+  }
+
+ private:
+  FUnaryParams p_;
+  bool reference_;
+  size_t n_;
+  int32_t in_, out_;
+};
+
+class LutOp final : public PreparedOp {
+ public:
+  LutOp(const int8_t table[256], size_t n, int32_t in, int32_t out) : n_(n), in_(in), out_(out) {
+    std::copy(table, table + 256, table_);
+  }
+  void Run(const RunContext& t) override { qs8_lut__ref(table_, n_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+
+ private:
+  int8_t table_[256];
+  size_t n_;
+  int32_t in_, out_;
+};
+
+}  // namespace
+
+PrepareResult PrepareUnary(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& output = c.Output(0);
+  if (input.shape != output.shape) {
+    return c.Error("input " + ShapeString(input.shape) + " and output " + ShapeString(output.shape) + " differ");
+  }
+  const OpAttrs& a = c.node().attrs;
+  FUnaryParams f;
+  switch (c.node().op) {
+    case OpType::kClamp:
+      f.op = UnaryOp::kClamp;
+      f.min = a.clamp_min;
+      f.max = a.clamp_max;
+      if (!(f.min <= f.max)) return c.Error("clamp range [" + std::to_string(f.min) + ", " + std::to_string(f.max) + "] is empty");
+      break;
+    case OpType::kHardSwish: f.op = UnaryOp::kHardSwish; break;
+    case OpType::kHardSigmoid:
+      f.op = UnaryOp::kHardSigmoid;
+      f.alpha = a.hard_alpha;
+      f.beta = a.hard_beta;
+      if (!std::isfinite(f.alpha) || !std::isfinite(f.beta)) return c.Error("hard sigmoid alpha / beta must be finite");
+      break;
+    case OpType::kLogistic: f.op = UnaryOp::kLogistic; break;
+    default: return c.Error("not an elementwise function");
+  }
+  const size_t n = static_cast<size_t>(output.num_elements());
+  const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
+  if (input.dtype == DType::kFloat32) {
+    QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
+    QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
+    return std::unique_ptr<PreparedOp>(new F32UnaryOp(f, c.reference_kernels(), n, in, out));
+  }
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
+  int8_t table[256];
+  BuildUnaryTable(f, input.quant.scale[0], input.quant.zero_point[0], output.quant.scale[0],
+                  output.quant.zero_point[0], table);
+  return std::unique_ptr<PreparedOp>(new LutOp(table, n, in, out));
+}
+
+}  // namespace qwasm

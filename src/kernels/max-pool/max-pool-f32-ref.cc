@@ -1,0 +1,33 @@
+// Reference float max pooling: the largest cell of the window inside the
+// image (padding ignored), then the fused activation.
+#include "kernels/kernels.h"
+
+namespace qwasm {
+
+void f32_max_pool__ref(const FPoolParams& p, const float* input, float* output) {
+  const WindowShape& s = p.shape;
+  for (int n = 0; n < s.batch; ++n) {
+    for (int oy = 0; oy < s.out_h; ++oy) {
+      for (int ox = 0; ox < s.out_w; ++ox) {
+        for (int c = 0; c < s.out_c; ++c) {
+          bool any = false;
+          float best = 0.0f;
+          for (int ky = 0; ky < s.kernel_h; ++ky) {
+            const int iy = oy * s.stride_h - s.pad_top + ky;
+            if (iy < 0 || iy >= s.in_h) continue;
+            for (int kx = 0; kx < s.kernel_w; ++kx) {
+              const int ix = ox * s.stride_w - s.pad_left + kx;
+              if (ix < 0 || ix >= s.in_w) continue;
+              const float x = input[((static_cast<size_t>(n) * s.in_h + iy) * s.in_w + ix) * s.in_c + c];
+              if (!any || x > best || x != x) best = x;  // NaN wins, as in XNNPACK's max
+              any = true;
+            }
+          }
+          output[((static_cast<size_t>(n) * s.out_h + oy) * s.out_w + ox) * s.out_c + c] = p.output.Apply(best);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace qwasm
