@@ -5,6 +5,7 @@
 // OffscreenCanvas, VideoFrame, ImageData, a Blob / File (decoded with
 // createImageBitmap), encoded bytes, or {data, width, height[, channels]}.
 import { QwasmError } from './errors.js';
+import { convertWith, quantizeWith } from './convert.js';
 import { loadWith } from './model.js';
 import { pixelsFromObject } from './pixels.js';
 
@@ -91,4 +92,20 @@ const platform = { readSource, toPixels };
  */
 export function load(source, options) {
   return loadWith(platform, source, options);
+}
+
+/**
+ * Converts a model (TFLite, ONNX or .qwm; URL, Blob, Response or bytes) to a qwasm model file.
+ * @returns {Promise<Uint8Array>}
+ */
+export function convert(source, options) {
+  return convertWith(platform, source, options);
+}
+
+/**
+ * Post-training int8 quantization of a float model (ONNX; URL, Blob, Response or bytes) on
+ * calibration images; returns the .qwm bytes and a per-layer report.
+ */
+export function quantize(source, calibration, options) {
+  return quantizeWith(platform, source, calibration, options);
 }

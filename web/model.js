@@ -8,7 +8,7 @@ import { prepare } from './wasm.js';
 
 const DEFAULT_CROP = 0.875;
 
-function toBytes(data) {
+export function toBytes(data) {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -17,7 +17,7 @@ function toBytes(data) {
 
 // Copies bytes (a Uint8Array or Uint8ClampedArray) into the model's staging
 // buffer in wasm memory: one memcpy (see WasmModel::staging).
-function stage(handle, bytes) {
+export function stage(handle, bytes) {
   handle.staging(bytes.length).set(bytes);
 }
 
@@ -48,7 +48,8 @@ export class Model {
     this.outputType = handle.outputType();
     this.metadata = handle.metadata();
     this.labels = labels ?? (this.metadata.labels.length ? this.metadata.labels : null);
-    this.cropFraction = cropFraction ?? DEFAULT_CROP;
+    // The crop the model file states (e.g. 1 for Fashion-MNIST), else ImageNet's.
+    this.cropFraction = cropFraction ?? this.metadata.cropFraction ?? DEFAULT_CROP;
     this.lastInferenceMs = 0;
     /** Threads that run inference (1 with the single-threaded module). */
     this.threads = handle.threads();

@@ -11,6 +11,7 @@ import { decodeBmp, isBmp } from './bmp.js';
 import { QwasmError } from './errors.js';
 import { applyOrientation, jpegOrientation } from './exif.js';
 import { decodeJpeg } from './jpeg-node.js';
+import { convertWith, quantizeWith } from './convert.js';
 import { loadWith } from './model.js';
 import { pixelsFromObject } from './pixels.js';
 
@@ -74,4 +75,20 @@ const platform = { readSource, toPixels };
  */
 export function load(source, options) {
   return loadWith(platform, source, options);
+}
+
+/**
+ * Converts a model (TFLite, ONNX or .qwm; path, URL or bytes) to a qwasm model file.
+ * @returns {Promise<Uint8Array>}
+ */
+export function convert(source, options) {
+  return convertWith(platform, source, options);
+}
+
+/**
+ * Post-training int8 quantization of a float model (ONNX; path, URL or bytes) on
+ * calibration images; returns the .qwm bytes and a per-layer report.
+ */
+export function quantize(source, calibration, options) {
+  return quantizeWith(platform, source, calibration, options);
 }

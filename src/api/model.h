@@ -65,6 +65,11 @@ class Model {
 
   // Crops, resizes and writes an image into input 0.
   Status SetImage(const ImageView& image, float crop_fraction, const PixelNorm& norm);
+  // The central crop the model file asks for, else ImageNet's 0.875.
+  float default_crop() const {
+    const float c = metadata().crop_fraction;
+    return c > 0.0f && c <= 1.0f ? c : 0.875f;
+  }
   void Run() { interp_->Invoke(); }
 
   const uint8_t* output_data() const { return interp_->output_buffer(0); }

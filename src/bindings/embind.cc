@@ -69,6 +69,9 @@ class WasmModel {
     val notes = val::array();
     for (size_t i = 0; i < m.notes.size(); ++i) notes.set(i, m.notes[i]);
     o.set("notes", notes);
+    if (m.crop_fraction > 0.0f) o.set("cropFraction", m.crop_fraction);
+    static const char* const kColor[] = {"", "RGB", "BGR", "gray"};
+    if (m.color != ColorOrder::kUnknown) o.set("colorOrder", std::string(kColor[static_cast<int>(m.color)]));
     if (!m.mean.empty()) {
       val mean = val::array(), stdev = val::array();
       for (size_t i = 0; i < m.mean.size(); ++i) mean.set(i, m.mean[i]);

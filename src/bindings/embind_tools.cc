@@ -1,0 +1,207 @@
+// embind_tools.cc — the converter and the quantizer for JavaScript
+// (web/convert.js): WasmConverter (any model file -> .qwm) and
+// WasmQuantizer (float model + calibration images -> int8 .qwm + report).
+// Bytes come in through staging(n) views filled by one TypedArray.set, as in
+// embind.cc; metadata and options come as plain JS objects.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/model.h"
+#include "api/quantizer.h"
+#include "format/qwm_writer.h"
+
+using emscripten::val;
+
+namespace qwasm {
+namespace {
+
+std::vector<std::string> Strings(const val& a) {
+  std::vector<std::string> out;
+  const int n = a["length"].as<int>();
+  for (int i = 0; i < n; ++i) out.push_back(a[i].as<std::string>());
+  return out;
+}
+
+std::vector<float> Floats(const val& a) {
+  std::vector<float> out;
+  const int n = a["length"].as<int>();
+  for (int i = 0; i < n; ++i) out.push_back(a[i].as<float>());
+  return out;
+}
+
+// Applies the overrides web/convert.js validated (labels, mean/std, crop, names).
+void ApplyMetadata(const val& m, ModelMetadata* meta) {
+  auto str = [&](const char* key, std::string* field) {
+    if (m.hasOwnProperty(key)) *field = m[key].as<std::string>();
+  };
+  str("name", &meta->name);
+  str("description", &meta->description);
+  str("version", &meta->version);
+  str("author", &meta->author);
+  str("license", &meta->license);
+  if (m.hasOwnProperty("labels")) meta->labels = Strings(m["labels"]);
+  if (m.hasOwnProperty("mean")) meta->mean = Floats(m["mean"]);
+  if (m.hasOwnProperty("std")) meta->std = Floats(m["std"]);
+  if (m.hasOwnProperty("cropFraction")) meta->crop_fraction = m["cropFraction"].as<float>();
+}
+
+val View(const std::vector<uint8_t>& bytes) {
+  return val(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+}
+
+// null for +-infinity (no noise / no signal): JSON and JS numbers alike.
+val Db(double db) { return std::isfinite(db) ? val(db) : val::null(); }
+
+}  // namespace
+
+class WasmConverter {
+ public:
+  val staging(int bytes) {
+    staging_.assign(static_cast<size_t>(bytes > 0 ? bytes : 0), 0);
+    return View(staging_);
+  }
+  std::string read() {
+    auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
+    staging_.clear();
+    Result<std::unique_ptr<Graph>> g = ReadModelGraph(bytes);
+    if (!g.ok()) return g.status().message();
+    graph_ = g.take();
+    return "";
+  }
+  std::string setMetadata(val m) {
+    if (!graph_) return "no model read";
+    ApplyMetadata(m, &graph_->metadata);
+    return "";
+  }
+  std::string write() {
+    if (!graph_) return "no model read";
+    Result<std::vector<uint8_t>> out = WriteQwm(*graph_);
+    if (!out.ok()) return out.status().message();
+    result_ = out.take();
+    return "";
+  }
+  val result() const { return View(result_); }
+
+ private:
+  std::vector<uint8_t> staging_, result_;
+  std::unique_ptr<Graph> graph_;
+};
+
+class WasmQuantizer {
+ public:
+  val staging(int bytes) {
+    staging_.assign(static_cast<size_t>(bytes > 0 ? bytes : 0), 0);
+    return View(staging_);
+  }
+  std::string load(int threads) {
+    auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
+    staging_.clear();
+    Result<std::unique_ptr<Graph>> g = ReadModelGraph(bytes);
+    if (!g.ok()) return g.status().message();
+    Result<std::unique_ptr<Quantizer>> q = Quantizer::Create(g.take(), threads);
+    if (!q.ok()) return q.status().message();
+    quantizer_ = q.take();
+    return "";
+  }
+  // Kept until finish(): written into the quantized model's metadata.
+  std::string setMetadata(val m) {
+    overrides_ = m;
+    return "";
+  }
+  std::string addImage(int width, int height, int channels, int stride, float crop, val mean, val std) {
+    if (stride <= 0 || height <= 0 || staging_.size() < static_cast<size_t>(stride) * height) {
+      return "pixel buffer holds " + std::to_string(staging_.size()) + " bytes, too few for " +
+             std::to_string(width) + "x" + std::to_string(height) + "x" + std::to_string(channels);
+    }
+    ImageView view;
+    view.pixels = staging_.data();
+    view.width = width;
+    view.height = height;
+    view.channels = channels;
+    view.stride = static_cast<size_t>(stride);
+    PixelNorm norm = quantizer_->model().default_norm();
+    if (mean["length"].as<int>() == 3 && std["length"].as<int>() == 3) {
+      norm.known = true;
+      for (int c = 0; c < 3; ++c) {
+        norm.mean[c] = mean[c].as<float>();
+        norm.std[c] = std[c].as<float>();
+      }
+    }
+    if (!(crop > 0.0f)) crop = quantizer_->model().default_crop();
+    return quantizer_->AddImage(view, crop, norm).message();
+  }
+  std::string addTensor() {
+    return quantizer_->AddTensor(reinterpret_cast<const float*>(staging_.data()), staging_.size() / sizeof(float))
+        .message();
+  }
+  std::string finish(bool per_channel, val keep_float) {
+    PtqOptions o;
+    o.per_channel = per_channel;
+    o.keep_float = Strings(keep_float);
+    Result<PtqResult> r = quantizer_->Finish(o, &report_);
+    if (!r.ok()) return r.status().message();
+    Graph& g = *r.value().graph;
+    ApplyMetadata(overrides_, &g.metadata);
+    if (g.metadata.producer.find("qwasm") == std::string::npos) g.metadata.producer += " + qwasm quantize";
+    Result<std::vector<uint8_t>> out = WriteQwm(g);
+    if (!out.ok()) return out.status().message();
+    result_ = out.take();
+    return "";
+  }
+  val result() const { return View(result_); }
+  val report() const {
+    val o = val::object();
+    o.set("samples", static_cast<double>(report_.samples));
+    o.set("sqnrSamples", static_cast<double>(report_.sqnr_samples));
+    o.set("outputSqnrDb", Db(report_.output_sqnr_db));
+    o.set("floatWeightBytes", static_cast<double>(report_.float_weight_bytes));
+    o.set("quantWeightBytes", static_cast<double>(report_.quant_weight_bytes));
+    val layers = val::array();
+    for (size_t i = 0; i < report_.layers.size(); ++i) {
+      const LayerReport& l = report_.layers[i];
+      val x = val::object();
+      x.set("name", l.layer.name);
+      x.set("op", l.layer.op);
+      x.set("precision", l.layer.precision);
+      x.set("weightBytes", static_cast<double>(l.layer.weight_bytes));
+      x.set("sqnrDb", Db(l.sqnr_db));
+      x.set("reason", l.layer.reason);
+      layers.set(i, x);
+    }
+    o.set("layers", layers);
+    return o;
+  }
+
+ private:
+  std::vector<uint8_t> staging_, result_;
+  std::unique_ptr<Quantizer> quantizer_;
+  val overrides_ = val::object();
+  QuantizeReport report_;
+};
+
+}  // namespace qwasm
+
+EMSCRIPTEN_BINDINGS(qwasm_tools) {
+  emscripten::class_<qwasm::WasmConverter>("WasmConverter")
+      .constructor<>()
+      .function("staging", &qwasm::WasmConverter::staging)
+      .function("read", &qwasm::WasmConverter::read)
+      .function("setMetadata", &qwasm::WasmConverter::setMetadata)
+      .function("write", &qwasm::WasmConverter::write)
+      .function("result", &qwasm::WasmConverter::result);
+  emscripten::class_<qwasm::WasmQuantizer>("WasmQuantizer")
+      .constructor<>()
+      .function("staging", &qwasm::WasmQuantizer::staging)
+      .function("load", &qwasm::WasmQuantizer::load)
+      .function("setMetadata", &qwasm::WasmQuantizer::setMetadata)
+      .function("addImage", &qwasm::WasmQuantizer::addImage)
+      .function("addTensor", &qwasm::WasmQuantizer::addTensor)
+      .function("finish", &qwasm::WasmQuantizer::finish)
+      .function("result", &qwasm::WasmQuantizer::result)
+      .function("report", &qwasm::WasmQuantizer::report);
+}

@@ -1,0 +1,111 @@
+// convert.js — convert() and quantize(), shared by the browser and Node
+// entry points: a model file in, the bytes of a qwasm model file (.qwm) out.
+//
+// convert: TFLite, ONNX (QDQ int8 or float) or .qwm -> .qwm, as it is.
+// quantize: a float model (ONNX) + calibration images -> int8 .qwm, with a
+//   per-layer report. Calibration images go through the same preprocessing
+//   as classify() (crop, resize, normalisation), so the ranges the quantizer
+//   sees are the ones inference will meet.
+// Both run in the wasm module (WasmConverter / WasmQuantizer in
+// src/bindings/embind.cc); the work is the C++ core's.
+import { QwasmError } from './errors.js';
+import { stage, toBytes } from './model.js';
+import { prepare } from './wasm.js';
+
+const METADATA_KEYS = ['name', 'description', 'version', 'author', 'license', 'labels', 'mean', 'std',
+  'cropFraction', 'colorOrder'];
+
+/** Metadata overrides written into the model file (labels may be a path/URL). */
+async function metadataOverrides(platform, options) {
+  const meta = {};
+  for (const k of METADATA_KEYS) if (options[k] != null) meta[k] = options[k];
+  if (typeof meta.labels === 'string' || meta.labels instanceof URL) {
+    const text = new TextDecoder().decode(await platform.readSource(meta.labels, 'labels'));
+    meta.labels = text.split(/\r?\n/).filter((l, i, a) => l !== '' || i < a.length - 1);
+  }
+  if (meta.labels != null && !(Array.isArray(meta.labels) && meta.labels.every((l) => typeof l === 'string'))) {
+    throw new QwasmError('option labels must be an array of strings, a path or a URL');
+  }
+  for (const k of ['mean', 'std']) {
+    if (meta[k] == null) continue;
+    const v = typeof meta[k] === 'number' ? [meta[k]] : Array.from(meta[k]);
+    if (!(v.length === 1 || v.length === 3) || !v.every(Number.isFinite) || (k === 'std' && !v.every((x) => x > 0))) {
+      throw new QwasmError(`option ${k} must be a number or 3 numbers${k === 'std' ? ' > 0' : ''}`);
+    }
+    meta[k] = v;
+  }
+  if ((meta.mean == null) !== (meta.std == null)) throw new QwasmError('options mean and std must be given together');
+  if (meta.cropFraction != null && !(meta.cropFraction > 0 && meta.cropFraction <= 1)) {
+    throw new QwasmError('option cropFraction must be in (0, 1]');
+  }
+  return meta;
+}
+
+const triple = (v) => (v == null ? [] : v.length === 1 ? [v[0], v[0], v[0]] : v);
+
+function check(err) {
+  if (err) throw new QwasmError(err);
+}
+
+/**
+ * Converts a model file to the qwasm format.
+ * @returns {Promise<Uint8Array>} the .qwm bytes
+ */
+export async function convertWith(platform, source, options = {}) {
+  const [{ module }, bytes] = await Promise.all([prepare({ ...options, threads: 1 }), platform.readSource(source, 'model')]);
+  const tool = new module.WasmConverter();
+  try {
+    stage(tool, toBytes(bytes));
+    check(tool.read());
+    check(tool.setMetadata(await metadataOverrides(platform, options)));
+    check(tool.write());
+    return tool.result().slice();
+  } finally {
+    tool.delete();
+  }
+}
+
+/**
+ * Post-training quantization of a float model.
+ * @param calibration an iterable or async iterable of images (anything
+ *   classify() accepts) or Float32Array input tensors
+ * @returns {Promise<{model: Uint8Array, report: object}>}
+ */
+export async function quantizeWith(platform, source, calibration, options = {}) {
+  if (calibration == null || (typeof calibration[Symbol.iterator] !== 'function' && typeof calibration[Symbol.asyncIterator] !== 'function')) {
+    throw new QwasmError('calibration must be an iterable of images or Float32Array tensors');
+  }
+  const [{ module, threads }, bytes] = await Promise.all([prepare(options), platform.readSource(source, 'model')]);
+  const meta = await metadataOverrides(platform, options);
+  const q = new module.WasmQuantizer();
+  try {
+    stage(q, toBytes(bytes));
+    check(q.load(threads));
+    check(q.setMetadata(meta));
+    const crop = meta.cropFraction ?? -1;  // -1: the model's own
+    const total = typeof calibration.length === 'number' ? calibration.length : null;
+    let done = 0;
+    for await (const item of calibration) {
+      if (item instanceof Float32Array) {
+        stage(q, new Uint8Array(item.buffer, item.byteOffset, item.byteLength));
+        check(q.addTensor());
+      } else {
+        const px = await platform.toPixels(item);
+        stage(q, px.data);
+        check(q.addImage(px.width, px.height, px.channels, px.stride ?? px.width * px.channels, crop,
+          triple(meta.mean), triple(meta.std)));
+      }
+      done++;
+      options.onProgress?.(done, total);
+    }
+    if (done === 0) throw new QwasmError('calibration gave no images');
+    const keepFloat = options.keepFloat ?? [];
+    if (!Array.isArray(keepFloat) || !keepFloat.every((n) => typeof n === 'string')) {
+      throw new QwasmError('option keepFloat must be an array of node names');
+    }
+    check(q.finish(options.perChannel ?? true, keepFloat));
+    return { model: q.result().slice(), report: q.report() };
+  } finally {
+    q.delete();
+  }
+}
