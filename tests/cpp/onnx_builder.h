@@ -103,4 +103,34 @@ inline std::vector<uint8_t> Model(const GraphSpec& g, int64_t opset = 13) {
   return m.b;
 }
 
+// A QDQ model: uint8 x [1, 2, 4, 4] -> DequantizeLinear -> Conv (uint8
+// weights 100.., zero point 120, scale 0.01; int32 bias, scale 0.005) ->
+// Relu -> QuantizeLinear (0.25, 10) -> DequantizeLinear -> float y.
+// Initializer 4 is the bias scale.
+inline GraphSpec QdqConvGraph() {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kUInt8, {1, 2, 4, 4}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 3, 4, 4}));
+  std::vector<uint8_t> w(3 * 2 * 3 * 3);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint8_t>(100 + i);
+  g.initializers.push_back(TensorOf("wq", kUInt8, {3, 2, 3, 3}, w));
+  g.initializers.push_back(Scalar("ws", 0.01f));
+  g.initializers.push_back(TensorOf<uint8_t>("wz", kUInt8, {}, {120}));
+  g.initializers.push_back(TensorOf<int32_t>("bq", kInt32, {3}, {10, -20, 30}));
+  g.initializers.push_back(Scalar("bs", 0.5f * 0.01f));
+  g.initializers.push_back(TensorOf<int32_t>("bz", kInt32, {}, {0}));
+  g.initializers.push_back(Scalar("xs", 0.5f));
+  g.initializers.push_back(TensorOf<uint8_t>("xz", kUInt8, {}, {128}));
+  g.initializers.push_back(Scalar("ys", 0.25f));
+  g.initializers.push_back(TensorOf<uint8_t>("yz", kUInt8, {}, {10}));
+  g.nodes.push_back(OpNode("DequantizeLinear", {"x", "xs", "xz"}, {"xd"}));
+  g.nodes.push_back(OpNode("DequantizeLinear", {"wq", "ws", "wz"}, {"wd"}));
+  g.nodes.push_back(OpNode("DequantizeLinear", {"bq", "bs", "bz"}, {"bd"}));
+  g.nodes.push_back(OpNode("Conv", {"xd", "wd", "bd"}, {"c"}, {AttrInts("pads", {1, 1, 1, 1})}));
+  g.nodes.push_back(OpNode("Relu", {"c"}, {"r"}));
+  g.nodes.push_back(OpNode("QuantizeLinear", {"r", "ys", "yz"}, {"q"}));
+  g.nodes.push_back(OpNode("DequantizeLinear", {"q", "ys", "yz"}, {"y"}));
+  return g;
+}
+
 }  // namespace qwasm::testing::onnxb

@@ -215,28 +215,7 @@ TEST_CASE("onnx import: Transpose, Concat and Pad axes follow the layout") {
 }
 
 TEST_CASE("onnx import: a QDQ Conv becomes an int8 CONV_2D with shifted uint8 weights") {
-  GraphSpec g;
-  g.inputs.push_back(ValueInfo("x", kUInt8, {1, 2, 4, 4}));
-  g.outputs.push_back(ValueInfo("y", kFloat, {1, 3, 4, 4}));
-  std::vector<uint8_t> w(3 * 2 * 3 * 3);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<uint8_t>(100 + i);
-  g.initializers.push_back(TensorOf("wq", kUInt8, {3, 2, 3, 3}, w));
-  g.initializers.push_back(Scalar("ws", 0.01f));
-  g.initializers.push_back(TensorOf<uint8_t>("wz", kUInt8, {}, {120}));
-  g.initializers.push_back(TensorOf<int32_t>("bq", kInt32, {3}, {10, -20, 30}));
-  g.initializers.push_back(Scalar("bs", 0.5f * 0.01f));
-  g.initializers.push_back(TensorOf<int32_t>("bz", kInt32, {}, {0}));
-  g.initializers.push_back(Scalar("xs", 0.5f));
-  g.initializers.push_back(TensorOf<uint8_t>("xz", kUInt8, {}, {128}));
-  g.initializers.push_back(Scalar("ys", 0.25f));
-  g.initializers.push_back(TensorOf<uint8_t>("yz", kUInt8, {}, {10}));
-  g.nodes.push_back(OpNode("DequantizeLinear", {"x", "xs", "xz"}, {"xd"}));
-  g.nodes.push_back(OpNode("DequantizeLinear", {"wq", "ws", "wz"}, {"wd"}));
-  g.nodes.push_back(OpNode("DequantizeLinear", {"bq", "bs", "bz"}, {"bd"}));
-  g.nodes.push_back(OpNode("Conv", {"xd", "wd", "bd"}, {"c"}, {AttrInts("pads", {1, 1, 1, 1})}));
-  g.nodes.push_back(OpNode("Relu", {"c"}, {"r"}));
-  g.nodes.push_back(OpNode("QuantizeLinear", {"r", "ys", "yz"}, {"q"}));
-  g.nodes.push_back(OpNode("DequantizeLinear", {"q", "ys", "yz"}, {"y"}));
+  const GraphSpec g = QdqConvGraph();
   std::unique_ptr<Graph> ir = ImportOk(Model(g));
   REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kConv2D, OpType::kDequantize});
   const Node& conv = ir->nodes[0];
@@ -311,4 +290,71 @@ TEST_CASE("onnx import: clear errors for unsupported operators, shapes and stora
   wrong_out.nodes[0] = OpNode("Relu", {"x"}, {"y"});
   wrong_out.outputs[0] = ValueInfo("y", kFloat, {1, 5});
   CHECK(ImportError(Model(wrong_out)).find("declared with shape [1, 5] but computes [1, 4]") != std::string::npos);
+}
+
+TEST_CASE("onnx import: MatMul, Reshape 0 / -1, activations, Constant, Dropout, old-opset Clip") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {2, 3, 4}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {2, 15}));
+  g.initializers.push_back(Floats("W", {4, 5}, Iota(20)));
+  g.nodes.push_back(OpNode("MatMul", {"x", "W"}, {"m"}));
+  g.nodes.push_back(OpNode("Constant", {}, {"shape"}, {Msg().Str(1, "value_ints").Varint(20, 7).Varint(8, 0).Varint(8, static_cast<uint64_t>(-1))}));
+  g.nodes.push_back(OpNode("Reshape", {"m", "shape"}, {"r"}));
+  g.nodes.push_back(OpNode("HardSigmoid", {"r"}, {"h"}, {AttrFloat("alpha", 0.25f)}));
+  g.nodes.push_back(OpNode("HardSwish", {"h"}, {"s"}));
+  g.nodes.push_back(OpNode("Dropout", {"s"}, {"d"}));
+  g.nodes.push_back(OpNode("Sigmoid", {"d"}, {"y"}));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kFullyConnected, OpType::kReshape, OpType::kHardSigmoid,
+                                          OpType::kHardSwish, OpType::kLogistic});
+  const Tensor& w = ir->tensors[ir->nodes[0].inputs[1]];
+  REQUIRE(w.shape == std::vector<int32_t>{5, 4});
+  CHECK(At<float>(w, 1 * 4 + 2) == 2 * 5 + 1);  // W^T[n=1][k=2] = W[2][1]
+  CHECK(ir->tensors[ir->nodes[0].outputs[0]].shape == std::vector<int32_t>{2, 3, 5});
+  CHECK(ir->tensors[ir->nodes[1].outputs[0]].shape == std::vector<int32_t>{2, 15});  // [0, -1]
+  CHECK(ir->nodes[2].attrs.hard_alpha == 0.25f);
+  CHECK(ir->nodes[2].attrs.hard_beta == 0.5f);
+
+  GraphSpec clip10;
+  clip10.inputs.push_back(ValueInfo("x", kFloat, {1, 4}));
+  clip10.outputs.push_back(ValueInfo("y", kFloat, {1, 4}));
+  clip10.nodes.push_back(OpNode("Clip", {"x"}, {"y"}, {AttrFloat("min", -2.0f), AttrFloat("max", 3.0f)}));
+  std::unique_ptr<Graph> c = ImportOk(Model(clip10, 10));
+  REQUIRE(Ops(*c) == std::vector<OpType>{OpType::kClamp});
+  CHECK(c->nodes[0].attrs.clamp_min == -2.0f);
+  CHECK(c->nodes[0].attrs.clamp_max == 3.0f);
+}
+
+TEST_CASE("onnx import: pooling geometry, ceil_mode and Softmax axis errors") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 2, 7, 7}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 2, 3, 3}));
+  g.nodes.push_back(OpNode("MaxPool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {2, 2})}, "pool"));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kMaxPool2D});
+  CHECK(ir->nodes[0].attrs.padding == Padding::kValid);
+  CHECK(ir->nodes[0].attrs.filter_h == 3);
+  // 7 -> 3 with floor, 4 with ceil: refused. 7x7 window 3 stride 2 fits exactly with ceil off.
+  GraphSpec ceil = g;
+  ceil.inputs[0] = ValueInfo("x", kFloat, {1, 2, 8, 8});
+  ceil.nodes[0] = OpNode("MaxPool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {2, 2}), AttrInt("ceil_mode", 1)}, "pool");
+  CHECK(ImportError(Model(ceil)).find("onnx: node 0 'pool' (MaxPool): ceil_mode=1 changes the output size") == 0);
+  GraphSpec ceil_ok = g;
+  ceil_ok.nodes[0] = ceil.nodes[0];
+  CHECK(Import(Model(ceil_ok)).ok());  // 7x7: no partial window, ceil_mode changes nothing
+
+  GraphSpec avg = g;
+  avg.nodes[0] = OpNode("AveragePool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {3, 3}),
+                                                       AttrInts("pads", {1, 1, 1, 1}), AttrInt("count_include_pad", 1)});
+  std::unique_ptr<Graph> a = ImportOk(Model(avg));
+  CHECK(a->nodes[0].attrs.padding == Padding::kExplicit);
+  CHECK(a->nodes[0].attrs.count_include_pad);
+
+  GraphSpec sm;
+  sm.inputs.push_back(ValueInfo("x", kFloat, {2, 5}));
+  sm.outputs.push_back(ValueInfo("y", kFloat, {2, 5}));
+  sm.nodes.push_back(OpNode("Softmax", {"x"}, {"y"}, {AttrInt("axis", 0)}, "sm"));
+  CHECK(ImportError(Model(sm)) == "onnx: node 0 'sm' (Softmax): Softmax over axis 0 of a rank-2 tensor is not supported (only the last axis)");
+  sm.nodes[0] = OpNode("Softmax", {"x"}, {"y"});
+  CHECK(Ops(*ImportOk(Model(sm))) == std::vector<OpType>{OpType::kSoftmax});
 }

@@ -105,7 +105,7 @@ Status Importer::ConvertConv() {
   const int32_t c_in = x->shape[1];
   const int64_t m = wc->dims[0], cg = wc->dims[1];
   QW_ONNX_ASSIGN(group, IntAttr("group", 1));
-  if (group < 1 || cg * group != c_in || m % group != 0) {
+  if (group < 1 || group > c_in || cg * group != c_in || m % group != 0) {
     return Error("weights " + ShapeString(ToInt32(wc->dims)) + " with group " + std::to_string(group) +
                  " do not fit an input of " + std::to_string(c_in) + " channels");
   }
@@ -147,7 +147,9 @@ Status Importer::ConvertConv() {
     }
     if (plan.batch_norm) QW_RETURN_IF_ERROR(FoldBatchNorm(*plan.batch_norm, &wf, &bf));
     filter = AddFloatConstant(wname, filter_shape, PermuteData(wf, wc->dims, filter_perm));
-    if (bias || plan.batch_norm) bias_tensor = AddFloatConstant(node().input.size() > 2 ? node().input[2] : wname + "_bias", {static_cast<int32_t>(m)}, bf);
+    if (bias || plan.batch_norm) {
+      bias_tensor = AddFloatConstant(HasInput(2) ? node().input[2] : wname + "_bias", {static_cast<int32_t>(m)}, bf);
+    }
   }
   OpAttrs a = win.attrs;
   a.activation = plan.act;

@@ -240,10 +240,11 @@ Status Importer::ConvertTranspose() {
   const size_t rank = x->shape.size();
   QW_ONNX_ASSIGN(attr, IntsAttr("perm"));
   Perm t(rank);
-  for (size_t i = 0; i < rank; ++i) t[i] = static_cast<int32_t>(attr.empty() ? rank - 1 - i : 0);
-  if (!attr.empty()) {
+  if (attr.empty()) {  // default: reverse the axes
+    for (size_t i = 0; i < rank; ++i) t[i] = static_cast<int32_t>(rank - 1 - i);
+  } else {
     if (attr.size() != rank) return Error("perm has " + std::to_string(attr.size()) + " entries for rank " + std::to_string(rank));
-    for (size_t i = 0; i < rank; ++i) t[i] = static_cast<int32_t>(std::max<int64_t>(-1, std::min<int64_t>(attr[i], 64)));
+    for (size_t i = 0; i < rank; ++i) t[i] = attr[i] >= 0 && attr[i] < static_cast<int64_t>(rank) ? static_cast<int32_t>(attr[i]) : -1;
   }
   if (!IsPermutation(t, rank)) return Error("perm is not a permutation");
   std::vector<int32_t> shape(rank);

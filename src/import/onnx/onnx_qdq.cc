@@ -12,7 +12,11 @@ long Importer::SoleConsumer(const std::string& name) const {
   auto it = consumers_.find(name);
   if (it == consumers_.end() || it->second.size() != 1 || graph_output_uses_.count(name)) return -1;
   const size_t i = it->second[0];
-  return i > node_index_ && !absorbed_[i] ? static_cast<long>(i) : -1;
+  const NodeProto& n = m_.graph.node[i];
+  // Only a later default-domain node with a new output can be folded into this one.
+  const bool foldable = i > node_index_ && !absorbed_[i] && !n.output.empty() && !n.output[0].empty() &&
+                        !values_.count(n.output[0]) && (n.domain.empty() || n.domain == "ai.onnx");
+  return foldable ? static_cast<long>(i) : -1;
 }
 
 Result<QParams> Importer::ReadQParams(const NodeProto& n) const {
@@ -36,8 +40,7 @@ Result<QParams> Importer::ReadQParams(const NodeProto& n) const {
       return Error("'" + n.name + "' has " + std::to_string(s.size()) + " scales but " +
                    std::to_string(zp->count()) + " zero points");
     }
-    Constant raw = *zp;
-    QW_ONNX_ASSIGN(z, Floats(raw, "zero point"));
+    QW_ONNX_ASSIGN(z, Floats(*zp, "zero point"));
     for (size_t i = 0; i < z.size(); ++i) q.zero_point[i] = static_cast<int32_t>(z[i]);
     q.type = zp->type;
   } else if (n.input.size() > 2 && !n.input[2].empty()) {
