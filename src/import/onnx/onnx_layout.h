@@ -35,10 +35,11 @@ Perm StorageTransform(const Perm& from, const Perm& to);
 bool SameBytesAsLogical(const std::vector<int32_t>& logical, const Perm& perm);
 
 // Elements of a row-major tensor with logical `dims`, reordered so that
-// output axis j is input axis perm[j].
+// output axis j is input axis perm[j] (weights at import time).
 template <typename T>
 std::vector<T> PermuteData(const std::vector<T>& src, const std::vector<int64_t>& dims, const Perm& perm) {
   const size_t rank = dims.size();
+  if (rank == 0 || src.empty() || IsIdentity(perm)) return src;
   std::vector<int64_t> stride(rank, 1);
   for (size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * dims[d];
   std::vector<int64_t> out_dims(rank), out_stride(rank);
@@ -47,13 +48,16 @@ std::vector<T> PermuteData(const std::vector<T>& src, const std::vector<int64_t>
     out_stride[j] = stride[perm[j]];  // input step for a step along output axis j
   }
   std::vector<T> out(src.size());
+  const int64_t inner = out_dims[rank - 1], step = out_stride[rank - 1];
   std::vector<int64_t> idx(rank, 0);
-  for (size_t i = 0; i < out.size(); ++i) {
-    int64_t offset = 0;
-    for (size_t j = 0; j < rank; ++j) offset += idx[j] * out_stride[j];
-    out[i] = src[offset];
-    for (size_t j = rank; j-- > 0;) {
+  int64_t base = 0;  // input offset of the current output row
+  for (size_t i = 0; i < out.size(); i += static_cast<size_t>(inner)) {
+    const T* s = src.data() + base;
+    for (int64_t k = 0; k < inner; ++k) out[i + k] = s[k * step];
+    for (size_t j = rank - 1; j-- > 0;) {
+      base += out_stride[j];
       if (++idx[j] < out_dims[j]) break;
+      base -= out_stride[j] * out_dims[j];
       idx[j] = 0;
     }
   }

@@ -208,6 +208,10 @@ Result<std::vector<int64_t>> Importer::IntsAttr(const char* name) const {
 Result<std::vector<float>> Importer::Floats(const Constant& c, const char* role) const {
   const size_t n = static_cast<size_t>(c.count());
   std::vector<float> out(n);
+  if (c.type == kFloat && !c.quantized) {  // the common case: weights of float models
+    if (n) std::memcpy(out.data(), c.data, n * 4);
+    return out;
+  }
   auto load = [&](size_t i, auto tag) {
     decltype(tag) v;
     std::memcpy(&v, c.data + i * sizeof(v), sizeof(v));
