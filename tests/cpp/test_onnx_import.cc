@@ -1,0 +1,360 @@
+// ONNX import on small hand-built models: layout (NCHW -> NHWC), weights
+// transposed against the raw initializer values, BatchNormalization and
+// Clip folding, Gemm, Flatten, QDQ int8 conversion, and clear errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "graph/interpreter.h"
+#include "import/onnx/onnx_reader.h"
+#include "onnx_builder.h"
+
+using namespace qwasm;
+using namespace qwasm::testing::onnxb;
+
+namespace {
+
+Result<std::unique_ptr<Graph>> Import(const std::vector<uint8_t>& bytes) {
+  return onnx::ReadOnnx(std::make_shared<const std::vector<uint8_t>>(bytes));
+}
+
+std::unique_ptr<Graph> ImportOk(const std::vector<uint8_t>& bytes) {
+  Result<std::unique_ptr<Graph>> g = Import(bytes);
+  REQUIRE_MESSAGE(g.ok(), g.status().message());
+  return g.take();
+}
+
+std::string ImportError(const std::vector<uint8_t>& bytes) {
+  Result<std::unique_ptr<Graph>> g = Import(bytes);
+  REQUIRE_FALSE(g.ok());
+  return g.status().message();
+}
+
+std::vector<OpType> Ops(const Graph& g) {
+  std::vector<OpType> ops;
+  for (const Node& n : g.nodes) ops.push_back(n.op);
+  return ops;
+}
+
+template <typename T>
+T At(const Tensor& t, size_t i) {
+  T v;
+  std::memcpy(&v, t.data + i * sizeof(T), sizeof(T));
+  return v;
+}
+
+std::vector<float> Iota(size_t n, float scale = 1.0f) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(i) * scale;
+  return v;
+}
+
+// x [1, 2, 5, 5] -> Conv(W [3, 2, 3, 3], B, pads 1) -> y
+GraphSpec ConvGraph() {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 2, 5, 5}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 3, 5, 5}));
+  g.initializers.push_back(Floats("W", {3, 2, 3, 3}, Iota(54)));
+  g.initializers.push_back(Floats("B", {3}, {0.5f, -1.0f, 2.0f}));
+  g.nodes.push_back(OpNode("Conv", {"x", "W", "B"}, {"y"}, {AttrInts("pads", {1, 1, 1, 1}), AttrInts("kernel_shape", {3, 3})}));
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("onnx import: Conv weights OIHW become OHWI, NCHW input becomes NHWC") {
+  std::unique_ptr<Graph> g = ImportOk(Model(ConvGraph()));
+  CHECK(g->metadata.producer == "onnx");
+  REQUIRE(Ops(*g) == std::vector<OpType>{OpType::kConv2D});
+  const Tensor& in = g->tensors[g->inputs[0]];
+  CHECK(in.shape == std::vector<int32_t>{1, 5, 5, 2});
+  CHECK(in.dtype == DType::kFloat32);
+  bool noted = false;
+  for (const std::string& n : g->metadata.notes) noted |= n.find("input 'x': ONNX NCHW [1, 2, 5, 5] is NHWC [1, 5, 5, 2]") != std::string::npos;
+  CHECK(noted);
+  const Node& conv = g->nodes[0];
+  CHECK(conv.attrs.padding == Padding::kSame);  // pads 1 around a 3x3 stride-1 window
+  const Tensor& w = g->tensors[conv.inputs[1]];
+  REQUIRE(w.shape == std::vector<int32_t>{3, 3, 3, 2});
+  // IR filter [o][h][w][i] == ONNX W[o][i][h][w] == o*18 + i*9 + h*3 + w.
+  for (int o = 0; o < 3; ++o)
+    for (int h = 0; h < 3; ++h)
+      for (int x = 0; x < 3; ++x)
+        for (int i = 0; i < 2; ++i) {
+          CAPTURE(o); CAPTURE(h); CAPTURE(x); CAPTURE(i);
+          CHECK(At<float>(w, ((o * 3 + h) * 3 + x) * 2 + i) == static_cast<float>(o * 18 + i * 9 + h * 3 + x));
+        }
+  CHECK(At<float>(g->tensors[conv.inputs[2]], 1) == -1.0f);
+  CHECK(g->tensors[conv.outputs[0]].shape == std::vector<int32_t>{1, 5, 5, 3});
+}
+
+TEST_CASE("onnx import: depthwise Conv and explicit / SAME_LOWER padding") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 2, 6, 6}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 4, 3, 3}));
+  g.initializers.push_back(Floats("W", {4, 1, 3, 3}, Iota(36)));
+  g.nodes.push_back(OpNode("Conv", {"x", "W"}, {"y"},
+                         {AttrInt("group", 2), AttrInts("strides", {2, 2}), AttrString("auto_pad", "SAME_LOWER")}));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kDepthwiseConv2D});
+  const Node& dw = ir->nodes[0];
+  CHECK(dw.attrs.depth_multiplier == 2);
+  // 6 -> 3 with stride 2 needs 1 padding; SAME_LOWER puts it first, unlike TFLite's SAME.
+  CHECK(dw.attrs.padding == Padding::kExplicit);
+  CHECK(std::vector<int32_t>(dw.attrs.pads, dw.attrs.pads + 4) == std::vector<int32_t>{1, 1, 0, 0});
+  const Tensor& w = ir->tensors[dw.inputs[1]];
+  REQUIRE(w.shape == std::vector<int32_t>{1, 3, 3, 4});
+  for (int m = 0; m < 4; ++m)
+    for (int k = 0; k < 9; ++k) CHECK(At<float>(w, k * 4 + m) == static_cast<float>(m * 9 + k));
+  // A group that is neither 1 nor the channel count is refused by name.
+  GraphSpec bad = g;
+  bad.inputs[0] = ValueInfo("x", kFloat, {1, 4, 6, 6});
+  bad.initializers[0] = Floats("W", {4, 2, 3, 3}, Iota(72));
+  bad.nodes[0] = OpNode("Conv", {"x", "W"}, {"y"}, {AttrInt("group", 2)}, "grouped");
+  CHECK(ImportError(Model(bad)).find("onnx: node 0 'grouped' (Conv): grouped convolution with group 2") == 0);
+}
+
+TEST_CASE("onnx import: BatchNormalization folds into Conv, Clip(0, 6) becomes RELU6") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 1, 2, 2}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 1, 2, 2}));
+  g.initializers.push_back(Floats("W", {1, 1, 1, 1}, {2.0f}));
+  g.initializers.push_back(Floats("B", {1}, {1.0f}));
+  for (auto [name, v] : {std::pair<const char*, float>{"s", 3.0f}, {"b", 0.5f}, {"mean", 1.0f}, {"var", 3.0f}}) {
+    g.initializers.push_back(Floats(name, {1}, {v}));
+  }
+  g.initializers.push_back(Scalar("lo", 0.0f));
+  g.initializers.push_back(Scalar("hi", 6.0f));
+  g.nodes.push_back(OpNode("Conv", {"x", "W", "B"}, {"c"}));
+  g.nodes.push_back(OpNode("BatchNormalization", {"c", "s", "b", "mean", "var"}, {"n"}, {AttrFloat("epsilon", 1.0f)}));
+  g.nodes.push_back(OpNode("Clip", {"n", "lo", "hi"}, {"y"}));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kConv2D});
+  const Node& conv = ir->nodes[0];
+  CHECK(conv.attrs.activation == Activation::kRelu6);
+  // k = 3 / sqrt(3 + 1) = 1.5: weight 2 * 1.5 = 3, bias (1 - 1) * 1.5 + 0.5 = 0.5.
+  CHECK(At<float>(ir->tensors[conv.inputs[1]], 0) == 3.0f);
+  CHECK(At<float>(ir->tensors[conv.inputs[2]], 0) == 0.5f);
+  CHECK(ir->tensors[ir->outputs[0]].name == "y");
+
+  // A BatchNormalization whose input has another consumer is not folded:
+  // per-channel MUL + ADD; Clip(0, 4) is no fused activation: CLAMP.
+  GraphSpec two = g;
+  two.initializers.back() = Scalar("hi", 4.0f);
+  two.outputs.push_back(ValueInfo("c", kFloat, {1, 1, 2, 2}));
+  std::unique_ptr<Graph> ir2 = ImportOk(Model(two));
+  REQUIRE(Ops(*ir2) == std::vector<OpType>{OpType::kConv2D, OpType::kMul, OpType::kAdd, OpType::kClamp});
+  CHECK(At<float>(ir2->tensors[ir2->nodes[1].inputs[1]], 0) == 1.5f);
+  CHECK(At<float>(ir2->tensors[ir2->nodes[2].inputs[1]], 0) == -1.0f);  // 0.5 - 1 * 1.5
+  CHECK(ir2->nodes[3].attrs.clamp_min == 0.0f);
+  CHECK(ir2->nodes[3].attrs.clamp_max == 4.0f);
+}
+
+TEST_CASE("onnx import: Gemm folds alpha and beta, transposes B to [N, K]") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 3}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 2}));
+  g.initializers.push_back(Floats("B", {3, 2}, Iota(6)));  // [K, N]
+  g.initializers.push_back(Floats("C", {2}, {4.0f, 8.0f}));
+  g.nodes.push_back(OpNode("Gemm", {"x", "B", "C"}, {"r"}, {AttrFloat("alpha", 2.0f), AttrFloat("beta", 0.5f)}));
+  g.nodes.push_back(OpNode("Relu", {"r"}, {"y"}));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kFullyConnected});
+  CHECK(ir->nodes[0].attrs.activation == Activation::kRelu);
+  const Tensor& w = ir->tensors[ir->nodes[0].inputs[1]];
+  REQUIRE(w.shape == std::vector<int32_t>{2, 3});
+  // W[n][k] = alpha * B[k][n] = 2 * (2k + n)
+  for (int n = 0; n < 2; ++n)
+    for (int k = 0; k < 3; ++k) CHECK(At<float>(w, n * 3 + k) == 2.0f * (2 * k + n));
+  CHECK(At<float>(ir->tensors[ir->nodes[0].inputs[2]], 1) == 4.0f);
+}
+
+TEST_CASE("onnx import: Flatten is layout-free on [N, C, 1, 1], else transposes to NCHW first") {
+  for (int hw : {1, 2}) {
+    CAPTURE(hw);
+    GraphSpec g;
+    g.inputs.push_back(ValueInfo("x", kFloat, {1, 3, 4, 4}));
+    g.outputs.push_back(ValueInfo("y", kFloat, {1, 3 * hw * hw}));
+    g.nodes.push_back(OpNode("AveragePool", {"x"}, {"p"}, {AttrInts("kernel_shape", {4 / hw, 4 / hw}), AttrInts("strides", {4 / hw, 4 / hw})}));
+    g.nodes.push_back(OpNode("Flatten", {"p"}, {"y"}));
+    std::unique_ptr<Graph> ir = ImportOk(Model(g));
+    if (hw == 1) {
+      CHECK(Ops(*ir) == std::vector<OpType>{OpType::kAveragePool2D, OpType::kReshape});
+    } else {
+      REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kAveragePool2D, OpType::kTranspose, OpType::kReshape});
+      CHECK(ir->nodes[1].attrs.perm == std::vector<int32_t>{0, 3, 1, 2});  // NHWC -> NCHW
+    }
+    CHECK(ir->tensors[ir->outputs[0]].shape == std::vector<int32_t>{1, 3 * hw * hw});
+  }
+}
+
+TEST_CASE("onnx import: Transpose, Concat and Pad axes follow the layout") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 2, 3, 3}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 4, 5, 5}));
+  g.initializers.push_back(TensorOf<int64_t>("pads", kInt64, {8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+  g.nodes.push_back(OpNode("Concat", {"x", "x"}, {"c"}, {AttrInt("axis", 1)}));
+  g.nodes.push_back(OpNode("Pad", {"c", "pads"}, {"y"}));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kConcatenation, OpType::kPad});
+  CHECK(ir->nodes[0].attrs.axis == 3);  // channels are the last NHWC axis
+  CHECK(ir->nodes[1].attrs.paddings == std::vector<int32_t>{0, 0, 1, 1, 1, 1, 0, 0});
+  CHECK(ir->tensors[ir->outputs[0]].shape == std::vector<int32_t>{1, 5, 5, 4});
+
+  // Transpose(0, 2, 3, 1) of x (NCHW, stored N H W C) gives logical
+  // [N, H, W, C] = [1, 3, 3, 2], itself stored NHWC: as x's axes N, W, C, H.
+  GraphSpec t;
+  t.inputs.push_back(ValueInfo("x", kFloat, {1, 2, 3, 3}));
+  t.outputs.push_back(ValueInfo("y", kFloat, {1, 3, 3, 2}));
+  t.nodes.push_back(OpNode("Transpose", {"x"}, {"y"}, {AttrInts("perm", {0, 2, 3, 1})}));
+  std::unique_ptr<Graph> ir2 = ImportOk(Model(t));
+  REQUIRE(Ops(*ir2) == std::vector<OpType>{OpType::kTranspose});
+  CHECK(ir2->nodes[0].attrs.perm == std::vector<int32_t>{0, 2, 3, 1});
+  CHECK(ir2->tensors[ir2->outputs[0]].shape == std::vector<int32_t>{1, 3, 2, 3});
+}
+
+TEST_CASE("onnx import: a QDQ Conv becomes an int8 CONV_2D with shifted uint8 weights") {
+  const GraphSpec g = QdqConvGraph();
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kConv2D, OpType::kDequantize});
+  const Node& conv = ir->nodes[0];
+  CHECK(conv.attrs.activation == Activation::kRelu);
+  const Tensor& in = ir->tensors[conv.inputs[0]];
+  CHECK(in.dtype == DType::kInt8);
+  CHECK(in.was_uint8);
+  CHECK(in.quant.zero_point == std::vector<int32_t>{0});  // uint8 128 - 128
+  const Tensor& f = ir->tensors[conv.inputs[1]];
+  CHECK(f.dtype == DType::kInt8);
+  CHECK(f.quant.zero_point == std::vector<int32_t>{-8});
+  // filter [o][h][w][i] = W[o][i][h][w] - 128
+  CHECK(At<int8_t>(f, 0) == static_cast<int8_t>(100 - 128));
+  CHECK(At<int8_t>(f, 1) == static_cast<int8_t>(100 + 9 - 128));
+  CHECK(At<int32_t>(ir->tensors[conv.inputs[2]], 1) == -20);
+  const Tensor& out = ir->tensors[conv.outputs[0]];
+  CHECK(out.quant.scale == std::vector<float>{0.25f});
+  CHECK(out.quant.zero_point == std::vector<int32_t>{-118});
+  // It runs: x = 128 everywhere is real 0, so y = relu(bias) on the 0.25 grid.
+  Result<std::unique_ptr<Interpreter>> interp = Interpreter::Create(std::move(ir));
+  REQUIRE_MESSAGE(interp.ok(), interp.status().message());
+  std::fill(interp.value()->input_buffer(0), interp.value()->input_buffer(0) + 32, uint8_t{128});
+  interp.value()->Invoke();
+  const float* y = reinterpret_cast<const float*>(interp.value()->output_buffer(0));
+  CHECK(y[0] == doctest::Approx(10 * 0.005f).epsilon(0.1));  // 0.05 on the 0.25 grid: 0
+  CHECK(y[2] == doctest::Approx(0.25f));                      // 30 * 0.005 = 0.15 -> 0.25
+
+  // A bias whose scale is not input scale x weight scale is refused.
+  GraphSpec bad = g;
+  bad.initializers[4] = Scalar("bs", 0.001f);
+  CHECK(ImportError(Model(bad)).find("bias scale 0.001000 of channel 0 is not input scale x weight scale = 0.005000") !=
+        std::string::npos);
+}
+
+TEST_CASE("onnx import: clear errors for unsupported operators, shapes and storage") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 4}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 4}));
+  g.nodes.push_back(OpNode("Relu", {"x"}, {"r"}));
+  g.nodes.push_back(OpNode("LSTM", {"r"}, {"y"}, {}, "foo"));
+  CHECK(ImportError(Model(g)) == "onnx: node 1 'foo' (LSTM): operator LSTM is not supported");
+
+  GraphSpec dynamic;
+  dynamic.inputs.push_back(ValueInfo("x", kFloat, {1, 4}));
+  dynamic.inputs[0].b.clear();
+  {
+    Msg dim;
+    dim.Str(2, "batch");
+    Msg shape;
+    shape.Sub(1, dim).Sub(1, Msg().Varint(1, 4));
+    Msg tt;
+    tt.Varint(1, kFloat).Sub(2, shape);
+    dynamic.inputs[0].Str(1, "x").Sub(2, Msg().Sub(1, tt));
+  }
+  dynamic.outputs.push_back(ValueInfo("y", kFloat, {1, 4}));
+  dynamic.nodes.push_back(OpNode("Relu", {"x"}, {"y"}));
+  CHECK(ImportError(Model(dynamic)).find("onnx: input 'x': dimension 0 is symbolic ('batch')") == 0);
+
+  GraphSpec external = ConvGraph();
+  external.initializers[0].Sub(13, Msg().Str(1, "location").Str(2, "weights.bin"));
+  CHECK(ImportError(Model(external)).find("external file") != std::string::npos);
+
+  CHECK(ImportError(Model(ConvGraph(), 19)).find("opset 19 is not supported") != std::string::npos);
+
+  GraphSpec domain = g;
+  domain.nodes[1] = OpNode("QLinearConv", {"r"}, {"y"}, {}, "q");
+  domain.nodes[1].Str(7, "com.microsoft");
+  CHECK(ImportError(Model(domain)) == "onnx: node 1 'q' (QLinearConv): operator QLinearConv of domain 'com.microsoft' is not supported");
+
+  GraphSpec wrong_out = g;
+  wrong_out.nodes.pop_back();
+  wrong_out.nodes[0] = OpNode("Relu", {"x"}, {"y"});
+  wrong_out.outputs[0] = ValueInfo("y", kFloat, {1, 5});
+  CHECK(ImportError(Model(wrong_out)).find("declared with shape [1, 5] but computes [1, 4]") != std::string::npos);
+}
+
+TEST_CASE("onnx import: MatMul, Reshape 0 / -1, activations, Constant, Dropout, old-opset Clip") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {2, 3, 4}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {2, 15}));
+  g.initializers.push_back(Floats("W", {4, 5}, Iota(20)));
+  g.nodes.push_back(OpNode("MatMul", {"x", "W"}, {"m"}));
+  g.nodes.push_back(OpNode("Constant", {}, {"shape"}, {Msg().Str(1, "value_ints").Varint(20, 7).Varint(8, 0).Varint(8, static_cast<uint64_t>(-1))}));
+  g.nodes.push_back(OpNode("Reshape", {"m", "shape"}, {"r"}));
+  g.nodes.push_back(OpNode("HardSigmoid", {"r"}, {"h"}, {AttrFloat("alpha", 0.25f)}));
+  g.nodes.push_back(OpNode("HardSwish", {"h"}, {"s"}));
+  g.nodes.push_back(OpNode("Dropout", {"s"}, {"d"}));
+  g.nodes.push_back(OpNode("Sigmoid", {"d"}, {"y"}));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kFullyConnected, OpType::kReshape, OpType::kHardSigmoid,
+                                          OpType::kHardSwish, OpType::kLogistic});
+  const Tensor& w = ir->tensors[ir->nodes[0].inputs[1]];
+  REQUIRE(w.shape == std::vector<int32_t>{5, 4});
+  CHECK(At<float>(w, 1 * 4 + 2) == 2 * 5 + 1);  // W^T[n=1][k=2] = W[2][1]
+  CHECK(ir->tensors[ir->nodes[0].outputs[0]].shape == std::vector<int32_t>{2, 3, 5});
+  CHECK(ir->tensors[ir->nodes[1].outputs[0]].shape == std::vector<int32_t>{2, 15});  // [0, -1]
+  CHECK(ir->nodes[2].attrs.hard_alpha == 0.25f);
+  CHECK(ir->nodes[2].attrs.hard_beta == 0.5f);
+
+  GraphSpec clip10;
+  clip10.inputs.push_back(ValueInfo("x", kFloat, {1, 4}));
+  clip10.outputs.push_back(ValueInfo("y", kFloat, {1, 4}));
+  clip10.nodes.push_back(OpNode("Clip", {"x"}, {"y"}, {AttrFloat("min", -2.0f), AttrFloat("max", 3.0f)}));
+  std::unique_ptr<Graph> c = ImportOk(Model(clip10, 10));
+  REQUIRE(Ops(*c) == std::vector<OpType>{OpType::kClamp});
+  CHECK(c->nodes[0].attrs.clamp_min == -2.0f);
+  CHECK(c->nodes[0].attrs.clamp_max == 3.0f);
+}
+
+TEST_CASE("onnx import: pooling geometry, ceil_mode and Softmax axis errors") {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 2, 7, 7}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 2, 3, 3}));
+  g.nodes.push_back(OpNode("MaxPool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {2, 2})}, "pool"));
+  std::unique_ptr<Graph> ir = ImportOk(Model(g));
+  REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kMaxPool2D});
+  CHECK(ir->nodes[0].attrs.padding == Padding::kValid);
+  CHECK(ir->nodes[0].attrs.filter_h == 3);
+  // 7 -> 3 with floor, 4 with ceil: refused. 7x7 window 3 stride 2 fits exactly with ceil off.
+  GraphSpec ceil = g;
+  ceil.inputs[0] = ValueInfo("x", kFloat, {1, 2, 8, 8});
+  ceil.nodes[0] = OpNode("MaxPool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {2, 2}), AttrInt("ceil_mode", 1)}, "pool");
+  CHECK(ImportError(Model(ceil)).find("onnx: node 0 'pool' (MaxPool): ceil_mode=1 changes the output size") == 0);
+  GraphSpec ceil_ok = g;
+  ceil_ok.nodes[0] = ceil.nodes[0];
+  CHECK(Import(Model(ceil_ok)).ok());  // 7x7: no partial window, ceil_mode changes nothing
+
+  GraphSpec avg = g;
+  avg.nodes[0] = OpNode("AveragePool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {3, 3}),
+                                                       AttrInts("pads", {1, 1, 1, 1}), AttrInt("count_include_pad", 1)});
+  std::unique_ptr<Graph> a = ImportOk(Model(avg));
+  CHECK(a->nodes[0].attrs.padding == Padding::kExplicit);
+  CHECK(a->nodes[0].attrs.count_include_pad);
+
+  GraphSpec sm;
+  sm.inputs.push_back(ValueInfo("x", kFloat, {2, 5}));
+  sm.outputs.push_back(ValueInfo("y", kFloat, {2, 5}));
+  sm.nodes.push_back(OpNode("Softmax", {"x"}, {"y"}, {AttrInt("axis", 0)}, "sm"));
+  CHECK(ImportError(Model(sm)) == "onnx: node 0 'sm' (Softmax): Softmax over axis 0 of a rank-2 tensor is not supported (only the last axis)");
+  sm.nodes[0] = OpNode("Softmax", {"x"}, {"y"});
+  CHECK(Ops(*ImportOk(Model(sm))) == std::vector<OpType>{OpType::kSoftmax});
+}
