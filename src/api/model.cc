@@ -6,6 +6,7 @@
 
 #include "format/qwm_format.h"
 #include "format/qwm_reader.h"
+#include "import/onnx/onnx_reader.h"
 #include "import/tflite_reader.h"
 #include "quant/requantize.h"
 
@@ -15,8 +16,8 @@ ModelFormat DetectModelFormat(const uint8_t* data, size_t size) {
   if (qwm::LooksLikeQwm(data, size)) return ModelFormat::kQwm;
   // "TFL3" at offset 4; a TFLite file with appended metadata (zip) too.
   if (tflite::LooksLikeTFLite(data, size)) return ModelFormat::kTFLite;
-  // ONNX (src/import/onnx, in progress): a ModelProto has no magic, so it is
-  // tried last, by a cheap protobuf sniff (e.g. onnx::LooksLikeOnnx).
+  // An ONNX ModelProto has no magic: tried last, by a cheap protobuf sniff.
+  if (onnx::LooksLikeOnnx(data, size)) return ModelFormat::kOnnx;
   return ModelFormat::kUnknown;
 }
 
@@ -30,7 +31,8 @@ Result<std::unique_ptr<Graph>> ReadModelGraph(std::shared_ptr<const std::vector<
     }
     case ModelFormat::kTFLite:
       return tflite::ReadModel(bytes);
-    // ONNX: case ModelFormat::kOnnx: return onnx::ReadModel(bytes);
+    case ModelFormat::kOnnx:
+      return onnx::ReadOnnx(bytes);
     case ModelFormat::kUnknown:
       break;
   }
@@ -40,7 +42,7 @@ Result<std::unique_ptr<Graph>> ReadModelGraph(std::shared_ptr<const std::vector<
     std::snprintf(hex, sizeof hex, " %02x", (*bytes)[i]);
     first += hex;
   }
-  return Status::Error("unrecognised model format: not a qwasm (.qwm) or TFLite model (" + first + ")");
+  return Status::Error("unrecognised model format: not a qwasm (.qwm), TFLite or ONNX model (" + first + ")");
 }
 
 Result<std::unique_ptr<Model>> Model::Load(std::vector<uint8_t> bytes,

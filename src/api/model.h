@@ -35,7 +35,7 @@ struct PixelNorm {
 };
 
 // Model file formats, told apart by their first bytes.
-enum class ModelFormat { kUnknown, kQwm, kTFLite };
+enum class ModelFormat { kUnknown, kQwm, kTFLite, kOnnx };
 ModelFormat DetectModelFormat(const uint8_t* data, size_t size);
 
 // Reads a model file of any supported format into a graph (not yet

@@ -553,7 +553,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
   // Model::Load picks the reader by the first bytes.
   const std::string hello = "hello, world";
   CHECK(Model::Load(Bytes(hello.begin(), hello.end())).status().message() ==
-        "unrecognised model format: not a qwasm (.qwm) or TFLite model (first bytes: 68 65 6c 6c 6f 2c 20 77)");
+        "unrecognised model format: not a qwasm (.qwm), TFLite or ONNX model (first bytes: 68 65 6c 6c 6f 2c 20 77)");
   CHECK(Model::Load(Bytes(good.begin(), good.begin() + 40)).status().message().find("qwm: the file is 40 bytes") == 0);
   CHECK(DetectModelFormat(good.data(), good.size()) == ModelFormat::kQwm);
   CHECK(ReadModelGraph(Share(good)).ok());
