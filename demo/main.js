@@ -144,7 +144,7 @@ async function selectImageUrl(url) {
 
 function handleFile(file) {
   if (!file) return;
-  if (/\.tflite$/i.test(file.name)) selectModel(file, file.name);
+  if (/\.(qwm|tflite|onnx)$/i.test(file.name)) selectModel(file, file.name);
   else selectImage(file, file.name);
 }
 
@@ -217,7 +217,7 @@ async function main() {
     await selectModel(modelSelect.value, modelSelect.selectedOptions[0].textContent);
   } else {
     modelSelect.value = '';
-    setState('idle', 'Choose a .tflite model file.');
+    setState('idle', 'Choose a model file (.qwm, .tflite or .onnx).');
   }
   if (imageUrl) await selectImageUrl(imageUrl);
 }

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // classify.mjs — classify images with a model, from the command line.
 //
-//   node tools/classify.mjs <model.tflite> <image> [image...] [--top N] [--labels file] [--crop F]
+//   node tools/classify.mjs [model] <image> [image...] [--top N] [--labels file] [--crop F]
 //
+// model: a .qwm, .tflite or .onnx file; without one, the embedded default
+// model (Fashion-MNIST, models/fashion-mnist/fashion-mnist.qwm).
 // Prints the top-N labels with scores for each image, and the time taken by
 // the model (inference only) and by the whole call (decode + preprocess too).
 // It imports the package exactly as a user would.
-import { load, QwasmError } from 'qwasm';
+import { DEFAULT_MODEL, load, QwasmError } from 'qwasm';
 
 function usage(message) {
   if (message) console.error(`error: ${message}\n`);
-  console.error('usage: classify.mjs <model.tflite> <image> [image...] [--top N] [--labels labels.txt] [--crop 0.875]');
+  console.error('usage: classify.mjs [model.qwm|.tflite|.onnx] <image> [image...] [--top N] [--labels labels.txt] [--crop 0.875]');
   process.exit(2);
 }
 
@@ -26,7 +28,8 @@ function parseArgs(argv) {
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else opts.files.push(a);
   }
-  if (opts.files.length < 2) usage('give a model and at least one image');
+  if (!/\.(qwm|tflite|onnx)$/i.test(opts.files[0] ?? '')) opts.files.unshift(null);  // the default model
+  if (opts.files.length < 2) usage('give at least one image');
   if (!(opts.top >= 1)) usage('--top needs a positive number');
   if (opts.crop !== undefined && !(opts.crop > 0 && opts.crop <= 1)) usage('--crop needs a number in (0, 1]');
   return opts;
@@ -36,10 +39,10 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const [modelPath, ...images] = opts.files;
   const t0 = performance.now();
-  const model = await load(modelPath, { labels: opts.labels, cropFraction: opts.crop });
+  const model = await load(modelPath ?? DEFAULT_MODEL, { labels: opts.labels, cropFraction: opts.crop });
   const loadMs = performance.now() - t0;
   const [, h, w, c] = model.inputShape;
-  console.log(`model ${modelPath}: input ${w}x${h}x${c} ${model.inputType}, ${model.outputSize} outputs, ` +
+  console.log(`model ${modelPath ?? 'default (Fashion-MNIST)'}: input ${w}x${h}x${c} ${model.inputType}, ${model.outputSize} outputs, ` +
     `${model.labels ? `${model.labels.length} labels` : 'no labels'}, loaded in ${loadMs.toFixed(1)} ms`);
   let failed = 0;
   for (const image of images) {

@@ -57,7 +57,8 @@ try {
       `${l.reason ? `   (${l.reason})` : ''}`);
   }
   const int8 = report.layers.filter((l) => l.precision === 'int8').length;
-  console.log(`\n${int8} of ${report.layers.length} layers int8; weights ${kB(report.floatWeightBytes)} -> ${kB(report.quantWeightBytes)}; ` +
+  const kept = report.layers.filter((l) => l.precision !== 'removed').length;
+  console.log(`\n${int8} of ${kept} layers int8; weights ${kB(report.floatWeightBytes)} -> ${kB(report.quantWeightBytes)}; ` +
     `file ${kB(model.length)}; output SQNR ${fmtDb(report.outputSqnrDb).trim()} dB over ${report.sqnrSamples} of ` +
     `${report.samples} calibration images; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`wrote ${out}`);

@@ -9,8 +9,8 @@
 // Both run in the wasm module (WasmConverter / WasmQuantizer in
 // src/bindings/embind.cc); the work is the C++ core's.
 import { QwasmError } from './errors.js';
-import { stage, toBytes } from './model.js';
-import { prepare } from './wasm.js';
+import { stage, toBytes } from './staging.js';
+import { prepareTools } from './wasm.js';
 
 const METADATA_KEYS = ['name', 'description', 'version', 'author', 'license', 'labels', 'mean', 'std',
   'cropFraction', 'colorOrder'];
@@ -52,12 +52,27 @@ function check(err) {
  * @returns {Promise<Uint8Array>} the .qwm bytes
  */
 export async function convertWith(platform, source, options = {}) {
-  const [{ module }, bytes] = await Promise.all([prepare({ ...options, threads: 1 }), platform.readSource(source, 'model')]);
+  const bytes = await platform.readSource(source, 'model');
+  return convertBytes(toBytes(bytes), await metadataOverrides(platform, options), options);
+}
+
+/** True for bytes that start like an ONNX ModelProto (see onnx_reader.h). */
+export function looksLikeOnnx(b) {
+  return b.length >= 2 && b[0] === 0x08 && b[1] >= 1 && b[1] <= 0x7f;
+}
+
+/** ONNX bytes -> .qwm bytes, for load() (the runtime module reads no ONNX). */
+export function convertOnnx(bytes, options = {}) {
+  return convertBytes(bytes, {}, options);
+}
+
+async function convertBytes(bytes, meta, options) {
+  const module = await prepareTools(options);
   const tool = new module.WasmConverter();
   try {
-    stage(tool, toBytes(bytes));
+    stage(tool, bytes);
     check(tool.read());
-    check(tool.setMetadata(await metadataOverrides(platform, options)));
+    check(tool.setMetadata(meta));
     check(tool.write());
     return tool.result().slice();
   } finally {
@@ -75,12 +90,12 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
   if (calibration == null || (typeof calibration[Symbol.iterator] !== 'function' && typeof calibration[Symbol.asyncIterator] !== 'function')) {
     throw new QwasmError('calibration must be an iterable of images or Float32Array tensors');
   }
-  const [{ module, threads }, bytes] = await Promise.all([prepare(options), platform.readSource(source, 'model')]);
+  const [module, bytes] = await Promise.all([prepareTools(options), platform.readSource(source, 'model')]);
   const meta = await metadataOverrides(platform, options);
   const q = new module.WasmQuantizer();
   try {
     stage(q, toBytes(bytes));
-    check(q.load(threads));
+    check(q.load(1));  // the tools module is single-threaded
     check(q.setMetadata(meta));
     const crop = meta.cropFraction ?? -1;  // -1: the model's own
     const total = typeof calibration.length === 'number' ? calibration.length : null;

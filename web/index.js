@@ -12,6 +12,13 @@ import { pixelsFromObject } from './pixels.js';
 export { QwasmError } from './errors.js';
 export { topK } from './model.js';
 
+/**
+ * The embedded default model: a small int8 CNN for Fashion-MNIST (28x28
+ * grayscale clothing photos, 10 classes), made by tools/fashion-mnist/.
+ * load() with no source loads it.
+ */
+export const DEFAULT_MODEL = new URL('../models/fashion-mnist/fashion-mnist.qwm', import.meta.url);
+
 async function readSource(source, what) {
   if (typeof source === 'string' || source instanceof URL) {
     let r;
@@ -90,7 +97,7 @@ const platform = { readSource, toPixels };
  * Loads a model (TFLite) from a URL, Blob, Response or bytes.
  * @returns {Promise<import('./model.js').Model>}
  */
-export function load(source, options) {
+export function load(source = DEFAULT_MODEL, options) {
   return loadWith(platform, source, options);
 }
 

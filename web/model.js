@@ -4,22 +4,11 @@
 // it. Platform specifics (reading a source, turning an image into pixels)
 // come in through the `platform` object of web/index.js or web/node.js.
 import { QwasmError } from './errors.js';
+import { convertOnnx, looksLikeOnnx } from './convert.js';
+import { stage, toBytes } from './staging.js';
 import { prepare } from './wasm.js';
 
 const DEFAULT_CROP = 0.875;
-
-export function toBytes(data) {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new QwasmError('expected an ArrayBuffer or a typed array');
-}
-
-// Copies bytes (a Uint8Array or Uint8ClampedArray) into the model's staging
-// buffer in wasm memory: one memcpy (see WasmModel::staging).
-export function stage(handle, bytes) {
-  handle.staging(bytes.length).set(bytes);
-}
 
 export function parseLabels(text) {
   const lines = text.split(/\r?\n/);
@@ -168,8 +157,11 @@ export async function loadWith(platform, source, options = {}) {
   if ((options.mean == null) !== (options.std == null)) throw new QwasmError('options mean and std must be given together');
   normTriple(options.mean, 'mean');
   normTriple(options.std, 'std');
+  // The runtime reads .qwm and TFLite; an ONNX file is converted first by
+  // the tools module (fetched only then).
+  const modelBytes = looksLikeOnnx(toBytes(bytes)) ? await convertOnnx(toBytes(bytes), options) : toBytes(bytes);
   const handle = new module.WasmModel();
-  stage(handle, toBytes(bytes));
+  stage(handle, modelBytes);
   const err = handle.load(threads);
   if (err) {
     handle.delete();

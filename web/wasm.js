@@ -2,7 +2,10 @@
 //   dist/qwasm.{mjs,wasm}     single-threaded; runs everywhere;
 //   dist/qwasm-mt.{mjs,wasm}  pthreads (+ qwasm-mt.worker.js); needs
 //                             SharedArrayBuffer and Workers: cross-origin
-//                             isolated pages and their workers, and Node.
+//                             isolated pages and their workers, and Node;
+//   dist/qwasm-tools.{mjs,wasm} the runtime plus converter and quantizer,
+//                             fetched only by convert(), quantize() and
+//                             load() of an ONNX file.
 //
 // Emscripten's own loader cannot fetch the .wasm by file path under Node 20,
 // so the bytes are always handed over by us: in Node read from disk, in
@@ -18,8 +21,9 @@ const DEFAULT_MAX_THREADS = 4;
 const VARIANTS = {
   st: { file: 'qwasm.wasm', importModule: () => import('../dist/qwasm.mjs') },
   mt: { file: 'qwasm-mt.wasm', importModule: () => import('../dist/qwasm-mt.mjs') },
+  tools: { file: 'qwasm-tools.wasm', importModule: () => import('../dist/qwasm-tools.mjs') },
 };
-const cached = { st: null, mt: null };
+const cached = { st: null, mt: null, tools: null };
 let mtFailed = false;  // once the pthreads module failed to start, it is not tried again
 
 /** True when the multi-threaded module can run here. */
@@ -71,6 +75,11 @@ export async function prepare(options = {}) {
     }
   }
   return { module: await instantiate('st', options), threads: 1 };
+}
+
+/** The tools module (single-threaded): converter and quantizer. */
+export function prepareTools(options = {}) {
+  return instantiate('tools', options);
 }
 
 /** The initialised module that load() would use with these options. */

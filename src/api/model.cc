@@ -32,7 +32,9 @@ Result<std::unique_ptr<Graph>> ReadModelGraph(std::shared_ptr<const std::vector<
     case ModelFormat::kTFLite:
       return tflite::ReadModel(bytes);
     case ModelFormat::kOnnx:
-      return onnx::ReadOnnx(bytes);
+      // Kept out of the runtime module (size): ReadAnyModel reads it.
+      return Status::Error("an ONNX model: the runtime reads .qwm and TFLite files; convert it first "
+                           "(convert() in JavaScript, tools/convert.mjs)");
     case ModelFormat::kUnknown:
       break;
   }

@@ -38,9 +38,12 @@ struct PixelNorm {
 enum class ModelFormat { kUnknown, kQwm, kTFLite, kOnnx };
 ModelFormat DetectModelFormat(const uint8_t* data, size_t size);
 
-// Reads a model file of any supported format into a graph (not yet
+// Reads a .qwm or TFLite file into a graph (not yet
 // validated: Interpreter::Create does that).
 Result<std::unique_ptr<Graph>> ReadModelGraph(std::shared_ptr<const std::vector<uint8_t>> bytes);
+// ReadModelGraph, plus ONNX (the converter's and quantizer's reader; it is
+// not linked into the runtime module).
+Result<std::unique_ptr<Graph>> ReadAnyModel(std::shared_ptr<const std::vector<uint8_t>> bytes);
 
 class Model {
  public:

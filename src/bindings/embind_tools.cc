@@ -68,7 +68,7 @@ class WasmConverter {
   std::string read() {
     auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
     staging_.clear();
-    Result<std::unique_ptr<Graph>> g = ReadModelGraph(bytes);
+    Result<std::unique_ptr<Graph>> g = ReadAnyModel(bytes);
     if (!g.ok()) return g.status().message();
     graph_ = g.take();
     return "";
@@ -101,7 +101,7 @@ class WasmQuantizer {
   std::string load(int threads) {
     auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
     staging_.clear();
-    Result<std::unique_ptr<Graph>> g = ReadModelGraph(bytes);
+    Result<std::unique_ptr<Graph>> g = ReadAnyModel(bytes);
     if (!g.ok()) return g.status().message();
     Result<std::unique_ptr<Quantizer>> q = Quantizer::Create(g.take(), threads);
     if (!q.ok()) return q.status().message();

@@ -159,6 +159,7 @@ class Builder {
         const int32_t in = fn.inputs[0], out = fn.outputs[0];
         if (only_int8_consumers(out) && Int8Of(in) >= 0) {
           int8_of_[out] = Int8Of(in);
+          removed_.push_back(i);
           continue;
         }
       }
@@ -177,6 +178,7 @@ class Builder {
   std::unique_ptr<Graph> TakeGraph() { return std::move(g_); }
   const std::vector<int32_t>& int8_of() const { return int8_of_; }
   const std::vector<int32_t>& float_of() const { return float_of_; }
+  const std::vector<size_t>& removed() const { return removed_; }
 
  private:
   void MakeInt8(int32_t t) {
@@ -331,6 +333,7 @@ class Builder {
   const std::vector<bool>& is_float_;
   std::unique_ptr<Graph> g_;
   std::vector<int32_t> int8_of_, float_of_;
+  std::vector<size_t> removed_;  // DEQUANTIZE nodes whose readers take the int8 input
 };
 
 // Drops tensors nothing refers to; returns old index -> new index (or -1).
@@ -427,6 +430,10 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
     }
     for (size_t j = 0; j < g->nodes.size(); ++j) {
       r.layers[origin[j]].weight_bytes += WeightBytes(*g, g->nodes[j]);
+    }
+    for (size_t i : b.removed()) {
+      r.layers[i].precision = "removed";
+      r.layers[i].reason = "its int8 readers take its int8 input directly";
     }
     r.graph = std::move(g);
     return r;

@@ -44,7 +44,7 @@ struct PtqOptions {
 struct PtqLayer {
   size_t node = 0;        // index in the input (float) graph
   std::string name, op;   // node name, operator
-  std::string precision;  // "int8" or "float32"
+  std::string precision;  // "int8", "float32", or "removed" (a DEQUANTIZE made redundant)
   size_t weight_bytes = 0;
   std::string reason;     // why a layer stayed in float
 };

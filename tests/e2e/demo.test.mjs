@@ -34,7 +34,12 @@ test('upload a photo through the file input and see the top 5', { timeout: 30_00
   const page = await openDemo();
   try {
     await waitForState(page, 'idle');  // the default model has loaded
-    assert.equal(await page.inputValue('#model-select'), V1_025);
+    assert.equal(await page.inputValue('#model-select'), '/models/fashion-mnist/fashion-mnist.qwm');
+    assert.match(await page.textContent('#model-info'), /28×28 input, 10 labels/);
+    // The embedded Fashion-MNIST model classifies one of its sample photos.
+    await page.setInputFiles('#image-file', new URL('../../demo/samples/fashion-mnist/0002-trouser.png', import.meta.url).pathname);
+    await waitForState(page, 'done');
+    assert.match((await results(page))[0].text, /Trouser/);
     await page.selectOption('#model-select', V1_025);
     await page.setInputFiles('#image-file', `${SHARED}images/cat.bmp`);
     await waitForState(page, 'done');

@@ -5,10 +5,10 @@ export function parseCli(argv, { values = [], flags = [], usage }) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') usage();
-    else if (flags.includes(a)) o[a.slice(2)] = true;
+    else if (flags.includes(a)) o[a.replace(/^--?/, '')] = true;
     else if (values.includes(a)) {
       if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      o[a.slice(2)] = argv[++i];
+      o[a.replace(/^--?/, '')] = argv[++i];
     } else if (a.startsWith('-') && a !== '-') usage(`unknown option ${a}`);
     else o._.push(a);
   }

@@ -581,11 +581,6 @@ Status Importer::Run() {
   return FinishQuant();
 }
 
-bool LooksLikeOnnx(const uint8_t* data, size_t size) {
-  // ir_version (field 1, varint) comes first in files written by protobuf.
-  return size >= 2 && data[0] == 0x08 && data[1] >= 1 && data[1] <= 0x7F;
-}
-
 Result<std::unique_ptr<Graph>> ReadOnnx(std::shared_ptr<const std::vector<uint8_t>> bytes) {
   if (!bytes) return Status::Error("no model bytes");
   Result<ModelProto> decoded = DecodeModel({bytes->data(), bytes->size()});

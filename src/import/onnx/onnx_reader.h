@@ -30,7 +30,10 @@ namespace qwasm::onnx {
 
 // True when the bytes start like an ONNX ModelProto: field 1 (ir_version)
 // as a small varint. A hint for format detection, not a validation.
-bool LooksLikeOnnx(const uint8_t* data, size_t size);
+inline bool LooksLikeOnnx(const uint8_t* data, size_t size) {
+  // ir_version (field 1, varint) comes first in files written by protobuf.
+  return size >= 2 && data[0] == 0x08 && data[1] >= 1 && data[1] <= 0x7F;
+}
 
 // The returned graph keeps `bytes` alive. metadata.producer is "onnx";
 // metadata.notes records layout decisions (e.g. an NCHW input made NHWC).

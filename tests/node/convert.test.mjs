@@ -1,0 +1,97 @@
+// convert() and quantize() through the public API, on real models: a
+// converted model computes exactly what its source does; a quantized model
+// is smaller, close to its float source, and carries the metadata it was
+// given; bad input gives clear errors.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { convert, load, quantize, QwasmError } from 'qwasm';
+
+const SHARED = new URL('../../../shared/', import.meta.url);
+const IMAGES = ['cat.bmp', 'bird.bmp', 'sunflower.bmp'].map((f) => new URL(`images/${f}`, SHARED).pathname);
+const SAMPLE = new URL('imagenet-sample/', SHARED);
+const QWM_MAGIC = [0x89, 0x51, 0x57, 0x4d];
+
+async function outputs(source, images) {
+  const model = await load(source, { threads: 1 });
+  try {
+    const out = [];
+    for (const image of images) out.push(model.run(await model.preprocess(image)));
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
+
+describe('convert', () => {
+  for (const file of ['models/mobilenet_v1_0.25_128_quant.tflite', 'models/onnx/mobilenet_v1_0.25_128_quant.qdq.onnx']) {
+    it(`${file.split('/').pop()} -> .qwm gives identical outputs`, async () => {
+      const src = new URL(file, SHARED).pathname;
+      const qwm = await convert(src);
+      assert.deepEqual([...qwm.subarray(0, 4)], QWM_MAGIC);
+      assert.deepEqual(await outputs(qwm, IMAGES), await outputs(src, IMAGES));
+      // Converting the .qwm again changes nothing.
+      assert.deepEqual(await convert(qwm), qwm);
+    });
+  }
+
+  it('writes the metadata it is given', async () => {
+    const qwm = await convert(new URL('models/mobilenet_v1_0.25_128_quant.tflite', SHARED).pathname, {
+      name: 'tiny', labels: ['a', 'b'], mean: 127.5, std: 127.5, cropFraction: 1,
+    });
+    const model = await load(qwm);
+    assert.equal(model.metadata.name, 'tiny');
+    assert.deepEqual(model.metadata.labels, ['a', 'b']);
+    assert.deepEqual(model.metadata.mean, [127.5]);
+    assert.equal(model.cropFraction, 1);
+    model.dispose();
+  });
+
+  it('rejects what it cannot read, and bad options', async () => {
+    await assert.rejects(convert(new TextEncoder().encode('hello')), /unrecognised model format/);
+    await assert.rejects(convert(new URL('models/mobilenet_v1_0.25_128_quant.tflite', SHARED).pathname, { mean: 1 }),
+      (e) => e instanceof QwasmError && /mean and std must be given together/.test(e.message));
+  });
+});
+
+describe('quantize', () => {
+  const FP32 = new URL('models/onnx/mobilenet_v1_0.25_128_quant.fp32.onnx', SHARED).pathname;
+  const photos = readdirSync(SAMPLE).filter((f) => f.endsWith('.JPEG')).sort().slice(0, 12).map((f) => new URL(f, SAMPLE).pathname);
+
+  it('an FP32 ONNX model becomes an int8 .qwm close to it, with a report', async () => {
+    const seen = [];
+    const { model: qwm, report } = await quantize(FP32, photos.slice(0, 8), { name: 'v1-int8', onProgress: (d, t) => seen.push([d, t]) });
+    assert.deepEqual(seen.at(-1), [8, 8]);
+    assert.deepEqual([...qwm.subarray(0, 4)], QWM_MAGIC);
+    assert.ok(qwm.length < readFileSync(FP32).length / 3, `${qwm.length} bytes`);
+    assert.equal(report.samples, 8);
+    const conv = report.layers.filter((l) => l.op === 'CONV_2D');
+    assert.ok(conv.length > 10 && conv.every((l) => l.precision === 'int8'));
+    assert.ok(report.outputSqnrDb > 10, `output SQNR ${report.outputSqnrDb} dB`);
+    // The int8 model agrees with its float source on held-out photos.
+    const q = await load(qwm);
+    const f = await load(FP32);
+    assert.equal(q.metadata.name, 'v1-int8');
+    let agree = 0;
+    for (const p of [...photos.slice(8), ...IMAGES]) {
+      if ((await q.classify(p, { topK: 1 }))[0].index === (await f.classify(p, { topK: 1 }))[0].index) agree++;
+    }
+    assert.ok(agree >= 5, `top-1 agreed on ${agree} of 7`);
+    q.dispose();
+    f.dispose();
+  });
+
+  it('keeps named layers in float and says why', async () => {
+    const probe = await quantize(FP32, photos.slice(0, 2));
+    const name = probe.report.layers.find((l) => l.op === 'CONV_2D').name;
+    const { report } = await quantize(FP32, photos.slice(0, 2), { keepFloat: [name] });
+    const layer = report.layers.find((l) => l.name === name);
+    assert.equal(layer.precision, 'float32');
+    assert.match(layer.reason, /kept in float on request/);
+  });
+
+  it('rejects an empty calibration set and non-iterables', async () => {
+    await assert.rejects(quantize(FP32, []), /calibration gave no images/);
+    await assert.rejects(quantize(FP32, 42), /calibration must be an iterable/);
+  });
+});

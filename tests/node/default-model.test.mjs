@@ -1,0 +1,83 @@
+// The embedded default model (models/fashion-mnist, made by
+// tools/fashion-mnist/make-default-model.sh) on the real Fashion-MNIST test
+// set (Debian's dataset-fashion-mnist): qwasm's float path reproduces
+// PyTorch's logits; the int8 model qwasm's quantizer made keeps its
+// accuracy; load() without a source and the committed samples use it.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, it, before, after } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { DEFAULT_MODEL, load } from 'qwasm';
+
+const ROOT = new URL('../../', import.meta.url);
+const FP32 = new URL('models/fashion-mnist/fashion-mnist.fp32.onnx', ROOT).pathname;
+const DATA = '/usr/share/datasets/fashion-mnist/';
+const SAMPLES = new URL('demo/samples/fashion-mnist/', ROOT);
+
+function idx(file, headerBytes) {
+  return gunzipSync(readFileSync(DATA + file)).subarray(headerBytes);
+}
+const images = idx('t10k-images-idx3-ubyte.gz', 16);
+const labels = idx('t10k-labels-idx1-ubyte.gz', 8);
+const image = (i) => images.subarray(i * 784, (i + 1) * 784);
+
+describe('default model', () => {
+  let fp32;
+  let int8;
+  before(async () => {
+    fp32 = await load(FP32, { cropFraction: 1 });
+    int8 = await load();
+  });
+  after(() => {
+    fp32?.dispose();
+    int8?.dispose();
+  });
+
+  it('the FP32 ONNX through the float path matches PyTorch on 100 test images (max |diff| < 1e-4)', () => {
+    const ref = JSON.parse(readFileSync(new URL('tests/data/fashion-mnist/pytorch-logits.json', ROOT), 'utf8'));
+    assert.equal(ref.cases.length, 100);
+    assert.deepEqual(fp32.inputShape, [1, 28, 28, 1]);
+    let worst = 0;
+    for (const { index, label, logits } of ref.cases) {
+      assert.equal(label, labels[index]);
+      const x = Float32Array.from(image(index), (p) => (p - 127.5) / 127.5);
+      const y = fp32.run(x);
+      assert.equal(y.length, 10);
+      for (let k = 0; k < 10; k++) worst = Math.max(worst, Math.abs(y[k] - logits[k]));
+    }
+    assert.ok(worst < 1e-4, `max |qwasm - PyTorch| = ${worst}`);
+  });
+
+  it('load() without a source is the int8 default model, described by its metadata', () => {
+    assert.equal(DEFAULT_MODEL.pathname, new URL('models/fashion-mnist/fashion-mnist.qwm', ROOT).pathname);
+    assert.deepEqual(int8.inputShape, [1, 28, 28, 1]);
+    assert.equal(int8.inputType, 'int8');
+    assert.equal(int8.cropFraction, 1);
+    assert.deepEqual(int8.labels.slice(0, 2), ['T-shirt/top', 'Trouser']);
+    assert.equal(int8.labels.length, 10);
+  });
+
+  it('int8 top-1 on the 10k test set is within 0.3 points of FP32 (>= 92.0%)', async () => {
+    let f = 0;
+    let q = 0;
+    for (let i = 0; i < 10000; i++) {
+      const px = { data: image(i), width: 28, height: 28, channels: 1 };
+      if ((await fp32.classify(px, { topK: 1 }))[0].index === labels[i]) f++;
+      if ((await int8.classify(px, { topK: 1 }))[0].index === labels[i]) q++;
+    }
+    assert.ok(f >= 9200, `FP32 top-1 ${f / 100}%`);
+    assert.ok(q >= f - 30, `int8 ${q / 100}% vs FP32 ${f / 100}%`);
+  });
+
+  it('classifies the committed sample photos (PNG files) by their names', async () => {
+    const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.png'));
+    assert.ok(files.length >= 30, `${files.length} samples`);
+    let right = 0;
+    for (const f of files) {
+      const [top] = await int8.classify(new URL(f, SAMPLES).pathname, { topK: 1 });
+      const slug = top.label.toLowerCase().replace(/[^a-z]+/g, '-');
+      if (f.slice(5, -4) === slug) right++;
+    }
+    assert.ok(right >= files.length - 4, `${right} of ${files.length} right`);
+  });
+});
