@@ -86,6 +86,9 @@ export interface ModelMetadata {
   std?: number[];
   /** Non-fatal findings while reading the file. */
   notes: string[];
+  /** Central crop the model file asks for (e.g. 1 for Fashion-MNIST). */
+  cropFraction?: number;
+  colorOrder?: 'RGB' | 'BGR' | 'gray';
 }
 
 export type TensorType = 'uint8' | 'int8' | 'float32';
@@ -123,8 +126,66 @@ export interface Model {
   dispose(): void;
 }
 
-/** Loads a model file (TensorFlow Lite .tflite). */
-export declare function load(source: ModelSource, options?: LoadOptions): Promise<Model>;
+/** Loads a model file (.qwm, TensorFlow Lite .tflite, or ONNX, converted first). */
+export declare function load(source?: ModelSource, options?: LoadOptions): Promise<Model>;
+
+/** The embedded default model (Fashion-MNIST, int8 .qwm); load() with no source loads it. */
+export declare const DEFAULT_MODEL: URL;
+
+/** Metadata written into a .qwm by convert() / quantize(). */
+export interface ModelFileOptions {
+  name?: string;
+  description?: string;
+  version?: string;
+  author?: string;
+  license?: string;
+  /** Class names, or a path / URL of a file with one per line. */
+  labels?: string[] | string | URL;
+  /** Input normalisation x = (pixel - mean) / std, in pixel units. */
+  mean?: number | number[];
+  std?: number | number[];
+  /** Central crop of the shorter side before resizing (ImageNet: 0.875; 1 = none). */
+  cropFraction?: number;
+  wasmUrl?: string | URL;
+}
+
+/** Converts a TFLite, ONNX (QDQ int8 or float) or .qwm model to .qwm bytes. */
+export declare function convert(source: ModelSource, options?: ModelFileOptions): Promise<Uint8Array>;
+
+export interface QuantizeOptions extends ModelFileOptions {
+  /** One weight scale per output channel (default) or per tensor. */
+  perChannel?: boolean;
+  /** Names of nodes to leave in float32. */
+  keepFloat?: string[];
+  onProgress?: (done: number, total: number | null) => void;
+}
+
+export interface QuantizeLayerReport {
+  name: string;
+  op: string;
+  precision: 'int8' | 'float32' | 'removed';
+  weightBytes: number;
+  /** Output SQNR against the float model in dB; null when exact. */
+  sqnrDb: number | null;
+  /** Why a layer is not int8. */
+  reason: string;
+}
+
+export interface QuantizeReport {
+  samples: number;
+  sqnrSamples: number;
+  outputSqnrDb: number | null;
+  floatWeightBytes: number;
+  quantWeightBytes: number;
+  layers: QuantizeLayerReport[];
+}
+
+/** Post-training int8 quantization of a float ONNX model on calibration images or Float32Array tensors. */
+export declare function quantize(
+  source: ModelSource,
+  calibration: Iterable<ImageInput | Float32Array> | AsyncIterable<ImageInput | Float32Array>,
+  options?: QuantizeOptions,
+): Promise<{ model: Uint8Array; report: QuantizeReport }>;
 
 /** Indices of the k largest values, ties to the lower index. */
 export declare function topK(values: ArrayLike<number>, k: number): number[];

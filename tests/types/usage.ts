@@ -1,5 +1,5 @@
 // Compile-only check that the public declarations describe real usage.
-import { load, QwasmError, topK, type Classification, type Model } from 'qwasm';
+import { convert, DEFAULT_MODEL, load, quantize, QwasmError, topK, type Classification, type Model } from 'qwasm';
 
 async function main(): Promise<void> {
   const model: Model = await load('model.tflite', { labels: ['a', 'b'], cropFraction: 0.875, mean: 127.5, std: [127.5, 127.5, 127.5] });
@@ -19,5 +19,14 @@ async function main(): Promise<void> {
   }
   console.log(batch, best, indices, ms, model.metadata.labels.length);
   model.dispose();
+
+  const fashion: Model = await load();
+  const same: Model = await load(DEFAULT_MODEL, { threads: 1 });
+  const qwm: Uint8Array = await convert('model.tflite', { labels: 'labels.txt', mean: 127.5, std: 127.5, cropFraction: 1 });
+  const { model: int8, report } = await quantize('model.fp32.onnx', ['a.png', new Float32Array(784)], {
+    perChannel: false, keepFloat: ['conv1'], onProgress: (done: number, total: number | null) => console.log(done, total),
+  });
+  const worst: number | null = report.layers.filter((l) => l.precision === 'int8')[0].sqnrDb;
+  console.log(fashion.metadata.cropFraction, same.threads, qwm.length, int8.length, worst, report.outputSqnrDb);
 }
 void main;
