@@ -26,6 +26,14 @@ async function waitForState(page, state, timeout = 20_000) {
   await page.waitForSelector(`#app[data-state="${state}"]`, { timeout });
 }
 
+// From the default (Fashion-MNIST) model to MobileNet v1 0.25, for ImageNet photos.
+async function useV1(page) {
+  await waitForState(page, 'idle');
+  await page.selectOption('#model-select', V1_025);
+  await page.waitForFunction(() => /128×128 input/.test(document.getElementById('model-info').textContent));
+  await waitForState(page, 'idle');
+}
+
 const results = (page) => page.$$eval('#results li', (items) => items.map((li) => ({
   index: Number(li.dataset.index), score: Number(li.dataset.score), text: li.textContent,
 })));
@@ -96,7 +104,7 @@ test('a ?model= link to a missing file shows the error and keeps the image', { t
 test('bad model and image files show a clear error; the page stays usable', { timeout: 30_000 }, async () => {
   const page = await openDemo();
   try {
-    await waitForState(page, 'idle');
+    await useV1(page);
     const truncated = (await readFile(`${SHARED}models/mobilenet_v1_0.25_128_quant.tflite`)).subarray(0, 1000);
 
     // A truncated model: an error, and the previous model is kept.
@@ -139,7 +147,7 @@ test('bad model and image files show a clear error; the page stays usable', { ti
 test('sample buttons, drag and drop, and switching models mid-way', { timeout: 30_000 }, async () => {
   const page = await openDemo();
   try {
-    await waitForState(page, 'idle');
+    await useV1(page);
     await page.getByRole('button', { name: 'cat' }).click();
     await waitForState(page, 'done');
     assert.ok(CAT_CLASSES.includes((await results(page))[0].index));
