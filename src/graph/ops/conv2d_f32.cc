@@ -24,26 +24,18 @@ PrepareResult PrepareConv2DF32(const OpContext& c) {
                    std::to_string(filter.shape[3]) + " input channels, input has " +
                    std::to_string(input.shape[3]) + " (grouped convolution is not supported)");
   }
-  if (output.shape[3] != out_c) {
-    return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
-                   std::to_string(out_c));
-  }
   FConvParams p;
-  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &p.shape));
-  Result<std::vector<float>> w = ReadFloatConstant(c, filter, "filter");
-  if (!w.ok()) return w.status();
-  Result<std::vector<float>> bias = ReadFloatBias(c, out_c);
-  if (!bias.ok()) return bias.status();
-  p.output = FloatActivation(c.node().attrs.activation);
+  std::vector<float> w_values, bias_values;
+  QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
   if (c.reference_kernels()) {
     return std::unique_ptr<PreparedOp>(
-        new FloatWeightedOp<FConvParams, f32_conv2d__ref>(w.take(), bias.take(), p, in, out));
+        new FloatWeightedOp<FConvParams, f32_conv2d__ref>(std::move(w_values), std::move(bias_values), p, in, out));
   }
   const WindowShape& s = p.shape;
   const int k = filter.shape[1] * filter.shape[2] * filter.shape[3];
-  FGemmWeights packed = PackFGemmWeights(out_c, k, w.value().data(), static_cast<size_t>(k),
-                                         bias.value().empty() ? nullptr : bias.value().data());
+  FGemmWeights packed = PackFGemmWeights(out_c, k, w_values.data(), static_cast<size_t>(k),
+                                         bias_values.empty() ? nullptr : bias_values.data());
   if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
       s.pad_left == 0) {
     const size_t m = static_cast<size_t>(s.batch) * s.out_h * s.out_w;

@@ -66,25 +66,17 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
     return c.Error("depth_multiplier " + std::to_string(dm) + " disagrees with the shapes (" +
                    std::to_string(out_c / in_c) + ")");
   }
-  if (output.shape[3] != out_c) {
-    return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
-                   std::to_string(out_c));
-  }
   FConvParams p;
-  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &p.shape));
-  Result<std::vector<float>> w = ReadFloatConstant(c, filter, "filter");
-  if (!w.ok()) return w.status();
-  Result<std::vector<float>> bias = ReadFloatBias(c, out_c);
-  if (!bias.ok()) return bias.status();
-  p.output = FloatActivation(c.node().attrs.activation);
+  std::vector<float> w_values, bias_values;
+  QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
 #if QWASM_HAVE_SIMD128
   if (!c.reference_kernels() && out_c == in_c) {
-    return std::unique_ptr<PreparedOp>(new F32DepthwiseOp(w.take(), bias.take(), p, in, out));
+    return std::unique_ptr<PreparedOp>(new F32DepthwiseOp(std::move(w_values), std::move(bias_values), p, in, out));
   }
 #endif
   return std::unique_ptr<PreparedOp>(
-      new FloatWeightedOp<FConvParams, f32_depthwise_conv2d__ref>(w.take(), bias.take(), p, in, out));
+      new FloatWeightedOp<FConvParams, f32_depthwise_conv2d__ref>(std::move(w_values), std::move(bias_values), p, in, out));
 }
 
 }  // namespace qwasm

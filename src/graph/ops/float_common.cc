@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "graph/ops/conv_common.h"
 #include "quant/float16.h"
 
 namespace qwasm {
@@ -52,6 +53,26 @@ FOutput FloatActivation(Activation a) {
     case Activation::kReluN1To1: o.min = -1.0f; o.max = 1.0f; break;
   }
   return o;
+}
+
+Status PrepareFloatConv(const OpContext& c, int32_t out_c, FConvParams* p, std::vector<float>* weights,
+                        std::vector<float>* bias) {
+  const Tensor& input = c.Input(0);
+  const Tensor& filter = c.Input(1);
+  const Tensor& output = c.Output(0);
+  if (output.shape[3] != out_c) {
+    return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
+                   std::to_string(out_c));
+  }
+  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &p->shape));
+  Result<std::vector<float>> w = ReadFloatConstant(c, filter, "filter");
+  if (!w.ok()) return w.status();
+  Result<std::vector<float>> b = ReadFloatBias(c, out_c);
+  if (!b.ok()) return b.status();
+  *weights = w.take();
+  *bias = b.take();
+  p->output = FloatActivation(c.node().attrs.activation);
+  return Status::Ok();
 }
 
 }  // namespace qwasm

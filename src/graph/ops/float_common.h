@@ -23,6 +23,11 @@ Result<std::vector<float>> ReadFloatBias(const OpContext& c, int32_t n);
 // The clamp of a fused activation.
 FOutput FloatActivation(Activation a);
 
+// What CONV_2D and DEPTHWISE_CONV_2D share once their filter shapes are
+// checked: output channels, window, weights and bias as float32, activation.
+Status PrepareFloatConv(const OpContext& c, int32_t out_c, FConvParams* p, std::vector<float>* weights,
+                        std::vector<float>* bias);
+
 // Output bytes of a float weighted layer come from its kernel; this shell
 // owns the converted weights and bias the kernel params point at.
 template <typename Params, void (*Kernel)(const Params&, const float*, float*)>
