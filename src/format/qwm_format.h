@@ -63,7 +63,7 @@ inline constexpr uint32_t kSectionOptional = 1;
 // Tensor record flags.
 inline constexpr uint8_t kTensorWasUint8 = 1, kTensorConstant = 2;
 // Node attribute flags.
-inline constexpr uint8_t kAttrKeepDims = 1, kAttrCountIncludePad = 2;
+inline constexpr uint8_t kAttrKeepDims = 1, kAttrCountIncludePad = 2, kAttrOnnxNumerics = 4;
 // Metadata input flags.
 inline constexpr uint8_t kInputPixelsAreInput = 1;
 

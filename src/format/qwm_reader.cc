@@ -422,9 +422,11 @@ Status Reader::ReadNodes() {
     for (float* v : {&a.beta, &a.pad_value, &a.clamp_min, &a.clamp_max, &a.hard_alpha, &a.hard_beta}) {
       *v = r.F32("attribute");
     }
-    const uint32_t flags = Flags(r.U8("attribute flags"), kAttrKeepDims | kAttrCountIncludePad, "attribute", &r);
+    const uint32_t flags = Flags(r.U8("attribute flags"), kAttrKeepDims | kAttrCountIncludePad | kAttrOnnxNumerics,
+                                 "attribute", &r);
     a.keep_dims = flags & kAttrKeepDims;
     a.count_include_pad = flags & kAttrCountIncludePad;
+    a.onnx_numerics = flags & kAttrOnnxNumerics;
     for (int k = 0; k < 3; ++k) r.U8("reserved");
     a.perm = r.I32s("perm", kMaxRank);
     a.paddings = r.I32s("paddings", 2 * kMaxRank);

@@ -168,7 +168,8 @@ void WriteNodes(const Graph& g, Out* out) {
       out->I32(v);
     }
     for (float v : {a.beta, a.pad_value, a.clamp_min, a.clamp_max, a.hard_alpha, a.hard_beta}) out->F32(v);
-    out->U8((a.keep_dims ? kAttrKeepDims : 0) | (a.count_include_pad ? kAttrCountIncludePad : 0));
+    out->U8((a.keep_dims ? kAttrKeepDims : 0) | (a.count_include_pad ? kAttrCountIncludePad : 0) |
+            (a.onnx_numerics ? kAttrOnnxNumerics : 0));
     out->U8(0);
     out->U8(0);
     out->U8(0);

@@ -86,6 +86,11 @@ struct OpAttrs {
   float beta = 1.0f;  // softmax
   bool keep_dims = false;  // mean
   bool count_include_pad = false;  // average pool, explicit padding
+  // int8 ADD and SOFTMAX compute exactly what ONNX Runtime's QLinearAdd and
+  // QLinearSoftmax compute (float32 rescaling; ORT's exp table and
+  // rounding) instead of TFLite's (XNNPACK's) arithmetic. The ONNX importer
+  // sets it, so a QDQ model gives ONNX Runtime's output bytes.
+  bool onnx_numerics = false;
   int axis = 0;                    // concatenation (in the node's own layout)
   std::vector<int32_t> perm;       // transpose: output axis i = input axis perm[i]
   std::vector<int32_t> paddings;   // pad: before, after for each axis in turn

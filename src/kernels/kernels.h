@@ -24,6 +24,10 @@ void qs8_softmax__ref(const QSoftmaxParams& p, const int8_t* input, int8_t* outp
 
 // Fills table[d] = exp(-beta * input_scale * d), d = 0..255.
 void BuildSoftmaxExpTable(float beta, float input_scale, float table[256]);
+// ONNX Runtime's QLinearSoftmax table for rows of `cols` elements: the same
+// exponentials times e^shift, the largest factor that keeps a row's sum below
+// FLT_MAX / e^5, each computed in double and rounded to float as ORT does.
+void BuildSoftmaxExpTableOnnx(float input_scale, int cols, float table[256]);
 
 void f32_qs8_quantize__ref(const QuantizeParams& p, size_t n, const float* input,
                            int8_t* output);

@@ -57,17 +57,29 @@ struct QFullyConnectedParams {
   QOutput output;
 };
 
-// Elementwise add as a two-term integer dot product, then Requantize:
-//   acc = a_multiplier * (a - za) + b_multiplier * (b - zb)      (int32)
-//   out = Requantize(acc, scale)
-// The multipliers are scale_a / scale_out and scale_b / scale_out in fixed
-// point with 21 significant bits (scale = 2^-shift); see PrepareAdd.
-// |acc| <= 255 * 2^21 * 2 < 2^31.
+// Elementwise add. Two arithmetics, both exact functions of the inputs:
+// * fixed point (TFLite / XNNPACK), a two-term integer dot product, then
+//   Requantize:
+//     acc = a_multiplier * (a - za) + b_multiplier * (b - zb)      (int32)
+//     out = Requantize(acc, scale)
+//   The multipliers are scale_a / scale_out and scale_b / scale_out in fixed
+//   point with 21 significant bits (scale = 2^-shift); see PrepareAdd.
+//   |acc| <= 255 * 2^21 * 2 < 2^31.
+// * float_rescale (ONNX: ONNX Runtime's QLinearAdd, all float32):
+//     x = (a_scale * (a - za) + b_scale * (b - zb)) / output_scale
+//     x = clamp(x, qmin - zp, qmax - zp)
+//     out = nearbyint(x + rounding_zero_point) - rounding_zero_point + zp
+//   ONNX Runtime rounds after adding the zero point of the tensor's own
+//   dtype (uint8 for a uint8 model), which can differ from rounding first
+//   when x + zp is inexact; rounding_zero_point reproduces that.
 struct QAddParams {
   size_t size = 0;
   int32_t a_zero_point = 0, b_zero_point = 0;
   int32_t a_multiplier = 1, b_multiplier = 1;
   float scale = 1.0f;
+  bool float_rescale = false;
+  float a_scale = 1.0f, b_scale = 1.0f, output_scale = 1.0f;
+  int32_t rounding_zero_point = 0;
   QOutput output;
 };
 
@@ -88,11 +100,19 @@ struct QMeanParams {
 };
 
 // Softmax over the last axis, table-driven: exp_table[d] = exp(-beta *
-// scale_in * d) for the distance d = max(row) - x in 0..255.
+// scale_in * d) for the distance d = max(row) - x in 0..255 (times a
+// constant factor with onnx_numerics), summed in index order. Each output
+// then depends only on d (SoftmaxQuantize in kernels.h):
+// * default (TFLite): RoundToQuant(exp_table[d] * (1 / (sum * output_scale)))
+// * onnx_numerics (ONNX Runtime's QLinearSoftmax):
+//   clamp(nearbyint(exp_table[d] * floor(1 / output_scale) / sum) + zp),
+//   with ORT's table (BuildSoftmaxExpTableOnnx). floor(1 / output_scale) is
+//   exact for the usual output scale 1/256.
 struct QSoftmaxParams {
   int rows = 0, cols = 0;
   const float* exp_table = nullptr;  // 256 entries
   float output_scale = 1.0f / 256;
+  bool onnx_numerics = false;
   QOutput output;
 };
 

@@ -147,6 +147,34 @@ TEST_CASE("SIMD add equals the reference") {
   }
 }
 
+TEST_CASE("SIMD add with ONNX float rescaling equals the reference") {
+  Rng g(11);
+  for (size_t n : TestSizes(g)) {
+    CAPTURE(n);
+    QAddParams p;
+    p.size = n;
+    p.float_rescale = true;
+    p.a_zero_point = RandomZeroPoint(g);
+    p.b_zero_point = RandomZeroPoint(g);
+    p.a_scale = RandomScale(g, -12, 2);
+    p.b_scale = RandomScale(g, -12, 2);
+    p.output_scale = RandomScale(g, -12, 2);
+    p.output = RandomOutput(g, RandomScale(g, -8, 0));
+    // uint8 models round around the uint8 zero point (zero_point + 128).
+    p.rounding_zero_point = p.output.zero_point + (Uniform(g, 0, 1) ? 128 : 0);
+    CAPTURE(p.a_scale);
+    CAPTURE(p.b_scale);
+    CAPTURE(p.output_scale);
+    const std::vector<int8_t> a = RandomI8(g, n), b = RandomI8(g, n);
+    std::vector<int8_t> want(n);
+    qs8_add__ref(p, a.data(), b.data(), want.data());
+    const std::vector<int8_t> got = RunInRanges<int8_t>(g, n, [&](int8_t* out, size_t b0, size_t b1) {
+      qs8_add__wasmsimd(p, b0, b1, a.data(), b.data(), out);
+    });
+    CHECK(got == want);
+  }
+}
+
 TEST_CASE("SIMD requantize equals the reference") {
   Rng g(2);
   for (size_t n : TestSizes(g)) {
@@ -359,8 +387,14 @@ TEST_CASE("SIMD softmax equals the reference, short rows and table-driven long r
   for (int cols : widths) {
     CAPTURE(cols);
     float table[256];
-    BuildSoftmaxExpTable(RandomScale(g, -1, 1), RandomScale(g, -7, 1), table);
     QSoftmaxParams p;
+    p.onnx_numerics = Uniform(g, 0, 1) == 1;
+    CAPTURE(p.onnx_numerics);
+    if (p.onnx_numerics) {
+      BuildSoftmaxExpTableOnnx(RandomScale(g, -7, 1), cols, table);
+    } else {
+      BuildSoftmaxExpTable(RandomScale(g, -1, 1), RandomScale(g, -7, 1), table);
+    }
     p.rows = Uniform(g, 1, 4);
     p.cols = cols;
     p.exp_table = table;
@@ -525,6 +559,20 @@ TEST_CASE("operators split over threads give the reference's bytes") {
       softmax.beta = 1.0f;
       const int32_t x = b.Tensor(DType::kInt8, {200, 1001}, 0.1f, 3);
       b.Node(OpType::kSoftmax, {x}, b.Tensor(DType::kInt8, {200, 1001}, 1.0f / 256, -128), softmax);
+    });
+    CheckOpAgainstReference(rng, threads, [](OneNode& b) {  // ONNX Runtime's softmax
+      OpAttrs softmax;
+      softmax.beta = 1.0f;
+      softmax.onnx_numerics = true;
+      const int32_t x = b.Tensor(DType::kInt8, {200, 1001}, 0.1f, 3);
+      b.Node(OpType::kSoftmax, {x}, b.Tensor(DType::kInt8, {200, 1001}, 1.0f / 256, -128), softmax);
+    });
+    CheckOpAgainstReference(rng, threads, [](OneNode& b) {  // ONNX Runtime's add
+      OpAttrs add;
+      add.onnx_numerics = true;
+      const int32_t x = b.Tensor(DType::kInt8, {1, 28, 28, 32}, 0.05f, -3);
+      const int32_t y = b.Tensor(DType::kInt8, {1, 28, 28, 32}, 0.07f, 9);
+      b.Node(OpType::kAdd, {x, y}, b.Tensor(DType::kInt8, {1, 28, 28, 32}, 0.09f, -1), add);
     });
     CheckOpAgainstReference(rng, threads, [](OneNode& b) {  // float -> int8
       const int32_t x = b.Tensor(DType::kFloat32, {1, 223, 227, 3}, 0, 0);

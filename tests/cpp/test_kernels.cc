@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -192,6 +193,52 @@ TEST_CASE("add: integer multipliers, one requantize, ties and saturation") {
   CHECK(y[1] == 0);
 }
 
+TEST_CASE("add with float rescaling: ONNX Runtime's QLinearAdd, rounding after the zero point") {
+  // x = (sa (a - za) + sb (b - zb)) / sc, clamped, then rne(x + rzp) - rzp + zp.
+  // sa = 0.5, sb = 0.25, sc = 0.5: x = (a - za) + (b - zb) / 2.
+  QAddParams p;
+  p.float_rescale = true;
+  p.a_scale = 0.5f, p.b_scale = 0.25f, p.output_scale = 0.5f;
+  p.a_zero_point = 2, p.b_zero_point = -3;
+  p.output = {0, -128, 127};
+  p.rounding_zero_point = 0;
+  // a' = [8, -22, 125, 3], b' = [8, 7, -125, 3] -> x = 12, -18.5, 62.5, 4.5
+  // -> 12, -18 (tie to even), 62 (tie to even), 4; a' + b'/2 = 125 + 127.5 saturates.
+  const auto a = I8({10, -20, 127, 5, 127});
+  const auto b = I8({5, 4, -128, 0, 127});
+  p.size = 5;
+  std::vector<int8_t> y(5);
+  qs8_add__ref(p, a.data(), b.data(), y.data());
+  CHECK(y == I8({12, -18, 62, 4, 127}));
+  // The fixed-point arithmetic with the same ratios (1 and 0.5 as 2 and 1 at
+  // scale 0.5) gives the same on these exact ratios.
+  QAddParams f;
+  f.size = 5, f.a_zero_point = 2, f.b_zero_point = -3;
+  f.a_multiplier = 2, f.b_multiplier = 1, f.scale = 0.5f;
+  std::vector<int8_t> z(5);
+  qs8_add__ref(f, a.data(), b.data(), z.data());
+  CHECK(z == y);
+
+  // Where the order matters: x = 0.5 + 2^-24 rounds to 1 on its own, but
+  // ONNX Runtime adds the uint8 zero point first: 100.50000006 is not a float,
+  // the sum rounds to 100.5, which rounds (to even) to 100.
+  p.a_scale = 0.5f, p.b_scale = std::ldexp(1.0f, -24), p.output_scale = 1.0f;
+  p.a_zero_point = p.b_zero_point = 0;
+  p.output = {100 - 128, -128, 127};  // a uint8 tensor with zero point 100
+  p.rounding_zero_point = 100;
+  p.size = 1;
+  const auto one = I8({1});
+  qs8_add__ref(p, one.data(), one.data(), y.data());
+  CHECK(y[0] == 100 - 128);  // real value 0, not 1 step
+  p.rounding_zero_point = p.output.zero_point;  // an int8 model: -27.49999994 -> -27.5 -> -28
+  qs8_add__ref(p, one.data(), one.data(), y.data());
+  CHECK(y[0] == -28);
+  p.output = {0, -128, 127};  // zero point 0: x itself is rounded, to 1
+  p.rounding_zero_point = 0;
+  qs8_add__ref(p, one.data(), one.data(), y.data());
+  CHECK(y[0] == 1);
+}
+
 TEST_CASE("average pool: VALID and SAME, padding excluded from the count") {
   // x' = 1..9 (3x3); 2x2 stride 1 VALID: (1+2+4+5)/4 = 3, 4, 6, 7.
   std::vector<int8_t> x;
@@ -277,6 +324,43 @@ TEST_CASE("softmax: equal logits, thirds, saturation") {
   y.resize(4);
   qs8_softmax__ref(p, x.data(), y.data());
   CHECK(y == I8({64, -64, -64, 64}));  // 192 - 128, 64 - 128
+}
+
+TEST_CASE("softmax with ONNX Runtime's numerics: its table, floor(1 / output scale), division last") {
+  // ORT's table is exp(-scale * d) times one factor that puts a row's sum
+  // just under FLT_MAX / e^5: for 2 columns, entry 0 = e^(ln(FLT_MAX / 2) - 5).
+  float table[256];
+  BuildSoftmaxExpTableOnnx(std::log(3.0f), 2, table);
+  CHECK(table[0] == doctest::Approx(std::numeric_limits<float>::max() / 2 / std::exp(5.0)).epsilon(1e-5));
+  CHECK(table[1] / table[0] == doctest::Approx(1.0 / 3).epsilon(1e-6));
+  CHECK(std::isfinite(table[0] + table[1]));
+  QSoftmaxParams p;
+  p.onnx_numerics = true;
+  p.exp_table = table;
+  p.rows = 2, p.cols = 2;
+  p.output_scale = 1.0f / 256;
+  p.output = {-128, -128, 127};
+  // [d = 0, d = 1] -> 3/4 and 1/4 of 256, as with TFLite's arithmetic.
+  auto x = I8({1, 0, 0, 1});
+  std::vector<int8_t> y(4);
+  qs8_softmax__ref(p, x.data(), y.data());
+  CHECK(y == I8({64, -64, -64, 64}));
+  // Output scale 0.0041: ORT multiplies by floor(1 / 0.0041) = 243, so a
+  // probability of 1 - 1.4e-6 (logits 13.5 apart) becomes 243, where
+  // dividing by the scale (TFLite) gives rne(243.9) = 244.
+  BuildSoftmaxExpTableOnnx(0.1f, 2, table);
+  p.rows = 1;
+  p.output_scale = 0.0041f;
+  x = I8({7, -128});
+  y.resize(2);
+  qs8_softmax__ref(p, x.data(), y.data());
+  CHECK(y == I8({243 - 128, -128}));
+  float tflite_table[256];
+  BuildSoftmaxExpTable(1.0f, 0.1f, tflite_table);
+  p.exp_table = tflite_table;
+  p.onnx_numerics = false;
+  qs8_softmax__ref(p, x.data(), y.data());
+  CHECK(y == I8({244 - 128, -128}));
 }
 
 TEST_CASE("quantize, dequantize, requantize elementwise") {

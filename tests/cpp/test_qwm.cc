@@ -125,6 +125,7 @@ void CheckSameGraph(const Graph& a, const Graph& b) {
           Bits({q.beta, q.pad_value, q.clamp_min, q.clamp_max, q.hard_alpha, q.hard_beta}));
     CHECK(p.keep_dims == q.keep_dims);
     CHECK(p.count_include_pad == q.count_include_pad);
+    CHECK(p.onnx_numerics == q.onnx_numerics);
     CHECK(p.perm == q.perm);
     CHECK(p.paddings == q.paddings);
   }
@@ -383,6 +384,7 @@ TEST_CASE("qwm: every op type, dtype and attribute round-trips exactly") {
     a.beta = 0.75f;
     a.keep_dims = op % 2 == 0;
     a.count_include_pad = op % 3 == 0;
+    a.onnx_numerics = op % 4 == 1;
     a.axis = -1 - op;
     a.perm = {0, 3, 1, 2};
     a.paddings = {0, 0, 1, 1, 2, 2, 0, op};

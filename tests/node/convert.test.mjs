@@ -95,3 +95,36 @@ describe('quantize', () => {
     await assert.rejects(quantize(FP32, 42), /calibration must be an iterable/);
   });
 });
+
+// A QDQ model imported by qwasm computes ONNX Runtime's int8 arithmetic
+// (QLinearConv, QLinearAdd, QLinearSoftmax), so its output bytes equal
+// onnxruntime-web's. The photos include those where TFLite's arithmetic and
+// ONNX Runtime's pick different classes (tf2: hen, ashcan, barometer, binder,
+// football helmet, matchstick) and where their softmax rounding differs
+// (v1 0.25: fiddler crab).
+describe('QDQ import computes what ONNX Runtime Web computes', () => {
+  const photos = ['n01514859_hen', 'n02747177_ashcan', 'n02794156_barometer', 'n02840245_binder',
+    'n03379051_football_helmet', 'n03729826_matchstick', 'n01980166_fiddler_crab', 'n09193705_alp']
+    .map((p) => new URL(`${p}.JPEG`, SAMPLE).pathname);
+  for (const name of ['tf2_mobilenet_v2_1.0_224_ptq', 'mobilenet_v2_1.0_224_quant', 'mobilenet_v1_0.25_128_quant']) {
+    it(`${name}.qdq.onnx: output bytes equal onnxruntime-web's`, async () => {
+      const ort = await import('onnxruntime-web');
+      ort.env.wasm.numThreads = 1;
+      const file = new URL(`models/onnx/${name}.qdq.onnx`, SHARED).pathname;
+      const session = await ort.InferenceSession.create(file);
+      const model = await load(file, { threads: 1 });
+      try {
+        for (const photo of photos) {
+          const x = await model.preprocess(photo);
+          assert.ok(x instanceof Uint8Array);
+          const want = (await session.run({ [session.inputNames[0]]: new ort.Tensor('uint8', x, model.inputShape) }))[
+            session.outputNames[0]].data;
+          assert.deepEqual(model.run(x), want, photo);
+        }
+      } finally {
+        model.dispose();
+        await session.release();
+      }
+    });
+  }
+});

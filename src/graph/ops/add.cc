@@ -69,6 +69,12 @@ PrepareResult PrepareAdd(const OpContext& c) {
   p.a_multiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(static_cast<double>(a_scale), shift)));
   p.b_multiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(static_cast<double>(b_scale), shift)));
   p.scale = std::ldexp(1.0f, -shift);
+  p.float_rescale = c.node().attrs.onnx_numerics;
+  p.a_scale = a.quant.scale[0];
+  p.b_scale = b.quant.scale[0];
+  p.output_scale = output.quant.scale[0];
+  // The zero point in the output's model dtype (see QAddParams).
+  p.rounding_zero_point = output.quant.zero_point[0] + (output.was_uint8 ? 128 : 0);
   p.output = stage.value();
   return std::unique_ptr<PreparedOp>(
       new AddOp(p, c.reference_kernels(), c.node().inputs[0], c.node().inputs[1], c.node().outputs[0]));

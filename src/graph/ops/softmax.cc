@@ -14,7 +14,11 @@ class SoftmaxOp final : public PreparedOp {
  public:
   SoftmaxOp(QSoftmaxParams p, bool reference, float beta, float in_scale, int32_t in, int32_t out)
       : p_(p), reference_(reference), in_(in), out_(out) {
-    BuildSoftmaxExpTable(beta, in_scale, table_);
+    if (p_.onnx_numerics) {
+      BuildSoftmaxExpTableOnnx(beta * in_scale, p_.cols, table_);
+    } else {
+      BuildSoftmaxExpTable(beta, in_scale, table_);
+    }
     p_.exp_table = table_;
   }
   void Run(const RunContext& t) override {
@@ -55,6 +59,7 @@ PrepareResult PrepareSoftmax(const OpContext& c) {
   p.cols = input.shape.back();
   p.rows = static_cast<int>(input.num_elements() / p.cols);
   p.output_scale = output.quant.scale[0];
+  p.onnx_numerics = c.node().attrs.onnx_numerics;
   p.output = c.OutputStage(output, Activation::kNone).value();
   return std::unique_ptr<PreparedOp>(
       new SoftmaxOp(p, c.reference_kernels(), beta, input.quant.scale[0], c.node().inputs[0], c.node().outputs[0]));

@@ -129,6 +129,9 @@ Status Importer::ConvertBinary() {
   QW_ONNX_ASSIGN(in, OperandTensor(*a, int8));
   OpAttrs attrs;
   attrs.activation = plan.act;
+  // A QDQ Add computes what ONNX Runtime's QLinearAdd computes (float32
+  // rescaling), not TFLite's fixed-point approximation of it.
+  attrs.onnx_numerics = int8 && type == OpType::kAdd;
   QW_ONNX_ASSIGN(out, DefineOutput(plan, a->shape, a->perm));
   AddNode(type, {in, other}, out, attrs);
   return Status::Ok();
@@ -373,6 +376,7 @@ Status Importer::ConvertSoftmax() {
   QW_ONNX_ASSIGN(in, OperandTensor(xs, int8));
   OpAttrs a;
   a.beta = 1.0f;
+  a.onnx_numerics = int8;  // ONNX Runtime's QLinearSoftmax arithmetic
   QW_ONNX_ASSIGN(out, DefineOutput(plan, x->shape, xs.perm));
   AddNode(OpType::kSoftmax, {in}, out, a);
   return Status::Ok();

@@ -4,11 +4,11 @@
 // * Normaliser: the reference's scalar sum in index order. Float addition is
 //   not associative, so any other order could change the last bit.
 // * Output: y depends only on d = max - x (0..255). A long row first maps all
-//   256 distances through the reference's RoundToQuant (exact by
+//   256 distances through the reference's SoftmaxRowQuantizer (exact by
 //   construction), then looks the row up in that byte table with 16
 //   i8x16.swizzle steps per 16 elements; a short row is cheaper scalar.
 #include "kernels/kernels-wasmsimd.h"
-#include "quant/requantize.h"
+#include "kernels/softmax/softmax-common.h"
 
 #if QWASM_HAVE_SIMD128
 namespace qwasm {
@@ -49,18 +49,13 @@ inline v128_t Lookup256(const v128_t table[16], v128_t d) {
 void qs8_softmax__wasmsimd(const QSoftmaxParams& p, size_t row_begin, size_t row_end,
                            const int8_t* input, int8_t* output) {
   const size_t cols = static_cast<size_t>(p.cols);
-  const QOutput& o = p.output;
   for (size_t r = row_begin; r < row_end; ++r) {
     const int8_t* x = input + r * cols;
     int8_t* y = output + r * cols;
     const int32_t max = RowMax(x, cols);
     float sum = 0.0f;
     for (size_t i = 0; i < cols; ++i) sum += p.exp_table[max - x[i]];
-    // sum >= 1 (the max element contributes exp(0) = 1), so this is finite.
-    const float inv = 1.0f / (sum * p.output_scale);
-    auto quantize = [&](int32_t d) {
-      return static_cast<int8_t>(RoundToQuant(p.exp_table[d] * inv, o.zero_point, o.min, o.max));
-    };
+    const SoftmaxRowQuantizer quantize(p, sum);
     if (p.cols < kTableCols) {
       for (size_t i = 0; i < cols; ++i) y[i] = quantize(max - x[i]);
       continue;
