@@ -98,10 +98,10 @@ Status CheckTensor(const Tensor& t) {
                            " elements");
     }
   }
-  if (t.is_constant() && t.data_bytes != static_cast<size_t>(elements) * DTypeSize(t.dtype)) {
+  const size_t bytes = DTypeBytes(t.dtype, static_cast<size_t>(elements));
+  if (t.is_constant() && t.data_bytes != bytes) {
     return Status::Error("holds " + std::to_string(t.data_bytes) + " bytes of data, but shape " + ShapeString(t.shape) +
-                         " of " + DTypeName(t.dtype) + " needs " +
-                         std::to_string(static_cast<size_t>(elements) * DTypeSize(t.dtype)));
+                         " of " + DTypeName(t.dtype) + " needs " + std::to_string(bytes));
   }
   const QuantInfo& q = t.quant;
   if (q.scale.size() != q.zero_point.size()) {
@@ -125,7 +125,11 @@ Status CheckTensor(const Tensor& t) {
   if (t.was_uint8 && (t.dtype != DType::kInt8 || !q.quantized())) {
     return Status::Error("is marked as converted from uint8 but is not a quantized int8 tensor");
   }
-  return Status::Ok();
+  if (t.codebook_groups() > kMaxCodebookGroups) {
+    return Status::Error("has " + std::to_string(t.codebook_groups()) + " codebook groups, over the limit of " +
+                         std::to_string(kMaxCodebookGroups));
+  }
+  return CheckPackedWeights(t);
 }
 
 Status CheckAttrs(const OpAttrs& a) {

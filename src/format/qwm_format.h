@@ -27,7 +27,8 @@ inline constexpr uint8_t kMagic[8] = {0x89, 'Q', 'W', 'M', 0x0D, 0x0A, 0x1A, 0x0
 // an older reader can skip safely (optional sections, fields appended at the
 // end of a record or section) or refuse clearly (new ids).
 inline constexpr uint16_t kVersionMajor = 1;
-inline constexpr uint16_t kVersionMinor = 0;
+// 1.1 added the low-bit weight dtypes int4, lut4 and lut8.
+inline constexpr uint16_t kVersionMinor = 1;
 
 inline constexpr uint32_t kHeaderSize = 64;        // bytes written; readers accept larger
 inline constexpr uint32_t kSectionEntrySize = 32;  // bytes written; readers accept larger
@@ -77,6 +78,7 @@ inline constexpr uint32_t kMaxLabels = 1u << 20;
 inline constexpr uint32_t kMaxNotes = 1u << 10;
 inline constexpr uint32_t kMaxQuantParams = 1u << 24;
 inline constexpr uint32_t kMaxNormChannels = 4;
+inline constexpr uint32_t kMaxCodebookGroups = 1u << 20;
 
 // One row of an id table: an enum value, its number in files, and the format
 // minor version (of major 1) that introduced it. Writers stamp the file with
@@ -116,6 +118,8 @@ inline constexpr IdEntry<DType> kDTypeIds[] = {
     {DType::kFloat32, 1, 0, "float32"}, {DType::kFloat16, 2, 0, "float16"},
     {DType::kInt32, 3, 0, "int32"},     {DType::kInt64, 4, 0, "int64"},
     {DType::kInt8, 5, 0, "int8"},       {DType::kUInt8, 6, 0, "uint8"},
+    {DType::kInt4, 7, 1, "int4"},       {DType::kLut4, 8, 1, "lut4"},
+    {DType::kLut8, 9, 1, "lut8"},
 };
 
 inline constexpr IdEntry<Padding> kPaddingIds[] = {

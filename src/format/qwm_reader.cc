@@ -373,6 +373,11 @@ Status Reader::ReadTensors() {
     for (float& s : t.quant.scale) s = r.F32("scale");
     for (int32_t& z : t.quant.zero_point) z = r.I32("zero point");
     const uint64_t offset = r.U64("data offset"), size = r.U64("data size");
+    if (const int entries = CodebookEntries(t.dtype)) {
+      const uint32_t groups = r.Count("codebook group count", entries, kMaxCodebookGroups);
+      t.codebook.resize(static_cast<size_t>(groups) * entries);
+      for (int8_t& e : t.codebook) e = static_cast<int8_t>(r.U8("codebook"));
+    }
     r.Finish(newer_);
     if (r.ok()) ctx += QuotedName(t.name);
     QW_RETURN_IF_ERROR(r.status().With(ctx));

@@ -147,6 +147,10 @@ void WriteTensors(const Graph& g, const std::vector<uint64_t>& data_offsets, Out
     for (int32_t z : t.quant.zero_point) out->I32(z);
     out->U64(t.is_constant() ? data_offsets[i] : 0);
     out->U64(t.is_constant() ? t.data_bytes : 0);
+    if (CodebookEntries(t.dtype)) {  // lut4 / lut8 (format 1.1)
+      out->U32(static_cast<uint32_t>(t.codebook_groups()));
+      out->Bytes(reinterpret_cast<const uint8_t*>(t.codebook.data()), t.codebook.size());
+    }
     out->EndRecord(record);
   }
 }

@@ -68,10 +68,19 @@ struct Tensor {
   const uint8_t* data = nullptr;  // non-null for constants
   size_t data_bytes = 0;
   bool was_uint8 = false;  // converted from uint8 by the reader
+  // kLut4 / kLut8 weights: CodebookEntries(dtype) int8 values per group, on
+  // the tensor's quantization grid (the expanded weight is an ordinary int8
+  // weight with these scales and zero points). One group for the whole
+  // tensor, or one per slice of quant.axis (group c for channel c).
+  std::vector<int8_t> codebook;
 
   bool is_constant() const { return data != nullptr; }
   int64_t num_elements() const;
-  size_t num_bytes() const { return static_cast<size_t>(num_elements()) * DTypeSize(dtype); }
+  size_t num_bytes() const { return DTypeBytes(dtype, static_cast<size_t>(num_elements())); }
+  // Codebook groups (codebook.size() / entries), 0 for other dtypes.
+  size_t codebook_groups() const {
+    return CodebookEntries(dtype) ? codebook.size() / CodebookEntries(dtype) : 0;
+  }
 };
 
 // Attributes of all supported ops; each op reads the fields it documents.

@@ -25,6 +25,7 @@ Status ValidateTensor(const Tensor& t, size_t index) {
                          ShapeString(t.shape) + " of " + DTypeName(t.dtype) + " needs " +
                          std::to_string(t.num_bytes()));
   }
+  QW_RETURN_IF_ERROR(CheckPackedWeights(t).With(label));
   const QuantInfo& q = t.quant;
   if (!q.quantized()) {
     if (t.dtype == DType::kInt8) return Status::Error(label + " is int8 without quantization parameters");
@@ -48,7 +49,8 @@ Status ValidateTensor(const Tensor& t, size_t index) {
   }
   for (int32_t zp : q.zero_point) {
     const bool ok8 = zp >= -128 && zp <= 127;
-    if ((t.dtype == DType::kInt8 && !ok8) || (t.dtype == DType::kInt32 && zp != 0)) {
+    if (((t.dtype == DType::kInt8 || t.dtype == DType::kLut4 || t.dtype == DType::kLut8) && !ok8) ||
+        (t.dtype == DType::kInt4 && (zp < -8 || zp > 7)) || (t.dtype == DType::kInt32 && zp != 0)) {
       return Status::Error(label + " has zero point " + std::to_string(zp) + " outside its type's range");
     }
   }
@@ -56,6 +58,33 @@ Status ValidateTensor(const Tensor& t, size_t index) {
 }
 
 }  // namespace
+
+Status CheckPackedWeights(const Tensor& t) {
+  const int entries = CodebookEntries(t.dtype);
+  if (!entries) {
+    if (!t.codebook.empty()) return Status::Error("is " + std::string(DTypeName(t.dtype)) + " but has a codebook");
+    if (!IsPackedWeightDType(t.dtype)) return Status::Ok();
+  }
+  const std::string type = DTypeName(t.dtype);
+  if (!t.is_constant()) return Status::Error("is " + type + ", which only constant weights may be");
+  if (!t.quant.quantized()) return Status::Error("is " + type + " without quantization parameters");
+  if (entries) {
+    const size_t groups = t.codebook_groups();
+    const int axis = t.quant.axis;
+    const bool per_axis = axis >= 0 && static_cast<size_t>(axis) < t.shape.size() &&
+                          static_cast<size_t>(t.shape[axis]) == groups;
+    if (groups == 0 || t.codebook.size() % entries != 0 || (groups != 1 && !per_axis)) {
+      return Status::Error("has a codebook of " + std::to_string(t.codebook.size()) + " entries; " + type +
+                           " needs " + std::to_string(entries) + " per group, one group or one per slice of axis " +
+                           std::to_string(axis) + " of shape " + ShapeString(t.shape));
+    }
+  }
+  const int64_t n = t.num_elements();
+  if (IsNibbleDType(t.dtype) && n % 2 == 1 && t.data_bytes == t.num_bytes() && (t.data[n / 2] >> 4) != 0) {
+    return Status::Error("has " + std::to_string(n) + " " + type + " values, but the unused high nibble of its last byte is not 0");
+  }
+  return Status::Ok();
+}
 
 Status ValidateGraph(const Graph& g) {
   const int64_t count = static_cast<int64_t>(g.tensors.size());

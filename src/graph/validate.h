@@ -16,4 +16,11 @@ constexpr size_t kMaxRank = 8;
 
 Status ValidateGraph(const Graph& g);
 
+// The storage rules of low-bit weights (kInt4, kLut4, kLut8), shared with
+// the .qwm reader and writer: constant and quantized; a codebook exactly
+// for the codebook dtypes, of 1 group or one per slice of quant.axis; an
+// odd count of nibbles ends with a zero high nibble. The message has no
+// location; callers prefix it. Other dtypes: an empty codebook.
+Status CheckPackedWeights(const Tensor& t);
+
 }  // namespace qwasm

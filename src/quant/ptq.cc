@@ -5,6 +5,8 @@
 #include <set>
 
 #include "graph/op.h"
+#include "quant/codebook.h"
+#include "quant/int4.h"
 
 namespace qwasm {
 
@@ -28,6 +30,16 @@ QuantInfo ActivationQuant(const TensorRange& r) {
   q.scale = {static_cast<float>(scale)};
   q.zero_point = {static_cast<int32_t>(zp)};
   return q;
+}
+
+std::string WeightEncodingName(const WeightEncoding& e) {
+  switch (e.format) {
+    case WeightFormat::kInt8: return "int8";
+    case WeightFormat::kInt4: return "int4";
+    case WeightFormat::kLut4: return e.per_channel_codebook ? "lut4/channel" : "lut4/layer";
+    case WeightFormat::kLut8: return e.per_channel_codebook ? "lut8/channel" : "lut8/layer";
+  }
+  return "?";
 }
 
 namespace {
@@ -85,6 +97,44 @@ Tensor QuantizeWeights(const Tensor& w, int axis, bool per_channel, Graph* g) {
   return q;
 }
 
+// int4 or codebook weights (WeightFormat), scales per output channel like
+// QuantizeWeights (or one for all).
+Tensor QuantizeLowBitWeights(const Tensor& w, int axis, bool per_channel, const WeightEncoding& e, Graph* g) {
+  const size_t n = static_cast<size_t>(w.num_elements());
+  size_t inner = 1;
+  for (size_t d = axis + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
+  const size_t channels = per_channel ? w.shape[axis] : 1;
+  if (!per_channel) inner = n;
+  Tensor q;
+  q.shape = w.shape;
+  q.quant.axis = per_channel ? axis : 0;
+  std::vector<uint8_t> bytes;
+  std::vector<float> scales;
+  if (e.format == WeightFormat::kInt4) {
+    Int4Weights i4 = QuantizeInt4(FloatData(w), n, channels, inner);
+    q.dtype = DType::kInt4;
+    scales = std::move(i4.scale);
+    bytes = std::move(i4.packed);
+  } else {
+    const int entries = e.format == WeightFormat::kLut4 ? 16 : 256;
+    // Codebooks per channel come with scales per channel; with one scale
+    // for all (per_channel false) the codebook is per layer too.
+    CodebookWeights cb = QuantizeCodebook(FloatData(w), n, channels, inner, entries, e.per_channel_codebook);
+    q.dtype = entries == 16 ? DType::kLut4 : DType::kLut8;
+    scales = std::move(cb.scale);
+    bytes = std::move(cb.stored);
+    q.codebook = std::move(cb.codebook);
+  }
+  q.name = w.name + "/" + DTypeName(q.dtype);
+  for (float s : scales) {
+    q.quant.scale.push_back(s);
+    q.quant.zero_point.push_back(0);
+  }
+  q.data_bytes = bytes.size();
+  q.data = g->Own(std::move(bytes));
+  return q;
+}
+
 // Asymmetric int8 for a constant operand of ADD / MUL (its own range).
 Tensor QuantizeConstant(const Tensor& c, Graph* g) {
   TensorRange r;
@@ -102,6 +152,11 @@ Tensor QuantizeConstant(const Tensor& c, Graph* g) {
   q.data_bytes = bytes.size();
   q.data = g->Own(std::move(bytes));
   return q;
+}
+
+WeightEncoding EncodingOf(const Node& n, const PtqOptions& o) {
+  const auto it = o.layer_weights.find(n.name);
+  return it != o.layer_weights.end() ? it->second : o.weights;
 }
 
 // Builds the mixed graph for one choice of float nodes.
@@ -271,7 +326,10 @@ class Builder {
       if (ft.dtype != DType::kFloat32) continue;  // axes, shapes: as they are
       if (IsWeighted(fn.op) && k == 1) {
         const int axis = fn.op == OpType::kDepthwiseConv2D ? 3 : 0;
-        node.inputs[k] = Append(QuantizeWeights(ft, axis, options_.per_channel, g_.get()));
+        const WeightEncoding e = EncodingOf(fn, options_);
+        node.inputs[k] = Append(e.format == WeightFormat::kInt8
+                                    ? QuantizeWeights(ft, axis, options_.per_channel, g_.get())
+                                    : QuantizeLowBitWeights(ft, axis, options_.per_channel, e, g_.get()));
       } else if (IsWeighted(fn.op) && k == 2) {
         node.inputs[k] = -2;  // after the input and weights are known
       } else {
@@ -365,7 +423,9 @@ std::vector<int32_t> Compact(Graph* g) {
 size_t WeightBytes(const Graph& g, const Node& n) {
   size_t bytes = 0;
   for (size_t k = 1; k < n.inputs.size(); ++k) {
-    if (n.inputs[k] >= 0 && g.tensors[n.inputs[k]].is_constant()) bytes += g.tensors[n.inputs[k]].data_bytes;
+    if (n.inputs[k] >= 0 && g.tensors[n.inputs[k]].is_constant()) {
+      bytes += g.tensors[n.inputs[k]].data_bytes + g.tensors[n.inputs[k]].codebook.size();
+    }
   }
   return bytes;
 }
@@ -425,6 +485,7 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
       l.name = fg.nodes[i].name;
       l.op = OpTypeName(fg.nodes[i].op);
       l.precision = is_float[i] ? "float32" : "int8";
+      if (!is_float[i] && IsWeighted(fg.nodes[i].op)) l.weight_format = WeightEncodingName(EncodingOf(fg.nodes[i], options));
       l.reason = reason[i];
       r.layers.push_back(std::move(l));
     }

@@ -5,7 +5,8 @@
 // Output: a graph in which every operator that has an int8 kernel runs in
 // int8, the rest in float, joined by QUANTIZE / DEQUANTIZE nodes:
 //   - weights (conv, depthwise, fully connected): symmetric int8, one scale
-//     per output channel (or per tensor), zero point 0;
+//     per output channel (or per tensor), zero point 0; or, by
+//     PtqOptions::weights / layer_weights, int4 or codebook (lut4, lut8);
 //   - bias: int32 on the grid input scale x weight scale;
 //   - activations: asymmetric int8 from the observed [min, max] widened to
 //     contain 0 (so zero padding and ReLU's 0 are exact);
@@ -19,6 +20,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,16 +38,35 @@ struct TensorRange {
   void Update(const float* x, size_t n);
 };
 
+// How the weights of a quantized CONV_2D, DEPTHWISE_CONV_2D or
+// FULLY_CONNECTED are stored (core/dtype.h). All run through the int8
+// kernels: the operator expands them to int8 when it packs its weights.
+enum class WeightFormat : uint8_t {
+  kInt8,  // symmetric int8, scale max|w| / 127
+  kInt4,  // symmetric int4 in [-7, 7], scale max|w| / 7, two per byte
+  kLut4,  // 16-entry int8 codebook (k-means, quant/codebook.h), 4-bit indices
+  kLut8,  // 256-entry int8 codebook, 8-bit indices
+};
+struct WeightEncoding {
+  WeightFormat format = WeightFormat::kInt8;
+  bool per_channel_codebook = false;  // lut4 / lut8: a codebook per output channel, else per layer
+};
+// "int8", "int4", "lut4/layer", "lut4/channel", "lut8/layer", "lut8/channel".
+std::string WeightEncodingName(const WeightEncoding& e);
+
 struct PtqOptions {
   bool per_channel = true;              // weight scales per output channel
   std::vector<std::string> keep_float;  // node names to leave in float
+  WeightEncoding weights;               // for every quantized weighted layer...
+  std::map<std::string, WeightEncoding> layer_weights;  // ...except these, by node name
 };
 
 struct PtqLayer {
   size_t node = 0;        // index in the input (float) graph
   std::string name, op;   // node name, operator
   std::string precision;  // "int8", "float32", or "removed" (a DEQUANTIZE made redundant)
-  size_t weight_bytes = 0;
+  std::string weight_format;  // quantized weighted layers: WeightEncodingName, else ""
+  size_t weight_bytes = 0;    // constant inputs' bytes, codebooks included
   std::string reason;     // why a layer stayed in float
 };
 

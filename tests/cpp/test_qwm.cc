@@ -101,6 +101,7 @@ void CheckSameGraph(const Graph& a, const Graph& b) {
     CHECK(x.quant.zero_point == y.quant.zero_point);
     CHECK(x.quant.axis == y.quant.axis);
     CHECK(x.was_uint8 == y.was_uint8);
+    CHECK(x.codebook == y.codebook);
     REQUIRE(x.is_constant() == y.is_constant());
     REQUIRE(x.data_bytes == y.data_bytes);
     if (x.is_constant()) CHECK(std::memcmp(x.data, y.data, x.data_bytes) == 0);
@@ -435,7 +436,7 @@ TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
     REQUIRE(e);
     CHECK(std::string(e->name) == OpTypeName(static_cast<OpType>(v)));
   }
-  for (int v = 0; v <= static_cast<int>(DType::kFloat16); ++v) {
+  for (int v = 0; v <= static_cast<int>(DType::kLut8); ++v) {
     const auto* e = qwm::FindByValue(qwm::kDTypeIds, static_cast<DType>(v));
     REQUIRE(e);
     CHECK(std::string(e->name) == DTypeName(static_cast<DType>(v)));
@@ -451,8 +452,12 @@ TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
       {OpType::kLogistic, 19}};
   for (const auto& [op, id] : ops) CHECK(qwm::FindByValue(qwm::kOpIds, op)->id == id);
   const std::pair<DType, int> dtypes[] = {{DType::kFloat32, 1}, {DType::kFloat16, 2}, {DType::kInt32, 3},
-                                          {DType::kInt64, 4},   {DType::kInt8, 5},    {DType::kUInt8, 6}};
+                                          {DType::kInt64, 4},   {DType::kInt8, 5},    {DType::kUInt8, 6},
+                                          {DType::kInt4, 7},    {DType::kLut4, 8},    {DType::kLut8, 9}};
   for (const auto& [t, id] : dtypes) CHECK(qwm::FindByValue(qwm::kDTypeIds, t)->id == id);
+  // Every id of format 1.0 says so; the low-bit weight dtypes came with 1.1.
+  for (const auto& e : qwm::kDTypeIds) CHECK(e.since_minor == (IsPackedWeightDType(e.value) ? 1 : 0));
+  for (const auto& e : qwm::kOpIds) CHECK(e.since_minor == 0);
   for (const auto& e : qwm::kOpIds) CHECK(qwm::FindById(qwm::kOpIds, e.id) == &e);
   for (const auto& e : qwm::kDTypeIds) CHECK(qwm::FindById(qwm::kDTypeIds, e.id) == &e);
   CHECK(qwm::kSectionMetadata == 0x4154454Du);  // "META" little-endian
@@ -493,7 +498,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
   CHECK(patched(node0_input0, 99, 4) ==
         "qwm: section NODE, node 0 'conv' (CONV_2D): input index 99 out of range (17 tensors)");
   CHECK(patched(node0_input0, 99, 4, false) == "qwm: section NODE (table entry 2): CRC-32 mismatch (damaged file)");
-  CHECK(patched(node0, 250, 2).find("node 0: op id 250: not defined in format 1.0") != std::string::npos);
+  CHECK(patched(node0, 250, 2).find("node 0: op id 250: not defined in format 1.1") != std::string::npos);
   CHECK(patched(node0, 250, 2).find("so it is damaged") != std::string::npos);
   {  // A file from a newer minor version using a new op: say what it needs.
     Bytes b = good;
@@ -502,7 +507,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     RepairChecksums(b);
     CHECK(ReadError(b).find("read it with a qwasm release that supports format 1.3") != std::string::npos);
   }
-  CHECK(patched(8, 2, 2) == "qwm: format version 2.0 cannot be read: this reader reads format 1.0; the file needs "
+  CHECK(patched(8, 2, 2) == "qwm: format version 2.0 cannot be read: this reader reads format 1.1; the file needs "
                             "a qwasm release that reads format 2.0");
   CHECK(patched(24, good.size() + 1, 8) ==
         "qwm: the header says the file is " + std::to_string(good.size() + 1) + " bytes, but it is " +
@@ -535,7 +540,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     CHECK(g.metadata.notes == std::vector<std::string>{"skipped unknown optional .qwm section XTRA"});
     Put(b, meta_entry + 4, 0, 4);
     RepairChecksums(b);
-    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.0") == 0);
+    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.1") == 0);
   }
   {  // Versioning: bytes after the last known field of a section are fields
      // of a newer minor version (skipped) or, in a file of our version, damage.
@@ -548,7 +553,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     RepairChecksums(b);
     CHECK(ReadError(b) == "qwm: section GRPH: 4 unexpected bytes after the last field, at section byte " +
                               std::to_string(Get(good, entry + 16, 8)));
-    Put(b, 10, 1, 2);  // format 1.1
+    Put(b, 10, 2, 2);  // format 1.2
     RepairChecksums(b);
     CHECK(ReadError(b).empty());
   }
@@ -659,4 +664,119 @@ TEST_CASE("qwm: structural bytes of a real model flipped: an error or a working 
           << " flips, " << rejected << " rejected, " << valid << " still valid (" << ran << " prepared and ran), "
           << Ms(t0) << " ms");
   CHECK(rejected + valid == flips);
+}
+
+namespace {
+
+// TinyModel with its conv filter as lut4 (a codebook per output channel),
+// its depthwise filter as int4 and its fully connected filter as lut8 (one
+// codebook): format 1.1.
+Graph TinyLowBitModel() {
+  Graph g = TinyModel();
+  auto set = [&g](const char* name, DType dtype, Bytes data, std::vector<int8_t> codebook) {
+    for (Tensor& t : g.tensors) {
+      if (t.name != name) continue;
+      t.dtype = dtype;
+      t.data_bytes = data.size();
+      t.data = g.Own(std::move(data));
+      t.codebook = std::move(codebook);
+    }
+  };
+  auto book = [](size_t n, uint32_t seed) {
+    const Bytes b = Noise(n, seed);
+    return std::vector<int8_t>(b.begin(), b.end());
+  };
+  Bytes conv = Noise(27, 21);  // 54 nibbles
+  set("conv/w", DType::kLut4, conv, book(3 * 16, 22));
+  Bytes dw = Noise(14, 23);  // 27 nibbles: the last high nibble stays 0
+  dw[13] &= 0x0F;
+  set("dw/w", DType::kInt4, dw, {});
+  set("fc/w", DType::kLut8, Noise(12, 24), book(256, 25));
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("qwm: int4, lut4 and lut8 weights round-trip exactly, stamp format 1.1 and run the same") {
+  const Graph g = TinyLowBitModel();
+  const Bytes bytes = MustWrite(g);
+  CHECK(Get(bytes, 10, 2) == 1);                    // minor 1: it uses the 1.1 dtypes
+  CHECK(Get(MustWrite(TinyModel()), 10, 2) == 0);  // a graph without them stays 1.0
+  const Graph back = MustRead(bytes);
+  CheckSameGraph(g, back);
+  CHECK(MustWrite(back) == bytes);
+  CHECK(back.tensors[1].dtype == DType::kLut4);
+  CHECK(back.tensors[1].codebook_groups() == 3);
+  CHECK(back.tensors[1].data_bytes == 27);
+  Result<std::vector<Bytes>> before = Run(TinyLowBitModel());
+  REQUIRE_MESSAGE(before.ok(), before.status().message());
+  Result<std::vector<Bytes>> after = Run(MustRead(bytes));
+  REQUIRE_MESSAGE(after.ok(), after.status().message());
+  CHECK(before.value() == after.value());
+  // Tensor 1 ('conv/w', lut4): the record ends with the codebook group count
+  // and 3 x 16 entries (docs/model-format.md, TENS).
+  const size_t tensors = SectionOffset(bytes, qwm::kSectionTensors);
+  const size_t tensor0 = tensors + 4;
+  const size_t tensor1 = tensor0 + 4 + Get(bytes, tensor0, 4);
+  const size_t record_end = tensor1 + 4 + Get(bytes, tensor1, 4);
+  const size_t groups_at = record_end - 48 - 4;
+  CHECK(Get(bytes, groups_at, 4) == 3);
+  CHECK(static_cast<int8_t>(bytes[groups_at + 4]) == g.tensors[1].codebook[0]);
+  CHECK(Get(bytes, tensor1 + 4 + 4 + 6, 1) == 8);  // dtype id 8 = lut4
+  auto patched = [&](size_t at, uint64_t v, int n) {
+    Bytes b = bytes;
+    Put(b, at, v, n);
+    RepairChecksums(b);
+    return ReadError(std::move(b));
+  };
+  CHECK(patched(groups_at, 2, 4).find("qwm: section TENS, tensor 1: 16 unexpected bytes after the last field") == 0);
+  {
+    Graph two = TinyLowBitModel();
+    two.tensors[1].codebook.resize(32);
+    CHECK(WriteQwm(two).status().message() ==
+          "qwm writer: tensor 1 'conv/w': has a codebook of 32 entries; lut4 needs 16 per group, one group or "
+          "one per slice of axis 0 of shape [3, 3, 3, 2]");
+  }
+  CHECK(patched(groups_at, 4, 4) == "qwm: section TENS, tensor 1: codebook group count 4 at section byte " +
+                                        std::to_string(groups_at - tensors) + " needs more than the 48 bytes left");
+  CHECK(patched(groups_at, 0x7FFFFFFF, 4).find("codebook group count 2147483647 at section byte") != std::string::npos);
+  CHECK(patched(tensor1 + 4 + 4 + 6, 10, 1).find("dtype id 10: not defined in format 1.1") != std::string::npos);
+  // The depthwise int4 filter holds 27 values: the last high nibble must be 0.
+  const size_t data = SectionOffset(bytes, qwm::kSectionData);
+  size_t dw_offset = 0;
+  {
+    const Graph again = MustRead(bytes);
+    REQUIRE(again.tensors[4].dtype == DType::kInt4);
+    dw_offset = static_cast<size_t>(again.tensors[4].data - again.source->data());
+  }
+  CHECK(dw_offset >= data);
+  CHECK(patched(dw_offset + 13, bytes[dw_offset + 13] | 0x10, 1) ==
+        "qwm: section TENS, tensor 4 'dw/w': has 27 int4 values, but the unused high nibble of its last byte is not 0");
+}
+
+TEST_CASE("qwm: every byte of a low-bit model flipped: an error or a working model") {
+  const Bytes good = MustWrite(TinyLowBitModel());
+  for (bool repair : {false, true}) {
+    size_t rejected = 0, valid = 0, ran = 0;
+    for (size_t pos = 0; pos < good.size(); ++pos) {
+      for (uint8_t mask : {uint8_t{0xFF}, uint8_t{0x01}}) {
+        Bytes bad = good;
+        bad[pos] ^= mask;
+        if (repair) RepairChecksums(bad);
+        Result<Graph> g = ReadQwm(Share(std::move(bad)));
+        if (!g.ok()) {
+          ++rejected;
+          const std::string& e = g.status().message();
+          if (e.rfind("qwm: ", 0) != 0) FAIL("unclear error at byte " << pos << ": " << e);
+          continue;
+        }
+        ++valid;
+        if (Run(g.take()).ok()) ++ran;
+      }
+    }
+    MESSAGE("low-bit model, " << (repair ? "CRCs recomputed" : "CRCs as written") << ": " << 2 * good.size()
+            << " flips: " << rejected << " rejected, " << valid << " still valid (" << ran << " ran)");
+    CHECK(rejected + valid == 2 * good.size());
+    if (repair) CHECK(ran > 0);  // weight bytes and codebook entries are plain numbers
+  }
 }

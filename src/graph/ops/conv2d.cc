@@ -36,13 +36,13 @@ PrepareResult PrepareConv2D(const OpContext& c) {
     p.shape = s;
     p.input_zero_point = a_zp;
     p.filter_zero_point = q.value().filter_zero_point;
-    p.filter = reinterpret_cast<const int8_t*>(filter.data);
+    p.filter = FilterInt8(q.value(), filter);
     p.output = stage.value();
     return std::unique_ptr<PreparedOp>(new WeightedOp<QConvParams, qs8_conv2d__ref>(q.take(), p, in, out));
   }
   const ConvQuant& cq = q.value();
   QGemmWeights w = PackQGemmWeights(out_c, static_cast<int>(terms),
-                                    reinterpret_cast<const int8_t*>(filter.data),
+                                    FilterInt8(cq, filter),
                                     static_cast<size_t>(terms), cq.filter_zero_point,
                                     cq.bias.data(), cq.scale.data(), a_zp);
   if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "graph/ops/packed_weights.h"
 #include "quant/requantize.h"
 
 namespace qwasm {
@@ -37,6 +38,7 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
                      " is not a positive finite float");
     }
   }
+  if (IsPackedWeightDType(filter.dtype)) q.expanded = ExpandWeights(filter, c.reference_kernels());
   q.bias.assign(out_c, 0);
   if (c.HasInput(2)) {
     const Tensor& bias = c.Input(2);
@@ -53,11 +55,16 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
   return q;
 }
 
+Status CheckFilterDType(const OpContext& c, const Tensor& filter) {
+  if (IsPackedWeightDType(filter.dtype)) return Status::Ok();  // ValidateGraph checked its storage
+  return c.RequireDType(filter, DType::kInt8, "filter");
+}
+
 Status CheckConvTensors(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(2, 3, 1));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Input(0), "input"));
   QW_RETURN_IF_ERROR(c.RequireRank(c.Input(0), 4, "input"));
-  QW_RETURN_IF_ERROR(c.RequireDType(c.Input(1), DType::kInt8, "filter"));
+  QW_RETURN_IF_ERROR(CheckFilterDType(c, c.Input(1)));
   QW_RETURN_IF_ERROR(c.RequireRank(c.Input(1), 4, "filter"));
   QW_RETURN_IF_ERROR(c.RequireConstant(c.Input(1), "filter"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Output(0), "output"));

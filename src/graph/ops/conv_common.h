@@ -14,7 +14,17 @@ struct ConvQuant {
   std::vector<float> scale;   // [out_c]
   std::vector<int32_t> bias;  // [out_c], zeros when the model has none
   int64_t max_abs_bias = 0;
+  // Low-bit filters (kInt4, kLut4, kLut8) expanded to int8; empty for int8.
+  std::vector<int8_t> expanded;
 };
+
+// The filter's int8 values: the tensor's own bytes, or q.expanded.
+inline const int8_t* FilterInt8(const ConvQuant& q, const Tensor& filter) {
+  return q.expanded.empty() ? reinterpret_cast<const int8_t*>(filter.data) : q.expanded.data();
+}
+
+// int8, or a low-bit weight dtype the operator expands (packed_weights.h).
+Status CheckFilterDType(const OpContext& c, const Tensor& filter);
 
 // `channel_axis` is the filter axis holding output channels (0 for conv,
 // 3 for depthwise).
@@ -27,7 +37,7 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
                      int kernel_h, int kernel_w, bool use_dilation, WindowShape* s);
 
 // Checks the tensors every 2-D convolution shares: int8 NHWC input and
-// output with one scale each, a constant rank-4 int8 filter.
+// output with one scale each, a constant rank-4 int8 (or low-bit) filter.
 Status CheckConvTensors(const OpContext& c);
 
 // A prepared node with weights (conv, depthwise, fully connected): owns its
@@ -40,6 +50,7 @@ class WeightedOp final : public PreparedOp {
       : q_(std::move(q)), p_(p), in_(in), out_(out) {
     p_.scale = q_.scale.data();
     p_.bias = q_.bias.data();
+    if (!q_.expanded.empty()) p_.filter = q_.expanded.data();  // owned here
   }
   void Run(const RunContext& t) override { Kernel(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
 

@@ -97,7 +97,7 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   if (!stage.ok()) return stage.status();
   p.input_zero_point = input.quant.zero_point[0];
   p.filter_zero_point = q.value().filter_zero_point;
-  p.filter = reinterpret_cast<const int8_t*>(filter.data);
+  p.filter = FilterInt8(q.value(), filter);  // WeightedOp re-points it at its own copy
   p.output = stage.value();
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
 #if QWASM_HAVE_SIMD128

@@ -12,7 +12,7 @@ PrepareResult PrepareFullyConnected(const OpContext& c) {
   const Tensor& filter = c.Input(1);
   const Tensor& output = c.Output(0);
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
-  QW_RETURN_IF_ERROR(c.RequireDType(filter, DType::kInt8, "filter"));
+  QW_RETURN_IF_ERROR(CheckFilterDType(c, filter));
   QW_RETURN_IF_ERROR(c.RequireRank(filter, 2, "filter"));
   QW_RETURN_IF_ERROR(c.RequireConstant(filter, "filter"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
@@ -39,13 +39,13 @@ PrepareResult PrepareFullyConnected(const OpContext& c) {
     p.output_size = n;
     p.input_zero_point = input.quant.zero_point[0];
     p.filter_zero_point = q.value().filter_zero_point;
-    p.filter = reinterpret_cast<const int8_t*>(filter.data);
+    p.filter = FilterInt8(q.value(), filter);
     p.output = stage.value();
     return std::unique_ptr<PreparedOp>(new WeightedOp<QFullyConnectedParams, qs8_fully_connected__ref>(
         q.take(), p, c.node().inputs[0], c.node().outputs[0]));
   }
   const ConvQuant& cq = q.value();
-  QGemmWeights w = PackQGemmWeights(n, k, reinterpret_cast<const int8_t*>(filter.data),
+  QGemmWeights w = PackQGemmWeights(n, k, FilterInt8(cq, filter),
                                     static_cast<size_t>(k), cq.filter_zero_point,
                                     cq.bias.data(), cq.scale.data(), input.quant.zero_point[0]);
   return std::unique_ptr<PreparedOp>(new GemmOp(std::move(w), stage.value(),
