@@ -251,3 +251,59 @@ TEST_CASE("PTQ keeps requested layers in float with QUANTIZE / DEQUANTIZE at the
   CHECK(g.tensors[r.value().tensor_map[net.mean]].dtype == DType::kFloat32);
   CHECK(g.tensors[r.value().tensor_map[net.conv]].dtype == DType::kInt8);
 }
+
+TEST_CASE("PTQ weight formats: int4 for all, a lut4 per-channel override by name; formats and bytes reported") {
+  TinyNet net;
+  std::unique_ptr<Graph> fg = net.Build();
+  std::vector<TensorRange> ranges(fg->tensors.size());
+  const float span[] = {-1.0f, 2.0f};
+  for (TensorRange& r : ranges) r.Update(span, 2);
+  PtqOptions o;
+  o.weights.format = WeightFormat::kInt4;
+  o.layer_weights["logits"] = {WeightFormat::kLut4, true};
+  Result<PtqResult> r = QuantizeGraph(*fg, ranges, o);
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  const Graph& g = *r.value().graph;
+  const Tensor& conv_w = g.tensors[g.nodes[0].inputs[1]];
+  const Tensor& fc_w = g.tensors[g.nodes[2].inputs[1]];
+  CHECK(conv_w.dtype == DType::kInt4);
+  CHECK(conv_w.data_bytes == 3);  // 6 values, two per byte
+  // conv/w channel 2 = {-0.5, 0.125}: scale 0.5 / 7, values -7 and 1.75 -> 2:
+  // nibbles 0x9 (low) and 0x2 (high).
+  CHECK(conv_w.quant.scale[2] == doctest::Approx(0.5f / 7));
+  CHECK(conv_w.data[2] == 0x29);
+  CHECK(fc_w.dtype == DType::kLut4);
+  CHECK(fc_w.codebook_groups() == 2);  // per output channel
+  const std::vector<PtqLayer>& l = r.value().layers;
+  CHECK(l[0].weight_format == "int4");
+  CHECK(l[1].weight_format.empty());  // MEAN has no weights
+  CHECK(l[2].weight_format == "lut4/channel");
+  CHECK(l[0].weight_bytes == 3 + 12);           // int4 filter + int32 bias
+  CHECK(l[2].weight_bytes == 3 + 2 * 16 + 8);   // 6 nibbles + two codebooks + bias
+  // 3 weights per channel, 16 entries: the codebook holds their int8
+  // values exactly. fc/w row 0 = {1, -2, 0.5}: scale 2/127, values 64, -127, 32.
+  CHECK(fc_w.quant.scale[0] == doctest::Approx(2.0f / 127));
+  CHECK(std::vector<int8_t>(fc_w.codebook.begin(), fc_w.codebook.begin() + 3) == std::vector<int8_t>{-127, 32, 64});
+  // The graph runs (int8 input and output) and stays near the float network.
+  Result<std::unique_ptr<Interpreter>> it = Interpreter::Create(std::move(r.value().graph));
+  REQUIRE_MESSAGE(it.ok(), it.status().message());
+  Interpreter& in = *it.value();
+  REQUIRE(in.input_bytes(0) == 32);
+  std::vector<float> x(32);
+  const QuantInfo qi = ActivationQuant(ranges[net.in]);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const long q = std::lround((static_cast<float>(i % 7) / 7.0f - 0.3f) / qi.scale[0]) + qi.zero_point[0];
+    in.input_buffer(0)[i] = static_cast<uint8_t>(static_cast<int8_t>(q));
+    x[i] = (q - qi.zero_point[0]) * qi.scale[0];
+  }
+  in.Invoke();
+  std::vector<double> conv, mean, logits;
+  net.Eval(x, &conv, &mean, &logits);
+  const Tensor& out = in.output_tensor(0);
+  REQUIRE(out.dtype == DType::kInt8);
+  for (int k = 0; k < 2; ++k) {
+    const double got = (static_cast<int8_t>(in.output_buffer(0)[k]) - out.quant.zero_point[0]) * out.quant.scale[0];
+    CAPTURE(k);
+    CHECK(std::fabs(got - logits[k]) < 0.1);
+  }
+}
