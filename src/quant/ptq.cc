@@ -6,6 +6,7 @@
 
 #include "graph/op.h"
 #include "quant/codebook.h"
+#include "quant/float16.h"
 #include "quant/int4.h"
 
 namespace qwasm {
@@ -38,6 +39,8 @@ std::string WeightEncodingName(const WeightEncoding& e) {
     case WeightFormat::kInt4: return "int4";
     case WeightFormat::kLut4: return e.per_channel_codebook ? "lut4/channel" : "lut4/layer";
     case WeightFormat::kLut8: return e.per_channel_codebook ? "lut8/channel" : "lut8/layer";
+    case WeightFormat::kFloat16: return "float16";
+    case WeightFormat::kFloat32: return "float32";
   }
   return "?";
 }
@@ -157,6 +160,28 @@ Tensor QuantizeConstant(const Tensor& c, Graph* g) {
 WeightEncoding EncodingOf(const Node& n, const PtqOptions& o) {
   const auto it = o.layer_weights.find(n.name);
   return it != o.layer_weights.end() ? it->second : o.weights;
+}
+
+bool IsFloatFormat(WeightFormat f) { return f == WeightFormat::kFloat16 || f == WeightFormat::kFloat32; }
+
+// The weight storage of a weighted layer that runs in float.
+WeightFormat FloatWeightsOf(const Node& n, const PtqOptions& o) {
+  const WeightEncoding e = EncodingOf(n, o);
+  return IsFloatFormat(e.format) ? e.format : o.float_weights;
+}
+
+// A float32 constant stored as float16 (same name, shape).
+Tensor ToFloat16(const Tensor& w, Graph* g) {
+  Tensor h = w;
+  h.dtype = DType::kFloat16;
+  std::vector<uint8_t> bytes(static_cast<size_t>(w.num_elements()) * 2);
+  for (int64_t i = 0; i < w.num_elements(); ++i) {
+    const uint16_t v = Fp32ToFp16(FloatData(w)[i]);
+    std::memcpy(bytes.data() + 2 * i, &v, 2);
+  }
+  h.data_bytes = bytes.size();
+  h.data = g->Own(std::move(bytes));
+  return h;
 }
 
 // Builds the mixed graph for one choice of float nodes.
@@ -299,6 +324,10 @@ class Builder {
       const int32_t mapped = wants_int8 ? Int8Of(t) : FloatOf(t);
       if (mapped < 0) return Missing(fn, t);
       t = mapped;
+    }
+    if (IsWeighted(fn.op) && fn.inputs.size() > 1 && fn.inputs[1] >= 0 &&
+        FloatWeightsOf(fn, options_) == WeightFormat::kFloat16 && fg_.tensors[fn.inputs[1]].dtype == DType::kFloat32) {
+      node.inputs[1] = Append(ToFloat16(fg_.tensors[fn.inputs[1]], g_.get()));
     }
     for (int32_t t : fn.outputs) {
       if (fn.op == OpType::kQuantize) {
@@ -448,6 +477,9 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
     } else if (keep.count(n.name)) {
       is_float[i] = true;
       reason[i] = "kept in float on request";
+    } else if (IsWeighted(n.op) && IsFloatFormat(EncodingOf(n, options).format)) {
+      is_float[i] = true;
+      reason[i] = "kept in float on request (" + WeightEncodingName(EncodingOf(n, options)) + " weights)";
     }
   }
   // Build; an int8 node that its operator rejects goes back to float and
@@ -485,7 +517,10 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
       l.name = fg.nodes[i].name;
       l.op = OpTypeName(fg.nodes[i].op);
       l.precision = is_float[i] ? "float32" : "int8";
-      if (!is_float[i] && IsWeighted(fg.nodes[i].op)) l.weight_format = WeightEncodingName(EncodingOf(fg.nodes[i], options));
+      if (IsWeighted(fg.nodes[i].op)) {
+        l.weight_format = is_float[i] ? WeightEncodingName({FloatWeightsOf(fg.nodes[i], options), false})
+                                      : WeightEncodingName(EncodingOf(fg.nodes[i], options));
+      }
       l.reason = reason[i];
       r.layers.push_back(std::move(l));
     }

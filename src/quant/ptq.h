@@ -46,26 +46,34 @@ enum class WeightFormat : uint8_t {
   kInt4,  // symmetric int4 in [-7, 7], scale max|w| / 7, two per byte
   kLut4,  // 16-entry int8 codebook (k-means, quant/codebook.h), 4-bit indices
   kLut8,  // 256-entry int8 codebook, 8-bit indices
+  // The layer stays in float (float32 arithmetic, activations dequantized
+  // around it) with its weights stored as:
+  kFloat16,  // IEEE half (bias stays float32)
+  kFloat32,
 };
 struct WeightEncoding {
   WeightFormat format = WeightFormat::kInt8;
   bool per_channel_codebook = false;  // lut4 / lut8: a codebook per output channel, else per layer
 };
-// "int8", "int4", "lut4/layer", "lut4/channel", "lut8/layer", "lut8/channel".
+// "int8", "int4", "lut4/layer", "lut4/channel", "lut8/layer", "lut8/channel",
+// "float16", "float32".
 std::string WeightEncodingName(const WeightEncoding& e);
 
 struct PtqOptions {
   bool per_channel = true;              // weight scales per output channel
   std::vector<std::string> keep_float;  // node names to leave in float
-  WeightEncoding weights;               // for every quantized weighted layer...
+  WeightEncoding weights;               // for every weighted layer...
   std::map<std::string, WeightEncoding> layer_weights;  // ...except these, by node name
+  // Weights of weighted layers that stay in float for another reason (kept
+  // on request, no int8 kernel, int8 rejected): kFloat32 or kFloat16.
+  WeightFormat float_weights = WeightFormat::kFloat32;
 };
 
 struct PtqLayer {
   size_t node = 0;        // index in the input (float) graph
   std::string name, op;   // node name, operator
   std::string precision;  // "int8", "float32", or "removed" (a DEQUANTIZE made redundant)
-  std::string weight_format;  // quantized weighted layers: WeightEncodingName, else ""
+  std::string weight_format;  // weighted layers: WeightEncodingName, else ""
   size_t weight_bytes = 0;    // constant inputs' bytes, codebooks included
   std::string reason;     // why a layer stayed in float
 };

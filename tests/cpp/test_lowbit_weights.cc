@@ -168,7 +168,7 @@ LowBit MakeLowBit(std::mt19937& rng, DType dtype, size_t n, size_t groups, size_
   std::uniform_int_distribution<int> byte(0, 255);
   LowBit w{dtype, {}, {}, std::vector<int8_t>(n)};
   const int entries = CodebookEntries(dtype);
-  for (size_t i = 0; i < groups * entries; ++i) w.codebook.push_back(static_cast<int8_t>(byte(rng) - 128 | 1));
+  for (size_t i = 0; i < groups * entries; ++i) w.codebook.push_back(static_cast<int8_t>((byte(rng) - 128) | 1));
   std::vector<uint8_t> idx(n);
   for (size_t i = 0; i < n; ++i) {
     idx[i] = static_cast<uint8_t>(byte(rng) & (dtype == DType::kLut8 ? 0xFF : 0x0F));

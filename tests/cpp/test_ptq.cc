@@ -307,3 +307,61 @@ TEST_CASE("PTQ weight formats: int4 for all, a lut4 per-channel override by name
     CHECK(std::fabs(got - logits[k]) < 0.1);
   }
 }
+
+TEST_CASE("PTQ float weight storage: a float16 layer by name, float16 for layers kept in float") {
+  TinyNet net;
+  std::unique_ptr<Graph> fg = net.Build();
+  std::vector<TensorRange> ranges(fg->tensors.size());
+  const float span[] = {-1.0f, 2.0f};
+  for (TensorRange& r : ranges) r.Update(span, 2);
+  PtqOptions o;
+  o.layer_weights["conv"] = {WeightFormat::kFloat16, false};  // float layer, half weights
+  Result<PtqResult> r = QuantizeGraph(*fg, ranges, o);
+  REQUIRE_MESSAGE(r.ok(), r.status().message());
+  const std::vector<PtqLayer>& l = r.value().layers;
+  CHECK(l[0].precision == "float32");
+  CHECK(l[0].weight_format == "float16");
+  CHECK(l[0].reason == "kept in float on request (float16 weights)");
+  CHECK(l[0].weight_bytes == 6 * 2 + 3 * 4);  // half filter, float32 bias
+  CHECK(l[2].precision == "int8");
+  CHECK(l[2].weight_format == "int8");
+  const Graph& g = *r.value().graph;
+  const Tensor& w = g.tensors[g.nodes[0].inputs[1]];
+  REQUIRE(w.dtype == DType::kFloat16);
+  // 0.5, -0.25, 1, 0.75, -0.5, 0.125 are all exact halves: 0x3800, 0xB400, ...
+  uint16_t h[6];
+  std::memcpy(h, w.data, 12);
+  CHECK(std::vector<uint16_t>(h, h + 6) == std::vector<uint16_t>{0x3800, 0xB400, 0x3C00, 0x3A00, 0xB800, 0x3000});
+  CHECK(g.tensors[g.nodes[0].inputs[2]].dtype == DType::kFloat32);
+
+  // float_weights: layers kept in float for another reason store half weights.
+  PtqOptions k;
+  k.keep_float = {"logits"};
+  k.float_weights = WeightFormat::kFloat16;
+  Result<PtqResult> rk = QuantizeGraph(*fg, ranges, k);
+  REQUIRE(rk.ok());
+  CHECK(rk.value().layers[0].weight_format == "int8");
+  CHECK(rk.value().layers[2].weight_format == "float16");
+  const Graph& gk = *rk.value().graph;
+  const Node& fc = gk.nodes.back();
+  REQUIRE(fc.op == OpType::kFullyConnected);
+  CHECK(gk.tensors[fc.inputs[1]].dtype == DType::kFloat16);
+
+  // The float16 conv runs and matches the double-precision network: its
+  // weights are exact halves, so only the int8 layers after it add error.
+  Result<std::unique_ptr<Interpreter>> it = Interpreter::Create(std::move(r.value().graph));
+  REQUIRE_MESSAGE(it.ok(), it.status().message());
+  Interpreter& in = *it.value();
+  REQUIRE(in.input_tensor(0).dtype == DType::kFloat32);
+  std::vector<float> x(32);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) / 7.0f - 0.3f;
+  std::memcpy(in.input_buffer(0), x.data(), 128);
+  in.Invoke();
+  std::vector<double> conv, mean, logits;
+  net.Eval(x, &conv, &mean, &logits);
+  const Tensor& out = in.output_tensor(0);
+  for (int k2 = 0; k2 < 2; ++k2) {
+    const double got = (static_cast<int8_t>(in.output_buffer(0)[k2]) - out.quant.zero_point[0]) * out.quant.scale[0];
+    CHECK(std::fabs(got - logits[k2]) < 0.05);
+  }
+}
