@@ -45,6 +45,25 @@ std::string WeightEncodingName(const WeightEncoding& e) {
   return "?";
 }
 
+Result<WeightEncoding> ParseWeightEncoding(const std::string& name) {
+  static const struct {
+    const char* name;
+    WeightEncoding e;
+  } kNames[] = {
+      {"int8", {WeightFormat::kInt8, false}},          {"int4", {WeightFormat::kInt4, false}},
+      {"lut4", {WeightFormat::kLut4, true}},           {"lut4/channel", {WeightFormat::kLut4, true}},
+      {"lut4/layer", {WeightFormat::kLut4, false}},    {"lut8", {WeightFormat::kLut8, true}},
+      {"lut8/channel", {WeightFormat::kLut8, true}},   {"lut8/layer", {WeightFormat::kLut8, false}},
+      {"float16", {WeightFormat::kFloat16, false}},    {"float32", {WeightFormat::kFloat32, false}},
+  };
+  std::string known;
+  for (const auto& n : kNames) {
+    if (name == n.name) return n.e;
+    known += std::string(known.empty() ? "" : ", ") + n.name;
+  }
+  return Status::Error("unknown weight format '" + name + "' (known: " + known + ")");
+}
+
 namespace {
 
 bool HasInt8Kernel(OpType op) {

@@ -58,6 +58,9 @@ struct WeightEncoding {
 // "int8", "int4", "lut4/layer", "lut4/channel", "lut8/layer", "lut8/channel",
 // "float16", "float32".
 std::string WeightEncodingName(const WeightEncoding& e);
+// The inverse, also accepting "lut4" and "lut8" (= per-channel codebooks);
+// an unknown name is an error listing the known ones.
+Result<WeightEncoding> ParseWeightEncoding(const std::string& name);
 
 struct PtqOptions {
   bool per_channel = true;              // weight scales per output channel

@@ -365,3 +365,17 @@ TEST_CASE("PTQ float weight storage: a float16 layer by name, float16 for layers
     CHECK(std::fabs(got - logits[k2]) < 0.05);
   }
 }
+
+TEST_CASE("weight format names round-trip; unknown names list the known ones") {
+  for (const char* n : {"int8", "int4", "lut4/channel", "lut4/layer", "lut8/channel", "lut8/layer", "float16", "float32"}) {
+    Result<WeightEncoding> e = ParseWeightEncoding(n);
+    REQUIRE(e.ok());
+    CHECK(WeightEncodingName(e.value()) == n);
+  }
+  CHECK(WeightEncodingName(ParseWeightEncoding("lut4").value()) == "lut4/channel");
+  Result<WeightEncoding> bad = ParseWeightEncoding("int3");
+  REQUIRE(!bad.ok());
+  CHECK(bad.status().message() ==
+        "unknown weight format 'int3' (known: int8, int4, lut4, lut4/channel, lut4/layer, lut8, lut8/channel, "
+        "lut8/layer, float16, float32)");
+}
