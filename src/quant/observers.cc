@@ -387,6 +387,13 @@ TensorRange KlRange(const Histogram& h, int levels) {
     if (mag.size() <= k) mag.resize(k + 1, 0);
     mag[k] += h.counts()[i];
   }
+  // Zeros (ReLU's, padding's) pile up in bin 0; merging that spike with its
+  // neighbours dominates KL and drives the threshold down to where bin 0
+  // stays alone (ReLU6 outputs clipped near 1). NVIDIA's pytorch-quantization
+  // (_compute_amax_entropy) replaces bin 0 by bin 1, and so do we: zero is
+  // exact on our grid whatever the threshold.
+  if (mag.size() > 1) mag[0] = mag[1];
+  if (levels <= 0) levels = h.min() >= 0.0f || h.max() <= 0.0f ? 256 : 128;
   const int bins = static_cast<int>(mag.size());
   if (bins <= levels) return out;  // too few bins to clip anything
   int best_i = bins;

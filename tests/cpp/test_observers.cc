@@ -248,6 +248,7 @@ TEST_CASE("observer: KL matches a literal TensorRT loop and clips a far outlier"
   // TensorRT's algorithm written out plainly, on the counts.
   std::vector<double> hist(2001, 0.0);
   for (int j = 0; j <= 2000; ++j) hist[j] = static_cast<double>(h.count(j));
+  hist[0] = hist[1];  // the zero spike ignored, as pytorch-quantization does
   int best_i = -1;
   double best = std::numeric_limits<double>::infinity();
   for (int i = 128; i <= 2001; ++i) {
@@ -273,7 +274,7 @@ TEST_CASE("observer: KL matches a literal TensorRT loop and clips a far outlier"
     if (!inf && kl < best) best = kl, best_i = i;
   }
   REQUIRE(best_i > 0);
-  const TensorRange r = KlRange(h);
+  const TensorRange r = KlRange(h, 128);
   CHECK(r.min == 0.5f);  // one-sided: the observed minimum
   CHECK(r.max == static_cast<float>(best_i));
   CHECK(r.max <= 256.0f);  // the outlier at 2000 is clipped
@@ -290,6 +291,30 @@ TEST_CASE("observer: KL matches a literal TensorRT loop and clips a far outlier"
   const TensorRange rs = KlRange(hs);
   CHECK(rs.min == hs.min());
   CHECK(rs.max < 300.0f);
+}
+
+TEST_CASE("observer: KL ignores the spike of zeros, and picks its levels by sign") {
+  // A ReLU6 output: 90% exact zeros, the rest spread evenly over (0, 6).
+  std::vector<float> v(90000, 0.0f);
+  const std::vector<float> rest = Lcg(10000, 0.0f, 6.0f, 11);
+  v.insert(v.end(), rest.begin(), rest.end());
+  Histogram h(2048);
+  h.Add(v.data(), v.size());
+  // Merging bin 0's spike into a group makes every wide candidate look bad:
+  // counted as it is, the threshold falls to 2.0 (1.0 with 128 levels),
+  // where bin 0 stays alone; with bin 0 read as bin 1 the even spread is
+  // kept whole.
+  const TensorRange r = KlRange(h);
+  CHECK(r.max > 5.5f);
+  CHECK(r.max <= 6.0f);
+  CHECK(r.max == KlRange(h, 256).max);  // one-sided: 256 levels
+  // Signed: 128 levels.
+  std::vector<float> s = v;
+  s.push_back(-3.0f);
+  Histogram hs(2048);
+  hs.Add(s.data(), s.size());
+  CHECK(KlRange(hs).max == KlRange(hs, 128).max);
+  CHECK(KlRange(hs).min == KlRange(hs, 128).min);
 }
 
 TEST_CASE("observer: KL of a candidate that represents P exactly is 0, an unrepresented pile is infinite") {
