@@ -393,7 +393,6 @@ TensorRange KlRange(const Histogram& h, int levels) {
   // (_compute_amax_entropy) replaces bin 0 by bin 1, and so do we: zero is
   // exact on our grid whatever the threshold.
   if (mag.size() > 1) mag[0] = mag[1];
-  if (levels <= 0) levels = h.min() >= 0.0f || h.max() <= 0.0f ? 256 : 128;
   const int bins = static_cast<int>(mag.size());
   if (bins <= levels) return out;  // too few bins to clip anything
   int best_i = bins;

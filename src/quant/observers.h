@@ -14,8 +14,8 @@
 //   mse             the range whose int8 grid minimises the expected squared
 //                   error, clipping plus rounding noise, over the histogram;
 //   kl              TensorRT's entropy calibration: the threshold whose
-//                   quantized histogram Q (128 levels; 256 for one-sided
-//                   tensors) is closest to P in KL(P || Q) (see KlRange).
+//                   128-level quantized histogram Q is closest to P in
+//                   KL(P || Q) (signed tensors: see KlRange).
 // The histogram methods see every value once, in one streaming pass with a
 // fixed number of bins (class Histogram); nothing is random and sums run in
 // a fixed order, so the same samples always give the same ranges.
@@ -122,11 +122,11 @@ constexpr int kMseCandidates = 256;
 // than the symmetric [-t, t] the range is [max(min, -t), min(max, t)]: one
 // threshold for both tails, chosen on the folded histogram, and never wider
 // than what was observed. One-sided tensors (ReLU outputs) are TensorRT's
-// case. Two changes, both from NVIDIA's pytorch-quantization calibrator:
-// bin 0 (the spike of exact zeros) counts as bin 1, and `levels` = 0 means
-// 128 for a signed tensor and 256 for a one-sided one (which our grid
-// covers with all 256 codes).
-TensorRange KlRange(const Histogram& h, int levels = 0);
+// case. One change, from NVIDIA's pytorch-quantization calibrator: bin 0
+// (the spike of exact zeros) counts as bin 1. 128 levels for every tensor,
+// as TensorRT (pytorch-quantization uses 256 for unsigned tensors; on
+// MobileNetV2 that measured 89.25% top-1 against 89.75% with 128).
+TensorRange KlRange(const Histogram& h, int levels = 128);
 // KL(P || Q) of TensorRT's candidate i over magnitude counts `mag` (exposed
 // for tests); +inf when Q = 0 somewhere P > 0.
 double KlDivergence(const std::vector<uint64_t>& mag, int i, int levels);
