@@ -35,7 +35,18 @@ size_t ConstantBytes(const Graph& g) {
 
 }  // namespace
 
-Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> float_graph, int threads) {
+Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> float_graph, int threads,
+                                                     const CalibrationOptions& calibration) {
+  if (calibration.method == CalibrationMethod::kPercentile &&
+      !(calibration.percentile > 0.0 && calibration.percentile <= 100.0)) {
+    return Status::Error("quantize: the calibration percentile must lie in (0, 100], not " +
+                         std::to_string(calibration.percentile));
+  }
+  if (calibration.method == CalibrationMethod::kMovingAverage &&
+      !(calibration.averaging_constant > 0.0 && calibration.averaging_constant <= 1.0)) {
+    return Status::Error("quantize: the moving-average constant must lie in (0, 1]");
+  }
+  if (calibration.bins < 16) return Status::Error("quantize: a calibration histogram needs at least 16 bins");
   InterpreterOptions o;
   o.threads = threads;
   o.share_memory = false;  // every activation is read after each run
@@ -43,7 +54,12 @@ Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> floa
   if (!m.ok()) return m.status();
   std::unique_ptr<Quantizer> q(new Quantizer());
   q->model_ = m.take();
-  q->ranges_.resize(q->model_->interpreter().graph().tensors.size());
+  q->calibration_ = calibration;
+  const Graph& g = q->model_->interpreter().graph();
+  q->observers_.resize(g.tensors.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t) {
+    if (!g.tensors[t].is_constant() && g.tensors[t].dtype == DType::kFloat32) q->observers_[t] = MakeObserver(calibration);
+  }
   return q;
 }
 
@@ -74,10 +90,9 @@ void Quantizer::Observe() {
   const Interpreter& it = model_->interpreter();
   const Graph& g = it.graph();
   for (size_t t = 0; t < g.tensors.size(); ++t) {
-    const Tensor& x = g.tensors[t];
-    if (x.is_constant() || x.dtype != DType::kFloat32) continue;
-    ranges_[t].Update(reinterpret_cast<const float*>(it.tensor_data(static_cast<int32_t>(t))),
-                      static_cast<size_t>(x.num_elements()));
+    if (!observers_[t]) continue;
+    observers_[t]->Observe(reinterpret_cast<const float*>(it.tensor_data(static_cast<int32_t>(t))),
+                           static_cast<size_t>(g.tensors[t].num_elements()));
   }
   if (kept_inputs_.size() < kSqnrSamples) {
     kept_inputs_.emplace_back(model_->input_data(), model_->input_data() + model_->input_bytes());
@@ -85,10 +100,18 @@ void Quantizer::Observe() {
   ++samples_;
 }
 
+std::vector<TensorRange> Quantizer::Ranges() const {
+  std::vector<TensorRange> ranges(observers_.size());
+  for (size_t t = 0; t < observers_.size(); ++t) {
+    if (observers_[t]) ranges[t] = observers_[t]->Range();
+  }
+  return ranges;
+}
+
 Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* report) const {
   if (samples_ == 0) return Status::Error("quantize: no calibration samples");
   const Graph& fg = model_->interpreter().graph();
-  Result<PtqResult> r = QuantizeGraph(fg, ranges_, options);
+  Result<PtqResult> r = QuantizeGraph(fg, Ranges(), options);
   if (!r.ok()) return r.status();
   PtqResult& res = r.value();
 
@@ -132,6 +155,7 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
     }
   }
   if (report) {
+    report->calibration = CalibrationMethodName(calibration_.method);
     report->samples = samples_;
     report->sqnr_samples = kept_inputs_.size();
     report->layers.clear();

@@ -4,7 +4,9 @@
 //
 // Calibration samples go through the same preprocessing as inference
 // (Model::SetImage), or come as raw float input tensors. Each sample runs
-// the float graph once and widens every activation's observed range; the
+// the float graph once and feeds every float activation to its observer
+// (quant/observers.h: min-max by default, or a histogram method), which
+// gives the range its int8 grid covers; the
 // first kSqnrSamples are kept to measure, after quantization, how far each
 // layer's int8 output lies from its float output (SQNR).
 #pragma once
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "api/model.h"
+#include "quant/observers.h"
 #include "quant/ptq.h"
 
 namespace qwasm {
@@ -24,6 +27,7 @@ struct LayerReport {
 };
 
 struct QuantizeReport {
+  std::string calibration;         // method name (CalibrationMethodName)
   size_t samples = 0;              // calibration samples seen
   size_t sqnr_samples = 0;         // of which used for the SQNR figures
   std::vector<LayerReport> layers;
@@ -36,12 +40,17 @@ class Quantizer {
  public:
   static constexpr size_t kSqnrSamples = 16;
 
-  static Result<std::unique_ptr<Quantizer>> Create(std::unique_ptr<Graph> float_graph, int threads = 1);
+  static Result<std::unique_ptr<Quantizer>> Create(std::unique_ptr<Graph> float_graph, int threads = 1,
+                                                   const CalibrationOptions& calibration = {});
 
   const Model& model() const { return *model_; }
   Status AddImage(const ImageView& image, float crop_fraction, const PixelNorm& norm);
   // A raw input tensor in the float graph's input layout (NHWC).
   Status AddTensor(const float* data, size_t elements);
+
+  // The range each tensor's observer gives now (indexed like the float
+  // graph's tensors; unseen for constants and non-float tensors).
+  std::vector<TensorRange> Ranges() const;
 
   // Quantizes with the ranges seen so far (needs at least one sample).
   Result<PtqResult> Finish(const PtqOptions& options, QuantizeReport* report) const;
@@ -50,7 +59,8 @@ class Quantizer {
   void Observe();
 
   std::unique_ptr<Model> model_;  // the float graph, every tensor kept
-  std::vector<TensorRange> ranges_;
+  CalibrationOptions calibration_;
+  std::vector<std::unique_ptr<Observer>> observers_;  // null for constants and non-float tensors
   std::vector<std::vector<uint8_t>> kept_inputs_;
   size_t samples_ = 0;
 };
