@@ -80,6 +80,55 @@ async function convertBytes(bytes, meta, options) {
   }
 }
 
+function labelOffset(v) {
+  if (v !== 'auto' && !Number.isInteger(v)) throw new QwasmError("option labelOffset must be an integer or 'auto'");
+  return v;
+}
+
+/** quantize()'s options, type-checked here; names are checked by the core. */
+function ptqOptions(options) {
+  const str = (k, d) => {
+    const v = options[k] ?? d;
+    if (typeof v !== 'string') throw new QwasmError(`option ${k} must be a string`);
+    return v;
+  };
+  const keepFloat = options.keepFloat ?? [];
+  if (!Array.isArray(keepFloat) || !keepFloat.every((n) => typeof n === 'string')) {
+    throw new QwasmError('option keepFloat must be an array of node names');
+  }
+  const layerWeights = options.layerWeights ?? {};
+  if (typeof layerWeights !== 'object' || Array.isArray(layerWeights) ||
+      !Object.values(layerWeights).every((v) => typeof v === 'string')) {
+    throw new QwasmError('option layerWeights must map node names to weight format names');
+  }
+  const percentile = options.percentile ?? 99.99;
+  if (typeof percentile !== 'number') throw new QwasmError('option percentile must be a number');
+  const auto = options.autoMixed;
+  if (auto != null && (typeof auto !== 'object' || (auto.maxDrop == null && auto.minSqnrDb == null))) {
+    throw new QwasmError('option autoMixed needs {maxDrop} (top-1 points) and/or {minSqnrDb}');
+  }
+  const maxDrop = auto?.maxDrop ?? -1;
+  const minSqnr = auto?.minSqnrDb ?? NaN;
+  if (typeof maxDrop !== 'number' || (auto?.maxDrop != null && !(maxDrop >= 0))) {
+    throw new QwasmError('autoMixed.maxDrop must be a number >= 0');
+  }
+  if (typeof minSqnr !== 'number' || (auto?.minSqnrDb != null && !Number.isFinite(minSqnr))) {
+    throw new QwasmError('autoMixed.minSqnrDb must be a finite number');
+  }
+  return {
+    calibration: str('calibration', 'minmax'),
+    percentile,
+    perChannel: options.perChannel ?? true,
+    keepFloat,
+    weights: str('weights', 'int8'),
+    layerWeights,
+    floatWeights: str('floatWeights', 'float32'),
+    maxDrop,
+    minSqnr,
+    labelOffset: labelOffset(options.labelOffset ?? 0),
+  };
+}
+
 /**
  * Post-training quantization of a float model.
  * @param calibration an iterable or async iterable of images (anything
@@ -90,35 +139,39 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
   if (calibration == null || (typeof calibration[Symbol.iterator] !== 'function' && typeof calibration[Symbol.asyncIterator] !== 'function')) {
     throw new QwasmError('calibration must be an iterable of images or Float32Array tensors');
   }
+  const ptq = ptqOptions(options);
   const [module, bytes] = await Promise.all([prepareTools(options), platform.readSource(source, 'model')]);
   const meta = await metadataOverrides(platform, options);
   const q = new module.WasmQuantizer();
   try {
     stage(q, toBytes(bytes));
-    check(q.load(1));  // the tools module is single-threaded
+    check(q.load(1, ptq.calibration, ptq.percentile));  // the tools module is single-threaded
     check(q.setMetadata(meta));
     const crop = meta.cropFraction ?? -1;  // -1: the model's own
     const total = typeof calibration.length === 'number' ? calibration.length : null;
+    // labelOffset 'auto': 1 for 1001-way ImageNet models (index 0 = background).
+    const offset = ptq.labelOffset === 'auto' ? (q.outputSize() % 1000 === 1 ? 1 : 0) : ptq.labelOffset;
     let done = 0;
-    for await (const item of calibration) {
+    for await (const entry of calibration) {
+      const labelled = entry != null && typeof entry === 'object' && 'image' in entry && 'label' in entry;
+      const item = labelled ? entry.image : entry;
+      const label = labelled && entry.label != null ? entry.label + offset : -1;
+      if (!Number.isInteger(label)) throw new QwasmError(`calibration label ${entry.label} is not an integer class`);
       if (item instanceof Float32Array) {
         stage(q, new Uint8Array(item.buffer, item.byteOffset, item.byteLength));
-        check(q.addTensor());
+        check(q.addTensor(label));
       } else {
         const px = await platform.toPixels(item);
         stage(q, px.data);
         check(q.addImage(px.width, px.height, px.channels, px.stride ?? px.width * px.channels, crop,
-          triple(meta.mean), triple(meta.std)));
+          triple(meta.mean), triple(meta.std), label));
       }
       done++;
       options.onProgress?.(done, total);
     }
     if (done === 0) throw new QwasmError('calibration gave no images');
-    const keepFloat = options.keepFloat ?? [];
-    if (!Array.isArray(keepFloat) || !keepFloat.every((n) => typeof n === 'string')) {
-      throw new QwasmError('option keepFloat must be an array of node names');
-    }
-    check(q.finish(options.perChannel ?? true, keepFloat));
+    check(q.finish(ptq.perChannel, ptq.keepFloat, ptq.weights, ptq.layerWeights, ptq.floatWeights,
+      ptq.maxDrop, ptq.minSqnr, options.onSearchProgress));
     return { model: q.result().slice(), report: q.report() };
   } finally {
     q.delete();

@@ -152,11 +152,43 @@ export interface ModelFileOptions {
 /** Converts a TFLite, ONNX (QDQ int8 or float) or .qwm model to .qwm bytes. */
 export declare function convert(source: ModelSource, options?: ModelFileOptions): Promise<Uint8Array>;
 
+/** How calibration turns observed activations into ranges (docs/quantization.md). */
+export type CalibrationMethod = 'minmax' | 'moving-average' | 'percentile' | 'mse' | 'kl';
+
+/** Weight storage of a weighted layer: int8, 4-bit affine, k-means codebooks
+ * (16 or 256 int8 entries, per output channel or per layer; 'lut4' = per
+ * channel), or float (the layer then runs in float32). */
+export type WeightFormat = 'int8' | 'int4' | 'lut4' | 'lut4/channel' | 'lut4/layer' | 'lut8' | 'lut8/channel' |
+  'lut8/layer' | 'float16' | 'float32';
+
 export interface QuantizeOptions extends ModelFileOptions {
+  /** Activation range method (default 'minmax'). */
+  calibration?: CalibrationMethod;
+  /** Share of values kept by 'percentile', in (0, 100] (default 99.99). */
+  percentile?: number;
   /** One weight scale per output channel (default) or per tensor. */
   perChannel?: boolean;
   /** Names of nodes to leave in float32. */
   keepFloat?: string[];
+  /** Weight format of every weighted layer (default 'int8')... */
+  weights?: WeightFormat;
+  /** ...except these, by node name. */
+  layerWeights?: Record<string, WeightFormat>;
+  /** Weights of layers that stay in float for another reason (default 'float32'). */
+  floatWeights?: 'float32' | 'float16';
+  /** Automatic mixed precision: each weighted layer not in layerWeights gets
+   * the smallest of `weights` (lut4 if 'int8'), int8 and float16 that keeps
+   * the quantized model within the budget on the calibration samples: at most
+   * maxDrop points of them changing top-1 class, and/or an output SQNR of at
+   * least minSqnrDb. */
+  autoMixed?: { maxDrop?: number; minSqnrDb?: number };
+  /* Calibration items may be {image, label}: with labels, maxDrop is the
+   * measured accuracy drop on them rather than the share of changed answers. */
+  /** Added to each calibration item's label to give its output index;
+   * 'auto' = 1 for 1001-way (background + ImageNet) models, else 0. Default 0. */
+  labelOffset?: number | 'auto';
+  /** Called after each evaluation of the mixed-precision search. */
+  onSearchProgress?: (done: number, total: number) => void;
   onProgress?: (done: number, total: number | null) => void;
 }
 
@@ -164,26 +196,38 @@ export interface QuantizeLayerReport {
   name: string;
   op: string;
   precision: 'int8' | 'float32' | 'removed';
+  /** Weighted layers: their WeightFormat ('lut4' reported as 'lut4/channel'); else ''. */
+  weightFormat: string;
   weightBytes: number;
   /** Output SQNR against the float model in dB; null when exact. */
   sqnrDb: number | null;
   /** Why a layer is not int8. */
   reason: string;
+  /** With autoMixed: why the layer got its format. */
+  choice?: string;
 }
 
 export interface QuantizeReport {
+  /** The calibration method used. */
+  calibration: CalibrationMethod;
   samples: number;
   sqnrSamples: number;
   outputSqnrDb: number | null;
   floatWeightBytes: number;
   quantWeightBytes: number;
   layers: QuantizeLayerReport[];
+  /** With autoMixed: the search's cost and the chosen model's quality on the calibration samples. */
+  mixed?: { evaluations: number; agreement: number; drop: number; labelled: boolean; outputSqnrDb: number | null };
 }
+
+/** A calibration sample: an image, an input tensor, or either with its class
+ * (see QuantizeOptions.labelOffset). */
+export type CalibrationItem = ImageInput | Float32Array | { image: ImageInput | Float32Array; label: number };
 
 /** Post-training int8 quantization of a float ONNX model on calibration images or Float32Array tensors. */
 export declare function quantize(
   source: ModelSource,
-  calibration: Iterable<ImageInput | Float32Array> | AsyncIterable<ImageInput | Float32Array>,
+  calibration: Iterable<CalibrationItem> | AsyncIterable<CalibrationItem>,
   options?: QuantizeOptions,
 ): Promise<{ model: Uint8Array; report: QuantizeReport }>;
 

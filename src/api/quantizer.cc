@@ -1,8 +1,10 @@
 #include "api/quantizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include "quant/requantize.h"
 
@@ -25,6 +27,38 @@ float RealAt(const Tensor& t, const uint8_t* data, size_t i) {
   }
   const int32_t q = static_cast<int8_t>(data[i]);
   return t.quant.scale[0] * static_cast<float>(q - t.quant.zero_point[0]);
+}
+
+// A kept float-graph input (bytes of tensor fin) into q's input 0: as they
+// are, or quantized onto q's int8 input grid.
+Status FeedInput(const Tensor& fin, const std::vector<uint8_t>& sample, Interpreter* q) {
+  const Tensor& qin = q->input_tensor(0);
+  uint8_t* dst = q->input_buffer(0);
+  const DType qext = Interpreter::ExternalDType(qin);
+  if (qext == Interpreter::ExternalDType(fin)) {
+    std::memcpy(dst, sample.data(), sample.size());
+  } else if (fin.dtype == DType::kFloat32 && qext == DType::kInt8) {
+    const float* x = reinterpret_cast<const float*>(sample.data());
+    for (int64_t i = 0; i < qin.num_elements(); ++i) {
+      dst[i] = static_cast<uint8_t>(RoundToQuant(x[i] / qin.quant.scale[0], qin.quant.zero_point[0], -128, 127));
+    }
+  } else {
+    return Status::Error("quantize: cannot feed the quantized graph's input");
+  }
+  return Status::Ok();
+}
+
+// Output 0's real values.
+std::vector<float> OutputValues(const Interpreter& it) {
+  const int32_t t = it.graph().outputs[0];
+  const Tensor& out = it.graph().tensors[t];
+  std::vector<float> v(static_cast<size_t>(out.num_elements()));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = RealAt(out, it.tensor_data(t), i);
+  return v;
+}
+
+size_t ArgMax(const std::vector<float>& v) {
+  return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
 size_t ConstantBytes(const Graph& g) {
@@ -63,13 +97,13 @@ Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> floa
   return q;
 }
 
-Status Quantizer::AddImage(const ImageView& image, float crop_fraction, const PixelNorm& norm) {
+Status Quantizer::AddImage(const ImageView& image, float crop_fraction, const PixelNorm& norm, int32_t label) {
   QW_RETURN_IF_ERROR(model_->SetImage(image, crop_fraction, norm));
-  Observe();
+  Observe(label);
   return Status::Ok();
 }
 
-Status Quantizer::AddTensor(const float* data, size_t elements) {
+Status Quantizer::AddTensor(const float* data, size_t elements, int32_t label) {
   const Tensor& in = model_->interpreter().input_tensor(0);
   if (Interpreter::ExternalDType(in) != DType::kFloat32) {
     return Status::Error(std::string("quantize: the model's input is ") +
@@ -81,11 +115,11 @@ Status Quantizer::AddTensor(const float* data, size_t elements) {
                          std::to_string(in.num_elements()));
   }
   std::memcpy(model_->input_data(), data, elements * sizeof(float));
-  Observe();
+  Observe(label);
   return Status::Ok();
 }
 
-void Quantizer::Observe() {
+void Quantizer::Observe(int32_t label) {
   model_->Run();
   const Interpreter& it = model_->interpreter();
   const Graph& g = it.graph();
@@ -94,8 +128,12 @@ void Quantizer::Observe() {
     observers_[t]->Observe(reinterpret_cast<const float*>(it.tensor_data(static_cast<int32_t>(t))),
                            static_cast<size_t>(g.tensors[t].num_elements()));
   }
-  if (kept_inputs_.size() < kSqnrSamples) {
-    kept_inputs_.emplace_back(model_->input_data(), model_->input_data() + model_->input_bytes());
+  // The first kSqnrSamples feed the SQNR report; up to kKeptBytes of them
+  // (at least kSqnrSamples) are the samples mixed precision is judged on.
+  const size_t bytes = model_->input_bytes();
+  if (kept_inputs_.size() < kSqnrSamples || (kept_inputs_.size() + 1) * bytes <= kKeptBytes) {
+    kept_inputs_.emplace_back(model_->input_data(), model_->input_data() + bytes);
+    kept_labels_.push_back(label);
   }
   ++samples_;
 }
@@ -122,23 +160,13 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
   if (!qi.ok()) return Status::Error("quantize: the quantized graph does not run: " + qi.status().message());
   Interpreter& q = *qi.value();
   const Tensor& fin = fg.tensors[fg.inputs[0]];
-  const Tensor& qin = q.input_tensor(0);
   std::vector<double> signal(fg.tensors.size(), 0.0), noise(fg.tensors.size(), 0.0);
-  for (const std::vector<uint8_t>& sample : kept_inputs_) {
+  const size_t sqnr_samples = std::min(kept_inputs_.size(), kSqnrSamples);
+  for (size_t s = 0; s < sqnr_samples; ++s) {
+    const std::vector<uint8_t>& sample = kept_inputs_[s];
     std::memcpy(model_->input_data(), sample.data(), sample.size());
     model_->Run();
-    uint8_t* dst = q.input_buffer(0);
-    const DType qext = Interpreter::ExternalDType(qin);
-    if (qext == Interpreter::ExternalDType(fin)) {
-      std::memcpy(dst, sample.data(), sample.size());
-    } else if (fin.dtype == DType::kFloat32 && qext == DType::kInt8) {
-      const float* x = reinterpret_cast<const float*>(sample.data());
-      for (int64_t i = 0; i < qin.num_elements(); ++i) {
-        dst[i] = static_cast<uint8_t>(RoundToQuant(x[i] / qin.quant.scale[0], qin.quant.zero_point[0], -128, 127));
-      }
-    } else {
-      return Status::Error("quantize: cannot feed the quantized graph's input");
-    }
+    QW_RETURN_IF_ERROR(FeedInput(fin, sample, &q));
     q.Invoke();
     for (size_t t = 0; t < fg.tensors.size(); ++t) {
       const int32_t m = res.tensor_map[t];
@@ -157,7 +185,7 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
   if (report) {
     report->calibration = CalibrationMethodName(calibration_.method);
     report->samples = samples_;
-    report->sqnr_samples = kept_inputs_.size();
+    report->sqnr_samples = sqnr_samples;
     report->layers.clear();
     for (const PtqLayer& l : res.layers) {
       const int32_t out = fg.nodes[l.node].outputs[0];
@@ -168,6 +196,74 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
     report->float_weight_bytes = ConstantBytes(fg);
     report->quant_weight_bytes = ConstantBytes(*res.graph);
   }
+  return r;
+}
+
+Result<MixedEvaluation> Quantizer::Evaluate(const PtqOptions& options, bool all_samples) const {
+  if (samples_ == 0) return Status::Error("quantize: no calibration samples");
+  const Graph& fg = model_->interpreter().graph();
+  if (float_outputs_.size() < kept_inputs_.size()) {  // the float model's answers, once
+    for (size_t s = float_outputs_.size(); s < kept_inputs_.size(); ++s) {
+      std::memcpy(model_->input_data(), kept_inputs_[s].data(), kept_inputs_[s].size());
+      model_->Run();
+      float_outputs_.push_back(OutputValues(model_->interpreter()));
+    }
+  }
+  Result<PtqResult> r = QuantizeGraph(fg, ranges_cache_.empty() ? Ranges() : ranges_cache_, options);
+  if (!r.ok()) return r.status();
+  Result<std::unique_ptr<Interpreter>> qi = Interpreter::Create(std::move(r.value().graph));
+  if (!qi.ok()) return Status::Error("quantize: the quantized graph does not run: " + qi.status().message());
+  Interpreter& q = *qi.value();
+  const size_t n = all_samples ? kept_inputs_.size() : std::min(kept_inputs_.size(), kSqnrSamples);
+  double signal = 0.0, noise = 0.0;
+  size_t agree = 0, float_right = 0, right = 0;
+  bool labelled = true;
+  for (size_t s = 0; s < n; ++s) {
+    QW_RETURN_IF_ERROR(FeedInput(fg.tensors[fg.inputs[0]], kept_inputs_[s], &q));
+    q.Invoke();
+    const std::vector<float> y = OutputValues(q);
+    const std::vector<float>& x = float_outputs_[s];
+    for (size_t i = 0; i < x.size(); ++i) {
+      signal += static_cast<double>(x[i]) * x[i];
+      noise += (static_cast<double>(x[i]) - y[i]) * (static_cast<double>(x[i]) - y[i]);
+    }
+    agree += ArgMax(x) == ArgMax(y);
+    const int32_t label = kept_labels_[s];
+    labelled = labelled && label >= 0 && static_cast<size_t>(label) < x.size();
+    float_right += ArgMax(x) == static_cast<size_t>(label);
+    right += ArgMax(y) == static_cast<size_t>(label);
+  }
+  MixedEvaluation e;
+  e.output_sqnr_db = Sqnr(signal, noise);
+  e.agreement = static_cast<double>(agree) / static_cast<double>(n);
+  e.labelled = labelled;
+  e.drop = labelled ? 100.0 * (static_cast<double>(float_right) - static_cast<double>(right)) / static_cast<double>(n)
+                    : 100.0 * (1.0 - e.agreement);
+  return e;
+}
+
+Result<PtqResult> Quantizer::FinishMixed(const PtqOptions& base, const MixedPrecisionOptions& mixed,
+                                         QuantizeReport* report, MixedResult* choice,
+                                         const std::function<void(size_t, size_t)>& progress) const {
+  if (samples_ == 0) return Status::Error("quantize: no calibration samples");
+  const Graph& fg = model_->interpreter().graph();
+  const std::set<std::string> keep(base.keep_float.begin(), base.keep_float.end());
+  std::vector<LayerWeights> layers;
+  for (const Node& n : fg.nodes) {
+    const bool weighted = n.op == OpType::kConv2D || n.op == OpType::kDepthwiseConv2D || n.op == OpType::kFullyConnected;
+    if (!weighted || keep.count(n.name) || base.layer_weights.count(n.name) || n.inputs.size() < 2) continue;
+    const Tensor& w = fg.tensors[n.inputs[1]];
+    const size_t axis = n.op == OpType::kDepthwiseConv2D ? 3 : 0;
+    layers.push_back({n.name, static_cast<size_t>(w.num_elements()),
+                      w.shape.size() > axis ? static_cast<size_t>(w.shape[axis]) : 1});
+  }
+  ranges_cache_ = Ranges();  // the observers' ranges do not change during the search
+  Result<MixedResult> m = ChooseMixedPrecision(
+      layers, base, mixed, [this](const PtqOptions& o, bool all) { return Evaluate(o, all); }, progress);
+  ranges_cache_.clear();
+  if (!m.ok()) return m.status();
+  Result<PtqResult> r = Finish(m.value().options, report);
+  if (r.ok() && choice) *choice = m.take();
   return r;
 }
 

@@ -11,11 +11,13 @@
 // layer's int8 output lies from its float output (SQNR).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "api/model.h"
+#include "quant/mixed_precision.h"
 #include "quant/observers.h"
 #include "quant/ptq.h"
 
@@ -39,14 +41,18 @@ struct QuantizeReport {
 class Quantizer {
  public:
   static constexpr size_t kSqnrSamples = 16;
+  // Inputs kept for judging mixed precision (at least kSqnrSamples).
+  static constexpr size_t kKeptBytes = size_t{64} << 20;
 
   static Result<std::unique_ptr<Quantizer>> Create(std::unique_ptr<Graph> float_graph, int threads = 1,
                                                    const CalibrationOptions& calibration = {});
 
   const Model& model() const { return *model_; }
-  Status AddImage(const ImageView& image, float crop_fraction, const PixelNorm& norm);
+  // label: the sample's class as an output index (< 0: unknown). Labels let
+  // mixed precision measure its accuracy drop instead of bounding it.
+  Status AddImage(const ImageView& image, float crop_fraction, const PixelNorm& norm, int32_t label = -1);
   // A raw input tensor in the float graph's input layout (NHWC).
-  Status AddTensor(const float* data, size_t elements);
+  Status AddTensor(const float* data, size_t elements, int32_t label = -1);
 
   // The range each tensor's observer gives now (indexed like the float
   // graph's tensors; unseen for constants and non-float tensors).
@@ -55,13 +61,24 @@ class Quantizer {
   // Quantizes with the ranges seen so far (needs at least one sample).
   Result<PtqResult> Finish(const PtqOptions& options, QuantizeReport* report) const;
 
+  // Output SQNR and top-1 agreement of a quantization against the float
+  // model, on the kept samples (all, or the first kSqnrSamples).
+  Result<MixedEvaluation> Evaluate(const PtqOptions& options, bool all_samples) const;
+  // Finish with weight formats chosen per layer (quant/mixed_precision.h)
+  // for layers `base` leaves open; the choice and reasons go to `choice`.
+  Result<PtqResult> FinishMixed(const PtqOptions& base, const MixedPrecisionOptions& mixed, QuantizeReport* report,
+                                MixedResult* choice, const std::function<void(size_t, size_t)>& progress = {}) const;
+
  private:
-  void Observe();
+  void Observe(int32_t label);
 
   std::unique_ptr<Model> model_;  // the float graph, every tensor kept
   CalibrationOptions calibration_;
   std::vector<std::unique_ptr<Observer>> observers_;  // null for constants and non-float tensors
   std::vector<std::vector<uint8_t>> kept_inputs_;
+  std::vector<int32_t> kept_labels_;  // one per kept input, -1 when unknown
+  mutable std::vector<std::vector<float>> float_outputs_;  // output 0 of the float model per kept input
+  mutable std::vector<TensorRange> ranges_cache_;          // Ranges() during FinishMixed
   size_t samples_ = 0;
 };
 

@@ -98,22 +98,32 @@ class WasmQuantizer {
     staging_.assign(static_cast<size_t>(bytes > 0 ? bytes : 0), 0);
     return View(staging_);
   }
-  std::string load(int threads) {
+  // method: a calibration method name (quant/observers.h); percentile for
+  // "percentile" (ignored otherwise).
+  std::string load(int threads, std::string method, double percentile) {
     auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
     staging_.clear();
+    CalibrationOptions calibration;
+    Result<CalibrationMethod> m = ParseCalibrationMethod(method);
+    if (!m.ok()) return m.status().message();
+    calibration.method = m.value();
+    calibration.percentile = percentile;
     Result<std::unique_ptr<Graph>> g = ReadAnyModel(bytes);
     if (!g.ok()) return g.status().message();
-    Result<std::unique_ptr<Quantizer>> q = Quantizer::Create(g.take(), threads);
+    Result<std::unique_ptr<Quantizer>> q = Quantizer::Create(g.take(), threads, calibration);
     if (!q.ok()) return q.status().message();
     quantizer_ = q.take();
     return "";
+  }
+  int outputSize() const {
+    return static_cast<int>(quantizer_->model().interpreter().output_tensor(0).num_elements());
   }
   // Kept until finish(): written into the quantized model's metadata.
   std::string setMetadata(val m) {
     overrides_ = m;
     return "";
   }
-  std::string addImage(int width, int height, int channels, int stride, float crop, val mean, val std) {
+  std::string addImage(int width, int height, int channels, int stride, float crop, val mean, val std, int label) {
     if (stride <= 0 || height <= 0 || staging_.size() < static_cast<size_t>(stride) * height) {
       return "pixel buffer holds " + std::to_string(staging_.size()) + " bytes, too few for " +
              std::to_string(width) + "x" + std::to_string(height) + "x" + std::to_string(channels);
@@ -133,17 +143,53 @@ class WasmQuantizer {
       }
     }
     if (!(crop > 0.0f)) crop = quantizer_->model().default_crop();
-    return quantizer_->AddImage(view, crop, norm).message();
+    return quantizer_->AddImage(view, crop, norm, label).message();
   }
-  std::string addTensor() {
-    return quantizer_->AddTensor(reinterpret_cast<const float*>(staging_.data()), staging_.size() / sizeof(float))
+  std::string addTensor(int label) {
+    return quantizer_->AddTensor(reinterpret_cast<const float*>(staging_.data()), staging_.size() / sizeof(float), label)
         .message();
   }
-  std::string finish(bool per_channel, val keep_float) {
+  // perChannel, keepFloat: names; weights: a weight format name
+  // (ParseWeightEncoding); layerWeights: {node name: format}; floatWeights:
+  // "float32" or "float16".
+  // maxDrop (points, < 0: none) and minSqnr (dB, NaN: none): automatic
+  // mixed precision for layers layerWeights leaves open; onProgress(done,
+  // total) after each evaluation of its search.
+  std::string finish(bool per_channel, val keep_float, std::string weights, val layer_weights,
+                     std::string float_weights, double max_drop, double min_sqnr, val on_progress) {
     PtqOptions o;
     o.per_channel = per_channel;
     o.keep_float = Strings(keep_float);
-    Result<PtqResult> r = quantizer_->Finish(o, &report_);
+    Result<WeightEncoding> w = ParseWeightEncoding(weights);
+    if (!w.ok()) return w.status().message();
+    o.weights = w.value();
+    const std::vector<std::string> names = Strings(val::global("Object").call<val>("keys", layer_weights));
+    for (const std::string& name : names) {
+      Result<WeightEncoding> e = ParseWeightEncoding(layer_weights[name].as<std::string>());
+      if (!e.ok()) return "layer '" + name + "': " + e.status().message();
+      o.layer_weights[name] = e.value();
+    }
+    Result<WeightEncoding> f = ParseWeightEncoding(float_weights);
+    if (!f.ok() || (f.value().format != WeightFormat::kFloat16 && f.value().format != WeightFormat::kFloat32)) {
+      return "floatWeights must be float32 or float16, not '" + float_weights + "'";
+    }
+    o.float_weights = f.value().format;
+    mixed_ = MixedResult();
+    const bool auto_mixed = max_drop >= 0.0 || std::isfinite(min_sqnr);
+    auto run = [&]() -> Result<PtqResult> {
+      if (!auto_mixed) return quantizer_->Finish(o, &report_);
+      // `weights` names the small format the search may use (lut4 unless
+      // given); the search starts from int8.
+      MixedPrecisionOptions m;
+      m.max_drop = max_drop;
+      if (std::isfinite(min_sqnr)) m.min_sqnr_db = min_sqnr;
+      if (o.weights.format != WeightFormat::kInt8) m.small = o.weights;
+      o.weights = WeightEncoding{};
+      return quantizer_->FinishMixed(o, m, &report_, &mixed_, [&](size_t done, size_t total) {
+        if (!on_progress.isUndefined()) on_progress(static_cast<double>(done), static_cast<double>(total));
+      });
+    };
+    Result<PtqResult> r = run();
     if (!r.ok()) return r.status().message();
     Graph& g = *r.value().graph;
     ApplyMetadata(overrides_, &g.metadata);
@@ -157,6 +203,7 @@ class WasmQuantizer {
   val report() const {
     val o = val::object();
     o.set("samples", static_cast<double>(report_.samples));
+    o.set("calibration", report_.calibration);
     o.set("sqnrSamples", static_cast<double>(report_.sqnr_samples));
     o.set("outputSqnrDb", Db(report_.output_sqnr_db));
     o.set("floatWeightBytes", static_cast<double>(report_.float_weight_bytes));
@@ -168,12 +215,25 @@ class WasmQuantizer {
       x.set("name", l.layer.name);
       x.set("op", l.layer.op);
       x.set("precision", l.layer.precision);
+      x.set("weightFormat", l.layer.weight_format);
       x.set("weightBytes", static_cast<double>(l.layer.weight_bytes));
       x.set("sqnrDb", Db(l.sqnr_db));
       x.set("reason", l.layer.reason);
+      for (const MixedChoice& c : mixed_.choices) {
+        if (c.layer == l.layer.name) x.set("choice", c.why);
+      }
       layers.set(i, x);
     }
     o.set("layers", layers);
+    if (mixed_.evaluations > 0) {
+      val m = val::object();
+      m.set("evaluations", static_cast<double>(mixed_.evaluations));
+      m.set("agreement", mixed_.quality.agreement);
+      m.set("drop", mixed_.quality.drop);
+      m.set("labelled", mixed_.quality.labelled);
+      m.set("outputSqnrDb", Db(mixed_.quality.output_sqnr_db));
+      o.set("mixed", m);
+    }
     return o;
   }
 
@@ -182,6 +242,7 @@ class WasmQuantizer {
   std::unique_ptr<Quantizer> quantizer_;
   val overrides_ = val::object();
   QuantizeReport report_;
+  MixedResult mixed_;
 };
 
 }  // namespace qwasm
@@ -201,6 +262,7 @@ EMSCRIPTEN_BINDINGS(qwasm_tools) {
       .function("setMetadata", &qwasm::WasmQuantizer::setMetadata)
       .function("addImage", &qwasm::WasmQuantizer::addImage)
       .function("addTensor", &qwasm::WasmQuantizer::addTensor)
+      .function("outputSize", &qwasm::WasmQuantizer::outputSize)
       .function("finish", &qwasm::WasmQuantizer::finish)
       .function("result", &qwasm::WasmQuantizer::result)
       .function("report", &qwasm::WasmQuantizer::report);

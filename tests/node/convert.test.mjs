@@ -90,6 +90,39 @@ describe('quantize', () => {
     assert.match(layer.reason, /kept in float on request/);
   });
 
+  it('calibration methods, weight formats and float16 storage reach the model and the report', async () => {
+    const base = await quantize(FP32, photos.slice(0, 2));
+    const convs = base.report.layers.filter((l) => l.op === 'CONV_2D').map((l) => l.name);
+    const { model, report } = await quantize(FP32, photos.slice(0, 2), {
+      calibration: 'percentile', percentile: 99.9, weights: 'lut4',
+      layerWeights: { [convs[0]]: 'int8', [convs[1]]: 'float16' },
+    });
+    assert.equal(report.calibration, 'percentile');
+    const byName = Object.fromEntries(report.layers.map((l) => [l.name, l]));
+    assert.equal(byName[convs[0]].weightFormat, 'int8');
+    assert.equal(byName[convs[1]].weightFormat, 'float16');
+    assert.equal(byName[convs[1]].precision, 'float32');
+    assert.equal(byName[convs[2]].weightFormat, 'lut4/channel');
+    // 4-bit indices: the pointwise layers' weights shrink to about half of int8's.
+    const bytes = (r, n) => r.layers.find((l) => l.name === n).weightBytes;
+    const last = convs.at(-1);
+    assert.ok(bytes(report, last) < 0.6 * bytes(base.report, last), `${bytes(report, last)} vs ${bytes(base.report, last)}`);
+    assert.ok(model.length < base.model.length, `${model.length} vs ${base.model.length}`);
+    const m = await load(model);
+    assert.equal((await m.classify(IMAGES[0], { topK: 1 })).length, 1);
+    m.dispose();
+  });
+
+  it('names what is wrong with calibration and weight options', async () => {
+    await assert.rejects(quantize(FP32, photos.slice(0, 1), { calibration: 'median' }),
+      (e) => e instanceof QwasmError && /unknown calibration method "median" \(valid: minmax, moving-average, percentile, mse, kl\)/.test(e.message));
+    await assert.rejects(quantize(FP32, photos.slice(0, 1), { weights: 'int3' }),
+      (e) => e instanceof QwasmError && /unknown weight format 'int3'/.test(e.message));
+    await assert.rejects(quantize(FP32, photos.slice(0, 1), { layerWeights: { x: 'int2' } }), /layer 'x': unknown weight format 'int2'/);
+    await assert.rejects(quantize(FP32, photos.slice(0, 1), { floatWeights: 'int8' }), /floatWeights must be float32 or float16/);
+    await assert.rejects(quantize(FP32, photos.slice(0, 1), { calibration: 'percentile', percentile: 0 }), QwasmError);
+  });
+
   it('rejects an empty calibration set and non-iterables', async () => {
     await assert.rejects(quantize(FP32, []), /calibration gave no images/);
     await assert.rejects(quantize(FP32, 42), /calibration must be an iterable/);

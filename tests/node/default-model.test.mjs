@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it, before, after } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { DEFAULT_MODEL, load } from 'qwasm';
+import { DEFAULT_MODEL, load, quantize } from 'qwasm';
 
 const ROOT = new URL('../../', import.meta.url);
 const FP32 = new URL('models/fashion-mnist/fashion-mnist.fp32.onnx', ROOT).pathname;
@@ -81,3 +81,53 @@ describe('default model', () => {
     assert.ok(right >= files.length - 4, `${right} of ${files.length} right`);
   });
 });
+
+// Automatic mixed precision on the default model's float source: labelled
+// calibration images (400 from the training split) let the search measure
+// its accuracy drop; the chosen model keeps to the budget on them,
+// is smaller than all-int8, and says why each layer got its format.
+describe('automatic mixed precision', () => {
+  const train = idx('train-images-idx3-ubyte.gz', 16);
+  const trainLabels = idx('train-labels-idx1-ubyte.gz', 8);
+  const items = Array.from({ length: 400 }, (_, i) => ({
+    image: { data: train.subarray(i * 784, (i + 1) * 784), width: 28, height: 28, channels: 1 },
+    label: trainLabels[i],
+  }));
+  const meta = { mean: 127.5, std: 127.5, cropFraction: 1 };
+
+  it('meets a 1-point budget with 4-bit layers, smaller than int8, with reasons', async () => {
+    const int8 = await quantize(FP32, items, meta);
+    const { model, report } = await quantize(FP32, items, { ...meta, weights: 'lut4', autoMixed: { maxDrop: 1.0 } });
+    assert.ok(report.mixed.labelled);
+    assert.ok(report.mixed.drop <= 1.0, `drop ${report.mixed.drop}`);
+    assert.ok(report.mixed.evaluations > 10);
+    const weighted = report.layers.filter((l) => l.weightFormat);
+    assert.ok(weighted.every((l) => typeof l.choice === 'string' && l.choice.length > 0));
+    assert.ok(weighted.some((l) => l.weightFormat.startsWith('lut4')), weighted.map((l) => l.weightFormat).join());
+    assert.ok(model.length < int8.model.length, `${model.length} vs int8 ${int8.model.length}`);
+    // Its accuracy on the same 400 labelled images, run by the runtime, is
+    // within the budget of the float model's.
+    const f = await load(FP32, { cropFraction: 1 });
+    const q = await load(model);
+    let fr = 0;
+    let qr = 0;
+    for (const it of items) {
+      if ((await f.classify(it.image, { topK: 1 }))[0].index === it.label) fr++;
+      if ((await q.classify(it.image, { topK: 1 }))[0].index === it.label) qr++;
+    }
+    f.dispose();
+    q.dispose();
+    assert.ok((100 * (fr - qr)) / items.length <= 1.0 + 1e-9, `float ${fr}, mixed ${qr} of 400`);
+  });
+
+  it('without labels bounds the drop by the answers that change; an impossible budget is an error', async () => {
+    const plain = items.slice(0, 100).map((it) => it.image);
+    const { report } = await quantize(FP32, plain, { ...meta, autoMixed: { maxDrop: 5 } });
+    assert.equal(report.mixed.labelled, false);
+    assert.ok(Math.abs(report.mixed.drop - 100 * (1 - report.mixed.agreement)) < 1e-9);
+    await assert.rejects(quantize(FP32, plain, { ...meta, autoMixed: { minSqnrDb: 200 } }),
+      /budget cannot be met even with every weighted layer in float16/);
+    await assert.rejects(quantize(FP32, plain, { ...meta, autoMixed: {} }), /autoMixed needs/);
+  });
+});
+

@@ -1,5 +1,5 @@
 // Compile-only check that the public declarations describe real usage.
-import { convert, DEFAULT_MODEL, load, quantize, QwasmError, topK, type Classification, type Model } from 'qwasm';
+import { convert, DEFAULT_MODEL, load, quantize, QwasmError, topK, type CalibrationMethod, type Classification, type Model } from 'qwasm';
 
 async function main(): Promise<void> {
   const model: Model = await load('model.tflite', { labels: ['a', 'b'], cropFraction: 0.875, mean: 127.5, std: [127.5, 127.5, 127.5] });
@@ -27,6 +27,14 @@ async function main(): Promise<void> {
     perChannel: false, keepFloat: ['conv1'], onProgress: (done: number, total: number | null) => console.log(done, total),
   });
   const worst: number | null = report.layers.filter((l) => l.precision === 'int8')[0].sqnrDb;
+  const { report: mixed } = await quantize('model.fp32.onnx', ['a.png', { image: 'b.png', label: 3 }], {
+    autoMixed: { maxDrop: 0.5 }, labelOffset: 'auto',
+    calibration: 'percentile', percentile: 99.99, weights: 'lut4', layerWeights: { conv1: 'int8', fc: 'float16' },
+    floatWeights: 'float16',
+  });
+  const method: CalibrationMethod = mixed.calibration;
+  const format: string = mixed.layers[0].weightFormat;
+  console.log(method, format);
   console.log(fashion.metadata.cropFraction, same.threads, qwm.length, int8.length, worst, report.outputSqnrDb);
 }
 void main;

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// quant-table.mjs — one float model quantized several ways, each evaluated
+// on the same held-out images: top-1, drop against the FP32 model, model
+// file size and latency, as a table (and JSON). The numbers behind
+// docs/quantization.md's method comparison.
+//
+//   node tools/quant-table.mjs <model.onnx> --calibration <dataset> [--range 0:100]
+//        --eval <dataset> [--eval-range 100:] [--methods a,b,...] [--offset auto|N]
+//        [--json out.json] [--markdown out.md] [--labels F] [--mean M --std S] [--crop F]
+//
+// Metadata options (normalisation, crop, labels) go into every model, as
+// with quantize.mjs, so the float and quantized models see the same input.
+// Methods (default: all): see METHODS below; `fp32` is the float model run
+// by qwasm's float path, the reference for "drop". Latency: median of 30
+// single-threaded runs on one image after a warm-up, in this process.
+import { writeFileSync } from 'node:fs';
+import { convert, load, quantize, QwasmError } from 'qwasm';
+import { METADATA_OPTIONS, kB, metadataOptions, parseCli } from './lib/cli.mjs';
+import { DatasetError, openDataset, sliceItems } from './lib/datasets.mjs';
+import { Progress } from './lib/progress.mjs';
+
+// name -> quantize() options (null: the float model itself).
+export const METHODS = {
+  fp32: null,
+  'int8 per-channel, min-max': { perChannel: true },
+  'int8 per-tensor, min-max': { perChannel: false },
+  'int8 per-channel, moving-average': { calibration: 'moving-average' },
+  'int8 per-channel, percentile 99.99': { calibration: 'percentile', percentile: 99.99 },
+  'int8 per-channel, mse': { calibration: 'mse' },
+  'int8 per-channel, kl': { calibration: 'kl' },
+  'int4 per-channel': { weights: 'int4' },
+  'lut4 (k-means, 16 entries per channel)': { weights: 'lut4/channel' },
+  'lut4 (k-means, 16 entries per layer)': { weights: 'lut4/layer' },
+  'fp16 weights (float layers)': { weights: 'float16' },
+  'auto-mixed lut4/int8/fp16, max-drop 0.2': { weights: 'lut4', autoMixed: { maxDrop: 0.2 } },
+  'auto-mixed lut4/int8/fp16, max-drop 1.0': { weights: 'lut4', autoMixed: { maxDrop: 1.0 } },
+};
+
+function usage(message) {
+  if (message) console.error(`error: ${message}\n`);
+  console.error('usage: quant-table.mjs <model.onnx> --calibration <dataset> [--range 0:100] --eval <dataset> [--eval-range 100:]\n' +
+    `                      [--methods a,b] [--offset auto|N] [--json out.json] [--markdown out.md]\nmethods: ${Object.keys(METHODS).join(' | ')}`);
+  process.exit(2);
+}
+
+async function evaluate(bytes, items, offsetOption, label) {
+  const model = await load(bytes, { threads: 1 });
+  try {
+    const offset = offsetOption === 'auto' ? (model.outputSize % 1000 === 1 ? 1 : 0) : Number(offsetOption);
+    const progress = new Progress(label, items.length);
+    let top1 = 0;
+    for (const it of items) {
+      const [best] = await model.classify(it.image, { topK: 1 });
+      top1 += best.index === it.label + offset;
+      progress.tick(1, `top-1 ${((100 * top1) / (progress.done + 1)).toFixed(1)}%`);
+    }
+    progress.finish();
+    const input = await model.preprocess(items[0].image);
+    for (let i = 0; i < 5; i++) model.run(input);
+    const ms = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      model.run(input);
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    return { top1: (100 * top1) / items.length, ms: ms[ms.length >> 1] };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function main() {
+  const o = parseCli(process.argv.slice(2), {
+    values: ['--calibration', '--range', '--eval', '--eval-range', '--methods', '--offset', '--json', '--markdown', ...METADATA_OPTIONS],
+    usage,
+  });
+  if (o._.length !== 1) usage('give one float ONNX model');
+  if (!o.calibration || !o.eval) usage('give --calibration and --eval datasets');
+  const names = o.methods ? o.methods.split(',') : Object.keys(METHODS);
+  for (const n of names) if (!(n in METHODS)) usage(`unknown method "${n}"`);
+  const calibration = sliceItems(openDataset(o.calibration).items, o.range ?? '0:100')
+    .map((it) => (it.label == null ? it.image : { image: it.image, label: it.label }));
+  const items = sliceItems(openDataset(o.eval).items, o['eval-range'] ?? '100:');
+  if (items.some((it) => it.label == null)) throw new DatasetError(`${o.eval} has items without a class`);
+
+  const meta = metadataOptions(o, usage);
+  const rows = [];
+  const reference = await evaluate(await convert(o._[0], meta), items, o.offset ?? 'auto', 'fp32');
+  for (const name of names) {
+    let bytes;
+    let sqnr = null;
+    if (METHODS[name] === null) {
+      bytes = await convert(o._[0], meta);
+    } else {
+      const progress = new Progress(`calibrate ${name}`, calibration.length);
+      const { model, report } = await quantize(o._[0], calibration, { ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick() });
+      progress.finish();
+      bytes = model;
+      sqnr = report.outputSqnrDb;
+    }
+    const r = name === 'fp32' ? reference : await evaluate(bytes, items, o.offset ?? 'auto', name);
+    rows.push({ method: name, top1: r.top1, drop: reference.top1 - r.top1, bytes: bytes.length, ms: r.ms, outputSqnrDb: sqnr });
+  }
+
+  const header = `${o._[0]}: calibration ${o.calibration} [${o.range ?? '0:100'}], evaluation ${o.eval} [${o['eval-range'] ?? '100:'}] (${items.length} images)`;
+  const lines = ['| method | top-1 | drop vs FP32 | model size | latency (1 thread) | output SQNR |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(`| ${r.method} | ${r.top1.toFixed(2)}% | ${r.method === 'fp32' ? '-' : `${r.drop.toFixed(2)} pt`} | ${kB(r.bytes)} | ` +
+      `${r.ms.toFixed(2)} ms | ${r.outputSqnrDb == null ? '-' : `${r.outputSqnrDb.toFixed(1)} dB`} |`);
+  }
+  console.log(`\n${header}\n\n${lines.join('\n')}`);
+  if (o.markdown) writeFileSync(o.markdown, `${header}\n\n${lines.join('\n')}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ model: o._[0], calibration: o.calibration, range: o.range ?? '0:100', eval: o.eval, evalRange: o['eval-range'] ?? '100:', rows }, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  if (e instanceof QwasmError || e instanceof DatasetError) {
+    console.error(`error: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+});
