@@ -5,7 +5,7 @@
 // docs/quantization.md's method comparison.
 //
 //   node tools/quant-table.mjs <model.onnx> --calibration <dataset> [--range 0:100]
-//        --eval <dataset> [--eval-range 100:] [--methods a,b,...] [--offset auto|N]
+//        --eval <dataset> [--eval-range 100:] [--methods 'a;b;...'] [--offset auto|N]
 //        [--json out.json] [--markdown out.md] [--labels F] [--mean M --std S] [--crop F]
 //
 // Metadata options (normalisation, crop, labels) go into every model, as
@@ -39,7 +39,7 @@ export const METHODS = {
 function usage(message) {
   if (message) console.error(`error: ${message}\n`);
   console.error('usage: quant-table.mjs <model.onnx> --calibration <dataset> [--range 0:100] --eval <dataset> [--eval-range 100:]\n' +
-    `                      [--methods a,b] [--offset auto|N] [--json out.json] [--markdown out.md]\nmethods: ${Object.keys(METHODS).join(' | ')}`);
+    `                      [--methods 'a;b'] [--offset auto|N] [--json out.json] [--markdown out.md]\nmethods: ${Object.keys(METHODS).join(' | ')}`);
   process.exit(2);
 }
 
@@ -77,7 +77,7 @@ async function main() {
   });
   if (o._.length !== 1) usage('give one float ONNX model');
   if (!o.calibration || !o.eval) usage('give --calibration and --eval datasets');
-  const names = o.methods ? o.methods.split(',') : Object.keys(METHODS);
+  const names = o.methods ? o.methods.split(';').map((s) => s.trim()) : Object.keys(METHODS);
   for (const n of names) if (!(n in METHODS)) usage(`unknown method "${n}"`);
   const calibration = sliceItems(openDataset(o.calibration).items, o.range ?? '0:100')
     .map((it) => (it.label == null ? it.image : { image: it.image, label: it.label }));
