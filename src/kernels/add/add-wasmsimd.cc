@@ -31,16 +31,6 @@ struct AddSimd {
     const v128_t acc = wasm_i32x4_add(bias, wasm_i32x4_mul(a, am));
     return rq.Apply(wasm_i32x4_add(acc, wasm_i32x4_mul(b, bm)), scale);
   }
-
-  inline v128_t Block(v128_t va, v128_t vb) const {
-    const v128_t a_lo = wasm_i16x8_extend_low_i8x16(va), a_hi = wasm_i16x8_extend_high_i8x16(va);
-    const v128_t b_lo = wasm_i16x8_extend_low_i8x16(vb), b_hi = wasm_i16x8_extend_high_i8x16(vb);
-    return PackI32x4x4ToI8x16(
-        Quarter(wasm_i32x4_extend_low_i16x8(a_lo), wasm_i32x4_extend_low_i16x8(b_lo)),
-        Quarter(wasm_i32x4_extend_high_i16x8(a_lo), wasm_i32x4_extend_high_i16x8(b_lo)),
-        Quarter(wasm_i32x4_extend_low_i16x8(a_hi), wasm_i32x4_extend_low_i16x8(b_hi)),
-        Quarter(wasm_i32x4_extend_high_i16x8(a_hi), wasm_i32x4_extend_high_i16x8(b_hi)));
-  }
 };
 
 // ONNX Runtime's QLinearAdd arithmetic (QAddParams::float_rescale).
@@ -67,28 +57,31 @@ struct AddFloatSimd {
     x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);  // |x| <= 255: the magic is exact
     return wasm_i32x4_sub(wasm_f32x4_add(wasm_f32x4_add(x, rzp), magic), magic_offset);
   }
-
-  inline v128_t Block(v128_t va, v128_t vb) const {
-    const v128_t a_lo = wasm_i16x8_extend_low_i8x16(va), a_hi = wasm_i16x8_extend_high_i8x16(va);
-    const v128_t b_lo = wasm_i16x8_extend_low_i8x16(vb), b_hi = wasm_i16x8_extend_high_i8x16(vb);
-    return PackI32x4x4ToI8x16(
-        Quarter(wasm_i32x4_extend_low_i16x8(a_lo), wasm_i32x4_extend_low_i16x8(b_lo)),
-        Quarter(wasm_i32x4_extend_high_i16x8(a_lo), wasm_i32x4_extend_high_i16x8(b_lo)),
-        Quarter(wasm_i32x4_extend_low_i16x8(a_hi), wasm_i32x4_extend_low_i16x8(b_hi)),
-        Quarter(wasm_i32x4_extend_high_i16x8(a_hi), wasm_i32x4_extend_high_i16x8(b_hi)));
-  }
 };
+
+// 16 int8 of a and b -> 16 int8 sums: widened to four quarters of int32,
+// each through the kernel's Quarter.
+template <typename Kernel>
+inline v128_t AddBlock(const Kernel& k, v128_t va, v128_t vb) {
+  const v128_t a_lo = wasm_i16x8_extend_low_i8x16(va), a_hi = wasm_i16x8_extend_high_i8x16(va);
+  const v128_t b_lo = wasm_i16x8_extend_low_i8x16(vb), b_hi = wasm_i16x8_extend_high_i8x16(vb);
+  return PackI32x4x4ToI8x16(
+      k.Quarter(wasm_i32x4_extend_low_i16x8(a_lo), wasm_i32x4_extend_low_i16x8(b_lo)),
+      k.Quarter(wasm_i32x4_extend_high_i16x8(a_lo), wasm_i32x4_extend_high_i16x8(b_lo)),
+      k.Quarter(wasm_i32x4_extend_low_i16x8(a_hi), wasm_i32x4_extend_low_i16x8(b_hi)),
+      k.Quarter(wasm_i32x4_extend_high_i16x8(a_hi), wasm_i32x4_extend_high_i16x8(b_hi)));
+}
 
 template <typename Kernel>
 void AddRange(const Kernel& k, size_t begin, size_t end, const int8_t* a, const int8_t* b,
               int8_t* output) {
   size_t i = begin;
   for (; i + 16 <= end; i += 16) {
-    wasm_v128_store(output + i, k.Block(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    wasm_v128_store(output + i, AddBlock(k, wasm_v128_load(a + i), wasm_v128_load(b + i)));
   }
   if (i < end) {
     const size_t n = end - i;
-    StoreI8x16Prefix(output + i, k.Block(LoadI8x16Upto(a + i, n), LoadI8x16Upto(b + i, n)), n);
+    StoreI8x16Prefix(output + i, AddBlock(k, LoadI8x16Upto(a + i, n), LoadI8x16Upto(b + i, n)), n);
   }
 }
 
