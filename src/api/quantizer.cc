@@ -200,6 +200,11 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
 }
 
 Result<MixedEvaluation> Quantizer::Evaluate(const PtqOptions& options, bool all_samples) const {
+  return EvaluateWith(Ranges(), options, all_samples);
+}
+
+Result<MixedEvaluation> Quantizer::EvaluateWith(const std::vector<TensorRange>& ranges, const PtqOptions& options,
+                                                bool all_samples) const {
   if (samples_ == 0) return Status::Error("quantize: no calibration samples");
   const Graph& fg = model_->interpreter().graph();
   if (float_outputs_.size() < kept_inputs_.size()) {  // the float model's answers, once
@@ -209,7 +214,7 @@ Result<MixedEvaluation> Quantizer::Evaluate(const PtqOptions& options, bool all_
       float_outputs_.push_back(OutputValues(model_->interpreter()));
     }
   }
-  Result<PtqResult> r = QuantizeGraph(fg, ranges_cache_.empty() ? Ranges() : ranges_cache_, options);
+  Result<PtqResult> r = QuantizeGraph(fg, ranges, options);
   if (!r.ok()) return r.status();
   Result<std::unique_ptr<Interpreter>> qi = Interpreter::Create(std::move(r.value().graph));
   if (!qi.ok()) return Status::Error("quantize: the quantized graph does not run: " + qi.status().message());
@@ -250,17 +255,15 @@ Result<PtqResult> Quantizer::FinishMixed(const PtqOptions& base, const MixedPrec
   const std::set<std::string> keep(base.keep_float.begin(), base.keep_float.end());
   std::vector<LayerWeights> layers;
   for (const Node& n : fg.nodes) {
-    const bool weighted = n.op == OpType::kConv2D || n.op == OpType::kDepthwiseConv2D || n.op == OpType::kFullyConnected;
-    if (!weighted || keep.count(n.name) || base.layer_weights.count(n.name) || n.inputs.size() < 2) continue;
+    if (!IsWeighted(n.op) || keep.count(n.name) || base.layer_weights.count(n.name) || n.inputs.size() < 2) continue;
     const Tensor& w = fg.tensors[n.inputs[1]];
-    const size_t axis = n.op == OpType::kDepthwiseConv2D ? 3 : 0;
+    const size_t axis = static_cast<size_t>(FilterChannelAxis(n.op));
     layers.push_back({n.name, static_cast<size_t>(w.num_elements()),
                       w.shape.size() > axis ? static_cast<size_t>(w.shape[axis]) : 1});
   }
-  ranges_cache_ = Ranges();  // the observers' ranges do not change during the search
+  const std::vector<TensorRange> ranges = Ranges();  // fixed during the search
   Result<MixedResult> m = ChooseMixedPrecision(
-      layers, base, mixed, [this](const PtqOptions& o, bool all) { return Evaluate(o, all); }, progress);
-  ranges_cache_.clear();
+      layers, base, mixed, [&](const PtqOptions& o, bool all) { return EvaluateWith(ranges, o, all); }, progress);
   if (!m.ok()) return m.status();
   Result<PtqResult> r = Finish(m.value().options, report);
   if (r.ok() && choice) *choice = m.take();

@@ -71,6 +71,8 @@ class Quantizer {
 
  private:
   void Observe(int32_t label);
+  Result<MixedEvaluation> EvaluateWith(const std::vector<TensorRange>& ranges, const PtqOptions& options,
+                                       bool all_samples) const;
 
   std::unique_ptr<Model> model_;  // the float graph, every tensor kept
   CalibrationOptions calibration_;
@@ -78,7 +80,6 @@ class Quantizer {
   std::vector<std::vector<uint8_t>> kept_inputs_;
   std::vector<int32_t> kept_labels_;  // one per kept input, -1 when unknown
   mutable std::vector<std::vector<float>> float_outputs_;  // output 0 of the float model per kept input
-  mutable std::vector<TensorRange> ranges_cache_;          // Ranges() during FinishMixed
   size_t samples_ = 0;
 };
 

@@ -64,6 +64,10 @@ Result<WeightEncoding> ParseWeightEncoding(const std::string& name) {
   return Status::Error("unknown weight format '" + name + "' (known: " + known + ")");
 }
 
+bool IsWeighted(OpType op) {
+  return op == OpType::kConv2D || op == OpType::kDepthwiseConv2D || op == OpType::kFullyConnected;
+}
+
 namespace {
 
 bool HasInt8Kernel(OpType op) {
@@ -83,9 +87,6 @@ bool KeepsInputGrid(OpType op) {
          op == OpType::kPad;
 }
 
-bool IsWeighted(OpType op) {
-  return op == OpType::kConv2D || op == OpType::kDepthwiseConv2D || op == OpType::kFullyConnected;
-}
 
 const float* FloatData(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
 
@@ -373,7 +374,7 @@ class Builder {
       }
       if (ft.dtype != DType::kFloat32) continue;  // axes, shapes: as they are
       if (IsWeighted(fn.op) && k == 1) {
-        const int axis = fn.op == OpType::kDepthwiseConv2D ? 3 : 0;
+        const int axis = FilterChannelAxis(fn.op);
         const WeightEncoding e = EncodingOf(fn, options_);
         node.inputs[k] = Append(e.format == WeightFormat::kInt8
                                     ? QuantizeWeights(ft, axis, options_.per_channel, g_.get())

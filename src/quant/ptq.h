@@ -81,6 +81,11 @@ struct PtqLayer {
   std::string reason;     // why a layer stayed in float
 };
 
+// CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED: the ops weight formats apply to.
+bool IsWeighted(OpType op);
+// The channel axis of such an op's filter (depthwise: 3, else 0).
+inline int FilterChannelAxis(OpType op) { return op == OpType::kDepthwiseConv2D ? 3 : 0; }
+
 // The int8 grid for an observed range: scale (hi - lo) / 255 over the range
 // widened to contain 0, zero point rounding -128 - lo / scale.
 QuantInfo ActivationQuant(const TensorRange& r);
