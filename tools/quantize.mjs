@@ -7,7 +7,8 @@
 //        [--method minmax|moving-average|percentile|mse|kl] [--percentile P]
 //        [--weights F] [--layer-weights node=F,node=F] [--float-weights float32|float16]
 //        [--max-drop POINTS] [--min-sqnr DB]
-//        [--per-tensor] [--keep-float node,node] [--threads N] [--report report.json]
+//        [--per-tensor] [--equalize] [--bias-correction]
+//        [--keep-float node,node] [--threads N] [--report report.json]
 //        [--labels labels.txt] [--mean M --std S] [--crop F] [--name N] ...
 //
 // F: a weight format: int8 (default), int4, lut4 (= lut4/channel), lut4/layer,
@@ -16,6 +17,10 @@
 // in --layer-weights gets the smallest of --weights (lut4 if int8), int8 and
 // float16 that keeps the model within the budget on the calibration images
 // (at most POINTS % of them changing top-1 class; output SQNR >= DB).
+//
+// --equalize: cross-layer equalization of the float model before calibration;
+// --bias-correction: biases absorb the mean shift of rounded weights. Together
+// they make per-tensor int8 work on depthwise networks (docs/quantization.md).
 //
 // dataset: a folder with labels.csv, a .csv of files, or an IDX images file
 // (tools/lib/datasets.mjs); --range start:end picks its items (0-based).
@@ -30,7 +35,7 @@ function usage(message) {
   console.error('usage: quantize.mjs <model.onnx> --calibration <dataset> -o out.qwm [--range 0:100] [--per-tensor]\n' +
     '                   [--method minmax|moving-average|percentile|mse|kl] [--percentile P]\n' +
     '                   [--weights F] [--layer-weights node=F,...] [--float-weights float32|float16]\n' +
-    '                   [--max-drop POINTS] [--min-sqnr DB]\n' +
+    '                   [--max-drop POINTS] [--min-sqnr DB] [--equalize] [--bias-correction]\n' +
     '                   [--keep-float a,b] [--threads N] [--report report.json] [--labels file] [--mean M --std S] [--crop F] ...');
   process.exit(2);
 }
@@ -38,7 +43,7 @@ function usage(message) {
 const o = parseCli(process.argv.slice(2), {
   values: ['-o', '--out', '--calibration', '--range', '--keep-float', '--threads', '--report', '--method', '--percentile',
     '--weights', '--layer-weights', '--float-weights', '--max-drop', '--min-sqnr', ...METADATA_OPTIONS],
-  flags: ['--per-tensor'],
+  flags: ['--per-tensor', '--equalize', '--bias-correction'],
   usage,
 });
 const out = o.o ?? o.out;
@@ -81,6 +86,8 @@ try {
     ...metadataOptions(o, usage),
     threads,
     perChannel: !o['per-tensor'],
+    equalize: !!o.equalize,
+    biasCorrection: !!o['bias-correction'],
     keepFloat: o['keep-float'] ? o['keep-float'].split(',') : [],
     calibration: o.method ?? 'minmax',
     ...(o.percentile != null ? { percentile: Number(o.percentile) } : {}),
@@ -108,11 +115,16 @@ try {
       `(${report.mixed.labelled ? 'measured against the labels' : 'answers changed, unlabelled images'}), agrees with the float ` +
       `model on ${(100 * report.mixed.agreement).toFixed(2)}%, output SQNR ${fmtDb(report.mixed.outputSqnrDb).trim()} dB`);
   }
+  if (report.equalization) {
+    const e = report.equalization;
+    console.log(`\nequalization: ${e.pairs} layer pairs, settled in ${e.sweeps} sweeps; ${e.channelClamps} ReLU6 layers now clamp ` +
+      `per channel; widest / mean channel range ${e.spreadBefore.toFixed(1)} -> ${e.spreadAfter.toFixed(1)}`);
+  }
   const int8 = report.layers.filter((l) => l.precision === 'int8').length;
   const kept = report.layers.filter((l) => l.precision !== 'removed').length;
   console.log(`\n${int8} of ${kept} layers int8; weights ${kB(report.floatWeightBytes)} -> ${kB(report.quantWeightBytes)}; ` +
     `file ${kB(model.length)}; output SQNR ${fmtDb(report.outputSqnrDb).trim()} dB over ${report.sqnrSamples} of ` +
-    `${report.samples} calibration images (${report.calibration}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    `${report.samples} calibration images (${report.calibration}${report.biasCorrection ? ', bias-corrected' : ''}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`wrote ${out}`);
   if (o.report) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
 } catch (e) {

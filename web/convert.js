@@ -115,10 +115,15 @@ function ptqOptions(options) {
   if (typeof minSqnr !== 'number' || (auto?.minSqnrDb != null && !Number.isFinite(minSqnr))) {
     throw new QwasmError('autoMixed.minSqnrDb must be a finite number');
   }
+  for (const k of ['perChannel', 'equalize', 'biasCorrection']) {
+    if (options[k] != null && typeof options[k] !== 'boolean') throw new QwasmError(`option ${k} must be a boolean`);
+  }
   return {
     calibration: str('calibration', 'minmax'),
     percentile,
     perChannel: options.perChannel ?? true,
+    equalize: options.equalize ?? false,
+    biasCorrection: options.biasCorrection ?? false,
     keepFloat,
     weights: str('weights', 'int8'),
     layerWeights,
@@ -145,7 +150,7 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
   const q = new module.WasmQuantizer();
   try {
     stage(q, toBytes(bytes));
-    check(q.load(1, ptq.calibration, ptq.percentile));  // the tools module is single-threaded
+    check(q.load(1, ptq.calibration, ptq.percentile, ptq.equalize));  // the tools module is single-threaded
     check(q.setMetadata(meta));
     const crop = meta.cropFraction ?? -1;  // -1: the model's own
     const total = typeof calibration.length === 'number' ? calibration.length : null;
@@ -170,7 +175,7 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
       options.onProgress?.(done, total);
     }
     if (done === 0) throw new QwasmError('calibration gave no images');
-    check(q.finish(ptq.perChannel, ptq.keepFloat, ptq.weights, ptq.layerWeights, ptq.floatWeights,
+    check(q.finish(ptq.perChannel, ptq.biasCorrection, ptq.keepFloat, ptq.weights, ptq.layerWeights, ptq.floatWeights,
       ptq.maxDrop, ptq.minSqnr, options.onSearchProgress));
     return { model: q.result().slice(), report: q.report() };
   } finally {

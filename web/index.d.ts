@@ -168,6 +168,16 @@ export interface QuantizeOptions extends ModelFileOptions {
   percentile?: number;
   /** One weight scale per output channel (default) or per tensor. */
   perChannel?: boolean;
+  /** Cross-layer equalization (Nagel et al. 2019) of the float model before
+   * calibration: consecutive conv / depthwise layers rescaled per channel so
+   * their weight ranges match (ReLU6 becomes ReLU + a per-channel clamp, so
+   * the float model computes the same). Rescues per-tensor int8 on
+   * depthwise networks. Default false. */
+  equalize?: boolean;
+  /** Bias correction: each quantized layer's bias absorbs the mean output
+   * shift its weight rounding causes, measured with the calibration
+   * inputs' channel means. Default false. */
+  biasCorrection?: boolean;
   /** Names of nodes to leave in float32. */
   keepFloat?: string[];
   /** Weight format of every weighted layer (default 'int8')... */
@@ -216,6 +226,12 @@ export interface QuantizeReport {
   floatWeightBytes: number;
   quantWeightBytes: number;
   layers: QuantizeLayerReport[];
+  /** Whether biases were corrected (QuantizeOptions.biasCorrection). */
+  biasCorrection: boolean;
+  /** With equalize: layer pairs equalized, sweeps until the scales settled,
+   * ReLU6 layers now clamped per channel, and the largest ratio of a layer's
+   * widest output channel range to its mean one, before and after. */
+  equalization?: { pairs: number; sweeps: number; channelClamps: number; spreadBefore: number; spreadAfter: number };
   /** With autoMixed: the search's cost and the chosen model's quality on the calibration samples. */
   mixed?: { evaluations: number; agreement: number; drop: number; labelled: boolean; outputSqnrDb: number | null };
 }

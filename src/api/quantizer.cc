@@ -81,18 +81,32 @@ Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> floa
     return Status::Error("quantize: the moving-average constant must lie in (0, 1]");
   }
   if (calibration.bins < 16) return Status::Error("quantize: a calibration histogram needs at least 16 bins");
+  if (!float_graph) return Status::Error("quantize: no model");
+  std::unique_ptr<Quantizer> q(new Quantizer());
+  if (calibration.equalize) {
+    Result<std::unique_ptr<Graph>> eg = EqualizeGraph(*float_graph, &q->equalization_);
+    if (!eg.ok()) return Status::Error("quantize: equalization: " + eg.status().message());
+    float_graph = eg.take();
+  }
   InterpreterOptions o;
   o.threads = threads;
   o.share_memory = false;  // every activation is read after each run
   Result<std::unique_ptr<Model>> m = Model::FromGraph(std::move(float_graph), o);
   if (!m.ok()) return m.status();
-  std::unique_ptr<Quantizer> q(new Quantizer());
   q->model_ = m.take();
   q->calibration_ = calibration;
   const Graph& g = q->model_->interpreter().graph();
   q->observers_.resize(g.tensors.size());
+  q->channel_sums_.resize(g.tensors.size());
+  q->channel_rows_.assign(g.tensors.size(), 0);
   for (size_t t = 0; t < g.tensors.size(); ++t) {
     if (!g.tensors[t].is_constant() && g.tensors[t].dtype == DType::kFloat32) q->observers_[t] = MakeObserver(calibration);
+  }
+  for (const Node& n : g.nodes) {
+    const int32_t in = n.inputs.empty() ? -1 : n.inputs[0];
+    if (IsWeighted(n.op) && in >= 0 && q->observers_[in] && !g.tensors[in].shape.empty()) {
+      q->channel_sums_[in].assign(static_cast<size_t>(std::max(1, g.tensors[in].shape.back())), 0.0);
+    }
   }
   return q;
 }
@@ -125,8 +139,13 @@ void Quantizer::Observe(int32_t label) {
   const Graph& g = it.graph();
   for (size_t t = 0; t < g.tensors.size(); ++t) {
     if (!observers_[t]) continue;
-    observers_[t]->Observe(reinterpret_cast<const float*>(it.tensor_data(static_cast<int32_t>(t))),
-                           static_cast<size_t>(g.tensors[t].num_elements()));
+    const float* x = reinterpret_cast<const float*>(it.tensor_data(static_cast<int32_t>(t)));
+    const size_t n = static_cast<size_t>(g.tensors[t].num_elements());
+    observers_[t]->Observe(x, n);
+    std::vector<double>& sums = channel_sums_[t];
+    if (sums.empty()) continue;
+    for (size_t i = 0; i < n; ++i) sums[i % sums.size()] += x[i];
+    channel_rows_[t] += n / sums.size();
   }
   // The first kSqnrSamples feed the SQNR report; up to kKeptBytes of them
   // (at least kSqnrSamples) are the samples mixed precision is judged on.
@@ -142,6 +161,8 @@ std::vector<TensorRange> Quantizer::Ranges() const {
   std::vector<TensorRange> ranges(observers_.size());
   for (size_t t = 0; t < observers_.size(); ++t) {
     if (observers_[t]) ranges[t] = observers_[t]->Range();
+    if (channel_rows_[t] == 0) continue;
+    for (double sum : channel_sums_[t]) ranges[t].channel_mean.push_back(static_cast<float>(sum / channel_rows_[t]));
   }
   return ranges;
 }
@@ -184,6 +205,9 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
   }
   if (report) {
     report->calibration = CalibrationMethodName(calibration_.method);
+    report->equalized = calibration_.equalize;
+    report->equalization = equalization_;
+    report->bias_corrected = options.bias_correction;
     report->samples = samples_;
     report->sqnr_samples = sqnr_samples;
     report->layers.clear();

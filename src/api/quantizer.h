@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/model.h"
+#include "quant/equalize.h"
 #include "quant/mixed_precision.h"
 #include "quant/observers.h"
 #include "quant/ptq.h"
@@ -30,6 +31,9 @@ struct LayerReport {
 
 struct QuantizeReport {
   std::string calibration;         // method name (CalibrationMethodName)
+  bool equalized = false;          // CalibrationOptions::equalize
+  EqualizeReport equalization;     // what it did
+  bool bias_corrected = false;     // PtqOptions::bias_correction
   size_t samples = 0;              // calibration samples seen
   size_t sqnr_samples = 0;         // of which used for the SQNR figures
   std::vector<LayerReport> layers;
@@ -74,8 +78,13 @@ class Quantizer {
   Result<MixedEvaluation> EvaluateWith(const std::vector<TensorRange>& ranges, const PtqOptions& options,
                                        bool all_samples) const;
 
-  std::unique_ptr<Model> model_;  // the float graph, every tensor kept
+  std::unique_ptr<Model> model_;  // the float graph (equalized if asked), every tensor kept
   CalibrationOptions calibration_;
+  EqualizeReport equalization_;
+  // Per-channel sums of the inputs of weighted layers (bias correction);
+  // empty for other tensors.
+  std::vector<std::vector<double>> channel_sums_;
+  std::vector<uint64_t> channel_rows_;
   std::vector<std::unique_ptr<Observer>> observers_;  // null for constants and non-float tensors
   std::vector<std::vector<uint8_t>> kept_inputs_;
   std::vector<int32_t> kept_labels_;  // one per kept input, -1 when unknown

@@ -99,8 +99,9 @@ class WasmQuantizer {
     return View(staging_);
   }
   // method: a calibration method name (quant/observers.h); percentile for
-  // "percentile" (ignored otherwise).
-  std::string load(int threads, std::string method, double percentile) {
+  // "percentile" (ignored otherwise); equalize: cross-layer equalization of
+  // the float model first (quant/equalize.h).
+  std::string load(int threads, std::string method, double percentile, bool equalize) {
     auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
     staging_.clear();
     CalibrationOptions calibration;
@@ -108,6 +109,7 @@ class WasmQuantizer {
     if (!m.ok()) return m.status().message();
     calibration.method = m.value();
     calibration.percentile = percentile;
+    calibration.equalize = equalize;
     Result<std::unique_ptr<Graph>> g = ReadAnyModel(bytes);
     if (!g.ok()) return g.status().message();
     Result<std::unique_ptr<Quantizer>> q = Quantizer::Create(g.take(), threads, calibration);
@@ -149,16 +151,17 @@ class WasmQuantizer {
     return quantizer_->AddTensor(reinterpret_cast<const float*>(staging_.data()), staging_.size() / sizeof(float), label)
         .message();
   }
-  // perChannel, keepFloat: names; weights: a weight format name
+  // perChannel, biasCorrection (PtqOptions), keepFloat: names; weights: a weight format name
   // (ParseWeightEncoding); layerWeights: {node name: format}; floatWeights:
   // "float32" or "float16".
   // maxDrop (points, < 0: none) and minSqnr (dB, NaN: none): automatic
   // mixed precision for layers layerWeights leaves open; onProgress(done,
   // total) after each evaluation of its search.
-  std::string finish(bool per_channel, val keep_float, std::string weights, val layer_weights,
+  std::string finish(bool per_channel, bool bias_correction, val keep_float, std::string weights, val layer_weights,
                      std::string float_weights, double max_drop, double min_sqnr, val on_progress) {
     PtqOptions o;
     o.per_channel = per_channel;
+    o.bias_correction = bias_correction;
     o.keep_float = Strings(keep_float);
     Result<WeightEncoding> w = ParseWeightEncoding(weights);
     if (!w.ok()) return w.status().message();
@@ -208,6 +211,17 @@ class WasmQuantizer {
     o.set("outputSqnrDb", Db(report_.output_sqnr_db));
     o.set("floatWeightBytes", static_cast<double>(report_.float_weight_bytes));
     o.set("quantWeightBytes", static_cast<double>(report_.quant_weight_bytes));
+    o.set("biasCorrection", report_.bias_corrected);
+    if (report_.equalized) {
+      const EqualizeReport& e = report_.equalization;
+      val eq = val::object();
+      eq.set("pairs", static_cast<double>(e.pairs));
+      eq.set("sweeps", static_cast<double>(e.sweeps));
+      eq.set("channelClamps", static_cast<double>(e.channel_clamps));
+      eq.set("spreadBefore", e.spread_before);
+      eq.set("spreadAfter", e.spread_after);
+      o.set("equalization", eq);
+    }
     val layers = val::array();
     for (size_t i = 0; i < report_.layers.size(); ++i) {
       const LayerReport& l = report_.layers[i];

@@ -40,7 +40,8 @@ enum class OpType : uint8_t {
   kConcatenation,  // attrs.axis
   kPad,            // attrs.paddings, attrs.pad_value
   kTranspose,      // attrs.perm
-  kClamp,          // min(max(x, clamp_min), clamp_max): Relu, Relu6, Clip
+  kClamp,          // min(max(x, clamp_min), clamp_max): Relu, Relu6, Clip; input 1 (optional):
+                   // per-channel upper bounds, a float32 [C] constant (quant/equalize.h)
   kHardSwish,      // x * relu6(x + 3) / 6
   kHardSigmoid,    // max(0, min(1, hard_alpha * x + hard_beta))
   kLogistic,       // sigmoid

@@ -140,6 +140,8 @@ PrepareResult PrepareNode(const Graph& g, size_t node_index, bool reference_kern
     case OpType::kPad: return PreparePad(c);
     case OpType::kTranspose: return PrepareTranspose(c);
     case OpType::kClamp:
+      if (c.node().inputs.size() > 1) return PrepareChannelClamp(c);
+      return PrepareUnary(c);
     case OpType::kHardSwish:
     case OpType::kHardSigmoid:
     case OpType::kLogistic:

@@ -107,6 +107,7 @@ PrepareResult PrepareConcatenation(const OpContext& c);
 PrepareResult PreparePad(const OpContext& c);
 PrepareResult PrepareTranspose(const OpContext& c);
 PrepareResult PrepareUnary(const OpContext& c);  // CLAMP, HARD_SWISH, HARD_SIGMOID, LOGISTIC
+PrepareResult PrepareChannelClamp(const OpContext& c);  // CLAMP with per-channel bounds (input 1)
 // float32 forms, chosen by PrepareNode when input 0 is float32.
 PrepareResult PrepareConv2DF32(const OpContext& c);
 PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c);

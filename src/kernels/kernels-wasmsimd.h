@@ -60,6 +60,11 @@ void f32_add__wasmsimd(const FBinaryParams& p, size_t begin, size_t end, const f
                        const float* b, float* output);
 void f32_mul__wasmsimd(const FBinaryParams& p, size_t begin, size_t end, const float* a,
                        const float* b, float* output);
+// Rows of f32_channel_clamp__ref / qs8_channel_clamp__ref.
+void f32_channel_clamp__wasmsimd(size_t rows, size_t channels, float lo, const float* hi, const float* input,
+                                 float* output);
+void qs8_channel_clamp__wasmsimd(size_t rows, size_t channels, int8_t lo, const int8_t* hi, const int8_t* input,
+                                 int8_t* output);
 // f32_unary__ref over n elements (LOGISTIC calls exp lane by lane).
 void f32_unary__wasmsimd(const FUnaryParams& p, size_t n, const float* input, float* output);
 

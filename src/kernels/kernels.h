@@ -53,6 +53,11 @@ void qs8_mul__ref(const QMulParams& p, const int8_t* a, const int8_t* b, int8_t*
 void qs8_max_pool__ref(const QMaxPoolParams& p, const int8_t* input, int8_t* output);
 // output[i] = table[input[i] + 128]: every int8 elementwise function.
 void qs8_lut__ref(const int8_t table[256], size_t n, const int8_t* input, int8_t* output);
+// output[r][c] = min(max(input[r][c], lo), hi[c]) over rows x channels.
+void f32_channel_clamp__ref(size_t rows, size_t channels, float lo, const float* hi, const float* input,
+                            float* output);
+void qs8_channel_clamp__ref(size_t rows, size_t channels, int8_t lo, const int8_t* hi, const int8_t* input,
+                            int8_t* output);
 // table[q + 128] = requantize(f(dequantize(q))) for the 256 int8 values q,
 // f evaluated by f32_unary__ref, rounded to the output grid (full int8 range).
 void BuildUnaryTable(const FUnaryParams& f, float in_scale, int32_t in_zero_point, float out_scale,

@@ -38,6 +38,9 @@ struct CalibrationOptions {
   double percentile = 99.99;         // kPercentile: share of values kept, in (0, 100]
   double averaging_constant = 0.01;  // kMovingAverage: weight of each new sample (PyTorch's default)
   int bins = 2048;                   // histogram methods (TensorRT's 2048)
+  // Cross-layer equalization of the float graph before any sample is seen
+  // (quant/equalize.h); the quantizer then calibrates the equalized graph.
+  bool equalize = false;
 };
 
 // "minmax", "moving-average", "percentile", "mse", "kl"; an unknown name is

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "graph/op.h"
+#include "graph/ops/packed_weights.h"
 #include "quant/codebook.h"
 #include "quant/float16.h"
 #include "quant/int4.h"
@@ -372,7 +373,8 @@ class Builder {
         node.inputs[k] = mapped;
         continue;
       }
-      if (ft.dtype != DType::kFloat32) continue;  // axes, shapes: as they are
+      // Axes, shapes and clamp bounds (real values the op quantizes itself) stay.
+      if (ft.dtype != DType::kFloat32 || fn.op == OpType::kClamp) continue;
       if (IsWeighted(fn.op) && k == 1) {
         const int axis = FilterChannelAxis(fn.op);
         const WeightEncoding e = EncodingOf(fn, options_);
@@ -385,8 +387,13 @@ class Builder {
         node.inputs[k] = Append(QuantizeConstant(ft, g_.get()));
       }
     }
-    if (IsWeighted(fn.op) && fn.inputs.size() > 2 && fn.inputs[2] >= 0) {
-      node.inputs[2] = Append(QuantizeBias(fn, node));
+    if (IsWeighted(fn.op)) {
+      const bool has_bias = fn.inputs.size() > 2 && fn.inputs[2] >= 0;
+      std::vector<float> bias = FloatBias(fn, node);
+      if (has_bias || !bias.empty()) {
+        node.inputs.resize(3);
+        node.inputs[2] = Append(QuantizeBias(has_bias ? fg_.tensors[fn.inputs[2]].name : fn.name + "/bias", bias, node));
+      }
     }
     for (int32_t t : fn.outputs) {
       const Tensor& in = g_->tensors[node.inputs[0]];
@@ -409,20 +416,57 @@ class Builder {
     return Status::Ok();
   }
 
+  // The float bias of weighted node fn (empty when it has none), corrected
+  // for the error of its quantized weights (node.inputs[1]) when asked and
+  // the input's channel means are known (then a missing bias becomes one).
+  std::vector<float> FloatBias(const Node& fn, const Node& node) const {
+    std::vector<float> bias;
+    if (fn.inputs.size() > 2 && fn.inputs[2] >= 0) {
+      const Tensor& fb = fg_.tensors[fn.inputs[2]];
+      bias.assign(FloatData(fb), FloatData(fb) + fb.num_elements());
+    }
+    const std::vector<float>& mean = ranges_[fn.inputs[0]].channel_mean;
+    const Tensor& fw = fg_.tensors[fn.inputs[1]];
+    const Tensor& qw = g_->tensors[node.inputs[1]];
+    const int axis = FilterChannelAxis(fn.op);
+    const int32_t outs = fw.shape[axis];
+    const int32_t last = fw.shape.back();  // input channels (depthwise: outputs)
+    const int32_t multiplier = fn.op == OpType::kDepthwiseConv2D ? std::max(1, fn.attrs.depth_multiplier) : 1;
+    const size_t ins = static_cast<size_t>(last / multiplier);
+    if (!options_.bias_correction || mean.size() != ins || fw.dtype != DType::kFloat32) return bias;
+    const std::vector<int8_t> q = qw.dtype == DType::kInt8
+                                      ? std::vector<int8_t>(qw.data, qw.data + qw.data_bytes)
+                                      : ExpandWeights(qw, true);
+    const int64_t n = fw.num_elements();
+    const int64_t per_out = n / outs;
+    std::vector<double> shift(outs, 0.0);
+    for (int64_t i = 0; i < n; ++i) {
+      // Conv / FC [O, ..., I]: output i / per_out, input i % I; depthwise
+      // [1, H, W, C*M]: output i % (C*M), input that / M.
+      const int32_t o = axis == 0 ? static_cast<int32_t>(i / per_out) : static_cast<int32_t>(i % last);
+      const size_t in = axis == 0 ? static_cast<size_t>(i % last) : static_cast<size_t>(o / multiplier);
+      const float s = qw.quant.scale[qw.quant.per_channel() ? o : 0];
+      const double err = static_cast<double>(s) * q[i] - FloatData(fw)[i];
+      shift[o] += err * mean[in];
+    }
+    bias.resize(outs, 0.0f);
+    for (int32_t o = 0; o < outs; ++o) bias[o] = static_cast<float>(bias[o] - shift[o]);
+    return bias;
+  }
+
   // int32 bias on the grid input scale x weight scale of each channel.
-  Tensor QuantizeBias(const Node& fn, const Node& node) {
-    const Tensor& fb = fg_.tensors[fn.inputs[2]];
+  Tensor QuantizeBias(const std::string& name, const std::vector<float>& fb, const Node& node) {
     const Tensor& in = g_->tensors[node.inputs[0]];
     const Tensor& w = g_->tensors[node.inputs[1]];
     Tensor b;
-    b.name = fb.name + "/int32";
+    b.name = name + "/int32";
     b.dtype = DType::kInt32;
-    b.shape = fb.shape;
-    const int64_t n = fb.num_elements();
+    b.shape = {static_cast<int32_t>(fb.size())};
+    const int64_t n = static_cast<int64_t>(fb.size());
     std::vector<int32_t> values(n);
     for (int64_t c = 0; c < n; ++c) {
       const double s = static_cast<double>(in.quant.scale[0]) * w.quant.scale[w.quant.per_channel() ? c : 0];
-      const double v = std::nearbyint(FloatData(fb)[c] / s);
+      const double v = std::nearbyint(fb[c] / s);
       values[c] = static_cast<int32_t>(std::clamp(v, -2147483647.0, 2147483647.0));
       b.quant.scale.push_back(static_cast<float>(s));
       b.quant.zero_point.push_back(0);
@@ -502,10 +546,24 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
       reason[i] = "kept in float on request (" + WeightEncodingName(EncodingOf(n, options)) + " weights)";
     }
   }
+  // A per-channel CLAMP runs on one grid: the layer it clamps writes
+  // straight onto the clamp's output grid (as a fused ReLU6 would).
+  std::vector<TensorRange> grids = ranges;
+  std::vector<int> readers(fg.tensors.size(), 0);
+  for (const Node& n : fg.nodes) {
+    for (int32_t t : n.inputs) readers[t >= 0 ? t : 0] += t >= 0;
+  }
+  for (int32_t t : fg.outputs) ++readers[t];
+  for (const Node& n : fg.nodes) {
+    if (n.op == OpType::kClamp && n.inputs.size() > 1 && readers[n.inputs[0]] == 1) {
+      grids[n.inputs[0]].min = ranges[n.outputs[0]].min;
+      grids[n.inputs[0]].max = ranges[n.outputs[0]].max;
+    }
+  }
   // Build; an int8 node that its operator rejects goes back to float and
   // the graph is rebuilt (each round fixes at least one node).
   for (size_t round = 0; round <= fg.nodes.size(); ++round) {
-    Builder b(fg, ranges, options, is_float);
+    Builder b(fg, grids, options, is_float);
     std::vector<int32_t> origin;
     QW_RETURN_IF_ERROR(b.Build(&origin));
     std::unique_ptr<Graph> g = b.TakeGraph();

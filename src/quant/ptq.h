@@ -7,11 +7,13 @@
 //   - weights (conv, depthwise, fully connected): symmetric int8, one scale
 //     per output channel (or per tensor), zero point 0; or, by
 //     PtqOptions::weights / layer_weights, int4 or codebook (lut4, lut8);
-//   - bias: int32 on the grid input scale x weight scale;
+//   - bias: int32 on the grid input scale x weight scale (optionally
+//     corrected for the weights' quantization error, PtqOptions);
 //   - activations: asymmetric int8 from the observed [min, max] widened to
 //     contain 0 (so zero padding and ReLU's 0 are exact);
 //   - max pool, reshape, transpose and pad reuse their input's grid; softmax
-//     outputs use TFLite's fixed 1/256 grid.
+//     outputs use TFLite's fixed 1/256 grid; a per-channel CLAMP
+//     (quant/equalize.h) gives its own grid to the layer it clamps.
 // An operator whose int8 preparation fails (e.g. an accumulator that could
 // overflow) stays in float and the report says why. Constants no operator
 // uses any more are dropped; PtqResult::tensor_map says where each tensor
@@ -32,8 +34,13 @@ namespace qwasm {
 
 // Range of real values a tensor took over calibration.
 struct TensorRange {
+  TensorRange() = default;
+  TensorRange(float lo, float hi) : min(lo), max(hi) {}
   float min = std::numeric_limits<float>::infinity();
   float max = -std::numeric_limits<float>::infinity();
+  // Mean of each channel (last axis) over calibration, for the inputs of
+  // weighted layers (bias correction); empty when not recorded.
+  std::vector<float> channel_mean;
   bool seen() const { return min <= max; }
   void Update(const float* x, size_t n);
 };
@@ -70,6 +77,11 @@ struct PtqOptions {
   // Weights of weighted layers that stay in float for another reason (kept
   // on request, no int8 kernel, int8 rejected): kFloat32 or kFloat16.
   WeightFormat float_weights = WeightFormat::kFloat32;
+  // Bias correction (Nagel et al. 2019, empirical form): a quantized layer's
+  // bias absorbs the mean shift its weight error causes, b -= (W_q - W) E[x],
+  // with E[x] per input channel from TensorRange::channel_mean (a layer
+  // whose input has none is left as it is).
+  bool bias_correction = false;
 };
 
 struct PtqLayer {

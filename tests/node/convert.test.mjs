@@ -113,7 +113,24 @@ describe('quantize', () => {
     m.dispose();
   });
 
+  it('equalization and bias correction reach the model and the report, and help per-tensor int8', async () => {
+    const plain = await quantize(FP32, photos.slice(0, 4), { perChannel: false });
+    const { model, report } = await quantize(FP32, photos.slice(0, 4), { perChannel: false, equalize: true, biasCorrection: true });
+    assert.equal(plain.report.equalization, undefined);
+    assert.equal(plain.report.biasCorrection, false);
+    assert.equal(report.biasCorrection, true);
+    const e = report.equalization;
+    assert.ok(e.pairs >= 13 && e.channelClamps >= 13 && e.sweeps > 1, JSON.stringify(e));
+    assert.ok(e.spreadAfter < e.spreadBefore, JSON.stringify(e));
+    assert.ok(report.layers.some((l) => l.op === 'CLAMP' && l.precision === 'int8'));
+    assert.ok(report.outputSqnrDb > plain.report.outputSqnrDb + 3, `${report.outputSqnrDb} vs ${plain.report.outputSqnrDb} dB`);
+    const m = await load(model);
+    assert.equal((await m.classify(IMAGES[0], { topK: 1 })).length, 1);
+    m.dispose();
+  });
+
   it('names what is wrong with calibration and weight options', async () => {
+    await assert.rejects(quantize(FP32, photos.slice(0, 1), { equalize: 'yes' }), /option equalize must be a boolean/);
     await assert.rejects(quantize(FP32, photos.slice(0, 1), { calibration: 'median' }),
       (e) => e instanceof QwasmError && /unknown calibration method "median" \(valid: minmax, moving-average, percentile, mse, kl\)/.test(e.message));
     await assert.rejects(quantize(FP32, photos.slice(0, 1), { weights: 'int3' }),
