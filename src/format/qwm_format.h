@@ -27,12 +27,15 @@ inline constexpr uint8_t kMagic[8] = {0x89, 'Q', 'W', 'M', 0x0D, 0x0A, 0x1A, 0x0
 // an older reader can skip safely (optional sections, fields appended at the
 // end of a record or section) or refuse clearly (new ids).
 inline constexpr uint16_t kVersionMajor = 1;
-// 1.1 added the low-bit weight dtypes int4, lut4 and lut8.
-inline constexpr uint16_t kVersionMinor = 1;
+// 1.1 added the low-bit weight dtypes int4, lut4 and lut8; 1.2 the compact
+// tensor section TEN2 (written instead of TENS unless WriteOptions say not).
+inline constexpr uint16_t kVersionMinor = 2;
+inline constexpr uint16_t kCompactTensorsSince = 2;
 
 inline constexpr uint32_t kHeaderSize = 64;        // bytes written; readers accept larger
 inline constexpr uint32_t kSectionEntrySize = 32;  // bytes written; readers accept larger
-inline constexpr uint32_t kDataAlignment = 64;     // constant data, from the file start
+inline constexpr uint32_t kDataAlignment = 64;     // DATA section; constants of TENS files
+inline constexpr uint32_t kCompactDataAlignment = 16;  // constants of TEN2 files
 
 // Header field offsets.
 namespace hdr {
@@ -58,11 +61,18 @@ inline constexpr uint32_t kSectionTensors = FourCC("TENS");
 inline constexpr uint32_t kSectionNodes = FourCC("NODE");
 inline constexpr uint32_t kSectionGraph = FourCC("GRPH");
 inline constexpr uint32_t kSectionData = FourCC("DATA");
+// Since 1.2: the tensors in a compact encoding (a file has TENS or TEN2).
+inline constexpr uint32_t kSectionTensorsCompact = FourCC("TEN2");
 // Section flag: a reader that does not know the type may skip the section.
 inline constexpr uint32_t kSectionOptional = 1;
 
 // Tensor record flags.
 inline constexpr uint8_t kTensorWasUint8 = 1, kTensorConstant = 2;
+// TEN2 tensor record flags (bits 0 and 1 as above): the zero-point form in
+// bits 2..3, derived scales in bit 4.
+inline constexpr uint8_t kTensorZeroPointShift = 2, kTensorZeroPointMask = 3 << 2;
+inline constexpr uint8_t kZeroPointsZero = 0, kZeroPointsShared = 1, kZeroPointsListed = 2;
+inline constexpr uint8_t kTensorScalesDerived = 16;
 // Node attribute flags.
 inline constexpr uint8_t kAttrKeepDims = 1, kAttrCountIncludePad = 2, kAttrOnnxNumerics = 4;
 // Metadata input flags.

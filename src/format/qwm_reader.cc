@@ -8,6 +8,7 @@
 
 #include "core/crc32.h"
 #include "format/qwm_format.h"
+#include "graph/op.h"
 #include "graph/validate.h"
 
 namespace qwasm {
@@ -64,6 +65,47 @@ class Cursor {
     return n;
   }
 
+  // Unsigned LEB128 (docs/model-format.md, TEN2) of at most 10 bytes whose
+  // value is at most `max`.
+  uint64_t V(const char* what, uint64_t max = UINT32_MAX) {
+    const size_t at = Offset();
+    uint64_t v = 0;
+    for (int shift = 0; ok(); shift += 7) {
+      const uint8_t b = U8(what);
+      if (shift == 63 && b > 1) break;
+      v |= uint64_t{b & 0x7Fu} << shift;
+      if (!(b & 0x80)) {
+        if (v <= max) return v;
+        Fail(std::string(what) + " " + std::to_string(v) + " at section byte " + std::to_string(at) +
+             " is over " + std::to_string(max));
+        return 0;
+      }
+      if (shift == 63) break;
+    }
+    Fail(std::string(what) + " at section byte " + std::to_string(at) + " is not a valid varint");
+    return 0;
+  }
+  uint32_t V32(const char* what) { return static_cast<uint32_t>(V(what)); }
+  // Zigzag-signed varint of an int32.
+  int32_t Z(const char* what) {
+    const uint32_t v = V32(what);
+    return static_cast<int32_t>((v >> 1) ^ (0u - (v & 1)));
+  }
+  // As Count, the count a varint.
+  uint32_t VCount(const char* what, size_t item_bytes, uint32_t limit) {
+    const size_t at = Offset();
+    const uint32_t n = V32(what);
+    if (ok() && (n > limit || uint64_t{n} * item_bytes > remaining())) {
+      Fail(std::string(what) + " " + std::to_string(n) + " at section byte " + std::to_string(at) +
+           (n > limit ? " is over the limit of " + std::to_string(limit)
+                      : " needs more than the " + std::to_string(remaining()) + " bytes left"));
+      return 0;
+    }
+    return n;
+  }
+  // `n` bytes, or nullptr after a failure.
+  const uint8_t* Bytes(size_t n, const char* what) { return Take(n, what); }
+
   std::string Str(const char* what) {
     const uint32_t n = Count(what, 1, kMaxStringBytes);
     const uint8_t* p = Take(n, what);
@@ -87,8 +129,8 @@ class Cursor {
 
   // A record: its byte size (u32), then that many bytes, read by the
   // returned cursor.
-  Cursor Record(const char* what) {
-    const uint32_t n = U32(what);
+  Cursor Record(const char* what, bool varint_size = false) {
+    const uint32_t n = varint_size ? V32(what) : U32(what);
     const uint8_t* p = Take(n, what);
     return p ? Cursor(p, n, section_) : Cursor(end_, 0, section_);
   }
@@ -131,6 +173,9 @@ class Cursor {
 // node record its size, 4 id bytes, 3 empty lists, pads, 8 ints, 6 floats,
 // 4 flag bytes and 2 empty lists.
 constexpr size_t kMinTensorRecord = 4 + 4 + 4 + 8 + 16;
+// TEN2: a size byte, name prefix and length, dtype, flags, rank, quant count
+// and axis.
+constexpr size_t kMinCompactTensorRecord = 1 + 2 + 3 + 2;
 constexpr size_t kMinNodeRecord = 4 + 4 + 4 + 4 + 4 + 16 + 32 + 24 + 4 + 4 + 4;
 
 class Reader {
@@ -142,7 +187,7 @@ class Reader {
     QW_RETURN_IF_ERROR(ReadHeader());
     QW_RETURN_IF_ERROR(ReadSectionTable());
     if (meta_.present) QW_RETURN_IF_ERROR(ReadMetadata());
-    QW_RETURN_IF_ERROR(ReadTensors());
+    QW_RETURN_IF_ERROR(tensors_compact_.present ? ReadTensorsCompact() : ReadTensors());
     QW_RETURN_IF_ERROR(ReadNodes());
     QW_RETURN_IF_ERROR(ReadGraphIO());
     graph_.source = bytes_;
@@ -159,6 +204,10 @@ class Reader {
   Status ReadSectionTable();
   Status ReadMetadata();
   Status ReadTensors();
+  Status ReadTensorsCompact();
+  // The data reference and final checks of tensor t (both tensor sections).
+  Status FinishTensor(const std::string& ctx, uint32_t flags, uint64_t offset, uint64_t size, uint32_t alignment,
+                      Tensor* t);
   Status ReadNodes();
   Status ReadGraphIO();
 
@@ -205,7 +254,7 @@ class Reader {
   size_t size_;
   uint16_t minor_ = 0;
   bool newer_ = false;  // the file's minor version is newer than ours
-  Section meta_, tensors_, nodes_, io_, data_;
+  Section meta_, tensors_, tensors_compact_, nodes_, io_, data_;
   Graph graph_;
 };
 
@@ -287,6 +336,7 @@ Status Reader::ReadSectionTable() {
     ranges.emplace_back(offset, offset + size);
     Section* known = type == kSectionMetadata ? &meta_
                      : type == kSectionTensors ? &tensors_
+                     : type == kSectionTensorsCompact ? &tensors_compact_
                      : type == kSectionNodes   ? &nodes_
                      : type == kSectionGraph   ? &io_
                      : type == kSectionData    ? &data_
@@ -311,8 +361,12 @@ Status Reader::ReadSectionTable() {
       return Status::Error("qwm: sections overlap at byte " + std::to_string(ranges[i].first));
     }
   }
+  if (tensors_.present && tensors_compact_.present) return Status::Error("qwm: sections TENS and TEN2 both present");
   const std::pair<const Section*, uint32_t> required[] = {
-      {&tensors_, kSectionTensors}, {&nodes_, kSectionNodes}, {&io_, kSectionGraph}, {&data_, kSectionData}};
+      {tensors_compact_.present ? &tensors_compact_ : &tensors_, kSectionTensors},
+      {&nodes_, kSectionNodes},
+      {&io_, kSectionGraph},
+      {&data_, kSectionData}};
   for (const auto& [section, name] : required) {
     if (!section->present) return Status::Error("qwm: required section " + SectionName(name) + " is missing");
   }
@@ -381,25 +435,143 @@ Status Reader::ReadTensors() {
     r.Finish(newer_);
     if (r.ok()) ctx += QuotedName(t.name);
     QW_RETURN_IF_ERROR(r.status().With(ctx));
-    t.was_uint8 = flags & kTensorWasUint8;
-    if (flags & kTensorConstant) {
-      if (offset > data_.size || size > data_.size - offset) {
-        return Status::Error(ctx + ": data [" + std::to_string(offset) + ", +" + std::to_string(size) +
-                             ") lies outside the DATA section of " + std::to_string(data_.size) + " bytes");
-      }
-      if ((data_.offset + offset) % kDataAlignment != 0) {
-        return Status::Error(ctx + ": data at file offset " + std::to_string(data_.offset + offset) +
-                             " is not aligned to " + std::to_string(kDataAlignment) + " bytes");
-      }
-      t.data = file_ + data_.offset + offset;
-      t.data_bytes = static_cast<size_t>(size);
-    } else if (offset != 0 || size != 0) {
-      return Status::Error(ctx + ": a tensor without data has a data reference");
-    }
-    QW_RETURN_IF_ERROR(CheckTensor(t).With(ctx));
+    QW_RETURN_IF_ERROR(FinishTensor(ctx, flags, offset, size, kDataAlignment, &t));
   }
   c.Finish(newer_);
   return c.status().With("qwm: section TENS");
+}
+
+Status Reader::FinishTensor(const std::string& ctx, uint32_t flags, uint64_t offset, uint64_t size,
+                            uint32_t alignment, Tensor* t) {
+  t->was_uint8 = flags & kTensorWasUint8;
+  if (flags & kTensorConstant) {
+    if (offset > data_.size || size > data_.size - offset) {
+      return Status::Error(ctx + ": data [" + std::to_string(offset) + ", +" + std::to_string(size) +
+                           ") lies outside the DATA section of " + std::to_string(data_.size) + " bytes");
+    }
+    if ((data_.offset + offset) % alignment != 0) {
+      return Status::Error(ctx + ": data at file offset " + std::to_string(data_.offset + offset) +
+                           " is not aligned to " + std::to_string(alignment) + " bytes");
+    }
+    t->data = file_ + data_.offset + offset;
+    t->data_bytes = static_cast<size_t>(size);
+  } else if (offset != 0 || size != 0) {
+    return Status::Error(ctx + ": a tensor without data has a data reference");
+  }
+  return CheckTensor(*t).With(ctx);
+}
+
+// TEN2 (format 1.2, docs/model-format.md): records whose names share a
+// prefix with the previous record's, varint integers, zero points stored
+// only when not all zero, scales possibly derived from two other tensors'
+// (resolved once every record is read), the data size implied by the shape.
+Status Reader::ReadTensorsCompact() {
+  Cursor c = Open(tensors_compact_);
+  const uint32_t count = c.VCount("tensor count", kMinCompactTensorRecord, kMaxTensors);
+  QW_RETURN_IF_ERROR(c.status().With("qwm: section TEN2"));
+  graph_.tensors.resize(count);
+  std::vector<std::pair<uint32_t, uint32_t>> derived(count, {UINT32_MAX, UINT32_MAX});
+  std::vector<uint32_t> flags_of(count, 0);
+  std::vector<uint64_t> offset_of(count, 0), size_of(count, 0);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string ctx = "qwm: section TEN2, tensor " + std::to_string(i);
+    Cursor r = c.Record("tensor record", /*varint_size=*/true);
+    QW_RETURN_IF_ERROR(c.status().With(ctx));
+    Tensor& t = graph_.tensors[i];
+    const std::string previous = i > 0 ? graph_.tensors[i - 1].name : std::string();
+    const uint8_t shared = r.U8("shared name prefix");
+    if (shared > previous.size()) {
+      r.Fail("shared name prefix " + std::to_string(shared) + " is longer than the previous name (" +
+             std::to_string(previous.size()) + " bytes)");
+    }
+    const uint32_t suffix = r.VCount("name length", 1, kMaxStringBytes);
+    const uint8_t* p = r.Bytes(suffix, "name");
+    if (r.ok()) t.name = previous.substr(0, shared) + std::string(reinterpret_cast<const char*>(p), suffix);
+    t.dtype = FromId(kDTypeIds, r.U8("dtype"), "dtype", &r);
+    const uint32_t flags =
+        Flags(r.U8("flags"), kTensorWasUint8 | kTensorConstant | kTensorZeroPointMask | kTensorScalesDerived,
+              "tensor", &r);
+    const uint32_t zero_points = (flags & kTensorZeroPointMask) >> kTensorZeroPointShift;
+    if (zero_points > kZeroPointsListed) r.Fail("zero-point form " + std::to_string(zero_points) + " is not defined");
+    const uint8_t rank = r.U8("rank");
+    if (rank > kMaxRank) r.Fail("rank " + std::to_string(rank) + " is over the limit of " + std::to_string(kMaxRank));
+    t.shape.resize(r.ok() ? rank : 0);
+    for (int32_t& d : t.shape) d = static_cast<int32_t>(r.V32("shape"));
+    const bool is_derived = flags & kTensorScalesDerived;
+    // Scales: 4 bytes each when listed; zero points: at least one byte each when listed.
+    const uint32_t nq = r.VCount("quantization parameter count",
+                                 (is_derived ? 0 : 4) + (zero_points == kZeroPointsListed ? 1 : 0), kMaxQuantParams);
+    t.quant.axis = static_cast<int32_t>(r.V32("quantization axis"));
+    if (nq == 0 && (is_derived || zero_points != kZeroPointsZero)) {
+      r.Fail("a tensor without quantization has derived scales or zero points");
+    }
+    t.quant.scale.assign(nq, 1.0f);  // derived: placeholders until resolved
+    if (is_derived) {
+      derived[i].first = r.V32("scale source");
+      derived[i].second = r.V32("scale source");
+    } else {
+      for (float& s : t.quant.scale) s = r.F32("scale");
+    }
+    t.quant.zero_point.assign(nq, 0);
+    if (zero_points == kZeroPointsShared) {
+      const int32_t z = r.Z("zero point");
+      for (int32_t& x : t.quant.zero_point) x = z;
+    } else if (zero_points == kZeroPointsListed) {
+      for (int32_t& x : t.quant.zero_point) x = r.Z("zero point");
+    }
+    const uint64_t offset = flags & kTensorConstant ? r.V("data offset", UINT64_MAX) : 0;
+    if (const int entries = CodebookEntries(t.dtype)) {
+      const uint32_t groups = r.VCount("codebook group count", entries, kMaxCodebookGroups);
+      const uint8_t* book = r.Bytes(static_cast<size_t>(groups) * entries, "codebook");
+      if (book) t.codebook.assign(book, book + static_cast<size_t>(groups) * entries);
+    }
+    r.Finish(newer_);
+    if (r.ok()) ctx += QuotedName(t.name);
+    QW_RETURN_IF_ERROR(r.status().With(ctx));
+    flags_of[i] = flags;
+    offset_of[i] = offset;
+    if (flags & kTensorConstant) {
+      // The data size follows from the shape (CheckTensor repeats this check).
+      int64_t elements = 1;
+      for (int32_t d : t.shape) {
+        if (d < 1 || (elements *= d) > kMaxTensorElements) {
+          return Status::Error(ctx + ": shape " + ShapeString(t.shape) + " has a dimension < 1 or over " +
+                               std::to_string(kMaxTensorElements) + " elements");
+        }
+      }
+      size_of[i] = DTypeBytes(t.dtype, static_cast<size_t>(elements));
+    }
+    if (!is_derived) QW_RETURN_IF_ERROR(FinishTensor(ctx, flags, offset, size_of[i], kCompactDataAlignment, &t));
+  }
+  c.Finish(newer_);
+  QW_RETURN_IF_ERROR(c.status().With("qwm: section TEN2"));
+  // Derived scales: scale[c] = float(scale_a[c or 0] x scale_b[c or 0]),
+  // the product taken in double (exact for two floats), from two other
+  // tensors whose scales are listed, each one scale or one per channel.
+  for (uint32_t i = 0; i < count; ++i) {
+    if (derived[i].first == UINT32_MAX) continue;
+    Tensor& t = graph_.tensors[i];
+    const std::string ctx = "qwm: section TEN2, tensor " + std::to_string(i) + QuotedName(t.name);
+    const size_t nq = t.quant.scale.size();
+    for (uint32_t src : {derived[i].first, derived[i].second}) {
+      if (src >= count || src == i || derived[src].first != UINT32_MAX) {
+        return Status::Error(ctx + ": scales derived from tensor " + std::to_string(src) +
+                             ", which is not another tensor with listed scales");
+      }
+      const size_t ns = graph_.tensors[src].quant.scale.size();
+      if (ns != 1 && ns != nq) {
+        return Status::Error(ctx + ": " + std::to_string(nq) + " scales derived from tensor " + std::to_string(src) +
+                             ", which has " + std::to_string(ns));
+      }
+    }
+    const std::vector<float>& sa = graph_.tensors[derived[i].first].quant.scale;
+    const std::vector<float>& sb = graph_.tensors[derived[i].second].quant.scale;
+    for (size_t k = 0; k < nq; ++k) {
+      t.quant.scale[k] = static_cast<float>(double{sa[sa.size() == 1 ? 0 : k]} * sb[sb.size() == 1 ? 0 : k]);
+    }
+    QW_RETURN_IF_ERROR(FinishTensor(ctx, flags_of[i], offset_of[i], size_of[i], kCompactDataAlignment, &t));
+  }
+  return Status::Ok();
 }
 
 Status Reader::ReadNodes() {

@@ -41,11 +41,28 @@ class Out {
     U32(static_cast<uint32_t>(v.size()));
     for (float x : v) F32(x);
   }
+  // Unsigned LEB128: 7 bits a byte, low first, bit 7 = more follow.
+  void V(uint64_t v) {
+    while (v >= 0x80) {
+      U8(static_cast<uint8_t>(v | 0x80));
+      v >>= 7;
+    }
+    U8(static_cast<uint8_t>(v));
+  }
+  // Signed: zigzag (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...), then V.
+  void Z(int32_t v) { V((static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31)); }
   void Bytes(const uint8_t* p, size_t n) { bytes_.insert(bytes_.end(), p, p + n); }
   void ZerosTo(size_t size) { bytes_.resize(std::max(bytes_.size(), size), 0); }
   void AlignTo(size_t alignment) { ZerosTo((bytes_.size() + alignment - 1) / alignment * alignment); }
 
   // A record is its byte size (u32) followed by its fields.
+  // A compact record (TEN2) is its byte size as a varint, then its fields:
+  // written into a scratch Out, then copied behind the size.
+  void VRecord(const Out& record) {
+    V(record.size());
+    Bytes(record.bytes_.data(), record.bytes_.size());
+  }
+
   size_t BeginRecord() {
     U32(0);
     return bytes_.size();
@@ -117,14 +134,15 @@ void WriteMetadata(const ModelMetadata& m, Out* out) {
   out->Strs(m.notes);
 }
 
-// Constants, each at a multiple of kDataAlignment from the DATA section's
-// start (itself aligned so in the file); offsets[i] is tensor i's.
-void WriteData(const Graph& g, Out* out, std::vector<uint64_t>* offsets) {
+// Constants, each at a multiple of `alignment` from the DATA section's
+// start (itself at a multiple of kDataAlignment in the file); offsets[i] is
+// tensor i's.
+void WriteData(const Graph& g, size_t alignment, Out* out, std::vector<uint64_t>* offsets) {
   offsets->assign(g.tensors.size(), 0);
   for (size_t i = 0; i < g.tensors.size(); ++i) {
     const Tensor& t = g.tensors[i];
     if (!t.is_constant()) continue;
-    out->AlignTo(kDataAlignment);
+    out->AlignTo(alignment);
     (*offsets)[i] = out->size();
     out->Bytes(t.data, t.data_bytes);
   }
@@ -152,6 +170,86 @@ void WriteTensors(const Graph& g, const std::vector<uint64_t>& data_offsets, Out
       out->Bytes(reinterpret_cast<const uint8_t*>(t.codebook.data()), t.codebook.size());
     }
     out->EndRecord(record);
+  }
+}
+
+// The tensors a tensor's scales are derived from in TEN2 (scale[c] =
+// float(scale_a[c or 0] x scale_b[c or 0]), computed in double, where the
+// product is exact), or {-1, -1}: for each tensor that is input 2 (the bias)
+// of a node, that node's inputs 0 and 1 when the product reproduces every
+// scale bit for bit. Sources keep their scales listed.
+std::vector<std::pair<int32_t, int32_t>> DerivedScales(const Graph& g) {
+  std::vector<std::pair<int32_t, int32_t>> from(g.tensors.size(), {-1, -1});
+  std::vector<bool> source(g.tensors.size(), false);
+  auto listed = [&](int32_t t) { return t >= 0 && from[t].first < 0; };
+  for (const Node& n : g.nodes) {
+    if (n.inputs.size() < 3) continue;
+    const int32_t t = n.inputs[2], a = n.inputs[0], b = n.inputs[1];
+    if (t < 0 || a < 0 || b < 0 || t == a || t == b || source[t] || !listed(t) || !listed(a) || !listed(b)) continue;
+    const std::vector<float>& s = g.tensors[t].quant.scale;
+    const std::vector<float>& sa = g.tensors[a].quant.scale;
+    const std::vector<float>& sb = g.tensors[b].quant.scale;
+    if (s.empty() || (sa.size() != 1 && sa.size() != s.size()) || (sb.size() != 1 && sb.size() != s.size())) continue;
+    bool same = true;
+    for (size_t c = 0; c < s.size() && same; ++c) {
+      const float p = static_cast<float>(double{sa[sa.size() == 1 ? 0 : c]} * sb[sb.size() == 1 ? 0 : c]);
+      same = std::memcmp(&p, &s[c], 4) == 0;
+    }
+    if (!same) continue;
+    from[t] = {a, b};
+    source[a] = source[b] = true;
+  }
+  return from;
+}
+
+size_t SharedPrefix(const std::string& a, const std::string& b) {
+  size_t n = 0;
+  while (n < a.size() && n < b.size() && n < 255 && a[n] == b[n]) ++n;
+  return n;
+}
+
+void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offsets, Out* out) {
+  const std::vector<std::pair<int32_t, int32_t>> derived = DerivedScales(g);
+  out->V(g.tensors.size());
+  const std::string* previous = nullptr;
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    const Tensor& t = g.tensors[i];
+    const QuantInfo& q = t.quant;
+    Out r;
+    const size_t shared = previous ? SharedPrefix(*previous, t.name) : 0;
+    r.U8(static_cast<uint8_t>(shared));
+    r.V(t.name.size() - shared);
+    r.Bytes(reinterpret_cast<const uint8_t*>(t.name.data()) + shared, t.name.size() - shared);
+    previous = &t.name;
+    uint8_t zero_points = kZeroPointsZero;
+    for (int32_t z : q.zero_point) {
+      if (z != q.zero_point[0]) zero_points = kZeroPointsListed;
+      else if (z != 0 && zero_points == kZeroPointsZero) zero_points = kZeroPointsShared;
+    }
+    const bool is_derived = derived[i].first >= 0;
+    r.U8(static_cast<uint8_t>(FindByValue(kDTypeIds, t.dtype)->id));
+    r.U8(static_cast<uint8_t>((t.was_uint8 ? kTensorWasUint8 : 0) | (t.is_constant() ? kTensorConstant : 0) |
+                              zero_points << kTensorZeroPointShift | (is_derived ? kTensorScalesDerived : 0)));
+    r.U8(static_cast<uint8_t>(t.shape.size()));
+    for (int32_t d : t.shape) r.V(static_cast<uint32_t>(d));
+    r.V(q.scale.size());
+    r.V(static_cast<uint32_t>(q.axis));
+    if (is_derived) {
+      r.V(static_cast<uint32_t>(derived[i].first));
+      r.V(static_cast<uint32_t>(derived[i].second));
+    } else {
+      for (float s : q.scale) r.F32(s);
+    }
+    if (zero_points == kZeroPointsShared) r.Z(q.zero_point[0]);
+    if (zero_points == kZeroPointsListed) {
+      for (int32_t z : q.zero_point) r.Z(z);
+    }
+    if (t.is_constant()) r.V(data_offsets[i]);
+    if (CodebookEntries(t.dtype)) {
+      r.V(t.codebook_groups());
+      r.Bytes(reinterpret_cast<const uint8_t*>(t.codebook.data()), t.codebook.size());
+    }
+    out->VRecord(r);
   }
 }
 
@@ -190,9 +288,10 @@ void WriteGraphIO(const Graph& g, Out* out) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> WriteQwm(const Graph& g) {
-  const Result<uint16_t> minor = CheckGraph(g);
-  if (!minor.ok()) return minor.status();
+Result<std::vector<uint8_t>> WriteQwm(const Graph& g, const QwmWriteOptions& options) {
+  const Result<uint16_t> needed = CheckGraph(g);
+  if (!needed.ok()) return needed.status();
+  const uint16_t minor = options.compact ? std::max(needed.value(), kCompactTensorsSince) : needed.value();
 
   struct Section {
     uint32_t type;
@@ -200,14 +299,18 @@ Result<std::vector<uint8_t>> WriteQwm(const Graph& g) {
     Out body;
   };
   Section sections[5] = {{kSectionMetadata, kSectionOptional, {}},
-                         {kSectionTensors, 0, {}},
+                         {options.compact ? kSectionTensorsCompact : kSectionTensors, 0, {}},
                          {kSectionNodes, 0, {}},
                          {kSectionGraph, 0, {}},
                          {kSectionData, 0, {}}};
   std::vector<uint64_t> data_offsets;
   WriteMetadata(g.metadata, &sections[0].body);
-  WriteData(g, &sections[4].body, &data_offsets);
-  WriteTensors(g, data_offsets, &sections[1].body);
+  WriteData(g, options.compact ? kCompactDataAlignment : kDataAlignment, &sections[4].body, &data_offsets);
+  if (options.compact) {
+    WriteTensorsCompact(g, data_offsets, &sections[1].body);
+  } else {
+    WriteTensors(g, data_offsets, &sections[1].body);
+  }
   WriteNodes(g, &sections[2].body);
   WriteGraphIO(g, &sections[3].body);
 
@@ -233,7 +336,7 @@ Result<std::vector<uint8_t>> WriteQwm(const Graph& g) {
   std::vector<uint8_t>& b = file.bytes();
   std::memcpy(&b[hdr::kMagic], kMagic, sizeof kMagic);
   file.PatchLe(hdr::kVersionMajor, kVersionMajor, 2);
-  file.PatchLe(hdr::kVersionMinor, minor.value(), 2);
+  file.PatchLe(hdr::kVersionMinor, minor, 2);
   file.PatchLe(hdr::kFlags, 0, 4);
   file.PatchLe(hdr::kHeaderSize, kHeaderSize, 4);
   file.PatchLe(hdr::kSectionCount, count, 4);

@@ -14,6 +14,15 @@
 
 namespace qwasm {
 
-Result<std::vector<uint8_t>> WriteQwm(const Graph& graph);
+struct QwmWriteOptions {
+  // Tensors in the compact TEN2 section (format 1.2: zero points that are
+  // all zero and bias scales that are input scale x weight scale are not
+  // stored, names share prefixes, integers are varints, constants are
+  // 16-byte aligned). false: the TENS section of format 1.0 / 1.1, for
+  // readers older than 1.2.
+  bool compact = true;
+};
+
+Result<std::vector<uint8_t>> WriteQwm(const Graph& graph, const QwmWriteOptions& options = {});
 
 }  // namespace qwasm

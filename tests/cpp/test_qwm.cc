@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 #include "api/model.h"
 #include "core/crc32.h"
@@ -147,8 +148,11 @@ void CheckSameGraph(const Graph& a, const Graph& b) {
   CHECK(m.notes == n.notes);
 }
 
-Bytes MustWrite(const Graph& g) {
-  Result<Bytes> bytes = WriteQwm(g);
+// compact: TEN2 (format 1.2, the writer's default); else TENS (1.0 / 1.1).
+Bytes MustWrite(const Graph& g, bool compact) {
+  QwmWriteOptions options;
+  options.compact = compact;
+  Result<Bytes> bytes = WriteQwm(g, options);
   REQUIRE_MESSAGE(bytes.ok(), bytes.status().message());
   return bytes.take();
 }
@@ -299,18 +303,20 @@ TEST_CASE("qwm: the real TFLite MobileNets round-trip exactly and compute the sa
     REQUIRE(tflite->size() > 100000);
     Result<std::unique_ptr<Graph>> source = tflite::ReadModel(tflite);
     REQUIRE_MESSAGE(source.ok(), source.status().message());
-    const Bytes qwm = MustWrite(*source.value());
-    CHECK(MustWrite(*source.value()) == qwm);  // deterministic
+    for (bool compact : {false, true}) {
+    CAPTURE(compact);
+    const Bytes qwm = MustWrite(*source.value(), compact);
+    CHECK(MustWrite(*source.value(), compact) == qwm);  // deterministic
 
     const SharedBytes shared = Share(qwm);
     Result<Graph> read = ReadQwm(shared);
     REQUIRE_MESSAGE(read.ok(), read.status().message());
     const Graph& g = read.value();
     CheckSameGraph(*source.value(), g);
-    CHECK(MustWrite(g) == qwm);  // write -> read -> write is byte-identical
+    CHECK(MustWrite(g, compact) == qwm);  // write -> read -> write is byte-identical
 
-    // Constants are read in place: inside the file bytes, 64-byte aligned
-    // from its start, nothing copied.
+    // Constants are read in place: inside the file bytes, 64-byte (TEN2:
+    // 16-byte) aligned from its start, nothing copied.
     CHECK(g.source == shared);
     CHECK(g.owned.empty());
     size_t constants = 0;
@@ -319,7 +325,7 @@ TEST_CASE("qwm: the real TFLite MobileNets round-trip exactly and compute the sa
       ++constants;
       CHECK(t.data >= shared->data());
       CHECK(t.data + t.data_bytes <= shared->data() + shared->size());
-      CHECK((t.data - shared->data()) % 64 == 0);
+      CHECK((t.data - shared->data()) % (compact ? 16 : 64) == 0);
     }
     CHECK(constants > 10);
     // TFLite's conventions reach the metadata and survive the round trip.
@@ -335,11 +341,14 @@ TEST_CASE("qwm: the real TFLite MobileNets round-trip exactly and compute the sa
     // runs CRC-32 over every byte.
     const double tflite_ms = BestMs([&] { CHECK(tflite::ReadModel(tflite).ok()); });
     const double qwm_ms = BestMs([&] { CHECK(ReadQwm(shared).ok()); });
-    MESSAGE(name << ": .tflite " << tflite->size() << " bytes, .qwm " << qwm.size() << " bytes (DATA from byte "
+    MESSAGE(name << ": .tflite " << tflite->size() << " bytes, .qwm " << (compact ? "(TEN2) " : "(TENS) ") << qwm.size()
+                 << " bytes (DATA from byte "
                  << SectionOffset(qwm, qwm::kSectionData) << "); read: tflite " << tflite_ms << " ms, qwm " << qwm_ms
                  << " ms");
 
-    // Same output bytes as the TFLite file on every photo.
+    // Same output bytes as the TFLite file on every photo (the TENS
+    // encoding: for the first model only, to save time).
+    if (!compact && name != kTFLiteModels[0]) continue;
     Result<std::unique_ptr<Model>> a = Model::Load(*tflite);
     Result<std::unique_ptr<Model>> b = Model::Load(qwm);
     REQUIRE_MESSAGE(a.ok(), a.status().message());
@@ -356,6 +365,7 @@ TEST_CASE("qwm: the real TFLite MobileNets round-trip exactly and compute the sa
       }
       REQUIRE(a.value()->output_bytes() == b.value()->output_bytes());
       CHECK(std::memcmp(a.value()->output_data(), b.value()->output_data(), a.value()->output_bytes()) == 0);
+    }
     }
   }
 }
@@ -414,11 +424,17 @@ TEST_CASE("qwm: every op type, dtype and attribute round-trips exactly") {
   m.pixels_are_input = true;
   m.notes = {"a note"};
 
-  const Bytes bytes = MustWrite(b.g);
-  CHECK(MustWrite(b.g) == bytes);
+  for (bool compact : {true, false}) {
+    const Bytes c = MustWrite(b.g, compact);
+    CheckSameGraph(b.g, MustRead(c));
+    CHECK(MustWrite(MustRead(c), compact) == c);
+    CHECK(Get(c, 10, 2) == (compact ? 2 : 0));  // TEN2 is format 1.2; else the ids' 1.0
+  }
+  const Bytes bytes = MustWrite(b.g, false);
+  CHECK(MustWrite(b.g, false) == bytes);
   const Graph g = MustRead(bytes);
   CheckSameGraph(b.g, g);
-  CHECK(MustWrite(g) == bytes);
+  CHECK(MustWrite(g, false) == bytes);
   // Header: magic, version 1.0, 64-byte header, 5 sections after it.
   CHECK(std::memcmp(bytes.data(), qwm::kMagic, 8) == 0);
   CHECK(Get(bytes, 8, 2) == 1);
@@ -469,18 +485,20 @@ TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
 }
 
 TEST_CASE("qwm: a tiny model runs the same after the round trip") {
-  Graph g = TinyModel();
-  const Bytes bytes = MustWrite(g);
-  Result<std::vector<Bytes>> before = Run(std::move(g));
-  REQUIRE_MESSAGE(before.ok(), before.status().message());
-  Result<std::vector<Bytes>> after = Run(MustRead(bytes));
-  REQUIRE_MESSAGE(after.ok(), after.status().message());
-  CHECK(before.value() == after.value());
-  MESSAGE("tiny model: " << bytes.size() << " bytes");
+  for (bool compact : {false, true}) {
+    Graph g = TinyModel();
+    const Bytes bytes = MustWrite(g, compact);
+    Result<std::vector<Bytes>> before = Run(std::move(g));
+    REQUIRE_MESSAGE(before.ok(), before.status().message());
+    Result<std::vector<Bytes>> after = Run(MustRead(bytes));
+    REQUIRE_MESSAGE(after.ok(), after.status().message());
+    CHECK(before.value() == after.value());
+    MESSAGE("tiny model: " << bytes.size() << " bytes" << (compact ? " (TEN2)" : " (TENS)"));
+  }
 }
 
 TEST_CASE("qwm: errors say what is wrong and where") {
-  const Bytes good = MustWrite(TinyModel());
+  const Bytes good = MustWrite(TinyModel(), false);
   const size_t nodes = SectionOffset(good, qwm::kSectionNodes);
   const size_t tensors = SectionOffset(good, qwm::kSectionTensors);
   // Node 0 ('conv'): count, record size, op id (u16), padding, activation,
@@ -498,7 +516,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
   CHECK(patched(node0_input0, 99, 4) ==
         "qwm: section NODE, node 0 'conv' (CONV_2D): input index 99 out of range (17 tensors)");
   CHECK(patched(node0_input0, 99, 4, false) == "qwm: section NODE (table entry 2): CRC-32 mismatch (damaged file)");
-  CHECK(patched(node0, 250, 2).find("node 0: op id 250: not defined in format 1.1") != std::string::npos);
+  CHECK(patched(node0, 250, 2).find("node 0: op id 250: not defined in format 1.2") != std::string::npos);
   CHECK(patched(node0, 250, 2).find("so it is damaged") != std::string::npos);
   {  // A file from a newer minor version using a new op: say what it needs.
     Bytes b = good;
@@ -507,7 +525,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     RepairChecksums(b);
     CHECK(ReadError(b).find("read it with a qwasm release that supports format 1.3") != std::string::npos);
   }
-  CHECK(patched(8, 2, 2) == "qwm: format version 2.0 cannot be read: this reader reads format 1.1; the file needs "
+  CHECK(patched(8, 2, 2) == "qwm: format version 2.0 cannot be read: this reader reads format 1.2; the file needs "
                             "a qwasm release that reads format 2.0");
   CHECK(patched(24, good.size() + 1, 8) ==
         "qwm: the header says the file is " + std::to_string(good.size() + 1) + " bytes, but it is " +
@@ -540,7 +558,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     CHECK(g.metadata.notes == std::vector<std::string>{"skipped unknown optional .qwm section XTRA"});
     Put(b, meta_entry + 4, 0, 4);
     RepairChecksums(b);
-    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.1") == 0);
+    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.2") == 0);
   }
   {  // Versioning: bytes after the last known field of a section are fields
      // of a newer minor version (skipped) or, in a file of our version, damage.
@@ -553,7 +571,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     RepairChecksums(b);
     CHECK(ReadError(b) == "qwm: section GRPH: 4 unexpected bytes after the last field, at section byte " +
                               std::to_string(Get(good, entry + 16, 8)));
-    Put(b, 10, 2, 2);  // format 1.2
+    Put(b, 10, 3, 2);  // format 1.3
     RepairChecksums(b);
     CHECK(ReadError(b).empty());
   }
@@ -582,12 +600,14 @@ TEST_CASE("qwm: writer refuses what the reader would refuse") {
 }
 
 TEST_CASE("qwm: a model truncated at every length gives a clear error") {
-  const Bytes good = MustWrite(TinyModel());
-  for (size_t n = 1; n < good.size(); ++n) {
-    CAPTURE(n);
-    const std::string e = ReadError(Bytes(good.begin(), good.begin() + n));
-    REQUIRE(e.rfind("qwm: ", 0) == 0);
-    if (n >= 64) CHECK(e.find("(truncated)") != std::string::npos);
+  for (bool compact : {false, true}) {
+    const Bytes good = MustWrite(TinyModel(), compact);
+    for (size_t n = 1; n < good.size(); ++n) {
+      CAPTURE(n);
+      const std::string e = ReadError(Bytes(good.begin(), good.begin() + n));
+      REQUIRE(e.rfind("qwm: ", 0) == 0);
+      if (n >= 64) CHECK(e.find("(truncated)") != std::string::npos);
+    }
   }
   CHECK(ReadError({}) == "qwm: the file is 0 bytes, shorter than the 64-byte header (truncated)");
 }
@@ -596,7 +616,9 @@ TEST_CASE("qwm: a model truncated at every length gives a clear error") {
 // (the CRCs must catch it) and once with the CRCs recomputed (the field
 // checks must). A file that still reads is prepared and, if valid, run.
 TEST_CASE("qwm: every byte flipped: an error or a working model") {
-  const Bytes good = MustWrite(TinyModel());
+  for (bool compact : {false, true}) {
+  CAPTURE(compact);
+  const Bytes good = MustWrite(TinyModel(), compact);
   for (bool repair : {false, true}) {
     size_t rejected = 0, valid = 0, ran = 0;
     for (size_t pos = 0; pos < good.size(); ++pos) {
@@ -615,7 +637,8 @@ TEST_CASE("qwm: every byte flipped: an error or a working model") {
         if (Run(g.take()).ok()) ++ran;
       }
     }
-    MESSAGE((repair ? "CRCs recomputed" : "CRCs as written") << ": " << 2 * good.size() << " flips of a "
+    MESSAGE((compact ? "TEN2, " : "TENS, ") << (repair ? "CRCs recomputed" : "CRCs as written") << ": "
+            << 2 * good.size() << " flips of a "
             << good.size() << "-byte model: " << rejected << " rejected, " << valid << " still valid (" << ran
             << " prepared and ran)");
     CHECK(rejected + valid == 2 * good.size());
@@ -627,6 +650,7 @@ TEST_CASE("qwm: every byte flipped: an error or a working model") {
       CHECK(valid <= 2 * uncovered);
     }
   }
+  }
 }
 
 // The same on a real model: bytes of its TENS, NODE and GRPH sections (every
@@ -637,8 +661,10 @@ TEST_CASE("qwm: structural bytes of a real model flipped: an error or a working 
   const SharedBytes tflite = Share(ReadFile(SharedPath("models/mobilenet_v1_0.25_128_quant.tflite")));
   Result<std::unique_ptr<Graph>> source = tflite::ReadModel(tflite);
   REQUIRE(source.ok());
-  const Bytes good = MustWrite(*source.value());
-  const size_t begin = SectionOffset(good, qwm::kSectionTensors), end = SectionOffset(good, qwm::kSectionData);
+  for (bool compact : {false, true}) {
+  const Bytes good = MustWrite(*source.value(), compact);
+  const size_t begin = SectionOffset(good, compact ? qwm::kSectionTensorsCompact : qwm::kSectionTensors);
+  const size_t end = SectionOffset(good, qwm::kSectionData);
   const char* env = std::getenv("QWASM_QWM_FLIP_STRIDE");
   const size_t stride = env && std::atoi(env) > 0 ? static_cast<size_t>(std::atoi(env)) : 31;
   size_t rejected = 0, valid = 0, ran = 0, flips = 0;
@@ -660,10 +686,11 @@ TEST_CASE("qwm: structural bytes of a real model flipped: an error or a working 
       if (Run(g.take()).ok()) ++ran;
     }
   }
-  MESSAGE("mobilenet_v1_0.25_128 .qwm, bytes " << begin << ".." << end << " step " << stride << ": " << flips
-          << " flips, " << rejected << " rejected, " << valid << " still valid (" << ran << " prepared and ran), "
-          << Ms(t0) << " ms");
+  MESSAGE("mobilenet_v1_0.25_128 .qwm" << (compact ? " (TEN2)" : " (TENS)") << ", bytes " << begin << ".." << end
+          << " step " << stride << ": " << flips << " flips, " << rejected << " rejected, " << valid
+          << " still valid (" << ran << " prepared and ran), " << Ms(t0) << " ms");
   CHECK(rejected + valid == flips);
+  }
 }
 
 namespace {
@@ -699,12 +726,12 @@ Graph TinyLowBitModel() {
 
 TEST_CASE("qwm: int4, lut4 and lut8 weights round-trip exactly, stamp format 1.1 and run the same") {
   const Graph g = TinyLowBitModel();
-  const Bytes bytes = MustWrite(g);
-  CHECK(Get(bytes, 10, 2) == 1);                    // minor 1: it uses the 1.1 dtypes
-  CHECK(Get(MustWrite(TinyModel()), 10, 2) == 0);  // a graph without them stays 1.0
+  const Bytes bytes = MustWrite(g, false);
+  CHECK(Get(bytes, 10, 2) == 1);                           // minor 1: it uses the 1.1 dtypes
+  CHECK(Get(MustWrite(TinyModel(), false), 10, 2) == 0);  // a graph without them stays 1.0
   const Graph back = MustRead(bytes);
   CheckSameGraph(g, back);
-  CHECK(MustWrite(back) == bytes);
+  CHECK(MustWrite(back, false) == bytes);
   CHECK(back.tensors[1].dtype == DType::kLut4);
   CHECK(back.tensors[1].codebook_groups() == 3);
   CHECK(back.tensors[1].data_bytes == 27);
@@ -740,7 +767,7 @@ TEST_CASE("qwm: int4, lut4 and lut8 weights round-trip exactly, stamp format 1.1
   CHECK(patched(groups_at, 4, 4) == "qwm: section TENS, tensor 1: codebook group count 4 at section byte " +
                                         std::to_string(groups_at - tensors) + " needs more than the 48 bytes left");
   CHECK(patched(groups_at, 0x7FFFFFFF, 4).find("codebook group count 2147483647 at section byte") != std::string::npos);
-  CHECK(patched(tensor1 + 4 + 4 + 6, 10, 1).find("dtype id 10: not defined in format 1.1") != std::string::npos);
+  CHECK(patched(tensor1 + 4 + 4 + 6, 10, 1).find("dtype id 10: not defined in format 1.2") != std::string::npos);
   // The depthwise int4 filter holds 27 values: the last high nibble must be 0.
   const size_t data = SectionOffset(bytes, qwm::kSectionData);
   size_t dw_offset = 0;
@@ -755,7 +782,9 @@ TEST_CASE("qwm: int4, lut4 and lut8 weights round-trip exactly, stamp format 1.1
 }
 
 TEST_CASE("qwm: every byte of a low-bit model flipped: an error or a working model") {
-  const Bytes good = MustWrite(TinyLowBitModel());
+  for (bool compact : {false, true}) {
+  CAPTURE(compact);
+  const Bytes good = MustWrite(TinyLowBitModel(), compact);
   for (bool repair : {false, true}) {
     size_t rejected = 0, valid = 0, ran = 0;
     for (size_t pos = 0; pos < good.size(); ++pos) {
@@ -774,9 +803,169 @@ TEST_CASE("qwm: every byte of a low-bit model flipped: an error or a working mod
         if (Run(g.take()).ok()) ++ran;
       }
     }
-    MESSAGE("low-bit model, " << (repair ? "CRCs recomputed" : "CRCs as written") << ": " << 2 * good.size()
-            << " flips: " << rejected << " rejected, " << valid << " still valid (" << ran << " ran)");
+    MESSAGE("low-bit model, " << (compact ? "TEN2, " : "TENS, ") << (repair ? "CRCs recomputed" : "CRCs as written")
+            << ": " << 2 * good.size() << " flips: " << rejected << " rejected, " << valid << " still valid (" << ran
+            << " ran)");
     CHECK(rejected + valid == 2 * good.size());
     if (repair) CHECK(ran > 0);  // weight bytes and codebook entries are plain numbers
+  }
+  }
+}
+
+namespace {
+
+// TEN2 records located from docs/model-format.md, independently of the
+// reader: for each tensor, the file offsets of its flags byte and of the
+// fields after them (all values in these tests are single-byte varints
+// except where read with ReadV).
+struct CompactRecord {
+  std::string name;
+  size_t flags_at = 0, rank_at = 0, end = 0;
+};
+uint64_t ReadV(const Bytes& b, size_t* at) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    const uint8_t x = b[(*at)++];
+    v |= uint64_t{x & 0x7Fu} << shift;
+    if (!(x & 0x80)) return v;
+  }
+}
+std::vector<CompactRecord> CompactRecords(const Bytes& b) {
+  size_t at = SectionOffset(b, qwm::kSectionTensorsCompact);
+  const uint64_t count = ReadV(b, &at);
+  std::vector<CompactRecord> records;
+  std::string previous;
+  for (uint64_t i = 0; i < count; ++i) {
+    CompactRecord r;
+    const uint64_t size = ReadV(b, &at);
+    r.end = at + size;
+    const size_t shared = b[at++];
+    const uint64_t suffix = ReadV(b, &at);
+    r.name = previous.substr(0, shared) + std::string(b.begin() + at, b.begin() + at + suffix);
+    at += suffix + 1;  // the name, the dtype
+    r.flags_at = at;
+    r.rank_at = at + 1;
+    previous = r.name;
+    records.push_back(r);
+    at = r.end;
+  }
+  return records;
+}
+bool HasSection(const Bytes& b, uint32_t type) {
+  for (uint64_t i = 0; i < Get(b, 20, 4); ++i) {
+    if (Get(b, Get(b, 32, 8) + i * 32, 4) == type) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("qwm 1.2: TEN2 stores zero points and derivable bias scales as flags, round-trips exactly") {
+  const Graph g = TinyLowBitModel();
+  const Bytes compact = MustWrite(g, true), legacy = MustWrite(g, false);
+  CHECK(Get(compact, 10, 2) == 2);  // TEN2 is format 1.2
+  CHECK(HasSection(compact, qwm::kSectionTensorsCompact));
+  CHECK(!HasSection(compact, qwm::kSectionTensors));
+  CHECK(compact.size() < legacy.size());
+  MESSAGE("tiny low-bit model: TENS " << legacy.size() << " bytes, TEN2 " << compact.size() << " bytes");
+  const Graph back = MustRead(compact);
+  CheckSameGraph(g, back);
+  CHECK(MustWrite(back, true) == compact);
+  CHECK(MustWrite(back, false) == legacy);  // the same graph in either encoding
+  Result<std::vector<Bytes>> a = Run(TinyLowBitModel());
+  Result<std::vector<Bytes>> b = Run(MustRead(legacy));
+  Result<std::vector<Bytes>> c = Run(MustRead(compact));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(c.ok());
+  CHECK(a.value() == b.value());
+  CHECK(a.value() == c.value());
+
+  // What the records say (docs/model-format.md, TEN2 flags).
+  const std::vector<CompactRecord> records = CompactRecords(compact);
+  REQUIRE(records.size() == g.tensors.size());
+  std::map<std::string, uint8_t> flags;
+  for (size_t i = 0; i < records.size(); ++i) {
+    CHECK(records[i].name == g.tensors[i].name);
+    flags[records[i].name] = compact[records[i].flags_at];
+  }
+  for (const char* bias : {"conv/b", "dw/b", "fc/b"}) CHECK(flags[bias] == (qwm::kTensorConstant | qwm::kTensorScalesDerived));
+  CHECK(flags["conv/w"] == qwm::kTensorConstant);  // zero points all 0: not stored
+  CHECK(flags["conv"] == qwm::kZeroPointsShared << qwm::kTensorZeroPointShift);
+  CHECK(flags["image"] == qwm::kTensorWasUint8);
+  CHECK(flags["mean/axes"] == qwm::kTensorConstant);  // not quantized
+
+  {  // docs/model-format.md's TEN2 example: the record of conv/b (TinyModel).
+    const Bytes tiny = MustWrite(TinyModel(), true);
+    const std::vector<CompactRecord> r = CompactRecords(tiny);
+    const size_t begin = r[1].end, end = r[2].end;
+    std::string hex;
+    for (size_t i = begin; i < end; ++i) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%02X ", tiny[i]);
+      hex += buf;
+    }
+    CHECK(hex == "0C 05 01 62 03 12 01 03 03 00 00 01 40 ");
+  }
+  // A bias scale one ulp away from input x weight is listed, not derived,
+  // and comes back bit for bit; so do zero points that differ.
+  {
+    Graph h = TinyModel();
+    h.tensors[2].quant.scale[1] = std::nextafter(h.tensors[2].quant.scale[1], 1.0f);
+    h.tensors[1].quant.zero_point = {0, 1, -2};
+    const Bytes bytes = MustWrite(h, true);
+    CheckSameGraph(h, MustRead(bytes));
+    const std::vector<CompactRecord> r = CompactRecords(bytes);
+    CHECK(bytes[r[2].flags_at] == qwm::kTensorConstant);
+    CHECK(bytes[r[1].flags_at] == (qwm::kTensorConstant | qwm::kZeroPointsListed << qwm::kTensorZeroPointShift));
+  }
+
+  // Hostile edits, CRCs recomputed: each is refused with a precise message.
+  auto patched = [&](size_t at, uint8_t v) {
+    Bytes x = compact;
+    x[at] = v;
+    RepairChecksums(x);
+    return ReadError(std::move(x));
+  };
+  const size_t bias = 2;  // conv/b: rank 1, shape [3], 3 scales, axis 0, then the two sources
+  REQUIRE(g.tensors[bias].name == "conv/b");
+  const size_t sources = records[bias].rank_at + 1 + 1 + 1 + 1;
+  REQUIRE(compact[sources] == 0);      // the input 'image'
+  REQUIRE(compact[sources + 1] == 1);  // the weights 'conv/w'
+  CHECK(patched(sources, 2) == "qwm: section TEN2, tensor 2 'conv/b': scales derived from tensor 2, which is not "
+                               "another tensor with listed scales");
+  CHECK(patched(sources, 5) == "qwm: section TEN2, tensor 2 'conv/b': scales derived from tensor 5, which is not "
+                               "another tensor with listed scales");  // dw/b, itself derived
+  CHECK(patched(sources, 120) == "qwm: section TEN2, tensor 2 'conv/b': scales derived from tensor 120, which is "
+                                 "not another tensor with listed scales");
+  CHECK(patched(sources + 1, 0x80) == "qwm: section TEN2, tensor 2: ends inside data offset at section byte 115 (needs "
+                                      "1 bytes, 0 left)");  // a 2-byte varint eats the next field
+  CHECK(patched(records[1].flags_at, qwm::kTensorConstant | 3 << qwm::kTensorZeroPointShift) ==
+        "qwm: section TEN2, tensor 1: zero-point form 3 is not defined");
+  CHECK(patched(records[1].flags_at, qwm::kTensorConstant | 64) ==
+        "qwm: section TEN2, tensor 1: tensor flag bits 0x40: not defined in format 1.2 (the newest this reader "
+        "knows); the file says it is format 1.2, so it is damaged");
+  // The shared-prefix byte of 'conv/w' (before its length, 6 name bytes and the dtype).
+  CHECK(patched(records[1].flags_at - 1 - 6 - 1 - 1, 9) ==
+        "qwm: section TEN2, tensor 1: shared name prefix 9 is longer than the previous name (5 bytes)");
+  // 'pool' marked derived: its scale's bytes read as sources, then too few bytes.
+  CHECK(patched(records[8].flags_at, qwm::kTensorScalesDerived).rfind("qwm: section TEN2, tensor 8", 0) == 0);
+  CHECK(patched(records[9].flags_at, qwm::kTensorConstant | qwm::kZeroPointsShared << qwm::kTensorZeroPointShift)
+            .find("a tensor without quantization has derived scales or zero points") != std::string::npos);
+  // A constant's data offset must be a multiple of 16 (DATA is at 64).
+  {
+    const size_t at = records[2].end - 1;  // conv/b: the data offset is its last field
+    const uint8_t offset = compact[at];
+    REQUIRE(offset % 16 == 0);
+    CHECK(patched(at, offset + 4).find("is not aligned to 16 bytes") != std::string::npos);
+    CHECK(patched(at, 0x70).empty());  // another aligned place inside DATA: accepted (read-only bytes)
+  }
+  {  // TENS and TEN2 together: refused.
+    Bytes x = compact;
+    const size_t meta_entry = 64;
+    REQUIRE(Get(x, meta_entry, 4) == qwm::kSectionMetadata);
+    Put(x, meta_entry, qwm::kSectionTensors, 4);
+    RepairChecksums(x);
+    CHECK(ReadError(x) == "qwm: sections TENS and TEN2 both present");
   }
 }
