@@ -104,14 +104,22 @@ async function main() {
       bytes = await convert(o._[0], meta);
     } else {
       const progress = new Progress(`calibrate ${name}`, calibration.length);
-      const options = { ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick() };
+      let search = null;
+      const options = {
+        ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick(),
+        onSearchProgress: (done, total) => {
+          if (!search) { progress.finish(); search = new Progress(`search ${name}`, total); }
+          search.tick(1);
+        },
+      };
       if (options.autoMixed) {
         options.autoMixed = { ...options.autoMixed, ...(budgetItems ? { budgetItems } : {}), ...(confidence != null ? { confidence } : {}) };
       }
       const { model, report } = await quantize(o._[0], calibration, options);
-      progress.finish();
+      if (!search) progress.finish();
       bytes = model;
       sqnr = report.outputSqnrDb;
+      search?.finish();
       mixed = report.mixed ?? null;
     }
     const r = name === 'fp32' ? reference : await evaluate(bytes, items, o.offset ?? 'auto', name);

@@ -15,6 +15,12 @@ std::string Db(double db) {
   return buf;
 }
 
+// Within the budget as measured, not as bounded.
+bool Uncertified(const MixedEvaluation& e, const MixedPrecisionOptions& o) {
+  return o.max_drop >= 0.0 && e.drop <= o.max_drop + 1e-9 && e.output_sqnr_db >= o.min_sqnr_db &&
+         !MeetsBudget(e, o);
+}
+
 }  // namespace
 
 std::string DropText(const MixedEvaluation& e, const MixedPrecisionOptions& o) {
@@ -139,7 +145,11 @@ Result<MixedResult> ChooseMixedPrecision(const std::vector<LayerWeights>& shapes
     if (!all_half.ok()) return all_half.status();
     if (!MeetsBudget(all_half.value(), options)) {
       return Status::Error("quantize: the budget cannot be met even with every weighted layer in float16 (output SQNR " +
-                           Db(all_half.value().output_sqnr_db) + ", " + DropText(all_half.value(), options) + ")");
+                           Db(all_half.value().output_sqnr_db) + ", " + DropText(all_half.value(), options) + ")" +
+                           (Uncertified(all_half.value(), options)
+                                ? ": the measured drop is within the budget but these samples cannot certify it; judge on "
+                                  "more samples (budget images) or allow a larger drop"
+                                : ""));
     }
     // Smallest k meeting the budget = largest count of int8 layers kept.
     Result<size_t> keep8 = largest(0, gain.size(), [&](size_t j) -> Result<bool> {

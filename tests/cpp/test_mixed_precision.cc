@@ -127,6 +127,16 @@ TEST_CASE("mixed precision: a top-1 drop budget") {
   CHECK(!MeetsBudget(three, o));
   o.confidence = 1.0;
   CHECK(!ChooseMixedPrecision(Layers({"a"}), PtqOptions{}, o, eval).ok());
+  // Too few samples to certify even with every layer in float16 (nothing
+  // changes, bound 0.81 > 0.5): an error that says what would help.
+  o.confidence = 0.95;
+  o.max_drop = 0.5;
+  Result<MixedResult> few = ChooseMixedPrecision(Layers({"a"}), PtqOptions{}, o, eval);
+  REQUIRE(!few.ok());
+  CHECK(few.status().message() ==
+        "quantize: the budget cannot be met even with every weighted layer in float16 (output SQNR 30.0 dB, top-1 drop "
+        "0.00 points, 95% upper bound 0.81, on 200 samples (0 lost, 0 gained)): the measured drop is within the budget "
+        "but these samples cannot certify it; judge on more samples (budget images) or allow a larger drop");
 }
 
 TEST_CASE("mixed precision: the drop bound from paired counts, by hand") {
