@@ -6,12 +6,16 @@
 //
 //   node tools/quant-table.mjs <model.onnx> --calibration <dataset> [--range 0:100]
 //        --eval <dataset> [--eval-range 100:] [--methods 'a;b;...'] [--offset auto|N]
+//        [--budget-range a:b] [--confidence C]
 //        [--json out.json] [--markdown out.md] [--labels F] [--mean M --std S] [--crop F]
 //
 // Metadata options (normalisation, crop, labels) go into every model, as
 // with quantize.mjs, so the float and quantized models see the same input.
 // Methods (default: all): see METHODS below; `fp32` is the float model run
-// by qwasm's float path, the reference for "drop". Latency: median of 30
+// by qwasm's float path, the reference for "drop". Auto-mixed rows judge their
+// budget on --budget-range items of the calibration dataset when given (else
+// on the calibration images) with --confidence (quantize.mjs); the
+// "judged" column gives that set's measured drop and its upper bound. Latency: median of 30
 // single-threaded runs on one image after a warm-up, in this process.
 import { writeFileSync } from 'node:fs';
 import { convert, load, quantize, QwasmError } from 'qwasm';
@@ -43,7 +47,8 @@ export const METHODS = {
 function usage(message) {
   if (message) console.error(`error: ${message}\n`);
   console.error('usage: quant-table.mjs <model.onnx> --calibration <dataset> [--range 0:100] --eval <dataset> [--eval-range 100:]\n' +
-    `                      [--methods 'a;b'] [--offset auto|N] [--json out.json] [--markdown out.md]\nmethods: ${Object.keys(METHODS).join(' | ')}`);
+    `                      [--methods 'a;b'] [--offset auto|N] [--budget-range a:b] [--confidence C] [--json out.json] [--markdown out.md]\n` +
+    `methods: ${Object.keys(METHODS).join(' | ')}`);
   process.exit(2);
 }
 
@@ -76,15 +81,19 @@ async function evaluate(bytes, items, offsetOption, label) {
 
 async function main() {
   const o = parseCli(process.argv.slice(2), {
-    values: ['--calibration', '--range', '--eval', '--eval-range', '--methods', '--offset', '--json', '--markdown', ...METADATA_OPTIONS],
+    values: ['--calibration', '--range', '--eval', '--eval-range', '--methods', '--offset', '--json', '--markdown',
+      '--budget-range', '--confidence', ...METADATA_OPTIONS],
     usage,
   });
   if (o._.length !== 1) usage('give one float ONNX model');
   if (!o.calibration || !o.eval) usage('give --calibration and --eval datasets');
   const names = o.methods ? o.methods.split(';').map((s) => s.trim()) : Object.keys(METHODS);
   for (const n of names) if (!(n in METHODS)) usage(`unknown method "${n}"`);
-  const calibration = sliceItems(openDataset(o.calibration).items, o.range ?? '0:100')
-    .map((it) => (it.label == null ? it.image : { image: it.image, label: it.label }));
+  const labelled = (it) => (it.label == null ? it.image : { image: it.image, label: it.label });
+  const calibrationSet = openDataset(o.calibration).items;
+  const calibration = sliceItems(calibrationSet, o.range ?? '0:100').map(labelled);
+  const budgetItems = o['budget-range'] == null ? null : sliceItems(calibrationSet, o['budget-range']).map(labelled);
+  const confidence = o.confidence == null ? undefined : Number(o.confidence);
   const items = sliceItems(openDataset(o.eval).items, o['eval-range'] ?? '100:');
   if (items.some((it) => it.label == null)) throw new DatasetError(`${o.eval} has items without a class`);
 
@@ -94,28 +103,46 @@ async function main() {
   for (const name of names) {
     let bytes;
     let sqnr = null;
+    let mixed = null;
     if (METHODS[name] === null) {
       bytes = await convert(o._[0], meta);
     } else {
       const progress = new Progress(`calibrate ${name}`, calibration.length);
-      const { model, report } = await quantize(o._[0], calibration, { ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick() });
-      progress.finish();
+      let search = null;
+      const options = {
+        ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick(),
+        onSearchProgress: (done, total) => {
+          if (!search) { progress.finish(); search = new Progress(`search ${name}`, total); }
+          search.tick(1);
+        },
+      };
+      if (options.autoMixed) {
+        options.autoMixed = { ...options.autoMixed, ...(budgetItems ? { budgetItems } : {}), ...(confidence != null ? { confidence } : {}) };
+      }
+      const { model, report } = await quantize(o._[0], calibration, options);
+      if (!search) progress.finish();
       bytes = model;
       sqnr = report.outputSqnrDb;
+      search?.finish();
+      mixed = report.mixed ?? null;
     }
     const r = name === 'fp32' ? reference : await evaluate(bytes, items, o.offset ?? 'auto', name);
-    rows.push({ method: name, top1: r.top1, drop: reference.top1 - r.top1, bytes: bytes.length, ms: r.ms, outputSqnrDb: sqnr });
+    rows.push({ method: name, top1: r.top1, drop: reference.top1 - r.top1, bytes: bytes.length, ms: r.ms, outputSqnrDb: sqnr, mixed });
   }
 
-  const header = `${o._[0]}: calibration ${o.calibration} [${o.range ?? '0:100'}], evaluation ${o.eval} [${o['eval-range'] ?? '100:'}] (${items.length} images)`;
-  const lines = ['| method | top-1 | drop vs FP32 | model size | latency (1 thread) | output SQNR |', '|---|---|---|---|---|---|'];
+  const budgetNote = budgetItems ? `, auto-mixed budget judged on [${o['budget-range']}]` : '';
+  const header = `${o._[0]}: calibration ${o.calibration} [${o.range ?? '0:100'}]${budgetNote}, evaluation ${o.eval} [${o['eval-range'] ?? '100:'}] (${items.length} images)`;
+  // Auto-mixed: the drop the search judged by, on its samples, and its bound.
+  const judged = (m) => (m == null ? '-' : `${m.drop.toFixed(2)} pt${m.confidence > 0 ? ` (${(100 * m.confidence).toFixed(0)}% bound ${m.dropBound.toFixed(2)})` : ''}` +
+    ` on ${m.samples}${m.heldOut ? ' held-out' : ' calibration'}${m.labelled ? '' : ', changed answers'}`);
+  const lines = ['| method | top-1 | drop vs FP32 | model size | latency (1 thread) | output SQNR | judged (auto-mixed) |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     lines.push(`| ${r.method} | ${r.top1.toFixed(2)}% | ${r.method === 'fp32' ? '-' : `${r.drop.toFixed(2)} pt`} | ${kB(r.bytes)} | ` +
-      `${r.ms.toFixed(2)} ms | ${r.outputSqnrDb == null ? '-' : `${r.outputSqnrDb.toFixed(1)} dB`} |`);
+      `${r.ms.toFixed(2)} ms | ${r.outputSqnrDb == null ? '-' : `${r.outputSqnrDb.toFixed(1)} dB`} | ${judged(r.mixed)} |`);
   }
   console.log(`\n${header}\n\n${lines.join('\n')}`);
   if (o.markdown) writeFileSync(o.markdown, `${header}\n\n${lines.join('\n')}\n`);
-  if (o.json) writeFileSync(o.json, `${JSON.stringify({ model: o._[0], calibration: o.calibration, range: o.range ?? '0:100', eval: o.eval, evalRange: o['eval-range'] ?? '100:', rows }, null, 2)}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ model: o._[0], calibration: o.calibration, range: o.range ?? '0:100', budgetRange: o['budget-range'] ?? null, confidence: confidence ?? 0.95, eval: o.eval, evalRange: o['eval-range'] ?? '100:', rows }, null, 2)}\n`);
 }
 
 main().catch((e) => {

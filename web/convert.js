@@ -118,6 +118,15 @@ function ptqOptions(options) {
   for (const k of ['perChannel', 'equalize', 'biasCorrection']) {
     if (options[k] != null && typeof options[k] !== 'boolean') throw new QwasmError(`option ${k} must be a boolean`);
   }
+  const confidence = auto?.confidence ?? 0.95;
+  if (typeof confidence !== 'number' || !(confidence === 0 || (confidence >= 0.5 && confidence < 1))) {
+    throw new QwasmError('autoMixed.confidence must be 0 (no bound) or lie in [0.5, 1)');
+  }
+  const budgetItems = auto?.budgetItems ?? null;
+  if (budgetItems != null && typeof budgetItems[Symbol.iterator] !== 'function' &&
+      typeof budgetItems[Symbol.asyncIterator] !== 'function') {
+    throw new QwasmError('autoMixed.budgetItems must be an iterable of calibration items');
+  }
   return {
     calibration: str('calibration', 'minmax'),
     percentile,
@@ -130,6 +139,8 @@ function ptqOptions(options) {
     floatWeights: str('floatWeights', 'float32'),
     maxDrop,
     minSqnr,
+    confidence,
+    budgetItems,
     labelOffset: labelOffset(options.labelOffset ?? 0),
   };
 }
@@ -156,8 +167,7 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
     const total = typeof calibration.length === 'number' ? calibration.length : null;
     // labelOffset 'auto': 1 for 1001-way ImageNet models (index 0 = background).
     const offset = ptq.labelOffset === 'auto' ? (q.outputSize() % 1000 === 1 ? 1 : 0) : ptq.labelOffset;
-    let done = 0;
-    for await (const entry of calibration) {
+    const add = async (entry) => {
       const labelled = entry != null && typeof entry === 'object' && 'image' in entry && 'label' in entry;
       const item = labelled ? entry.image : entry;
       const label = labelled && entry.label != null ? entry.label + offset : -1;
@@ -171,12 +181,26 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
         check(q.addImage(px.width, px.height, px.channels, px.stride ?? px.width * px.channels, crop,
           triple(meta.mean), triple(meta.std), label));
       }
+    };
+    let done = 0;
+    for await (const entry of calibration) {
+      await add(entry);
       done++;
       options.onProgress?.(done, total);
     }
     if (done === 0) throw new QwasmError('calibration gave no images');
+    if (ptq.budgetItems != null) {  // judged on, not calibrated on
+      q.startBudget();
+      const budgetTotal = typeof ptq.budgetItems.length === 'number' ? ptq.budgetItems.length : null;
+      let judged = 0;
+      for await (const entry of ptq.budgetItems) {
+        await add(entry);
+        judged++;
+        options.onBudgetProgress?.(judged, budgetTotal);
+      }
+    }
     check(q.finish(ptq.perChannel, ptq.biasCorrection, ptq.keepFloat, ptq.weights, ptq.layerWeights, ptq.floatWeights,
-      ptq.maxDrop, ptq.minSqnr, options.onSearchProgress));
+      ptq.maxDrop, ptq.minSqnr, ptq.confidence, options.onSearchProgress));
     return { model: q.result().slice(), report: q.report() };
   } finally {
     q.delete();

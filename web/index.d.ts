@@ -188,15 +188,28 @@ export interface QuantizeOptions extends ModelFileOptions {
   floatWeights?: 'float32' | 'float16';
   /** Automatic mixed precision: each weighted layer not in layerWeights gets
    * the smallest of `weights` (lut4 if 'int8'), int8 and float16 that keeps
-   * the quantized model within the budget on the calibration samples: at most
-   * maxDrop points of them changing top-1 class, and/or an output SQNR of at
-   * least minSqnrDb. */
-  autoMixed?: { maxDrop?: number; minSqnrDb?: number };
+   * the quantized model within the budget on the judged samples (budgetItems
+   * if given, else the calibration samples): a top-1 drop of at most maxDrop
+   * points, and/or an output SQNR of at least minSqnrDb. The drop is judged
+   * by its one-sided upper confidence bound at `confidence` (default 0.95;
+   * 0 = the measured drop itself), from the paired counts of answers lost
+   * and gained against the float model (with labels) or changed (without);
+   * see docs/quantization.md. budgetItems: labelled or plain calibration
+   * items that only judge the budget (not used for ranges); kept up to 64 MB
+   * of input tensors, the rest counted in report.mixed.budgetItems only. */
+  autoMixed?: {
+    maxDrop?: number;
+    minSqnrDb?: number;
+    confidence?: number;
+    budgetItems?: Iterable<CalibrationItem> | AsyncIterable<CalibrationItem>;
+  };
   /* Calibration items may be {image, label}: with labels, maxDrop is the
    * measured accuracy drop on them rather than the share of changed answers. */
   /** Added to each calibration item's label to give its output index;
    * 'auto' = 1 for 1001-way (background + ImageNet) models, else 0. Default 0. */
   labelOffset?: number | 'auto';
+  /** Called after each autoMixed.budgetItems item is taken. */
+  onBudgetProgress?: (done: number, total: number | null) => void;
   /** Called after each evaluation of the mixed-precision search. */
   onSearchProgress?: (done: number, total: number) => void;
   onProgress?: (done: number, total: number | null) => void;
@@ -232,8 +245,26 @@ export interface QuantizeReport {
    * ReLU6 layers now clamped per channel, and the largest ratio of a layer's
    * widest output channel range to its mean one, before and after. */
   equalization?: { pairs: number; sweeps: number; channelClamps: number; spreadBefore: number; spreadAfter: number };
-  /** With autoMixed: the search's cost and the chosen model's quality on the calibration samples. */
-  mixed?: { evaluations: number; agreement: number; drop: number; labelled: boolean; outputSqnrDb: number | null };
+  /** With autoMixed: the search's cost and the chosen model's quality on the
+   * judged samples: `samples` of them (`heldOut`: the budget items, of which
+   * `budgetItems` were given), the measured drop (points), its upper bound at
+   * `confidence` (0: none, dropBound = drop), and the paired counts (without
+   * labels lost = changed, gained = 0). */
+  mixed?: {
+    evaluations: number;
+    agreement: number;
+    drop: number;
+    dropBound: number;
+    confidence: number;
+    samples: number;
+    lost: number;
+    gained: number;
+    changed: number;
+    heldOut: boolean;
+    budgetItems: number;
+    labelled: boolean;
+    outputSqnrDb: number | null;
+  };
 }
 
 /** A calibration sample: an image, an input tensor, or either with its class

@@ -157,6 +157,39 @@ void Quantizer::Observe(int32_t label) {
   ++samples_;
 }
 
+Status Quantizer::AddBudgetImage(const ImageView& image, float crop_fraction, const PixelNorm& norm, int32_t label) {
+  QW_RETURN_IF_ERROR(model_->SetImage(image, crop_fraction, norm));
+  KeepBudget(label);
+  return Status::Ok();
+}
+
+Status Quantizer::AddBudgetTensor(const float* data, size_t elements, int32_t label) {
+  const Tensor& in = model_->interpreter().input_tensor(0);
+  if (Interpreter::ExternalDType(in) != DType::kFloat32 || elements != static_cast<size_t>(in.num_elements())) {
+    return Status::Error("quantize: a budget tensor has " + std::to_string(elements) + " values, the input " +
+                         ShapeString(in.shape) + " takes " + std::to_string(in.num_elements()) + " of " +
+                         DTypeName(Interpreter::ExternalDType(in)));
+  }
+  std::memcpy(model_->input_data(), data, elements * sizeof(float));
+  KeepBudget(label);
+  return Status::Ok();
+}
+
+void Quantizer::KeepBudget(int32_t label) {
+  ++budget_given_;
+  // The calibration samples no longer judge the budget: keep the SQNR ones.
+  if (kept_inputs_.size() > kSqnrSamples) {
+    kept_inputs_.resize(kSqnrSamples);
+    kept_inputs_.shrink_to_fit();
+    kept_labels_.resize(kSqnrSamples);
+    if (float_outputs_.size() > kSqnrSamples) float_outputs_.resize(kSqnrSamples);
+  }
+  const size_t bytes = model_->input_bytes();
+  if ((kept_inputs_.size() + budget_inputs_.size() + 1) * bytes > kKeptBytes) return;
+  budget_inputs_.emplace_back(model_->input_data(), model_->input_data() + bytes);
+  budget_labels_.push_back(label);
+}
+
 std::vector<TensorRange> Quantizer::Ranges() const {
   std::vector<TensorRange> ranges(observers_.size());
   for (size_t t = 0; t < observers_.size(); ++t) {
@@ -231,11 +264,16 @@ Result<MixedEvaluation> Quantizer::EvaluateWith(const std::vector<TensorRange>& 
                                                 bool all_samples) const {
   if (samples_ == 0) return Status::Error("quantize: no calibration samples");
   const Graph& fg = model_->interpreter().graph();
-  if (float_outputs_.size() < kept_inputs_.size()) {  // the float model's answers, once
-    for (size_t s = float_outputs_.size(); s < kept_inputs_.size(); ++s) {
-      std::memcpy(model_->input_data(), kept_inputs_[s].data(), kept_inputs_[s].size());
+  // All samples: the budget set when given, else the kept calibration ones.
+  const bool held = all_samples && !budget_inputs_.empty();
+  const std::vector<std::vector<uint8_t>>& inputs = held ? budget_inputs_ : kept_inputs_;
+  const std::vector<int32_t>& labels = held ? budget_labels_ : kept_labels_;
+  std::vector<std::vector<float>>& float_outputs = held ? budget_float_outputs_ : float_outputs_;
+  if (float_outputs.size() < inputs.size()) {  // the float model's answers, once
+    for (size_t s = float_outputs.size(); s < inputs.size(); ++s) {
+      std::memcpy(model_->input_data(), inputs[s].data(), inputs[s].size());
       model_->Run();
-      float_outputs_.push_back(OutputValues(model_->interpreter()));
+      float_outputs.push_back(OutputValues(model_->interpreter()));
     }
   }
   Result<PtqResult> r = QuantizeGraph(fg, ranges, options);
@@ -243,31 +281,36 @@ Result<MixedEvaluation> Quantizer::EvaluateWith(const std::vector<TensorRange>& 
   Result<std::unique_ptr<Interpreter>> qi = Interpreter::Create(std::move(r.value().graph));
   if (!qi.ok()) return Status::Error("quantize: the quantized graph does not run: " + qi.status().message());
   Interpreter& q = *qi.value();
-  const size_t n = all_samples ? kept_inputs_.size() : std::min(kept_inputs_.size(), kSqnrSamples);
+  const size_t n = all_samples ? inputs.size() : std::min(inputs.size(), kSqnrSamples);
   double signal = 0.0, noise = 0.0;
-  size_t agree = 0, float_right = 0, right = 0;
+  size_t agree = 0, lost = 0, gained = 0;
   bool labelled = true;
   for (size_t s = 0; s < n; ++s) {
-    QW_RETURN_IF_ERROR(FeedInput(fg.tensors[fg.inputs[0]], kept_inputs_[s], &q));
+    QW_RETURN_IF_ERROR(FeedInput(fg.tensors[fg.inputs[0]], inputs[s], &q));
     q.Invoke();
     const std::vector<float> y = OutputValues(q);
-    const std::vector<float>& x = float_outputs_[s];
+    const std::vector<float>& x = float_outputs[s];
     for (size_t i = 0; i < x.size(); ++i) {
       signal += static_cast<double>(x[i]) * x[i];
       noise += (static_cast<double>(x[i]) - y[i]) * (static_cast<double>(x[i]) - y[i]);
     }
-    agree += ArgMax(x) == ArgMax(y);
-    const int32_t label = kept_labels_[s];
+    const size_t fx = ArgMax(x), qy = ArgMax(y);
+    agree += fx == qy;
+    const int32_t label = labels[s];
     labelled = labelled && label >= 0 && static_cast<size_t>(label) < x.size();
-    float_right += ArgMax(x) == static_cast<size_t>(label);
-    right += ArgMax(y) == static_cast<size_t>(label);
+    lost += fx == static_cast<size_t>(label) && qy != fx;  // paired: float right, quantized wrong
+    gained += qy == static_cast<size_t>(label) && qy != fx;
   }
   MixedEvaluation e;
   e.output_sqnr_db = Sqnr(signal, noise);
   e.agreement = static_cast<double>(agree) / static_cast<double>(n);
   e.labelled = labelled;
-  e.drop = labelled ? 100.0 * (static_cast<double>(float_right) - static_cast<double>(right)) / static_cast<double>(n)
-                    : 100.0 * (1.0 - e.agreement);
+  e.samples = n;
+  e.changed = n - agree;
+  e.lost = labelled ? lost : e.changed;  // unlabelled: every change may be a loss
+  e.gained = labelled ? gained : 0;
+  e.held_out = held;
+  e.drop = 100.0 * (static_cast<double>(e.lost) - static_cast<double>(e.gained)) / static_cast<double>(n);
   return e;
 }
 

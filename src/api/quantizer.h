@@ -58,6 +58,17 @@ class Quantizer {
   // A raw input tensor in the float graph's input layout (NHWC).
   Status AddTensor(const float* data, size_t elements, int32_t label = -1);
 
+  // A sample that only judges mixed precision's budget (it is not observed,
+  // so it does not move any range). Once any are given, the full-sample
+  // evaluations (Evaluate(o, true), FinishMixed) use them instead of the kept
+  // calibration samples, which are then released beyond the first
+  // kSqnrSamples; together they stay within kKeptBytes (later ones are
+  // counted in budget_given() but not kept).
+  Status AddBudgetImage(const ImageView& image, float crop_fraction, const PixelNorm& norm, int32_t label = -1);
+  Status AddBudgetTensor(const float* data, size_t elements, int32_t label = -1);
+  size_t budget_given() const { return budget_given_; }
+  size_t budget_kept() const { return budget_inputs_.size(); }
+
   // The range each tensor's observer gives now (indexed like the float
   // graph's tensors; unseen for constants and non-float tensors).
   std::vector<TensorRange> Ranges() const;
@@ -77,6 +88,7 @@ class Quantizer {
   void Observe(int32_t label);
   Result<MixedEvaluation> EvaluateWith(const std::vector<TensorRange>& ranges, const PtqOptions& options,
                                        bool all_samples) const;
+  void KeepBudget(int32_t label);  // the model's input data as a budget sample
 
   std::unique_ptr<Model> model_;  // the float graph (equalized if asked), every tensor kept
   CalibrationOptions calibration_;
@@ -89,6 +101,10 @@ class Quantizer {
   std::vector<std::vector<uint8_t>> kept_inputs_;
   std::vector<int32_t> kept_labels_;  // one per kept input, -1 when unknown
   mutable std::vector<std::vector<float>> float_outputs_;  // output 0 of the float model per kept input
+  std::vector<std::vector<uint8_t>> budget_inputs_;  // AddBudget*: judged on, never observed
+  std::vector<int32_t> budget_labels_;
+  mutable std::vector<std::vector<float>> budget_float_outputs_;
+  size_t budget_given_ = 0;
   size_t samples_ = 0;
 };
 

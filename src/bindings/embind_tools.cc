@@ -115,6 +115,7 @@ class WasmQuantizer {
     Result<std::unique_ptr<Quantizer>> q = Quantizer::Create(g.take(), threads, calibration);
     if (!q.ok()) return q.status().message();
     quantizer_ = q.take();
+    budget_ = false;
     return "";
   }
   int outputSize() const {
@@ -145,20 +146,27 @@ class WasmQuantizer {
       }
     }
     if (!(crop > 0.0f)) crop = quantizer_->model().default_crop();
-    return quantizer_->AddImage(view, crop, norm, label).message();
-  }
-  std::string addTensor(int label) {
-    return quantizer_->AddTensor(reinterpret_cast<const float*>(staging_.data()), staging_.size() / sizeof(float), label)
+    return (budget_ ? quantizer_->AddBudgetImage(view, crop, norm, label) : quantizer_->AddImage(view, crop, norm, label))
         .message();
   }
+  std::string addTensor(int label) {
+    const float* data = reinterpret_cast<const float*>(staging_.data());
+    const size_t n = staging_.size() / sizeof(float);
+    return (budget_ ? quantizer_->AddBudgetTensor(data, n, label) : quantizer_->AddTensor(data, n, label)).message();
+  }
+  // After this, addImage / addTensor give samples that only judge the
+  // mixed-precision budget (Quantizer::AddBudgetImage).
+  void startBudget() { budget_ = true; }
   // perChannel, biasCorrection (PtqOptions), keepFloat: names; weights: a weight format name
   // (ParseWeightEncoding); layerWeights: {node name: format}; floatWeights:
   // "float32" or "float16".
   // maxDrop (points, < 0: none) and minSqnr (dB, NaN: none): automatic
-  // mixed precision for layers layerWeights leaves open; onProgress(done,
+  // mixed precision for layers layerWeights leaves open, the drop judged by
+  // its upper bound at `confidence` (0: the measured drop); onProgress(done,
   // total) after each evaluation of its search.
   std::string finish(bool per_channel, bool bias_correction, val keep_float, std::string weights, val layer_weights,
-                     std::string float_weights, double max_drop, double min_sqnr, val on_progress) {
+                     std::string float_weights, double max_drop, double min_sqnr, double confidence,
+                     val on_progress) {
     PtqOptions o;
     o.per_channel = per_channel;
     o.bias_correction = bias_correction;
@@ -185,6 +193,7 @@ class WasmQuantizer {
       // given); the search starts from int8.
       MixedPrecisionOptions m;
       m.max_drop = max_drop;
+      m.confidence = confidence;
       if (std::isfinite(min_sqnr)) m.min_sqnr_db = min_sqnr;
       if (o.weights.format != WeightFormat::kInt8) m.small = o.weights;
       o.weights = WeightEncoding{};
@@ -244,6 +253,14 @@ class WasmQuantizer {
       m.set("evaluations", static_cast<double>(mixed_.evaluations));
       m.set("agreement", mixed_.quality.agreement);
       m.set("drop", mixed_.quality.drop);
+      m.set("dropBound", mixed_.quality.drop_bound);
+      m.set("confidence", mixed_.confidence);
+      m.set("samples", static_cast<double>(mixed_.quality.samples));
+      m.set("lost", static_cast<double>(mixed_.quality.lost));
+      m.set("gained", static_cast<double>(mixed_.quality.gained));
+      m.set("changed", static_cast<double>(mixed_.quality.changed));
+      m.set("heldOut", mixed_.quality.held_out);
+      m.set("budgetItems", static_cast<double>(quantizer_->budget_given()));
       m.set("labelled", mixed_.quality.labelled);
       m.set("outputSqnrDb", Db(mixed_.quality.output_sqnr_db));
       o.set("mixed", m);
@@ -257,6 +274,7 @@ class WasmQuantizer {
   val overrides_ = val::object();
   QuantizeReport report_;
   MixedResult mixed_;
+  bool budget_ = false;
 };
 
 }  // namespace qwasm
@@ -276,6 +294,7 @@ EMSCRIPTEN_BINDINGS(qwasm_tools) {
       .function("setMetadata", &qwasm::WasmQuantizer::setMetadata)
       .function("addImage", &qwasm::WasmQuantizer::addImage)
       .function("addTensor", &qwasm::WasmQuantizer::addTensor)
+      .function("startBudget", &qwasm::WasmQuantizer::startBudget)
       .function("outputSize", &qwasm::WasmQuantizer::outputSize)
       .function("finish", &qwasm::WasmQuantizer::finish)
       .function("result", &qwasm::WasmQuantizer::result)

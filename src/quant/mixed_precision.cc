@@ -1,6 +1,7 @@
 #include "quant/mixed_precision.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace qwasm {
@@ -14,7 +15,28 @@ std::string Db(double db) {
   return buf;
 }
 
+// Within the budget as measured, not as bounded.
+bool Uncertified(const MixedEvaluation& e, const MixedPrecisionOptions& o) {
+  return o.max_drop >= 0.0 && e.drop <= o.max_drop + 1e-9 && e.output_sqnr_db >= o.min_sqnr_db &&
+         !MeetsBudget(e, o);
+}
+
 }  // namespace
+
+std::string DropText(const MixedEvaluation& e, const MixedPrecisionOptions& o) {
+  char buf[200];
+  const char* what = e.labelled ? "top-1 drop" : "answers changed";
+  if (o.confidence > 0.0 && e.samples > 0) {
+    char counts[64];
+    if (e.labelled) std::snprintf(counts, sizeof counts, "%zu lost, %zu gained", e.lost, e.gained);
+    else std::snprintf(counts, sizeof counts, "%zu changed", e.changed);
+    std::snprintf(buf, sizeof buf, "%s %.2f points, %g%% upper bound %.2f, on %zu samples (%s)", what, e.drop,
+                  100.0 * o.confidence, DropUpperBound(e, o.confidence), e.samples, counts);
+  } else {
+    std::snprintf(buf, sizeof buf, "%s %.2f points", what, e.drop);
+  }
+  return buf;
+}
 
 size_t EncodedWeightBytes(const LayerWeights& w, const WeightEncoding& e) {
   const size_t n = w.elements, groups = e.per_channel_codebook ? w.channels : 1;
@@ -29,8 +51,28 @@ size_t EncodedWeightBytes(const LayerWeights& w, const WeightEncoding& e) {
   return n;
 }
 
+double NormalQuantile(double p) {
+  // Bisection on Phi(z) = erfc(-z / sqrt 2) / 2: exact to double rounding,
+  // and called a handful of times per search.
+  double lo = -40.0, hi = 40.0;
+  for (int i = 0; i < 200 && hi - lo > 1e-15; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p) lo = mid; else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+double DropUpperBound(const MixedEvaluation& e, double confidence) {
+  if (!(confidence > 0.0) || e.samples == 0) return e.drop;
+  const double z = NormalQuantile(confidence);
+  const double lost = static_cast<double>(e.lost), gained = static_cast<double>(e.gained);
+  const double m = static_cast<double>(e.samples) + 2.0;
+  const double var = std::max(0.0, (lost + gained + 1.0) - (lost - gained) * (lost - gained) / m);
+  return 100.0 * ((lost - gained) / m + z * std::sqrt(var) / m);
+}
+
 bool MeetsBudget(const MixedEvaluation& e, const MixedPrecisionOptions& o) {
-  if (o.max_drop >= 0.0 && e.drop > o.max_drop + 1e-9) return false;
+  if (o.max_drop >= 0.0 && DropUpperBound(e, o.confidence) > o.max_drop + 1e-9) return false;
   return e.output_sqnr_db >= o.min_sqnr_db;
 }
 
@@ -48,6 +90,10 @@ Result<MixedResult> ChooseMixedPrecision(const std::vector<LayerWeights>& shapes
   if (options.max_drop < 0.0 && !(options.min_sqnr_db > -std::numeric_limits<double>::infinity())) {
     return Status::Error("quantize: automatic mixed precision needs a budget (a maximum drop or a minimum SQNR)");
   }
+  if (!(options.confidence == 0.0 || (options.confidence >= 0.5 && options.confidence < 1.0))) {
+    return Status::Error("quantize: the drop bound's confidence must lie in [0.5, 1) (0: no bound), not " +
+                         std::to_string(options.confidence));
+  }
   const WeightEncoding int8{WeightFormat::kInt8, false}, half{WeightFormat::kFloat16, false};
   MixedResult r;
   size_t total = 2 * layers.size() + 16;
@@ -55,6 +101,7 @@ Result<MixedResult> ChooseMixedPrecision(const std::vector<LayerWeights>& shapes
     PtqOptions o = base;
     o.layer_weights = lw;
     Result<MixedEvaluation> e = evaluate(o, all);
+    if (e.ok()) e.value().drop_bound = DropUpperBound(e.value(), options.confidence);
     ++r.evaluations;
     if (progress) progress(r.evaluations, std::max(total, r.evaluations));
     return e;
@@ -98,8 +145,11 @@ Result<MixedResult> ChooseMixedPrecision(const std::vector<LayerWeights>& shapes
     if (!all_half.ok()) return all_half.status();
     if (!MeetsBudget(all_half.value(), options)) {
       return Status::Error("quantize: the budget cannot be met even with every weighted layer in float16 (output SQNR " +
-                           Db(all_half.value().output_sqnr_db) + ", top-1 drop " +
-                           std::to_string(all_half.value().drop) + " points)");
+                           Db(all_half.value().output_sqnr_db) + ", " + DropText(all_half.value(), options) + ")" +
+                           (Uncertified(all_half.value(), options)
+                                ? ": the measured drop is within the budget but these samples cannot certify it; judge on "
+                                  "more samples (budget images) or allow a larger drop"
+                                : ""));
     }
     // Smallest k meeting the budget = largest count of int8 layers kept.
     Result<size_t> keep8 = largest(0, gain.size(), [&](size_t j) -> Result<bool> {
@@ -165,6 +215,7 @@ Result<MixedResult> ChooseMixedPrecision(const std::vector<LayerWeights>& shapes
   r.options = base;
   r.options.layer_weights = chosen;
   r.quality = final_e.value();
+  r.confidence = options.confidence;
   for (const std::string& l : layers) r.choices.push_back(why[l]);
   return r;
 }

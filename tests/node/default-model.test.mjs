@@ -95,10 +95,23 @@ describe('automatic mixed precision', () => {
   }));
   const meta = { mean: 127.5, std: 127.5, cropFraction: 1 };
 
+  // The drop bound from the paired counts (mixed_precision.h).
+  const bound = (m) => {
+    const n = m.samples + 2;
+    const z = 1.6448536269514715;
+    return (100 * ((m.lost - m.gained) + z * Math.sqrt(m.lost + m.gained + 1 - (m.lost - m.gained) ** 2 / n))) / n;
+  };
+
   it('meets a 1-point budget with 4-bit layers, smaller than int8, with reasons', async () => {
     const int8 = await quantize(FP32, items, meta);
-    const { model, report } = await quantize(FP32, items, { ...meta, weights: 'lut4', autoMixed: { maxDrop: 1.0 } });
+    // confidence 0: the measured drop on the 400 images is judged as it is
+    // (400 images cannot certify 1 point at 95% with any 4-bit layer).
+    const { model, report } = await quantize(FP32, items, { ...meta, weights: 'lut4', autoMixed: { maxDrop: 1.0, confidence: 0 } });
     assert.ok(report.mixed.labelled);
+    assert.equal(report.mixed.confidence, 0);
+    assert.equal(report.mixed.dropBound, report.mixed.drop);
+    assert.equal(report.mixed.heldOut, false);
+    assert.equal(report.mixed.samples, 400);
     assert.ok(report.mixed.drop <= 1.0, `drop ${report.mixed.drop}`);
     assert.ok(report.mixed.evaluations > 10);
     const weighted = report.layers.filter((l) => l.weightFormat);
@@ -120,11 +133,37 @@ describe('automatic mixed precision', () => {
     assert.ok((100 * (fr - qr)) / items.length <= 1.0 + 1e-9, `float ${fr}, mixed ${qr} of 400`);
   });
 
+  it('judges a guarded budget on held-out budget images: the bound from the paired counts', async () => {
+    const budgetItems = Array.from({ length: 3000 }, (_, k) => {
+      const i = 400 + k;
+      return { image: { data: train.subarray(i * 784, (i + 1) * 784), width: 28, height: 28, channels: 1 }, label: trainLabels[i] };
+    });
+    let taken = 0;
+    const { report } = await quantize(FP32, items.slice(0, 200), {
+      ...meta, weights: 'lut4', autoMixed: { maxDrop: 1.0, budgetItems }, onBudgetProgress: (done) => { taken = done; },
+    });
+    const m = report.mixed;
+    assert.equal(taken, 3000);
+    assert.ok(m.labelled && m.heldOut);
+    assert.equal(m.samples, 3000);
+    assert.equal(m.budgetItems, 3000);
+    assert.equal(m.confidence, 0.95);
+    assert.ok(Math.abs(m.drop - (100 * (m.lost - m.gained)) / 3000) < 1e-9);
+    assert.ok(Math.abs(m.dropBound - bound(m)) < 1e-9, `${m.dropBound} vs ${bound(m)}`);
+    assert.ok(m.dropBound <= 1.0 && m.dropBound > m.drop, `drop ${m.drop}, bound ${m.dropBound}`);
+    assert.ok(m.lost + m.gained <= m.changed);
+    await assert.rejects(quantize(FP32, items.slice(0, 10), { ...meta, autoMixed: { maxDrop: 1, confidence: 1 } }), /confidence/);
+    await assert.rejects(quantize(FP32, items.slice(0, 10), { ...meta, autoMixed: { maxDrop: 1, budgetItems: 5 } }), /budgetItems/);
+  });
+
   it('without labels bounds the drop by the answers that change; an impossible budget is an error', async () => {
     const plain = items.slice(0, 100).map((it) => it.image);
-    const { report } = await quantize(FP32, plain, { ...meta, autoMixed: { maxDrop: 5 } });
+    const { report } = await quantize(FP32, plain, { ...meta, autoMixed: { maxDrop: 10 } });
     assert.equal(report.mixed.labelled, false);
     assert.ok(Math.abs(report.mixed.drop - 100 * (1 - report.mixed.agreement)) < 1e-9);
+    assert.equal(report.mixed.lost, report.mixed.changed);
+    assert.equal(report.mixed.gained, 0);
+    assert.ok(Math.abs(report.mixed.dropBound - bound(report.mixed)) < 1e-9);
     await assert.rejects(quantize(FP32, plain, { ...meta, autoMixed: { minSqnrDb: 200 } }),
       /budget cannot be met even with every weighted layer in float16/);
     await assert.rejects(quantize(FP32, plain, { ...meta, autoMixed: {} }), /autoMixed needs/);
