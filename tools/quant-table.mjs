@@ -39,6 +39,9 @@ export const METHODS = {
   'int4 per-channel': { weights: 'int4' },
   'lut4 (k-means, 16 entries per channel)': { weights: 'lut4/channel' },
   'lut4 (k-means, 16 entries per layer)': { weights: 'lut4/layer' },
+  'lut4 per layer + bias correction': { weights: 'lut4/layer', biasCorrection: true },
+  'lut4 per layer, equalized + bias correction': { weights: 'lut4/layer', equalize: true, biasCorrection: true },
+  'int4 per-channel, equalized + bias correction': { weights: 'int4', equalize: true, biasCorrection: true },
   'fp16 weights (float layers)': { weights: 'float16' },
   'auto-mixed lut4/int8/fp16, max-drop 0.2': { weights: 'lut4', autoMixed: { maxDrop: 0.2 } },
   'auto-mixed lut4/int8/fp16, max-drop 1.0': { weights: 'lut4', autoMixed: { maxDrop: 1.0 } },
@@ -119,7 +122,19 @@ async function main() {
       if (options.autoMixed) {
         options.autoMixed = { ...options.autoMixed, ...(budgetItems ? { budgetItems } : {}), ...(confidence != null ? { confidence } : {}) };
       }
-      const { model, report } = await quantize(o._[0], calibration, options);
+      let result;
+      try {
+        result = await quantize(o._[0], calibration, options);
+      } catch (e) {
+        // One method that cannot be done (a budget the data cannot
+        // certify) is a row saying why, not the end of the table.
+        if (!(e instanceof QwasmError)) throw e;
+        (search ?? progress).finish();
+        console.error(`${name}: ${e.message}`);
+        rows.push({ method: name, error: e.message });
+        continue;
+      }
+      const { model, report } = result;
       if (!search) progress.finish();
       bytes = model;
       sqnr = report.outputSqnrDb;
@@ -137,6 +152,10 @@ async function main() {
     ` on ${m.samples}${m.heldOut ? ' held-out' : ' calibration'}${m.labelled ? '' : ', changed answers'}`);
   const lines = ['| method | top-1 | drop vs FP32 | model size | latency (1 thread) | output SQNR | judged (auto-mixed) |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
+    if (r.error) {
+      lines.push(`| ${r.method} | - | - | - | - | - | not made: ${r.error.replaceAll('|', '/')} |`);
+      continue;
+    }
     lines.push(`| ${r.method} | ${r.top1.toFixed(2)}% | ${r.method === 'fp32' ? '-' : `${r.drop.toFixed(2)} pt`} | ${kB(r.bytes)} | ` +
       `${r.ms.toFixed(2)} ms | ${r.outputSqnrDb == null ? '-' : `${r.outputSqnrDb.toFixed(1)} dB`} | ${judged(r.mixed)} |`);
   }
