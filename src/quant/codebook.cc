@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "quant/float16.h"
 #include "quant/int4.h"
 
 namespace qwasm {
@@ -67,7 +68,7 @@ CodebookWeights QuantizeCodebook(const float* w, size_t n, size_t channels, size
   auto channel_of = [&](size_t i) { return (i / inner) % channels; };
   std::vector<float> max_abs(channels, 0.0f);
   for (size_t i = 0; i < n; ++i) max_abs[channel_of(i)] = std::max(max_abs[channel_of(i)], std::fabs(w[i]));
-  for (float m : max_abs) q.scale.push_back(m > 0.0f ? m / 127.0f : 1.0f);
+  for (float m : max_abs) q.scale.push_back(m > 0.0f ? RoundUpToFloat16(m / 127.0f) : 1.0f);
   // Weights on the int8 grid (not rounded: k-means sees the real spread).
   std::vector<float> grid(n);
   for (size_t i = 0; i < n; ++i) grid[i] = std::clamp(w[i] / q.scale[channel_of(i)], -127.0f, 127.0f);

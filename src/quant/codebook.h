@@ -1,6 +1,7 @@
 // codebook.h — lookup-table (codebook) weights: k-means over a layer's or a
 // channel's weights gives 16 or 256 int8 entries on the weight's int8 grid
-// (per-channel symmetric scale max|w| / 127), and every weight becomes the
+// (per-channel symmetric scale max|w| / 127 rounded up to a float16
+// value, RoundUpToFloat16), and every weight becomes the
 // index of its nearest entry (DType::kLut4 / kLut8, core/dtype.h). The
 // expanded weights are ordinary int8 weights, so the int8 kernels run them
 // unchanged and give exactly an int8 layer's results.
@@ -30,7 +31,7 @@ std::vector<float> KMeans1D(const float* x, size_t n, int k, int max_iterations 
 int NearestEntry(const int8_t* entries, int k, float v);
 
 struct CodebookWeights {
-  std::vector<float> scale;      // [channels]: max|w| / 127, 1 for an all-zero channel
+  std::vector<float> scale;      // [channels]: max|w| / 127 (float16-exact), 1 for an all-zero channel
   std::vector<int8_t> codebook;  // groups x entries, each group ascending
   std::vector<uint8_t> indices;  // [n]: one per weight
   std::vector<uint8_t> stored;   // the tensor's bytes: nibbles (16 entries) or the indices (256)

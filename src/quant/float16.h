@@ -70,4 +70,14 @@ inline uint16_t Fp32ToFp16(float f) {
   return static_cast<uint16_t>(sign | h);
 }
 
+// The smallest float16 value >= x for a positive normal-range x (2^-14 ..
+// 65504), else x itself: low-bit weight scales are rounded up to it (a
+// range at most 2^-10 wider), so a file can store them in two bytes.
+inline float RoundUpToFloat16(float x) {
+  if (!(x >= 6.103515625e-05f && x <= 65504.0f)) return x;
+  uint16_t h = Fp32ToFp16(x);
+  if (Fp16ToFp32(h) < x) ++h;  // positive halves order like their bits
+  return Fp16ToFp32(h);
+}
+
 }  // namespace qwasm

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "quant/float16.h"
+
 namespace qwasm {
 
 std::vector<uint8_t> PackNibbles(const uint8_t* values, size_t n) {
@@ -16,7 +18,7 @@ Int4Weights QuantizeInt4(const float* w, size_t n, size_t channels, size_t inner
   std::vector<float> max_abs(channels, 0.0f);
   auto channel_of = [&](size_t i) { return (i / inner) % channels; };
   for (size_t i = 0; i < n; ++i) max_abs[channel_of(i)] = std::max(max_abs[channel_of(i)], std::fabs(w[i]));
-  for (float m : max_abs) q.scale.push_back(m > 0.0f ? m / 7.0f : 1.0f);
+  for (float m : max_abs) q.scale.push_back(m > 0.0f ? RoundUpToFloat16(m / 7.0f) : 1.0f);
   q.values.resize(n);
   std::vector<uint8_t> nibbles(n);
   for (size_t i = 0; i < n; ++i) {

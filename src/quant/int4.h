@@ -19,7 +19,7 @@ inline uint8_t NibbleAt(const uint8_t* packed, size_t i) {
 // Symmetric int4 quantization of `n` float weights. Element i belongs to
 // channel (i / inner) % channels (axis 0 of [O, ...]: inner = elements per
 // channel; the last axis: inner = 1; per tensor: channels = 1). Scale per
-// channel = max|w| / 7 (1 for an all-zero channel); values round to nearest
+// channel = max|w| / 7 rounded up to a float16 value (1 for an all-zero channel); values round to nearest
 // (ties to even) and clamp to [-7, 7]: -8 is never produced, so the grid
 // stays symmetric, though readers and kernels accept it.
 struct Int4Weights {

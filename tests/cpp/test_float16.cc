@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 
 #include "quant/float16.h"
 
@@ -103,4 +104,20 @@ TEST_CASE("float16: hand-picked values") {
   std::memcpy(&low_nan, &b, 4);
   CHECK(std::isnan(Fp16ToFp32(Fp32ToFp16(low_nan))));
   CHECK(Bits(Fp16ToFp32(0x8000)) == 0x80000000u);
+}
+
+TEST_CASE("RoundUpToFloat16: the smallest half not below x, normal range only") {
+  CHECK(RoundUpToFloat16(0.2f) == 0.20007324f);  // 0.2 lies between halves 0.19995117 and 0.20007324
+  CHECK(RoundUpToFloat16(0.5f) == 0.5f);         // a half stays
+  CHECK(RoundUpToFloat16(1e-6f) == 1e-6f);       // below 2^-14: kept as it is
+  CHECK(RoundUpToFloat16(70000.0f) == 70000.0f);  // above 65504: kept
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> d(-13.0f, 15.0f);
+  for (int i = 0; i < 10000; ++i) {
+    const float x = std::exp2(d(rng));
+    const float r = RoundUpToFloat16(x);
+    CHECK(r >= x);
+    CHECK(Fp16ToFp32(Fp32ToFp16(r)) == r);
+    CHECK(r - x <= x * 0x1p-10f);  // at most one half step up
+  }
 }

@@ -13,6 +13,7 @@
 #include "graph_builder.h"
 #include "kernels/weight-expand/weight-expand.h"
 #include "quant/codebook.h"
+#include "quant/float16.h"
 #include "quant/int4.h"
 
 using namespace qwasm;
@@ -44,10 +45,12 @@ TEST_CASE("codebook k-means: obvious clusters, uneven clusters, few distinct val
 }
 
 TEST_CASE("int4: a known channel gives known values and nibbles") {
-  // Channel 0: max 1.4 -> scale 0.2: 7, -3, 1, 0. Channel 1 all zero: scale 1.
+  // Channel 0: max 1.4 -> scale 0.2, rounded up to the float16 0.2000732:
+  // 7, -3, 1, 0. Channel 1 all zero: scale 1.
   const float w[] = {1.4f, -0.6f, 0.2f, 0.0f, 0, 0, 0, 0};
   const Int4Weights q = QuantizeInt4(w, 8, 2, 4);
-  CHECK(q.scale == std::vector<float>{1.4f / 7, 1.0f});
+  CHECK(q.scale == std::vector<float>{0.20007324f, 1.0f});
+  CHECK(Fp16ToFp32(Fp32ToFp16(q.scale[0])) == q.scale[0]);
   CHECK(q.values == std::vector<int8_t>{7, -3, 1, 0, 0, 0, 0, 0});
   CHECK(q.packed == std::vector<uint8_t>{0xD7, 0x01, 0x00, 0x00});
   // Clamped to [-7, 7]; per-element channels along the last axis (inner 1).
@@ -85,8 +88,10 @@ TEST_CASE("codebook weights: 256 entries of int8-representable weights are exact
       for (size_t i = 0; i < q.size(); ++i) {
         const int8_t got = cb.Value(i, per_channel_book ? i / inner : 0);
         if (got != q[i]) ++wrong;
+        // The scale is max|w| / 127 rounded up to a float16 value: within
+        // 2^-10 of the step, never below it (so no level moves).
         const float real = got * cb.scale[i / inner];
-        if (std::fabs(real - w[i]) > 1e-5f * std::fabs(w[i]) + 1e-7f) ++wrong;
+        if (std::fabs(real - w[i]) > 1e-3f * std::fabs(w[i]) + 1e-7f || cb.scale[i / inner] < step[i / inner]) ++wrong;
       }
       CHECK(wrong == 0);
       for (size_t g = 0; g + 1 < cb.codebook.size(); ++g) {

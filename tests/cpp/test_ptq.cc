@@ -268,9 +268,10 @@ TEST_CASE("PTQ weight formats: int4 for all, a lut4 per-channel override by name
   const Tensor& fc_w = g.tensors[g.nodes[2].inputs[1]];
   CHECK(conv_w.dtype == DType::kInt4);
   CHECK(conv_w.data_bytes == 3);  // 6 values, two per byte
-  // conv/w channel 2 = {-0.5, 0.125}: scale 0.5 / 7, values -7 and 1.75 -> 2:
-  // nibbles 0x9 (low) and 0x2 (high).
-  CHECK(conv_w.quant.scale[2] == doctest::Approx(0.5f / 7));
+  // conv/w channel 2 = {-0.5, 0.125}: scale 0.5 / 7 rounded up to a float16
+  // (0.0714722), values -6.996 -> -7 and 1.749 -> 2: nibbles 0x9 (low) and
+  // 0x2 (high).
+  CHECK(conv_w.quant.scale[2] == 0.07147217f);
   CHECK(conv_w.data[2] == 0x29);
   CHECK(fc_w.dtype == DType::kLut4);
   CHECK(fc_w.codebook_groups() == 2);  // per output channel
@@ -281,9 +282,10 @@ TEST_CASE("PTQ weight formats: int4 for all, a lut4 per-channel override by name
   CHECK(l[0].weight_bytes == 3 + 12);           // int4 filter + int32 bias
   CHECK(l[2].weight_bytes == 3 + 2 * 16 + 8);   // 6 nibbles + two codebooks + bias
   // 3 weights per channel, 16 entries: the codebook holds their int8
-  // values exactly. fc/w row 0 = {1, -2, 0.5}: scale 2/127, values 64, -127, 32.
-  CHECK(fc_w.quant.scale[0] == doctest::Approx(2.0f / 127));
-  CHECK(std::vector<int8_t>(fc_w.codebook.begin(), fc_w.codebook.begin() + 3) == std::vector<int8_t>{-127, 32, 64});
+  // values exactly. fc/w row 0 = {1, -2, 0.5}: scale 2/127 rounded up to the
+  // float16 0.0157623, values 63.44 -> 63, -126.9 -> -127, 31.7 -> 32.
+  CHECK(fc_w.quant.scale[0] == 0.015762329f);
+  CHECK(std::vector<int8_t>(fc_w.codebook.begin(), fc_w.codebook.begin() + 3) == std::vector<int8_t>{-127, 32, 63});
   // The graph runs (int8 input and output) and stays near the float network.
   Result<std::unique_ptr<Interpreter>> it = Interpreter::Create(std::move(r.value().graph));
   REQUIRE_MESSAGE(it.ok(), it.status().message());
