@@ -3,7 +3,7 @@
 // two in step.
 //
 // Layout: a 64-byte header, a section table, then the sections (METADATA,
-// TENSORS, NODES, GRAPH, DATA). All integers are little-endian; floats are
+// TENSORS in one of three encodings, NODES in one of two, GRAPH, DATA). All integers are little-endian; floats are
 // IEEE-754 binary32 bit patterns. Enumerations are stored as the explicit ids
 // of the tables below, never as C++ enum values, so reordering an enum in
 // the code cannot change what a file means.
@@ -28,9 +28,12 @@ inline constexpr uint8_t kMagic[8] = {0x89, 'Q', 'W', 'M', 0x0D, 0x0A, 0x1A, 0x0
 // end of a record or section) or refuse clearly (new ids).
 inline constexpr uint16_t kVersionMajor = 1;
 // 1.1 added the low-bit weight dtypes int4, lut4 and lut8; 1.2 the compact
-// tensor section TEN2 (written instead of TENS unless WriteOptions say not).
-inline constexpr uint16_t kVersionMinor = 2;
+// tensor section TEN2 (written instead of TENS unless WriteOptions say not);
+// 1.3 the sections TEN3 (TEN2 + float16 scales and int constants stored
+// inline as zigzag varints) and NOD2 (compact node records).
+inline constexpr uint16_t kVersionMinor = 3;
 inline constexpr uint16_t kCompactTensorsSince = 2;
+inline constexpr uint16_t kCompactNodesSince = 3;
 
 inline constexpr uint32_t kHeaderSize = 64;        // bytes written; readers accept larger
 inline constexpr uint32_t kSectionEntrySize = 32;  // bytes written; readers accept larger
@@ -63,6 +66,10 @@ inline constexpr uint32_t kSectionGraph = FourCC("GRPH");
 inline constexpr uint32_t kSectionData = FourCC("DATA");
 // Since 1.2: the tensors in a compact encoding (a file has TENS or TEN2).
 inline constexpr uint32_t kSectionTensorsCompact = FourCC("TEN2");
+// Since 1.3: TEN2 with more encodings (a file has one of TENS, TEN2, TEN3),
+// and the nodes in a compact encoding (a file has NODE or NOD2).
+inline constexpr uint32_t kSectionTensorsCompact3 = FourCC("TEN3");
+inline constexpr uint32_t kSectionNodesCompact = FourCC("NOD2");
 // Section flag: a reader that does not know the type may skip the section.
 inline constexpr uint32_t kSectionOptional = 1;
 
@@ -73,6 +80,20 @@ inline constexpr uint8_t kTensorWasUint8 = 1, kTensorConstant = 2;
 inline constexpr uint8_t kTensorZeroPointShift = 2, kTensorZeroPointMask = 3 << 2;
 inline constexpr uint8_t kZeroPointsZero = 0, kZeroPointsShared = 1, kZeroPointsListed = 2;
 inline constexpr uint8_t kTensorScalesDerived = 16;
+// TEN3 only: listed scales stored as float16 (each a positive normal half);
+// an int32 / int64 constant's values stored in the record as zigzag varints
+// (no data offset, nothing in DATA).
+inline constexpr uint8_t kTensorScalesFp16 = 32;
+inline constexpr uint8_t kTensorDataInline = 64;
+// NOD2 field mask: which fields follow the output list (in bit order); an
+// absent field has the OpAttrs default (the name: the first output's name).
+namespace nf {
+inline constexpr uint32_t kName = 1u << 0, kPads = 1u << 1, kStrideH = 1u << 2;  // 2..9: the 8 ints
+inline constexpr int kFirstInt = 2, kFirstFloat = 10;                            // 10..15: the 6 floats
+inline constexpr uint32_t kPerm = 1u << 16, kPaddings = 1u << 17, kKeepDims = 1u << 18,
+                          kCountIncludePad = 1u << 19, kOnnxNumerics = 1u << 20;
+inline constexpr uint32_t kAll = (1u << 21) - 1;
+}  // namespace nf
 // Node attribute flags.
 inline constexpr uint8_t kAttrKeepDims = 1, kAttrCountIncludePad = 2, kAttrOnnxNumerics = 4;
 // Metadata input flags.

@@ -10,6 +10,7 @@
 #include "format/qwm_format.h"
 #include "graph/op.h"
 #include "graph/validate.h"
+#include "quant/float16.h"
 
 namespace qwasm {
 namespace {
@@ -103,6 +104,12 @@ class Cursor {
     }
     return n;
   }
+  // A string of a varint length (TEN2, NOD2).
+  std::string VStr(const char* what) {
+    const uint32_t n = VCount((std::string(what) + " length").c_str(), 1, kMaxStringBytes);
+    const uint8_t* p = Take(n, what);
+    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string();
+  }
   // `n` bytes, or nullptr after a failure.
   const uint8_t* Bytes(size_t n, const char* what) { return Take(n, what); }
 
@@ -177,6 +184,9 @@ constexpr size_t kMinTensorRecord = 4 + 4 + 4 + 8 + 16;
 // and axis.
 constexpr size_t kMinCompactTensorRecord = 1 + 2 + 3 + 2;
 constexpr size_t kMinNodeRecord = 4 + 4 + 4 + 4 + 4 + 16 + 32 + 24 + 4 + 4 + 4;
+// NOD2: a size byte, op, padding, activation, field mask, input and output
+// counts.
+constexpr size_t kMinCompactNodeRecord = 7;
 
 class Reader {
  public:
@@ -187,8 +197,14 @@ class Reader {
     QW_RETURN_IF_ERROR(ReadHeader());
     QW_RETURN_IF_ERROR(ReadSectionTable());
     if (meta_.present) QW_RETURN_IF_ERROR(ReadMetadata());
-    QW_RETURN_IF_ERROR(tensors_compact_.present ? ReadTensorsCompact() : ReadTensors());
-    QW_RETURN_IF_ERROR(ReadNodes());
+    if (tensors_compact3_.present) {
+      QW_RETURN_IF_ERROR(ReadTensorsCompact(tensors_compact3_, "TEN3"));
+    } else if (tensors_compact_.present) {
+      QW_RETURN_IF_ERROR(ReadTensorsCompact(tensors_compact_, "TEN2"));
+    } else {
+      QW_RETURN_IF_ERROR(ReadTensors());
+    }
+    QW_RETURN_IF_ERROR(nodes_compact_.present ? ReadNodesCompact() : ReadNodes());
     QW_RETURN_IF_ERROR(ReadGraphIO());
     graph_.source = bytes_;
     return std::move(graph_);
@@ -204,11 +220,14 @@ class Reader {
   Status ReadSectionTable();
   Status ReadMetadata();
   Status ReadTensors();
-  Status ReadTensorsCompact();
+  // TEN2, or TEN3 (name "TEN3"), which adds float16 scales and int
+  // constants in the record.
+  Status ReadTensorsCompact(const Section& section, const char* name);
   // The data reference and final checks of tensor t (both tensor sections).
   Status FinishTensor(const std::string& ctx, uint32_t flags, uint64_t offset, uint64_t size, uint32_t alignment,
                       Tensor* t);
   Status ReadNodes();
+  Status ReadNodesCompact();
   Status ReadGraphIO();
 
   Cursor Open(const Section& s) const {
@@ -254,7 +273,7 @@ class Reader {
   size_t size_;
   uint16_t minor_ = 0;
   bool newer_ = false;  // the file's minor version is newer than ours
-  Section meta_, tensors_, tensors_compact_, nodes_, io_, data_;
+  Section meta_, tensors_, tensors_compact_, tensors_compact3_, nodes_, nodes_compact_, io_, data_;
   Graph graph_;
 };
 
@@ -337,7 +356,9 @@ Status Reader::ReadSectionTable() {
     Section* known = type == kSectionMetadata ? &meta_
                      : type == kSectionTensors ? &tensors_
                      : type == kSectionTensorsCompact ? &tensors_compact_
+                     : type == kSectionTensorsCompact3 ? &tensors_compact3_
                      : type == kSectionNodes   ? &nodes_
+                     : type == kSectionNodesCompact ? &nodes_compact_
                      : type == kSectionGraph   ? &io_
                      : type == kSectionData    ? &data_
                                                : nullptr;
@@ -361,10 +382,26 @@ Status Reader::ReadSectionTable() {
       return Status::Error("qwm: sections overlap at byte " + std::to_string(ranges[i].first));
     }
   }
-  if (tensors_.present && tensors_compact_.present) return Status::Error("qwm: sections TENS and TEN2 both present");
+  // One tensor section and one node section, in any of their encodings.
+  const std::pair<const Section*, uint32_t> alternatives[][3] = {
+      {{&tensors_, kSectionTensors}, {&tensors_compact_, kSectionTensorsCompact}, {&tensors_compact3_, kSectionTensorsCompact3}},
+      {{&nodes_, kSectionNodes}, {&nodes_compact_, kSectionNodesCompact}, {nullptr, 0}}};
+  for (const auto& group : alternatives) {
+    for (int a = 0; a < 3; ++a) {
+      for (int b = a + 1; b < 3; ++b) {
+        if (group[a].first && group[b].first && group[a].first->present && group[b].first->present) {
+          return Status::Error("qwm: sections " + SectionName(group[a].second) + " and " +
+                               SectionName(group[b].second) + " both present");
+        }
+      }
+    }
+  }
   const std::pair<const Section*, uint32_t> required[] = {
-      {tensors_compact_.present ? &tensors_compact_ : &tensors_, kSectionTensors},
-      {&nodes_, kSectionNodes},
+      {tensors_compact3_.present  ? &tensors_compact3_
+       : tensors_compact_.present ? &tensors_compact_
+                                  : &tensors_,
+       kSectionTensors},
+      {nodes_compact_.present ? &nodes_compact_ : &nodes_, kSectionNodes},
       {&io_, kSectionGraph},
       {&data_, kSectionData}};
   for (const auto& [section, name] : required) {
@@ -465,16 +502,18 @@ Status Reader::FinishTensor(const std::string& ctx, uint32_t flags, uint64_t off
 // prefix with the previous record's, varint integers, zero points stored
 // only when not all zero, scales possibly derived from two other tensors'
 // (resolved once every record is read), the data size implied by the shape.
-Status Reader::ReadTensorsCompact() {
-  Cursor c = Open(tensors_compact_);
+Status Reader::ReadTensorsCompact(const Section& section, const char* name) {
+  const bool v13 = &section == &tensors_compact3_;
+  const std::string where = std::string("qwm: section ") + name;
+  Cursor c = Open(section);
   const uint32_t count = c.VCount("tensor count", kMinCompactTensorRecord, kMaxTensors);
-  QW_RETURN_IF_ERROR(c.status().With("qwm: section TEN2"));
+  QW_RETURN_IF_ERROR(c.status().With(where));
   graph_.tensors.resize(count);
   std::vector<std::pair<uint32_t, uint32_t>> derived(count, {UINT32_MAX, UINT32_MAX});
   std::vector<uint32_t> flags_of(count, 0);
   std::vector<uint64_t> offset_of(count, 0), size_of(count, 0);
   for (uint32_t i = 0; i < count; ++i) {
-    std::string ctx = "qwm: section TEN2, tensor " + std::to_string(i);
+    std::string ctx = where + ", tensor " + std::to_string(i);
     Cursor r = c.Record("tensor record", /*varint_size=*/true);
     QW_RETURN_IF_ERROR(c.status().With(ctx));
     Tensor& t = graph_.tensors[i];
@@ -489,8 +528,11 @@ Status Reader::ReadTensorsCompact() {
     if (r.ok()) t.name = previous.substr(0, shared) + std::string(reinterpret_cast<const char*>(p), suffix);
     t.dtype = FromId(kDTypeIds, r.U8("dtype"), "dtype", &r);
     const uint32_t flags =
-        Flags(r.U8("flags"), kTensorWasUint8 | kTensorConstant | kTensorZeroPointMask | kTensorScalesDerived,
+        Flags(r.U8("flags"),
+              kTensorWasUint8 | kTensorConstant | kTensorZeroPointMask | kTensorScalesDerived |
+                  (v13 ? kTensorScalesFp16 | kTensorDataInline : 0),
               "tensor", &r);
+    const bool fp16 = flags & kTensorScalesFp16, in_record = flags & kTensorDataInline;
     const uint32_t zero_points = (flags & kTensorZeroPointMask) >> kTensorZeroPointShift;
     if (zero_points > kZeroPointsListed) r.Fail("zero-point form " + std::to_string(zero_points) + " is not defined");
     const uint8_t rank = r.U8("rank");
@@ -499,16 +541,29 @@ Status Reader::ReadTensorsCompact() {
     for (int32_t& d : t.shape) d = static_cast<int32_t>(r.V32("shape"));
     const bool is_derived = flags & kTensorScalesDerived;
     // Scales: 4 bytes each when listed; zero points: at least one byte each when listed.
+    if (fp16 && is_derived) r.Fail("scales both derived and float16");
     const uint32_t nq = r.VCount("quantization parameter count",
-                                 (is_derived ? 0 : 4) + (zero_points == kZeroPointsListed ? 1 : 0), kMaxQuantParams);
+                                 (is_derived ? 0 : fp16 ? 2 : 4) + (zero_points == kZeroPointsListed ? 1 : 0),
+                                 kMaxQuantParams);
     t.quant.axis = static_cast<int32_t>(r.V32("quantization axis"));
-    if (nq == 0 && (is_derived || zero_points != kZeroPointsZero)) {
-      r.Fail("a tensor without quantization has derived scales or zero points");
+    if (nq == 0 && (is_derived || fp16 || zero_points != kZeroPointsZero)) {
+      r.Fail("a tensor without quantization has derived or float16 scales or zero points");
     }
     t.quant.scale.assign(nq, 1.0f);  // derived: placeholders until resolved
     if (is_derived) {
       derived[i].first = r.V32("scale source");
       derived[i].second = r.V32("scale source");
+    } else if (fp16) {
+      // Positive normal halves only: the writer stores a scale as float16
+      // only when it is one exactly, so anything else is damage.
+      for (float& s : t.quant.scale) {
+        const uint16_t h = r.U16("scale");
+        const uint16_t exponent = (h >> 10) & 0x1F;
+        if (r.ok() && ((h & 0x8000) || exponent == 0 || exponent == 0x1F)) {
+          r.Fail("float16 scale 0x" + Hex(h) + " is not a positive normal number");
+        }
+        s = Fp16ToFp32(h);
+      }
     } else {
       for (float& s : t.quant.scale) s = r.F32("scale");
     }
@@ -519,7 +574,34 @@ Status Reader::ReadTensorsCompact() {
     } else if (zero_points == kZeroPointsListed) {
       for (int32_t& x : t.quant.zero_point) x = r.Z("zero point");
     }
-    const uint64_t offset = flags & kTensorConstant ? r.V("data offset", UINT64_MAX) : 0;
+    if (in_record && (!(flags & kTensorConstant) || (t.dtype != DType::kInt32 && t.dtype != DType::kInt64))) {
+      r.Fail("only int32 and int64 constants can hold their values in the record");
+    }
+    // The constant's values in the record: one zigzag varint each (an int32's
+    // at most 2^32 - 1), widened into storage the graph owns.
+    if (in_record && r.ok()) {
+      int64_t elements = 1;
+      for (int32_t d : t.shape) {
+        if (d < 1 || (elements *= d) > kMaxTensorElements) elements = INT64_MAX;
+      }
+      if (elements == INT64_MAX || static_cast<uint64_t>(elements) > r.remaining()) {
+        r.Fail("shape " + ShapeString(t.shape) + " needs more values than the " + std::to_string(r.remaining()) +
+               " bytes left");
+      } else {
+        const bool wide = t.dtype == DType::kInt64;
+        std::vector<uint8_t> values(static_cast<size_t>(elements) * (wide ? 8 : 4));
+        for (size_t k = 0; k < static_cast<size_t>(elements) && r.ok(); ++k) {
+          const uint64_t z = r.V("value", wide ? UINT64_MAX : UINT32_MAX);
+          const uint64_t v = (z >> 1) ^ (0 - (z & 1));
+          for (int b = 0; b < (wide ? 8 : 4); ++b) values[k * (wide ? 8 : 4) + b] = static_cast<uint8_t>(v >> (8 * b));
+        }
+        if (r.ok()) {
+          t.data_bytes = values.size();
+          t.data = graph_.Own(std::move(values));
+        }
+      }
+    }
+    const uint64_t offset = flags & kTensorConstant && !in_record ? r.V("data offset", UINT64_MAX) : 0;
     if (const int entries = CodebookEntries(t.dtype)) {
       const uint32_t groups = r.VCount("codebook group count", entries, kMaxCodebookGroups);
       const uint8_t* book = r.Bytes(static_cast<size_t>(groups) * entries, "codebook");
@@ -528,9 +610,11 @@ Status Reader::ReadTensorsCompact() {
     r.Finish(newer_);
     if (r.ok()) ctx += QuotedName(t.name);
     QW_RETURN_IF_ERROR(r.status().With(ctx));
-    flags_of[i] = flags;
+    // A constant held in the record has its data already: from here on it
+    // is checked as a tensor without a data reference in DATA.
+    flags_of[i] = in_record ? flags & ~kTensorConstant : flags;
     offset_of[i] = offset;
-    if (flags & kTensorConstant) {
+    if (flags_of[i] & kTensorConstant) {
       // The data size follows from the shape (CheckTensor repeats this check).
       int64_t elements = 1;
       for (int32_t d : t.shape) {
@@ -541,17 +625,19 @@ Status Reader::ReadTensorsCompact() {
       }
       size_of[i] = DTypeBytes(t.dtype, static_cast<size_t>(elements));
     }
-    if (!is_derived) QW_RETURN_IF_ERROR(FinishTensor(ctx, flags, offset, size_of[i], kCompactDataAlignment, &t));
+    if (!is_derived) {
+      QW_RETURN_IF_ERROR(FinishTensor(ctx, flags_of[i], offset, size_of[i], kCompactDataAlignment, &t));
+    }
   }
   c.Finish(newer_);
-  QW_RETURN_IF_ERROR(c.status().With("qwm: section TEN2"));
+  QW_RETURN_IF_ERROR(c.status().With(where));
   // Derived scales: scale[c] = float(scale_a[c or 0] x scale_b[c or 0]),
   // the product taken in double (exact for two floats), from two other
   // tensors whose scales are listed, each one scale or one per channel.
   for (uint32_t i = 0; i < count; ++i) {
     if (derived[i].first == UINT32_MAX) continue;
     Tensor& t = graph_.tensors[i];
-    const std::string ctx = "qwm: section TEN2, tensor " + std::to_string(i) + QuotedName(t.name);
+    const std::string ctx = where + ", tensor " + std::to_string(i) + QuotedName(t.name);
     const size_t nq = t.quant.scale.size();
     for (uint32_t src : {derived[i].first, derived[i].second}) {
       if (src >= count || src == i || derived[src].first != UINT32_MAX) {
@@ -614,6 +700,67 @@ Status Reader::ReadNodes() {
   }
   c.Finish(newer_);
   return c.status().With("qwm: section NODE");
+}
+
+// NOD2 (format 1.3, docs/model-format.md): varint ids and indices, and a
+// field mask naming the attributes stored (the others keep OpAttrs'
+// defaults) and whether the name is stored (else it is the first output's).
+Status Reader::ReadNodesCompact() {
+  Cursor c = Open(nodes_compact_);
+  const uint32_t count = c.VCount("node count", kMinCompactNodeRecord, kMaxNodes);
+  QW_RETURN_IF_ERROR(c.status().With("qwm: section NOD2"));
+  graph_.nodes.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string ctx = "qwm: section NOD2, node " + std::to_string(i);
+    Cursor r = c.Record("node record", /*varint_size=*/true);
+    QW_RETURN_IF_ERROR(c.status().With(ctx));
+    Node& n = graph_.nodes[i];
+    OpAttrs& a = n.attrs;
+    n.op = FromId(kOpIds, r.V32("op"), "op", &r);
+    a.padding = FromId(kPaddingIds, r.U8("padding"), "padding", &r);
+    a.activation = FromId(kActivationIds, r.U8("activation"), "activation", &r);
+    const uint32_t mask = Flags(r.V32("field mask"), nf::kAll, "node field", &r);
+    if (mask & nf::kName) n.name = r.VStr("name");
+    n.inputs.resize(r.VCount("input count", 1, kMaxNodeTensors));
+    for (int32_t& id : n.inputs) id = static_cast<int32_t>(r.V("input", kMaxTensors)) - 1;  // 0: absent
+    n.outputs.resize(r.VCount("output count", 1, kMaxNodeTensors));
+    for (int32_t& id : n.outputs) id = static_cast<int32_t>(r.V("output", kMaxTensors - 1));
+    if (!(mask & nf::kName) && r.ok()) {
+      if (n.outputs.empty()) {
+        r.Fail("the name is not stored, and there is no output to take it from");
+      } else if (static_cast<size_t>(n.outputs[0]) < graph_.tensors.size()) {
+        n.name = graph_.tensors[n.outputs[0]].name;
+      }  // else CheckNode reports the index
+    }
+    if (mask & nf::kPads) {
+      for (int32_t& p : a.pads) p = r.Z("pads");
+    }
+    int* const ints[8] = {&a.stride_h, &a.stride_w, &a.dilation_h, &a.dilation_w,
+                          &a.filter_h, &a.filter_w, &a.depth_multiplier, &a.axis};
+    for (int k = 0; k < 8; ++k) {
+      if (mask & 1u << (nf::kFirstInt + k)) *ints[k] = r.Z("attribute");
+    }
+    float* const floats[6] = {&a.beta, &a.pad_value, &a.clamp_min, &a.clamp_max, &a.hard_alpha, &a.hard_beta};
+    for (int k = 0; k < 6; ++k) {
+      if (mask & 1u << (nf::kFirstFloat + k)) *floats[k] = r.F32("attribute");
+    }
+    const std::pair<uint32_t, std::pair<std::vector<int32_t>*, uint32_t>> lists[] = {
+        {nf::kPerm, {&a.perm, kMaxRank}}, {nf::kPaddings, {&a.paddings, 2 * kMaxRank}}};
+    for (const auto& [bit, list] : lists) {
+      if (!(mask & bit)) continue;
+      list.first->resize(r.VCount(bit == nf::kPerm ? "perm count" : "paddings count", 1, list.second));
+      for (int32_t& v : *list.first) v = r.Z("attribute");
+    }
+    a.keep_dims = mask & nf::kKeepDims;
+    a.count_include_pad = mask & nf::kCountIncludePad;
+    a.onnx_numerics = mask & nf::kOnnxNumerics;
+    r.Finish(newer_);
+    if (r.ok()) ctx += QuotedName(n.name) + " (" + OpTypeName(n.op) + ")";
+    QW_RETURN_IF_ERROR(r.status().With(ctx));
+    QW_RETURN_IF_ERROR(CheckNode(n, graph_.tensors.size()).With(ctx));
+  }
+  c.Finish(newer_);
+  return c.status().With("qwm: section NOD2");
 }
 
 Status Reader::ReadGraphIO() {

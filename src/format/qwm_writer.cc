@@ -6,6 +6,7 @@
 
 #include "core/crc32.h"
 #include "format/qwm_format.h"
+#include "quant/float16.h"
 
 namespace qwasm {
 namespace {
@@ -136,12 +137,13 @@ void WriteMetadata(const ModelMetadata& m, Out* out) {
 
 // Constants, each at a multiple of `alignment` from the DATA section's
 // start (itself at a multiple of kDataAlignment in the file); offsets[i] is
-// tensor i's.
-void WriteData(const Graph& g, size_t alignment, Out* out, std::vector<uint64_t>* offsets) {
+// tensor i's. Constants stored in their TEN3 record are left out.
+void WriteData(const Graph& g, size_t alignment, const std::vector<bool>& in_record, Out* out,
+               std::vector<uint64_t>* offsets) {
   offsets->assign(g.tensors.size(), 0);
   for (size_t i = 0; i < g.tensors.size(); ++i) {
     const Tensor& t = g.tensors[i];
-    if (!t.is_constant()) continue;
+    if (!t.is_constant() || in_record[i]) continue;
     out->AlignTo(alignment);
     (*offsets)[i] = out->size();
     out->Bytes(t.data, t.data_bytes);
@@ -202,13 +204,62 @@ std::vector<std::pair<int32_t, int32_t>> DerivedScales(const Graph& g) {
   return from;
 }
 
+// Element i of an int32 or int64 constant, widened.
+int64_t IntElement(const Tensor& t, size_t i) {
+  if (t.dtype == DType::kInt32) {
+    int32_t v;
+    std::memcpy(&v, t.data + 4 * i, 4);
+    return v;
+  }
+  int64_t v;
+  std::memcpy(&v, t.data + 8 * i, 8);
+  return v;
+}
+uint64_t ZigZag64(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+size_t VarintBytes(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) v >>= 7, ++n;
+  return n;
+}
+
+// TEN3: an int32 / int64 constant goes into its record as zigzag varints
+// when they take fewer bytes than its data would (an int32's zigzag is the
+// 32-bit one, the same number as the 64-bit one for every int32).
+std::vector<bool> IntsInRecord(const Graph& g) {
+  std::vector<bool> in_record(g.tensors.size(), false);
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    const Tensor& t = g.tensors[i];
+    if (!t.is_constant() || (t.dtype != DType::kInt32 && t.dtype != DType::kInt64)) continue;
+    size_t bytes = 0;
+    const size_t n = static_cast<size_t>(t.num_elements());
+    for (size_t k = 0; k < n; ++k) bytes += VarintBytes(ZigZag64(IntElement(t, k)));
+    in_record[i] = bytes < t.data_bytes;
+  }
+  return in_record;
+}
+
+// True when every scale is a positive normal float16 exactly (the reader
+// refuses other halves: zero, subnormals, infinities, NaN, negatives).
+bool ScalesAreFp16(const std::vector<float>& scales) {
+  if (scales.empty()) return false;
+  for (float s : scales) {
+    const uint16_t h = Fp32ToFp16(s);
+    const float back = Fp16ToFp32(h);
+    const uint16_t exponent = (h >> 10) & 0x1F;
+    if (std::memcmp(&back, &s, 4) != 0 || (h & 0x8000) || exponent == 0 || exponent == 0x1F) return false;
+  }
+  return true;
+}
+
 size_t SharedPrefix(const std::string& a, const std::string& b) {
   size_t n = 0;
   while (n < a.size() && n < b.size() && n < 255 && a[n] == b[n]) ++n;
   return n;
 }
 
-void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offsets, Out* out) {
+// TEN2, or with v13 TEN3 (float16 scales, int constants in the record).
+void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offsets,
+                         const std::vector<bool>& in_record, bool v13, Out* out) {
   const std::vector<std::pair<int32_t, int32_t>> derived = DerivedScales(g);
   out->V(g.tensors.size());
   const std::string* previous = nullptr;
@@ -227,9 +278,12 @@ void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offse
       else if (z != 0 && zero_points == kZeroPointsZero) zero_points = kZeroPointsShared;
     }
     const bool is_derived = derived[i].first >= 0;
+    const bool fp16 = v13 && !is_derived && ScalesAreFp16(q.scale);
+    const bool inline_ints = v13 && in_record[i];
     r.U8(static_cast<uint8_t>(FindByValue(kDTypeIds, t.dtype)->id));
     r.U8(static_cast<uint8_t>((t.was_uint8 ? kTensorWasUint8 : 0) | (t.is_constant() ? kTensorConstant : 0) |
-                              zero_points << kTensorZeroPointShift | (is_derived ? kTensorScalesDerived : 0)));
+                              zero_points << kTensorZeroPointShift | (is_derived ? kTensorScalesDerived : 0) |
+                              (fp16 ? kTensorScalesFp16 : 0) | (inline_ints ? kTensorDataInline : 0)));
     r.U8(static_cast<uint8_t>(t.shape.size()));
     for (int32_t d : t.shape) r.V(static_cast<uint32_t>(d));
     r.V(q.scale.size());
@@ -237,6 +291,8 @@ void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offse
     if (is_derived) {
       r.V(static_cast<uint32_t>(derived[i].first));
       r.V(static_cast<uint32_t>(derived[i].second));
+    } else if (fp16) {
+      for (float s : q.scale) r.U16(Fp32ToFp16(s));
     } else {
       for (float s : q.scale) r.F32(s);
     }
@@ -244,7 +300,12 @@ void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offse
     if (zero_points == kZeroPointsListed) {
       for (int32_t z : q.zero_point) r.Z(z);
     }
-    if (t.is_constant()) r.V(data_offsets[i]);
+    if (inline_ints) {
+      const size_t n = static_cast<size_t>(t.num_elements());
+      for (size_t k = 0; k < n; ++k) r.V(ZigZag64(IntElement(t, k)));
+    } else if (t.is_constant()) {
+      r.V(data_offsets[i]);
+    }
     if (CodebookEntries(t.dtype)) {
       r.V(t.codebook_groups());
       r.Bytes(reinterpret_cast<const uint8_t*>(t.codebook.data()), t.codebook.size());
@@ -281,6 +342,65 @@ void WriteNodes(const Graph& g, Out* out) {
   }
 }
 
+// NOD2 (format 1.3): varints; a field mask says which attributes differ
+// from OpAttrs' defaults (only those are stored) and whether the name is
+// stored (else it is the first output tensor's name).
+void WriteNodesCompact(const Graph& g, Out* out) {
+  const OpAttrs d;
+  out->V(g.nodes.size());
+  for (const Node& n : g.nodes) {
+    const OpAttrs& a = n.attrs;
+    const int ints[8] = {a.stride_h, a.stride_w, a.dilation_h, a.dilation_w,
+                         a.filter_h, a.filter_w, a.depth_multiplier, a.axis};
+    const int default_ints[8] = {d.stride_h, d.stride_w, d.dilation_h, d.dilation_w,
+                                 d.filter_h, d.filter_w, d.depth_multiplier, d.axis};
+    const float floats[6] = {a.beta, a.pad_value, a.clamp_min, a.clamp_max, a.hard_alpha, a.hard_beta};
+    const float default_floats[6] = {d.beta, d.pad_value, d.clamp_min, d.clamp_max, d.hard_alpha, d.hard_beta};
+    uint32_t mask = 0;
+    if (n.outputs.empty() || n.name != g.tensors[n.outputs[0]].name) mask |= nf::kName;
+    if (!std::equal(a.pads, a.pads + 4, d.pads)) mask |= nf::kPads;
+    for (int k = 0; k < 8; ++k) {
+      if (ints[k] != default_ints[k]) mask |= 1u << (nf::kFirstInt + k);
+    }
+    for (int k = 0; k < 6; ++k) {
+      if (std::memcmp(&floats[k], &default_floats[k], 4) != 0) mask |= 1u << (nf::kFirstFloat + k);
+    }
+    if (!a.perm.empty()) mask |= nf::kPerm;
+    if (!a.paddings.empty()) mask |= nf::kPaddings;
+    if (a.keep_dims) mask |= nf::kKeepDims;
+    if (a.count_include_pad) mask |= nf::kCountIncludePad;
+    if (a.onnx_numerics) mask |= nf::kOnnxNumerics;
+    Out r;
+    r.V(FindByValue(kOpIds, n.op)->id);
+    r.U8(static_cast<uint8_t>(FindByValue(kPaddingIds, a.padding)->id));
+    r.U8(static_cast<uint8_t>(FindByValue(kActivationIds, a.activation)->id));
+    r.V(mask);
+    if (mask & nf::kName) {
+      r.V(n.name.size());
+      r.Bytes(reinterpret_cast<const uint8_t*>(n.name.data()), n.name.size());
+    }
+    r.V(n.inputs.size());
+    for (int32_t id : n.inputs) r.V(static_cast<uint32_t>(id + 1));  // 0 = absent (-1)
+    r.V(n.outputs.size());
+    for (int32_t id : n.outputs) r.V(static_cast<uint32_t>(id));
+    if (mask & nf::kPads) {
+      for (int32_t p : a.pads) r.Z(p);
+    }
+    for (int k = 0; k < 8; ++k) {
+      if (mask & 1u << (nf::kFirstInt + k)) r.Z(ints[k]);
+    }
+    for (int k = 0; k < 6; ++k) {
+      if (mask & 1u << (nf::kFirstFloat + k)) r.F32(floats[k]);
+    }
+    for (const std::vector<int32_t>* list : {&a.perm, &a.paddings}) {
+      if (list->empty()) continue;
+      r.V(list->size());
+      for (int32_t v : *list) r.Z(v);
+    }
+    out->VRecord(r);
+  }
+}
+
 void WriteGraphIO(const Graph& g, Out* out) {
   out->I32s(g.inputs);
   out->I32s(g.outputs);
@@ -291,7 +411,10 @@ void WriteGraphIO(const Graph& g, Out* out) {
 Result<std::vector<uint8_t>> WriteQwm(const Graph& g, const QwmWriteOptions& options) {
   const Result<uint16_t> needed = CheckGraph(g);
   if (!needed.ok()) return needed.status();
-  const uint16_t minor = options.compact ? std::max(needed.value(), kCompactTensorsSince) : needed.value();
+  const bool v13 = options.compact && options.compact_1_3;
+  const uint16_t minor = v13               ? std::max(needed.value(), kCompactNodesSince)
+                         : options.compact ? std::max(needed.value(), kCompactTensorsSince)
+                                           : needed.value();
 
   struct Section {
     uint32_t type;
@@ -299,19 +422,29 @@ Result<std::vector<uint8_t>> WriteQwm(const Graph& g, const QwmWriteOptions& opt
     Out body;
   };
   Section sections[5] = {{kSectionMetadata, kSectionOptional, {}},
-                         {options.compact ? kSectionTensorsCompact : kSectionTensors, 0, {}},
-                         {kSectionNodes, 0, {}},
+                         {v13               ? kSectionTensorsCompact3
+                          : options.compact ? kSectionTensorsCompact
+                                            : kSectionTensors,
+                          0,
+                          {}},
+                         {v13 ? kSectionNodesCompact : kSectionNodes, 0, {}},
                          {kSectionGraph, 0, {}},
                          {kSectionData, 0, {}}};
   std::vector<uint64_t> data_offsets;
   WriteMetadata(g.metadata, &sections[0].body);
-  WriteData(g, options.compact ? kCompactDataAlignment : kDataAlignment, &sections[4].body, &data_offsets);
+  const std::vector<bool> in_record = v13 ? IntsInRecord(g) : std::vector<bool>(g.tensors.size(), false);
+  WriteData(g, options.compact ? kCompactDataAlignment : kDataAlignment, in_record, &sections[4].body,
+            &data_offsets);
   if (options.compact) {
-    WriteTensorsCompact(g, data_offsets, &sections[1].body);
+    WriteTensorsCompact(g, data_offsets, in_record, v13, &sections[1].body);
   } else {
     WriteTensors(g, data_offsets, &sections[1].body);
   }
-  WriteNodes(g, &sections[2].body);
+  if (v13) {
+    WriteNodesCompact(g, &sections[2].body);
+  } else {
+    WriteNodes(g, &sections[2].body);
+  }
   WriteGraphIO(g, &sections[3].body);
 
   // Header, section table, the small sections, then DATA aligned.

@@ -16,6 +16,7 @@
 #include "format/qwm_reader.h"
 #include "format/qwm_writer.h"
 #include "import/tflite_reader.h"
+#include "quant/float16.h"
 #include "test_util.h"
 
 using namespace qwasm;
@@ -148,10 +149,14 @@ void CheckSameGraph(const Graph& a, const Graph& b) {
   CHECK(m.notes == n.notes);
 }
 
-// compact: TEN2 (format 1.2, the writer's default); else TENS (1.0 / 1.1).
-Bytes MustWrite(const Graph& g, bool compact) {
+// The encodings: TENS + NODE (format 1.0 / 1.1), TEN2 + NODE (1.2), TEN3 +
+// NOD2 (1.3, the writer's default). A bool argument picks the first two.
+enum Encoding : int { kTens = 0, kTen2 = 1, kTen3 = 2 };
+const std::string kEncodingNames[] = {"TENS", "TEN2", "TEN3+NOD2"};
+Bytes MustWrite(const Graph& g, int encoding) {
   QwmWriteOptions options;
-  options.compact = compact;
+  options.compact = encoding != kTens;
+  options.compact_1_3 = encoding == kTen3;
   Result<Bytes> bytes = WriteQwm(g, options);
   REQUIRE_MESSAGE(bytes.ok(), bytes.status().message());
   return bytes.take();
@@ -303,30 +308,39 @@ TEST_CASE("qwm: the real TFLite MobileNets round-trip exactly and compute the sa
     REQUIRE(tflite->size() > 100000);
     Result<std::unique_ptr<Graph>> source = tflite::ReadModel(tflite);
     REQUIRE_MESSAGE(source.ok(), source.status().message());
-    for (bool compact : {false, true}) {
-    CAPTURE(compact);
-    const Bytes qwm = MustWrite(*source.value(), compact);
-    CHECK(MustWrite(*source.value(), compact) == qwm);  // deterministic
+    for (int encoding : {kTens, kTen2, kTen3}) {
+    CAPTURE(encoding);
+    const bool compact = encoding != kTens;
+    const Bytes qwm = MustWrite(*source.value(), encoding);
+    CHECK(MustWrite(*source.value(), encoding) == qwm);  // deterministic
 
     const SharedBytes shared = Share(qwm);
     Result<Graph> read = ReadQwm(shared);
     REQUIRE_MESSAGE(read.ok(), read.status().message());
     const Graph& g = read.value();
     CheckSameGraph(*source.value(), g);
-    CHECK(MustWrite(g, compact) == qwm);  // write -> read -> write is byte-identical
+    CHECK(MustWrite(g, encoding) == qwm);  // write -> read -> write is byte-identical
 
-    // Constants are read in place: inside the file bytes, 64-byte (TEN2:
-    // 16-byte) aligned from its start, nothing copied.
+    // Constants are read in place: inside the file bytes, 64-byte (TEN2,
+    // TEN3: 16-byte) aligned from its start, nothing copied; except, in TEN3,
+    // the int32 constants (biases) stored in their records as varints, which
+    // the reader widens into storage the graph owns.
     CHECK(g.source == shared);
-    CHECK(g.owned.empty());
-    size_t constants = 0;
+    size_t constants = 0, in_file = 0;
     for (const Tensor& t : g.tensors) {
       if (!t.is_constant()) continue;
       ++constants;
-      CHECK(t.data >= shared->data());
+      if (t.data < shared->data() || t.data >= shared->data() + shared->size()) {
+        CHECK(encoding == kTen3);
+        CHECK(t.dtype == DType::kInt32);
+        continue;
+      }
+      ++in_file;
       CHECK(t.data + t.data_bytes <= shared->data() + shared->size());
       CHECK((t.data - shared->data()) % (compact ? 16 : 64) == 0);
     }
+    CHECK(g.owned.size() == constants - in_file);
+    if (encoding != kTen3) CHECK(g.owned.empty());
     CHECK(constants > 10);
     // TFLite's conventions reach the metadata and survive the round trip.
     const Tensor& in = g.tensors[g.inputs[0]];
@@ -341,14 +355,14 @@ TEST_CASE("qwm: the real TFLite MobileNets round-trip exactly and compute the sa
     // runs CRC-32 over every byte.
     const double tflite_ms = BestMs([&] { CHECK(tflite::ReadModel(tflite).ok()); });
     const double qwm_ms = BestMs([&] { CHECK(ReadQwm(shared).ok()); });
-    MESSAGE(name << ": .tflite " << tflite->size() << " bytes, .qwm " << (compact ? "(TEN2) " : "(TENS) ") << qwm.size()
+    MESSAGE(name << ": .tflite " << tflite->size() << " bytes, .qwm " << "(" << kEncodingNames[encoding] << ") " << qwm.size()
                  << " bytes (DATA from byte "
                  << SectionOffset(qwm, qwm::kSectionData) << "); read: tflite " << tflite_ms << " ms, qwm " << qwm_ms
                  << " ms");
 
-    // Same output bytes as the TFLite file on every photo (the TENS
-    // encoding: for the first model only, to save time).
-    if (!compact && name != kTFLiteModels[0]) continue;
+    // Same output bytes as the TFLite file on every photo (the TENS and
+    // TEN2 encodings: for the first model only, to save time).
+    if (encoding != kTen3 && name != kTFLiteModels[0]) continue;
     Result<std::unique_ptr<Model>> a = Model::Load(*tflite);
     Result<std::unique_ptr<Model>> b = Model::Load(qwm);
     REQUIRE_MESSAGE(a.ok(), a.status().message());
@@ -424,11 +438,12 @@ TEST_CASE("qwm: every op type, dtype and attribute round-trips exactly") {
   m.pixels_are_input = true;
   m.notes = {"a note"};
 
-  for (bool compact : {true, false}) {
-    const Bytes c = MustWrite(b.g, compact);
+  for (int encoding : {kTen3, kTen2, kTens}) {
+    CAPTURE(encoding);
+    const Bytes c = MustWrite(b.g, encoding);
     CheckSameGraph(b.g, MustRead(c));
-    CHECK(MustWrite(MustRead(c), compact) == c);
-    CHECK(Get(c, 10, 2) == (compact ? 2 : 0));  // TEN2 is format 1.2; else the ids' 1.0
+    CHECK(MustWrite(MustRead(c), encoding) == c);
+    CHECK(Get(c, 10, 2) == std::vector<int>{0, 2, 3}[encoding]);  // TEN3 + NOD2: 1.3, TEN2: 1.2; else the ids' 1.0
   }
   const Bytes bytes = MustWrite(b.g, false);
   CHECK(MustWrite(b.g, false) == bytes);
@@ -485,15 +500,15 @@ TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
 }
 
 TEST_CASE("qwm: a tiny model runs the same after the round trip") {
-  for (bool compact : {false, true}) {
+  for (int encoding : {kTens, kTen2, kTen3}) {
     Graph g = TinyModel();
-    const Bytes bytes = MustWrite(g, compact);
+    const Bytes bytes = MustWrite(g, encoding);
     Result<std::vector<Bytes>> before = Run(std::move(g));
     REQUIRE_MESSAGE(before.ok(), before.status().message());
     Result<std::vector<Bytes>> after = Run(MustRead(bytes));
     REQUIRE_MESSAGE(after.ok(), after.status().message());
     CHECK(before.value() == after.value());
-    MESSAGE("tiny model: " << bytes.size() << " bytes" << (compact ? " (TEN2)" : " (TENS)"));
+    MESSAGE("tiny model: " << bytes.size() << " bytes (" << kEncodingNames[encoding] << ")");
   }
 }
 
@@ -516,16 +531,16 @@ TEST_CASE("qwm: errors say what is wrong and where") {
   CHECK(patched(node0_input0, 99, 4) ==
         "qwm: section NODE, node 0 'conv' (CONV_2D): input index 99 out of range (17 tensors)");
   CHECK(patched(node0_input0, 99, 4, false) == "qwm: section NODE (table entry 2): CRC-32 mismatch (damaged file)");
-  CHECK(patched(node0, 250, 2).find("node 0: op id 250: not defined in format 1.2") != std::string::npos);
+  CHECK(patched(node0, 250, 2).find("node 0: op id 250: not defined in format 1.3") != std::string::npos);
   CHECK(patched(node0, 250, 2).find("so it is damaged") != std::string::npos);
   {  // A file from a newer minor version using a new op: say what it needs.
     Bytes b = good;
     Put(b, node0, 250, 2);
-    Put(b, 10, 3, 2);
+    Put(b, 10, 4, 2);
     RepairChecksums(b);
-    CHECK(ReadError(b).find("read it with a qwasm release that supports format 1.3") != std::string::npos);
+    CHECK(ReadError(b).find("read it with a qwasm release that supports format 1.4") != std::string::npos);
   }
-  CHECK(patched(8, 2, 2) == "qwm: format version 2.0 cannot be read: this reader reads format 1.2; the file needs "
+  CHECK(patched(8, 2, 2) == "qwm: format version 2.0 cannot be read: this reader reads format 1.3; the file needs "
                             "a qwasm release that reads format 2.0");
   CHECK(patched(24, good.size() + 1, 8) ==
         "qwm: the header says the file is " + std::to_string(good.size() + 1) + " bytes, but it is " +
@@ -558,7 +573,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     CHECK(g.metadata.notes == std::vector<std::string>{"skipped unknown optional .qwm section XTRA"});
     Put(b, meta_entry + 4, 0, 4);
     RepairChecksums(b);
-    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.2") == 0);
+    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 1.3") == 0);
   }
   {  // Versioning: bytes after the last known field of a section are fields
      // of a newer minor version (skipped) or, in a file of our version, damage.
@@ -571,7 +586,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     RepairChecksums(b);
     CHECK(ReadError(b) == "qwm: section GRPH: 4 unexpected bytes after the last field, at section byte " +
                               std::to_string(Get(good, entry + 16, 8)));
-    Put(b, 10, 3, 2);  // format 1.3
+    Put(b, 10, 4, 2);  // format 1.4
     RepairChecksums(b);
     CHECK(ReadError(b).empty());
   }
@@ -600,8 +615,8 @@ TEST_CASE("qwm: writer refuses what the reader would refuse") {
 }
 
 TEST_CASE("qwm: a model truncated at every length gives a clear error") {
-  for (bool compact : {false, true}) {
-    const Bytes good = MustWrite(TinyModel(), compact);
+  for (int encoding : {kTens, kTen2, kTen3}) {
+    const Bytes good = MustWrite(TinyModel(), encoding);
     for (size_t n = 1; n < good.size(); ++n) {
       CAPTURE(n);
       const std::string e = ReadError(Bytes(good.begin(), good.begin() + n));
@@ -616,9 +631,9 @@ TEST_CASE("qwm: a model truncated at every length gives a clear error") {
 // (the CRCs must catch it) and once with the CRCs recomputed (the field
 // checks must). A file that still reads is prepared and, if valid, run.
 TEST_CASE("qwm: every byte flipped: an error or a working model") {
-  for (bool compact : {false, true}) {
-  CAPTURE(compact);
-  const Bytes good = MustWrite(TinyModel(), compact);
+  for (int encoding : {kTens, kTen2, kTen3}) {
+  CAPTURE(encoding);
+  const Bytes good = MustWrite(TinyModel(), encoding);
   for (bool repair : {false, true}) {
     size_t rejected = 0, valid = 0, ran = 0;
     for (size_t pos = 0; pos < good.size(); ++pos) {
@@ -637,7 +652,7 @@ TEST_CASE("qwm: every byte flipped: an error or a working model") {
         if (Run(g.take()).ok()) ++ran;
       }
     }
-    MESSAGE((compact ? "TEN2, " : "TENS, ") << (repair ? "CRCs recomputed" : "CRCs as written") << ": "
+    MESSAGE(kEncodingNames[encoding] << ", " << (repair ? "CRCs recomputed" : "CRCs as written") << ": "
             << 2 * good.size() << " flips of a "
             << good.size() << "-byte model: " << rejected << " rejected, " << valid << " still valid (" << ran
             << " prepared and ran)");
@@ -661,9 +676,10 @@ TEST_CASE("qwm: structural bytes of a real model flipped: an error or a working 
   const SharedBytes tflite = Share(ReadFile(SharedPath("models/mobilenet_v1_0.25_128_quant.tflite")));
   Result<std::unique_ptr<Graph>> source = tflite::ReadModel(tflite);
   REQUIRE(source.ok());
-  for (bool compact : {false, true}) {
-  const Bytes good = MustWrite(*source.value(), compact);
-  const size_t begin = SectionOffset(good, compact ? qwm::kSectionTensorsCompact : qwm::kSectionTensors);
+  for (int encoding : {kTens, kTen2, kTen3}) {
+  const Bytes good = MustWrite(*source.value(), encoding);
+  const size_t begin = SectionOffset(good, std::vector<uint32_t>{qwm::kSectionTensors, qwm::kSectionTensorsCompact,
+                                                                 qwm::kSectionTensorsCompact3}[encoding]);
   const size_t end = SectionOffset(good, qwm::kSectionData);
   const char* env = std::getenv("QWASM_QWM_FLIP_STRIDE");
   const size_t stride = env && std::atoi(env) > 0 ? static_cast<size_t>(std::atoi(env)) : 31;
@@ -686,7 +702,7 @@ TEST_CASE("qwm: structural bytes of a real model flipped: an error or a working 
       if (Run(g.take()).ok()) ++ran;
     }
   }
-  MESSAGE("mobilenet_v1_0.25_128 .qwm" << (compact ? " (TEN2)" : " (TENS)") << ", bytes " << begin << ".." << end
+  MESSAGE("mobilenet_v1_0.25_128 .qwm (" << kEncodingNames[encoding] << "), bytes " << begin << ".." << end
           << " step " << stride << ": " << flips << " flips, " << rejected << " rejected, " << valid
           << " still valid (" << ran << " prepared and ran), " << Ms(t0) << " ms");
   CHECK(rejected + valid == flips);
@@ -767,7 +783,7 @@ TEST_CASE("qwm: int4, lut4 and lut8 weights round-trip exactly, stamp format 1.1
   CHECK(patched(groups_at, 4, 4) == "qwm: section TENS, tensor 1: codebook group count 4 at section byte " +
                                         std::to_string(groups_at - tensors) + " needs more than the 48 bytes left");
   CHECK(patched(groups_at, 0x7FFFFFFF, 4).find("codebook group count 2147483647 at section byte") != std::string::npos);
-  CHECK(patched(tensor1 + 4 + 4 + 6, 10, 1).find("dtype id 10: not defined in format 1.2") != std::string::npos);
+  CHECK(patched(tensor1 + 4 + 4 + 6, 10, 1).find("dtype id 10: not defined in format 1.3") != std::string::npos);
   // The depthwise int4 filter holds 27 values: the last high nibble must be 0.
   const size_t data = SectionOffset(bytes, qwm::kSectionData);
   size_t dw_offset = 0;
@@ -782,9 +798,9 @@ TEST_CASE("qwm: int4, lut4 and lut8 weights round-trip exactly, stamp format 1.1
 }
 
 TEST_CASE("qwm: every byte of a low-bit model flipped: an error or a working model") {
-  for (bool compact : {false, true}) {
-  CAPTURE(compact);
-  const Bytes good = MustWrite(TinyLowBitModel(), compact);
+  for (int encoding : {kTens, kTen2, kTen3}) {
+  CAPTURE(encoding);
+  const Bytes good = MustWrite(TinyLowBitModel(), encoding);
   for (bool repair : {false, true}) {
     size_t rejected = 0, valid = 0, ran = 0;
     for (size_t pos = 0; pos < good.size(); ++pos) {
@@ -803,7 +819,7 @@ TEST_CASE("qwm: every byte of a low-bit model flipped: an error or a working mod
         if (Run(g.take()).ok()) ++ran;
       }
     }
-    MESSAGE("low-bit model, " << (compact ? "TEN2, " : "TENS, ") << (repair ? "CRCs recomputed" : "CRCs as written")
+    MESSAGE("low-bit model, " << kEncodingNames[encoding] << ", " << (repair ? "CRCs recomputed" : "CRCs as written")
             << ": " << 2 * good.size() << " flips: " << rejected << " rejected, " << valid << " still valid (" << ran
             << " ran)");
     CHECK(rejected + valid == 2 * good.size());
@@ -830,8 +846,8 @@ uint64_t ReadV(const Bytes& b, size_t* at) {
     if (!(x & 0x80)) return v;
   }
 }
-std::vector<CompactRecord> CompactRecords(const Bytes& b) {
-  size_t at = SectionOffset(b, qwm::kSectionTensorsCompact);
+std::vector<CompactRecord> CompactRecords(const Bytes& b, uint32_t section = qwm::kSectionTensorsCompact) {
+  size_t at = SectionOffset(b, section);
   const uint64_t count = ReadV(b, &at);
   std::vector<CompactRecord> records;
   std::string previous;
@@ -850,6 +866,27 @@ std::vector<CompactRecord> CompactRecords(const Bytes& b) {
     at = r.end;
   }
   return records;
+}
+// NOD2 records: [begin, end) of each record's fields (after its size).
+std::vector<std::pair<size_t, size_t>> NodeRecords(const Bytes& b) {
+  size_t at = SectionOffset(b, qwm::kSectionNodesCompact);
+  const uint64_t count = ReadV(b, &at);
+  std::vector<std::pair<size_t, size_t>> records;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t size = ReadV(b, &at);
+    records.emplace_back(at, at + size);
+    at += size;
+  }
+  return records;
+}
+std::string Hex(const Bytes& b, size_t begin, size_t end) {
+  std::string hex;
+  for (size_t i = begin; i < end; ++i) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%02X ", b[i]);
+    hex += buf;
+  }
+  return hex;
 }
 bool HasSection(const Bytes& b, uint32_t type) {
   for (uint64_t i = 0; i < Get(b, 20, 4); ++i) {
@@ -943,7 +980,7 @@ TEST_CASE("qwm 1.2: TEN2 stores zero points and derivable bias scales as flags, 
   CHECK(patched(records[1].flags_at, qwm::kTensorConstant | 3 << qwm::kTensorZeroPointShift) ==
         "qwm: section TEN2, tensor 1: zero-point form 3 is not defined");
   CHECK(patched(records[1].flags_at, qwm::kTensorConstant | 64) ==
-        "qwm: section TEN2, tensor 1: tensor flag bits 0x40: not defined in format 1.2 (the newest this reader "
+        "qwm: section TEN2, tensor 1: tensor flag bits 0x40: not defined in format 1.3 (the newest this reader "
         "knows); the file says it is format 1.2, so it is damaged");
   // The shared-prefix byte of 'conv/w' (before its length, 6 name bytes and the dtype).
   CHECK(patched(records[1].flags_at - 1 - 6 - 1 - 1, 9) ==
@@ -951,7 +988,7 @@ TEST_CASE("qwm 1.2: TEN2 stores zero points and derivable bias scales as flags, 
   // 'pool' marked derived: its scale's bytes read as sources, then too few bytes.
   CHECK(patched(records[8].flags_at, qwm::kTensorScalesDerived).rfind("qwm: section TEN2, tensor 8", 0) == 0);
   CHECK(patched(records[9].flags_at, qwm::kTensorConstant | qwm::kZeroPointsShared << qwm::kTensorZeroPointShift)
-            .find("a tensor without quantization has derived scales or zero points") != std::string::npos);
+            .find("a tensor without quantization has derived or float16 scales or zero points") != std::string::npos);
   // A constant's data offset must be a multiple of 16 (DATA is at 64).
   {
     const size_t at = records[2].end - 1;  // conv/b: the data offset is its last field
@@ -967,5 +1004,254 @@ TEST_CASE("qwm 1.2: TEN2 stores zero points and derivable bias scales as flags, 
     Put(x, meta_entry, qwm::kSectionTensors, 4);
     RepairChecksums(x);
     CHECK(ReadError(x) == "qwm: sections TENS and TEN2 both present");
+  }
+}
+
+TEST_CASE("qwm 1.3: TEN3 stores int constants as varints and float16-exact scales as float16, NOD2 compact nodes") {
+  Graph g = TinyLowBitModel();
+  g.nodes[2].name = "adder";  // not its output's name: stored
+  g.nodes[6].attrs.pad_value = -0.0f;  // not the default 0.0 bit for bit: stored
+  Builder extra;
+  // Extremes of the zigzag varints: all three are stored in their records.
+  const int32_t ints = static_cast<int32_t>(g.tensors.size());
+  g.tensors.push_back(Tensor{});
+  g.tensors.back().name = "ints";
+  g.tensors.back().dtype = DType::kInt32;
+  g.tensors.back().shape = {4};
+  {
+    const int32_t v[4] = {INT32_MIN, INT32_MAX, -1, 0};
+    g.tensors.back().data_bytes = 16;
+    g.tensors.back().data = g.Own(Bytes(reinterpret_cast<const uint8_t*>(v), reinterpret_cast<const uint8_t*>(v) + 16));
+  }
+  g.tensors.push_back(g.tensors.back());
+  g.tensors.back().name = "longs";
+  g.tensors.back().dtype = DType::kInt64;
+  g.tensors.back().shape = {2};
+  {
+    const int64_t v[2] = {INT64_MIN, 0};
+    g.tensors.back().data = g.Own(Bytes(reinterpret_cast<const uint8_t*>(v), reinterpret_cast<const uint8_t*>(v) + 16));
+  }
+  // An int32 constant whose varints would be larger than its data stays in DATA.
+  g.tensors.push_back(g.tensors[ints]);
+  g.tensors.back().name = "big";
+  {
+    const int32_t v[4] = {INT32_MIN, INT32_MAX, INT32_MIN, INT32_MAX};
+    g.tensors.back().data = g.Own(Bytes(reinterpret_cast<const uint8_t*>(v), reinterpret_cast<const uint8_t*>(v) + 16));
+  }
+  // Scales exact in float16 (0.5, 2^-14, the smallest normal half) are
+  // stored as float16; 2^-20 is a float16 subnormal, which stays float32.
+  g.tensors[1].quant.scale = {0.5f, 0.25f, std::ldexp(1.0f, -14)};
+  g.tensors[4].quant.scale = {0.5f, std::ldexp(1.0f, -20), 0.125f};
+  const Bytes bytes = MustWrite(g, kTen3);
+  CHECK(Get(bytes, 10, 2) == 3);  // format 1.3
+  CHECK(HasSection(bytes, qwm::kSectionTensorsCompact3));
+  CHECK(HasSection(bytes, qwm::kSectionNodesCompact));
+  CHECK(!HasSection(bytes, qwm::kSectionTensorsCompact));
+  CHECK(!HasSection(bytes, qwm::kSectionNodes));
+  const Bytes v12 = MustWrite(g, kTen2);
+  CHECK(Get(v12, 10, 2) == 2);  // compact_1_3 = false: TEN2 + NODE, format 1.2
+  CHECK(HasSection(v12, qwm::kSectionNodes));
+  MESSAGE("tiny low-bit model: TEN2 + NODE " << v12.size() << " bytes, TEN3 + NOD2 " << bytes.size() << " bytes");
+  CHECK(bytes.size() < v12.size());
+  const Graph back = MustRead(bytes);
+  CheckSameGraph(g, back);
+  CHECK(MustWrite(back, kTen3) == bytes);
+  CHECK(MustWrite(back, kTens) == MustWrite(g, kTens));  // the same graph in every encoding
+  CheckSameGraph(MustRead(v12), back);
+  {  // It runs the same (without the extra tensors, which no node uses).
+    Graph runnable = TinyLowBitModel();
+    Result<std::vector<Bytes>> a = Run(TinyLowBitModel());
+    Result<std::vector<Bytes>> b = Run(MustRead(MustWrite(runnable, kTen3)));
+    REQUIRE(a.ok());
+    REQUIRE_MESSAGE(b.ok(), b.status().message());
+    CHECK(a.value() == b.value());
+  }
+
+  const std::vector<CompactRecord> records = CompactRecords(bytes, qwm::kSectionTensorsCompact3);
+  REQUIRE(records.size() == g.tensors.size());
+  std::map<std::string, uint8_t> flags;
+  for (size_t i = 0; i < records.size(); ++i) {
+    CHECK(records[i].name == g.tensors[i].name);
+    flags[records[i].name] = bytes[records[i].flags_at];
+  }
+  const uint8_t kConst = qwm::kTensorConstant, kInline = qwm::kTensorDataInline, kFp16 = qwm::kTensorScalesFp16;
+  CHECK(flags["fc/b"] == (kConst | qwm::kTensorScalesDerived | kInline));
+  for (const char* bias : {"conv/b", "dw/b"}) CHECK(flags[bias] == (kConst | kInline));  // new weight scales: listed
+  CHECK(flags["mean/axes"] == (kConst | kInline));
+  CHECK(flags["ints"] == (kConst | kInline));
+  CHECK(flags["longs"] == (kConst | kInline));
+  CHECK(flags["big"] == kConst);
+  CHECK(flags["conv/w"] == (kConst | kFp16));
+  CHECK(flags["dw/w"] == kConst);  // 2^-20 is not a normal half
+  CHECK(flags["probs"] == (qwm::kTensorWasUint8 | qwm::kZeroPointsShared << qwm::kTensorZeroPointShift | kFp16));
+  CHECK(flags["image"] == qwm::kTensorWasUint8);  // 0.02 is not exact in float16
+
+  {  // docs/model-format.md's TEN3 and NOD2 examples (TinyModel).
+    const Bytes tiny = MustWrite(TinyModel(), kTen3);
+    const std::vector<CompactRecord> r = CompactRecords(tiny, qwm::kSectionTensorsCompact3);
+    CHECK(Hex(tiny, r[1].end, r[2].end) == "11 05 01 62 03 52 01 03 03 00 00 01 C8 01 8F 03 D8 04 ");
+    CHECK(Hex(tiny, r[14].end, r[15].end) == "12 00 05 70 72 6F 62 73 05 25 02 01 04 01 00 00 1C FF 01 ");
+    const std::vector<std::pair<size_t, size_t>> n = NodeRecords(tiny);
+    CHECK(Hex(tiny, n[0].first - 1, n[0].second) == "0A 01 01 03 00 03 01 02 03 01 03 ");
+    CHECK(Hex(tiny, n[3].first - 1, n[3].second) == "0D 05 02 00 CC 01 01 08 01 08 04 04 04 04 ");
+  }
+
+  // Hostile edits, CRCs recomputed: each is refused with a precise message.
+  auto patched = [&](size_t at, Bytes v) {
+    Bytes x = bytes;
+    std::copy(v.begin(), v.end(), x.begin() + at);
+    RepairChecksums(x);
+    return ReadError(std::move(x));
+  };
+  CHECK(patched(records[2].flags_at, {kConst | qwm::kTensorScalesDerived | kInline | kFp16}) ==
+        "qwm: section TEN3, tensor 2: scales both derived and float16");
+  CHECK(patched(records[4].flags_at, {kConst | kInline}) ==
+        "qwm: section TEN3, tensor 4: only int32 and int64 constants can hold their values in the record");
+  CHECK(patched(records[0].flags_at, {qwm::kTensorWasUint8 | kInline}) ==
+        "qwm: section TEN3, tensor 0: only int32 and int64 constants can hold their values in the record");
+  CHECK(patched(records[9].flags_at, {kConst | kInline | kFp16})
+            .find("a tensor without quantization has derived or float16 scales or zero points") != std::string::npos);
+  CHECK(patched(records[9].flags_at, {kConst | 128}).find("tensor flag bits 0x80: not defined in format 1.3") !=
+        std::string::npos);
+  // conv/w's float16 scales: 0.5 = 0x3800 at rank + 1 + 4 shape bytes + count + axis.
+  const size_t half = records[1].rank_at + 1 + 4 + 1 + 1;
+  REQUIRE(Get(bytes, half, 2) == 0x3800);
+  for (uint16_t h : {uint16_t{0xB800}, uint16_t{0x0000}, uint16_t{0x0200}, uint16_t{0x7C00}, uint16_t{0x7E00}}) {
+    CAPTURE(h);
+    char expected[128];
+    std::snprintf(expected, sizeof expected,
+                  "qwm: section TEN3, tensor 1: float16 scale 0x%X is not a positive normal number", h);
+    CHECK(patched(half, {static_cast<uint8_t>(h), static_cast<uint8_t>(h >> 8)}) == expected);
+  }
+  CHECK(patched(half, {0xFF, 0x7B}).empty());  // 65504, the largest half: a valid scale
+  // conv/b's values 100, -200, 300: zigzag varints C8 01 8F 03 D8 04 end its record.
+  const size_t values = records[2].end - 6;
+  REQUIRE(Hex(bytes, values, records[2].end) == "C8 01 8F 03 D8 04 ");
+  CHECK(patched(values, {0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0x00}) ==
+        "qwm: section TEN3, tensor 2: value 8589934591 at section byte " +
+            std::to_string(values - SectionOffset(bytes, qwm::kSectionTensorsCompact3)) + " is over 4294967295");
+  CHECK(patched(values + 4, {0xD8, 0x84}).find("qwm: section TEN3, tensor 2: ends inside value") == 0);
+  CHECK(patched(records[2].rank_at + 1, {0x7F}) ==
+        "qwm: section TEN3, tensor 2: shape [127] needs more values than the 6 bytes left");
+  CHECK(patched(values, {0x00, 0x00}).find("qwm: section TEN3, tensor 2: 2 unexpected bytes after the last field") == 0);
+  {  // Two tensor or two node sections: refused.
+    Bytes x = bytes;
+    Put(x, 64, qwm::kSectionTensorsCompact, 4);  // the META entry
+    RepairChecksums(x);
+    CHECK(ReadError(x) == "qwm: sections TEN2 and TEN3 both present");
+    Put(x, 64, qwm::kSectionNodes, 4);
+    RepairChecksums(x);
+    CHECK(ReadError(x) == "qwm: sections NODE and NOD2 both present");
+  }
+
+  // NOD2. Node 0 'conv': op 1, SAME, RELU6, mask 0, inputs 0, 1, 2 (+1 each), output 3.
+  const std::vector<std::pair<size_t, size_t>> nodes = NodeRecords(bytes);
+  REQUIRE(nodes.size() == g.nodes.size());
+  const size_t n0 = nodes[0].first;
+  REQUIRE(Hex(bytes, n0, nodes[0].second) == "01 01 03 00 03 01 02 03 01 03 ");
+  CHECK(patched(n0 + 5, {0x7F}) == "qwm: section NOD2, node 0 'conv' (CONV_2D): input index 126 out of range (20 tensors)");
+  CHECK(patched(n0 + 5, {0x00}).empty());  // input 0 absent: a format-valid node (the interpreter refuses it)
+  CHECK(MustRead([&] { Bytes x = bytes; x[n0 + 5] = 0; RepairChecksums(x); return x; }()).nodes[0].inputs[0] == -1);
+  CHECK(patched(n0, {0x7F}).find("qwm: section NOD2, node 0: op id 127: not defined in format 1.3") == 0);
+  CHECK(patched(n0 + 1, {0x09}).find("qwm: section NOD2, node 0: padding id 9: not defined") == 0);
+  CHECK(patched(n0 + 8, {0x00}) ==
+        "qwm: section NOD2, node 0: the name is not stored, and there is no output to take it from");
+  CHECK(patched(n0 + 9, {0x7F}) == "qwm: section NOD2, node 0 '' (CONV_2D): output index 127 out of range (20 tensors)");
+  CHECK(patched(n0 + 3, {0x04}).find("qwm: section NOD2, node 0: ends inside attribute") == 0);  // stride_h, no bytes
+  // Node 2 'adder' stores its name: mask 01, length 5, "adder". Rewritten in
+  // the same 7 bytes as mask bits 0 and 21 (not defined), length 2, "er".
+  const size_t n2 = nodes[2].first;
+  REQUIRE(Hex(bytes, n2 + 3, n2 + 10) == "01 05 61 64 64 65 72 ");
+  CHECK(patched(n2 + 3, {0x81, 0x80, 0x80, 0x01, 0x02}) ==
+        "qwm: section NOD2, node 2: node field flag bits 0x200000: not defined in format 1.3 (the newest this "
+        "reader knows); the file says it is format 1.3, so it is damaged");
+  {  // From a newer minor, the unknown field bit is ignored (its field would follow the known ones).
+    Bytes x = bytes;
+    std::copy_n(Bytes{0x81, 0x80, 0x80, 0x01, 0x02}.begin(), 5, x.begin() + n2 + 3);
+    Put(x, 10, 4, 2);
+    RepairChecksums(x);
+    CHECK(MustRead(x).nodes[2].name == "er");
+  }
+  CHECK(patched(n2 + 4, {0x7F}).find("qwm: section NOD2, node 2: name length 127 at section byte") == 0);
+  // The same record as mask bits 0 and 16 (name, perm), an empty name, the
+  // inputs and output, then a perm count over the rank limit.
+  REQUIRE(Hex(bytes, n2, nodes[2].second) == "04 02 00 01 05 61 64 64 65 72 02 04 07 01 07 ");
+  CHECK(patched(n2 + 3, {0x81, 0x80, 0x04, 0x00, 0x02, 0x04, 0x07, 0x01, 0x07, 0x09, 0x00, 0x00}) ==
+        "qwm: section NOD2, node 2: perm count 9 at section byte " +
+            std::to_string(n2 + 12 - SectionOffset(bytes, qwm::kSectionNodesCompact)) + " is over the limit of 8");
+  // Node 4 'mean': keep_dims is mask bit 18 (80 80 10).
+  const size_t n4 = nodes[4].first;
+  REQUIRE(Hex(bytes, n4, nodes[4].second) == "06 02 00 80 80 10 02 09 0A 01 0A ");
+  CHECK(patched(n4 + 5, {0x14}).find("qwm: section NOD2, node 4: ends inside perm count") == 0);  // + bit 16
+  CHECK(patched(n4 + 5, {0x01}).find("qwm: section NOD2, node 4: ends inside attribute") == 0);  // bit 14
+}
+
+// Measurements for docs/model-format.md (skipped unless QWASM_QWM_MEASURE
+// names .qwm files, comma-separated).
+TEST_CASE("qwm: measure int constants and scales of real models") {
+  const char* env = std::getenv("QWASM_QWM_MEASURE");
+  if (!env) return;
+  std::string list = env;
+  for (size_t start = 0; start < list.size();) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    const std::string path = list.substr(start, end - start);
+    start = end + 1;
+    const Graph g = MustRead(ReadFile(path));
+    size_t n_int = 0, full = 0, fixed = 0, zv = 0, best = 0, n_scales = 0, fp16_exact = 0, n_tensors_int = 0;
+    for (const Tensor& t : g.tensors) {
+      for (float s : t.quant.scale) {
+        ++n_scales;
+        const uint16_t h = Fp32ToFp16(s);
+        if (Bits(Fp16ToFp32(h)) == Bits(s) && (h & 0x7C00) != 0) ++fp16_exact;
+      }
+      if (!t.is_constant() || (t.dtype != DType::kInt32 && t.dtype != DType::kInt64)) continue;
+      ++n_tensors_int;
+      const size_t n = static_cast<size_t>(t.num_elements());
+      n_int += n;
+      full += t.data_bytes;
+      int64_t lo = 0, hi = 0;
+      const size_t zv_before = zv;
+      for (size_t i = 0; i < n; ++i) {
+        int64_t v;
+        if (t.dtype == DType::kInt32) {
+          int32_t x;
+          std::memcpy(&x, t.data + 4 * i, 4);
+          v = x;
+        } else {
+          std::memcpy(&v, t.data + 8 * i, 8);
+        }
+        lo = std::min(lo, v), hi = std::max(hi, v);
+        uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+        do { ++zv; z >>= 7; } while (z);
+      }
+      const size_t w = lo >= -128 && hi <= 127 ? 1 : lo >= -32768 && hi <= 32767 ? 2 : lo >= INT32_MIN && hi <= INT32_MAX ? 4 : 8;
+      fixed += n * w;
+      best += std::min(n * w, zv - zv_before);
+    }
+    std::string table = path + "\n  encoding      total   header+table  META  tensors  nodes  GRPH  padding  DATA\n";
+    for (int e : {kTens, kTen2, kTen3}) {
+      const Bytes b = MustWrite(g, e);
+      CheckSameGraph(g, MustRead(b));
+      std::map<std::string, uint64_t> size;
+      uint64_t sum = 0;
+      for (uint64_t k = 0; k < Get(b, 20, 4); ++k) {
+        const size_t at = 64 + 32 * k;
+        size[qwm::SectionName(static_cast<uint32_t>(Get(b, at, 4)))] = Get(b, at + 16, 8);
+        sum += Get(b, at + 16, 8);
+      }
+      const uint64_t head = 64 + 32 * Get(b, 20, 4);
+      char line[256];
+      std::snprintf(line, sizeof line, "  %-10s %8zu %8llu %10llu %7llu %7llu %5llu %7llu %8llu\n", kEncodingNames[e],
+                    b.size(), (unsigned long long)head, (unsigned long long)size["META"],
+                    (unsigned long long)(size["TENS"] + size["TEN2"] + size["TEN3"]),
+                    (unsigned long long)(size["NODE"] + size["NOD2"]), (unsigned long long)size["GRPH"],
+                    (unsigned long long)(b.size() - head - sum), (unsigned long long)size["DATA"]);
+      table += line;
+    }
+    MESSAGE(table);
+    MESSAGE(path << ": " << n_tensors_int << " int32/int64 constants, " << n_int << " values: " << full
+                 << " bytes full, " << fixed << " narrowed to int8/int16, " << zv << " as zigzag varints (" << best << " the smaller per tensor); " << n_scales
+                 << " scales, " << fp16_exact << " exact in float16");
   }
 }
