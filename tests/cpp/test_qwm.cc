@@ -1242,7 +1242,7 @@ TEST_CASE("qwm: measure int constants and scales of real models") {
       }
       const uint64_t head = 64 + 32 * Get(b, 20, 4);
       char line[256];
-      std::snprintf(line, sizeof line, "  %-10s %8zu %8llu %10llu %7llu %7llu %5llu %7llu %8llu\n", kEncodingNames[e],
+      std::snprintf(line, sizeof line, "  %-10s %8zu %8llu %10llu %7llu %7llu %5llu %7llu %8llu\n", kEncodingNames[e].c_str(),
                     b.size(), (unsigned long long)head, (unsigned long long)size["META"],
                     (unsigned long long)(size["TENS"] + size["TEN2"] + size["TEN3"]),
                     (unsigned long long)(size["NODE"] + size["NOD2"]), (unsigned long long)size["GRPH"],
