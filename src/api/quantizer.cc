@@ -117,18 +117,23 @@ Status Quantizer::AddImage(const ImageView& image, float crop_fraction, const Pi
   return Status::Ok();
 }
 
-Status Quantizer::AddTensor(const float* data, size_t elements, int32_t label) {
+Status Quantizer::SetInputTensor(const float* data, size_t elements, const char* what) {
   const Tensor& in = model_->interpreter().input_tensor(0);
   if (Interpreter::ExternalDType(in) != DType::kFloat32) {
     return Status::Error(std::string("quantize: the model's input is ") +
                          DTypeName(Interpreter::ExternalDType(in)) + ", not float32: give images");
   }
   if (elements != static_cast<size_t>(in.num_elements())) {
-    return Status::Error("quantize: a calibration tensor has " + std::to_string(elements) +
+    return Status::Error(std::string("quantize: a ") + what + " tensor has " + std::to_string(elements) +
                          " values, the input " + ShapeString(in.shape) + " takes " +
                          std::to_string(in.num_elements()));
   }
   std::memcpy(model_->input_data(), data, elements * sizeof(float));
+  return Status::Ok();
+}
+
+Status Quantizer::AddTensor(const float* data, size_t elements, int32_t label) {
+  QW_RETURN_IF_ERROR(SetInputTensor(data, elements, "calibration"));
   Observe(label);
   return Status::Ok();
 }
@@ -144,8 +149,11 @@ void Quantizer::Observe(int32_t label) {
     observers_[t]->Observe(x, n);
     std::vector<double>& sums = channel_sums_[t];
     if (sums.empty()) continue;
-    for (size_t i = 0; i < n; ++i) sums[i % sums.size()] += x[i];
-    channel_rows_[t] += n / sums.size();
+    const size_t channels = sums.size();  // rows of `channels` values: no division per element
+    for (size_t r = 0; r + channels <= n; r += channels) {
+      for (size_t ch = 0; ch < channels; ++ch) sums[ch] += x[r + ch];
+    }
+    channel_rows_[t] += n / channels;
   }
   // The first kSqnrSamples feed the SQNR report; up to kKeptBytes of them
   // (at least kSqnrSamples) are the samples mixed precision is judged on.
@@ -164,13 +172,7 @@ Status Quantizer::AddBudgetImage(const ImageView& image, float crop_fraction, co
 }
 
 Status Quantizer::AddBudgetTensor(const float* data, size_t elements, int32_t label) {
-  const Tensor& in = model_->interpreter().input_tensor(0);
-  if (Interpreter::ExternalDType(in) != DType::kFloat32 || elements != static_cast<size_t>(in.num_elements())) {
-    return Status::Error("quantize: a budget tensor has " + std::to_string(elements) + " values, the input " +
-                         ShapeString(in.shape) + " takes " + std::to_string(in.num_elements()) + " of " +
-                         DTypeName(Interpreter::ExternalDType(in)));
-  }
-  std::memcpy(model_->input_data(), data, elements * sizeof(float));
+  QW_RETURN_IF_ERROR(SetInputTensor(data, elements, "budget"));
   KeepBudget(label);
   return Status::Ok();
 }

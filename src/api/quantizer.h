@@ -86,6 +86,9 @@ class Quantizer {
 
  private:
   void Observe(int32_t label);
+  // Copies a raw float input tensor into the model after checking its size;
+  // `what` names it in messages ("calibration", "budget").
+  Status SetInputTensor(const float* data, size_t elements, const char* what);
   Result<MixedEvaluation> EvaluateWith(const std::vector<TensorRange>& ranges, const PtqOptions& options,
                                        bool all_samples) const;
   void KeepBudget(int32_t label);  // the model's input data as a budget sample
