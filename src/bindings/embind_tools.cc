@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "api/model.h"
-#include "api/quantizer.h"
+#include "ptq/quantizer.h"
 #include "format/qwm_writer.h"
 
 using emscripten::val;
@@ -98,9 +98,9 @@ class WasmQuantizer {
     staging_.assign(static_cast<size_t>(bytes > 0 ? bytes : 0), 0);
     return View(staging_);
   }
-  // method: a calibration method name (quant/observers.h); percentile for
+  // method: a calibration method name (ptq/observers.h); percentile for
   // "percentile" (ignored otherwise); equalize: cross-layer equalization of
-  // the float model first (quant/equalize.h).
+  // the float model first (ptq/equalize.h).
   std::string load(int threads, std::string method, double percentile, bool equalize) {
     auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
     staging_.clear();

@@ -41,7 +41,7 @@ enum class OpType : uint8_t {
   kPad,            // attrs.paddings, attrs.pad_value
   kTranspose,      // attrs.perm
   kClamp,          // min(max(x, clamp_min), clamp_max): Relu, Relu6, Clip; input 1 (optional):
-                   // per-channel upper bounds, a float32 [C] constant (quant/equalize.h)
+                   // per-channel upper bounds, a float32 [C] constant (ptq/equalize.h)
   kHardSwish,      // x * relu6(x + 3) / 6
   kHardSigmoid,    // max(0, min(1, hard_alpha * x + hard_beta))
   kLogistic,       // sigmoid

@@ -1,4 +1,4 @@
-// Cross-layer equalization (quant/equalize.h), the per-channel CLAMP it
+// Cross-layer equalization (ptq/equalize.h), the per-channel CLAMP it
 // introduces (graph/ops/channel_clamp.cc) and bias correction
 // (PtqOptions::bias_correction): hand-checked pairs, float outputs unchanged,
 // SIMD against reference, and what they do for per-tensor int8 MobileNetV2.
@@ -9,13 +9,13 @@
 #include <random>
 
 #include "api/model.h"
-#include "api/quantizer.h"
+#include "ptq/quantizer.h"
 #include "graph_builder.h"
 #include "image/preprocess.h"
 #include "kernels/kernels-wasmsimd.h"
 #include "kernels/kernels.h"
-#include "quant/equalize.h"
-#include "quant/ptq.h"
+#include "ptq/equalize.h"
+#include "ptq/ptq.h"
 #include "test_util.h"
 
 using namespace qwasm;

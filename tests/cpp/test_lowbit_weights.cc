@@ -1,5 +1,5 @@
 // Low-bit weights (issue 5): int4 and codebook (lut4 / lut8) quantization
-// (quant/int4.h, quant/codebook.h), their SIMD expansion against the scalar
+// (ptq/int4.h, ptq/codebook.h), their SIMD expansion against the scalar
 // reference (kernels/weight-expand), and CONV_2D, DEPTHWISE_CONV_2D and
 // FULLY_CONNECTED running such weights exactly like the int8 layer with the
 // expanded weights.
@@ -12,9 +12,9 @@
 #include "graph/validate.h"
 #include "graph_builder.h"
 #include "kernels/weight-expand/weight-expand.h"
-#include "quant/codebook.h"
+#include "ptq/codebook.h"
 #include "quant/float16.h"
-#include "quant/int4.h"
+#include "ptq/int4.h"
 
 using namespace qwasm;
 using namespace qwasm::testing;

@@ -1,4 +1,4 @@
-// Automatic mixed precision (quant/mixed_precision.h) against a synthetic
+// Automatic mixed precision (ptq/mixed_precision.h) against a synthetic
 // evaluator whose answer is known: each layer's format costs a fixed number
 // of dB of output SQNR, so the best choice can be worked out by hand.
 #include <doctest/doctest.h>
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "api/quantizer.h"
+#include "ptq/quantizer.h"
 #include "graph_builder.h"
-#include "quant/mixed_precision.h"
+#include "ptq/mixed_precision.h"
 
 using namespace qwasm;
 

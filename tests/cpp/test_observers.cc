@@ -1,4 +1,4 @@
-// Calibration observers (quant/observers.h): the streaming histogram keeps
+// Calibration observers (ptq/observers.h): the streaming histogram keeps
 // exact counts as it grows, and each range method picks what it should on
 // small cases whose answer is known by hand or by brute force.
 #include <doctest/doctest.h>
@@ -8,9 +8,9 @@
 #include <limits>
 #include <vector>
 
-#include "api/quantizer.h"
+#include "ptq/quantizer.h"
 #include "graph_builder.h"
-#include "quant/observers.h"
+#include "ptq/observers.h"
 
 using namespace qwasm;
 

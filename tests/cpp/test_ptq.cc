@@ -1,4 +1,4 @@
-// Post-training quantization (quant/ptq.h) on small float graphs built in
+// Post-training quantization (ptq/ptq.h) on small float graphs built in
 // code: the grids it picks, the int8 weights and bias it writes, and that
 // the int8 graph computes what the float graph does (checked against a
 // double-precision evaluation of the same network).
@@ -10,7 +10,7 @@
 #include <random>
 
 #include "graph/interpreter.h"
-#include "quant/ptq.h"
+#include "ptq/ptq.h"
 
 using namespace qwasm;
 

@@ -1,6 +1,6 @@
 // CLAMP with a per-channel upper bound (input 1: constant float32 [C], C the
 // last axis): what cross-layer equalization makes of a ReLU6 whose channels
-// it rescaled (quant/equalize.h). y = min(max(x, clamp_min), min(clamp_max,
+// it rescaled (ptq/equalize.h). y = min(max(x, clamp_min), min(clamp_max,
 // bound[c])). float32 runs on float values; int8 needs one grid on input and
 // output (the quantizer gives the producer the clamp's grid) and then clamps
 // bytes: quantizing is monotone, so q(min(x, b)) = min(q(x), q(b)).

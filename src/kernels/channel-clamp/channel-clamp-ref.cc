@@ -1,6 +1,6 @@
 // Reference per-channel clamp: the upper bound of each channel of an NHWC
 // tensor rescaled on its own (cross-layer equalization turns one ReLU6 into
-// ReLU with a clamp 6 / s_c per channel, quant/equalize.h).
+// ReLU with a clamp 6 / s_c per channel, ptq/equalize.h).
 #include "kernels/kernels.h"
 
 namespace qwasm {

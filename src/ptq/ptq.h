@@ -13,7 +13,7 @@
 //     contain 0 (so zero padding and ReLU's 0 are exact);
 //   - max pool, reshape, transpose and pad reuse their input's grid; softmax
 //     outputs use TFLite's fixed 1/256 grid; a per-channel CLAMP
-//     (quant/equalize.h) gives its own grid to the layer it clamps.
+//     (ptq/equalize.h) gives its own grid to the layer it clamps.
 // An operator whose int8 preparation fails (e.g. an accumulator that could
 // overflow) stays in float and the report says why. Constants no operator
 // uses any more are dropped; PtqResult::tensor_map says where each tensor
@@ -51,7 +51,7 @@ struct TensorRange {
 enum class WeightFormat : uint8_t {
   kInt8,  // symmetric int8, scale max|w| / 127
   kInt4,  // symmetric int4 in [-7, 7], scale max|w| / 7 (float16-exact), two per byte
-  kLut4,  // 16-entry int8 codebook (k-means, quant/codebook.h), 4-bit indices
+  kLut4,  // 16-entry int8 codebook (k-means, ptq/codebook.h), 4-bit indices
   kLut8,  // 256-entry int8 codebook, 8-bit indices
   // The layer stays in float (float32 arithmetic, activations dequantized
   // around it) with its weights stored as:

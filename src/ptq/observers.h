@@ -3,7 +3,7 @@
 // calibration samples.
 //
 // Every method ends in a TensorRange, which QuantizeGraph turns into the
-// asymmetric int8 grid of ActivationQuant (quant/ptq.h) exactly as before;
+// asymmetric int8 grid of ActivationQuant (ptq/ptq.h) exactly as before;
 // only the choice of range changes. The methods are those of the common
 // toolkits:
 //   minmax          the extreme values seen (TFLite converter, qwasm's default);
@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "quant/ptq.h"
+#include "ptq/ptq.h"
 
 namespace qwasm {
 
@@ -39,7 +39,7 @@ struct CalibrationOptions {
   double averaging_constant = 0.01;  // kMovingAverage: weight of each new sample (PyTorch's default)
   int bins = 2048;                   // histogram methods (TensorRT's 2048)
   // Cross-layer equalization of the float graph before any sample is seen
-  // (quant/equalize.h); the quantizer then calibrates the equalized graph.
+  // (ptq/equalize.h); the quantizer then calibrates the equalized graph.
   bool equalize = false;
 };
 

@@ -1,10 +1,10 @@
-#include "quant/codebook.h"
+#include "ptq/codebook.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "quant/float16.h"
-#include "quant/int4.h"
+#include "ptq/int4.h"
 
 namespace qwasm {
 

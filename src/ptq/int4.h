@@ -11,10 +11,6 @@ namespace qwasm {
 // Packs n values 0..15 two per byte: value 2i in the low nibble of byte i,
 // value 2i + 1 in the high nibble; an odd n leaves the last high nibble 0.
 std::vector<uint8_t> PackNibbles(const uint8_t* values, size_t n);
-// Nibble i of packed bytes (0..15).
-inline uint8_t NibbleAt(const uint8_t* packed, size_t i) {
-  return i % 2 == 0 ? packed[i / 2] & 0x0F : packed[i / 2] >> 4;
-}
 
 // Symmetric int4 quantization of `n` float weights. Element i belongs to
 // channel (i / inner) % channels (axis 0 of [O, ...]: inner = elements per

@@ -1,4 +1,4 @@
-#include "quant/int4.h"
+#include "ptq/int4.h"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 // Calibration samples go through the same preprocessing as inference
 // (Model::SetImage), or come as raw float input tensors. Each sample runs
 // the float graph once and feeds every float activation to its observer
-// (quant/observers.h: min-max by default, or a histogram method), which
+// (ptq/observers.h: min-max by default, or a histogram method), which
 // gives the range its int8 grid covers; the
 // first kSqnrSamples are kept to measure, after quantization, how far each
 // layer's int8 output lies from its float output (SQNR).
@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "api/model.h"
-#include "quant/equalize.h"
-#include "quant/mixed_precision.h"
-#include "quant/observers.h"
-#include "quant/ptq.h"
+#include "ptq/equalize.h"
+#include "ptq/mixed_precision.h"
+#include "ptq/observers.h"
+#include "ptq/ptq.h"
 
 namespace qwasm {
 
@@ -79,7 +79,7 @@ class Quantizer {
   // Output SQNR and top-1 agreement of a quantization against the float
   // model, on the kept samples (all, or the first kSqnrSamples).
   Result<MixedEvaluation> Evaluate(const PtqOptions& options, bool all_samples) const;
-  // Finish with weight formats chosen per layer (quant/mixed_precision.h)
+  // Finish with weight formats chosen per layer (ptq/mixed_precision.h)
   // for layers `base` leaves open; the choice and reasons go to `choice`.
   Result<PtqResult> FinishMixed(const PtqOptions& base, const MixedPrecisionOptions& mixed, QuantizeReport* report,
                                 MixedResult* choice, const std::function<void(size_t, size_t)>& progress = {}) const;

@@ -1,4 +1,4 @@
-#include "quant/equalize.h"
+#include "ptq/equalize.h"
 
 #include <algorithm>
 #include <cmath>

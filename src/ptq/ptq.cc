@@ -1,4 +1,4 @@
-#include "quant/ptq.h"
+#include "ptq/ptq.h"
 
 #include <algorithm>
 #include <cstring>
@@ -6,9 +6,9 @@
 
 #include "graph/op.h"
 #include "graph/ops/packed_weights.h"
-#include "quant/codebook.h"
+#include "ptq/codebook.h"
 #include "quant/float16.h"
-#include "quant/int4.h"
+#include "ptq/int4.h"
 
 namespace qwasm {
 

@@ -45,7 +45,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "quant/ptq.h"
+#include "ptq/ptq.h"
 
 namespace qwasm {
 

@@ -1,4 +1,4 @@
-#include "quant/observers.h"
+#include "ptq/observers.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "quant/mixed_precision.h"
+#include "ptq/mixed_precision.h"
 
 #include <algorithm>
 #include <cmath>

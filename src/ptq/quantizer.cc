@@ -1,4 +1,4 @@
-#include "api/quantizer.h"
+#include "ptq/quantizer.h"
 
 #include <algorithm>
 #include <cmath>
