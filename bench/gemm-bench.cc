@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "kernels/gemm/gemm.h"
+#include "kernels/config.h"
 #include "kernels/simd128.h"
 
 namespace {
@@ -42,7 +42,8 @@ volatile int32_t g_sink;  // keeps the ceiling loop's result alive
 
 }  // namespace
 
-// GMAC/s of qs8_gemm_4x8c2__wasmsimd on C[m][n] = A[m][k] * W[n][k]^T
+// GMAC/s of the default table's int8 GEMM (qs8_gemm_4x8c2__wasmsimd) on
+// C[m][n] = A[m][k] * W[n][k]^T
 // (requantization included), counting the m * k * n useful MACs.
 extern "C" EMSCRIPTEN_KEEPALIVE double qwasm_bench_gemm(int m, int k, int n, double seconds) {
   using namespace qwasm;
@@ -52,12 +53,13 @@ extern "C" EMSCRIPTEN_KEEPALIVE double qwasm_bench_gemm(int m, int k, int n, dou
   const std::vector<int8_t> w = Random<int8_t>(static_cast<size_t>(n) * k, -127, 127, rng);
   const std::vector<int32_t> bias = Random<int32_t>(n, -5000, 5000, rng);
   const std::vector<float> scale(n, 1.0f / (64.0f * k));
-  const QGemmWeights packed = PackQGemmWeights(n, k, w.data(), k, 0, bias.data(), scale.data(), -3);
+  const QGemmKernel& gemm = DefaultKernels().qs8_gemm;
+  const QGemmWeights packed = gemm.pack(n, k, w.data(), k, 0, bias.data(), scale.data(), -3);
   std::vector<int8_t> c(static_cast<size_t>(m) * n);
-  std::vector<int16_t> scratch(GemmScratchSize(packed));
+  std::vector<int16_t> scratch(gemm.scratch_bytes(packed) / 2 + 8);
   const QOutput out;
   const double per_second = CallsPerSecond(seconds, [&] {
-    qs8_gemm_4x8c2__wasmsimd(packed, out, m, a.data(), k, c.data(), n, 0, n, scratch.data());
+    gemm.run(packed, out, m, a.data(), k, c.data(), n, 0, n, scratch.data());
   });
   return per_second * m * k * n / 1e9;
 }

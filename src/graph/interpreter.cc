@@ -29,7 +29,7 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
   it->graph_ = std::move(graph);
   const Graph& g = *it->graph_;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    PrepareResult op = PrepareNode(g, i, options.reference_kernels);
+    PrepareResult op = PrepareNode(g, i, options.kernels ? *options.kernels : DefaultKernels());
     if (!op.ok()) return op.status();
     it->ops_.push_back(op.take());
   }

@@ -21,9 +21,10 @@ namespace qwasm {
 
 struct InterpreterOptions {
   int threads = 1;  // counts the calling thread (1 = single-threaded)
-  // Scalar reference kernels instead of the SIMD ones: slow, for checking
-  // that the optimised kernels change no output byte.
-  bool reference_kernels = false;
+  // The kernel table (kernels/config.h); null = DefaultKernels(). Tests
+  // pass &ReferenceKernels() to check that the optimised kernels change no
+  // output byte.
+  const KernelConfig* kernels = nullptr;
   // false: every activation tensor keeps its own bytes (no sharing), so
   // tests can read each intermediate result after Invoke.
   bool share_memory = true;

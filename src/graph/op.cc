@@ -116,8 +116,8 @@ int32_t WindowPadBefore(Padding padding, int32_t in, int32_t out, int32_t kernel
   return static_cast<int32_t>(total / 2);
 }
 
-PrepareResult PrepareNode(const Graph& g, size_t node_index, bool reference_kernels) {
-  const OpContext c(g, node_index, reference_kernels);
+PrepareResult PrepareNode(const Graph& g, size_t node_index, const KernelConfig& kernels) {
+  const OpContext c(g, node_index, kernels);
   // Float layers have their own Prepare (float weights, float kernels);
   // ValidateGraph has checked the index.
   const int32_t first = c.node().inputs.empty() ? -1 : c.node().inputs[0];

@@ -14,6 +14,7 @@
 
 #include "core/status.h"
 #include "graph/graph.h"
+#include "kernels/config.h"
 #include "kernels/params.h"
 
 namespace qwasm {
@@ -39,17 +40,19 @@ class PreparedOp {
 };
 
 using PrepareResult = Result<std::unique_ptr<PreparedOp>>;
-// `reference_kernels`: run the node with the scalar reference kernels (the
-// truth the optimised ones are tested against) instead of the fast ones.
-PrepareResult PrepareNode(const Graph& g, size_t node_index, bool reference_kernels = false);
+// `kernels`: the kernel table the node runs with (kernels/config.h); the
+// reference table runs the scalar kernels the optimised ones are tested
+// against.
+PrepareResult PrepareNode(const Graph& g, size_t node_index, const KernelConfig& kernels = DefaultKernels());
 
 // Shared validation helpers, all producing messages that name the node.
 class OpContext {
  public:
-  OpContext(const Graph& g, size_t node_index, bool reference_kernels = false)
-      : g_(g), index_(node_index), node_(g.nodes[node_index]), reference_(reference_kernels) {}
+  OpContext(const Graph& g, size_t node_index, const KernelConfig& kernels = DefaultKernels())
+      : g_(g), index_(node_index), node_(g.nodes[node_index]), kernels_(kernels) {}
   const Node& node() const { return node_; }
-  bool reference_kernels() const { return reference_; }
+  // Every kernel the node runs comes from this table.
+  const KernelConfig& kernels() const { return kernels_; }
   const Graph& graph() const { return g_; }
 
   Status Error(const std::string& message) const;
@@ -75,7 +78,7 @@ class OpContext {
   const Graph& g_;
   size_t index_;
   const Node& node_;
-  bool reference_;
+  const KernelConfig& kernels_;
 };
 
 std::string ShapeString(const std::vector<int32_t>& shape);

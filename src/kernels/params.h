@@ -102,11 +102,11 @@ struct QMeanParams {
 // Softmax over the last axis, table-driven: exp_table[d] = exp(-beta *
 // scale_in * d) for the distance d = max(row) - x in 0..255 (times a
 // constant factor with onnx_numerics), summed in index order. Each output
-// then depends only on d (SoftmaxQuantize in kernels.h):
+// then depends only on d (SoftmaxRowQuantizer, softmax/softmax-common.h):
 // * default (TFLite): RoundToQuant(exp_table[d] * (1 / (sum * output_scale)))
 // * onnx_numerics (ONNX Runtime's QLinearSoftmax):
 //   clamp(nearbyint(exp_table[d] * floor(1 / output_scale) / sum) + zp),
-//   with ORT's table (BuildSoftmaxExpTableOnnx). floor(1 / output_scale) is
+//   with ORT's table (qs8_softmax_init_onnx). floor(1 / output_scale) is
 //   exact for the usual output scale 1/256.
 struct QSoftmaxParams {
   int rows = 0, cols = 0;

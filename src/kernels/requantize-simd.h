@@ -18,7 +18,6 @@
 #include "kernels/params.h"
 #include "kernels/simd128.h"
 
-#if QWASM_HAVE_SIMD128
 namespace qwasm {
 
 struct RequantSimd {
@@ -52,4 +51,3 @@ inline v128_t PackI32x4x4ToI8x16(v128_t a, v128_t b, v128_t c, v128_t d) {
 }
 
 }  // namespace qwasm
-#endif

@@ -1,4 +1,5 @@
-// simd128.h — WebAssembly SIMD128 intrinsics for the optimised kernels.
+// simd128.h — WebAssembly SIMD128 intrinsics for the optimised kernels
+// (the *-wasmsimd.cc files, compiled only when the build has SIMD).
 //
 // In the wasm build (-msimd128) this is Emscripten/clang's wasm_simd128.h.
 // Natively it is SIMDe's portable implementation of the same intrinsics
@@ -6,13 +7,51 @@
 // native test suite, under AddressSanitizer and UBSan.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
-#define QWASM_HAVE_SIMD128 1
 #elif defined(QWASM_SIMDE)
 #define SIMDE_ENABLE_NATIVE_ALIASES
 #include <simde/wasm/simd128.h>
-#define QWASM_HAVE_SIMD128 1
 #else
-#define QWASM_HAVE_SIMD128 0
+#error "SIMD kernels need -msimd128 (wasm) or SIMDe (native); build with -DQWASM_SIMD=OFF for the scalar table only"
 #endif
+
+namespace qwasm {
+
+// Vector edges shared by the kernels: a row or range rarely ends on a
+// multiple of 16 bytes, and they never touch bytes outside their tensors.
+
+// 16 bytes from p, of which only the first `readable` may be read (the rest
+// of the vector is zero when readable < 16).
+inline v128_t LoadI8x16Upto(const int8_t* p, size_t readable) {
+  if (readable >= 16) return wasm_v128_load(p);
+  alignas(16) int8_t tmp[16] = {};
+  std::memcpy(tmp, p, readable);
+  return wasm_v128_load(tmp);
+}
+
+// Stores the first n < 16 bytes of v.
+inline void StoreI8x16Prefix(int8_t* p, v128_t v, size_t n) {
+  if (n & 8) {
+    wasm_v128_store64_lane(p, v, 0);
+    v = wasm_i64x2_shuffle(v, v, 1, 1);
+    p += 8;
+  }
+  if (n & 4) {
+    wasm_v128_store32_lane(p, v, 0);
+    v = wasm_u64x2_shr(v, 32);
+    p += 4;
+  }
+  if (n & 2) {
+    wasm_v128_store16_lane(p, v, 0);
+    v = wasm_u32x4_shr(v, 16);
+    p += 2;
+  }
+  if (n & 1) wasm_v128_store8_lane(p, v, 0);
+}
+
+}  // namespace qwasm

@@ -436,7 +436,7 @@ class Builder {
     if (!options_.bias_correction || mean.size() != ins || fw.dtype != DType::kFloat32) return bias;
     const std::vector<int8_t> q = qw.dtype == DType::kInt8
                                       ? std::vector<int8_t>(qw.data, qw.data + qw.data_bytes)
-                                      : ExpandWeights(qw, true);
+                                      : ExpandWeights(qw, ReferenceKernels());
     const int64_t n = fw.num_elements();
     const int64_t per_out = n / outs;
     std::vector<double> shift(outs, 0.0);

@@ -71,7 +71,7 @@ struct GraphBuilder {
   Result<std::unique_ptr<Interpreter>> Build(bool reference = false, int threads = 1, bool share_memory = true) {
     InterpreterOptions o;
     o.share_memory = share_memory;
-    o.reference_kernels = reference;
+    o.kernels = reference ? &ReferenceKernels() : nullptr;
     o.threads = threads;
     return Interpreter::Create(std::move(g), o);
   }

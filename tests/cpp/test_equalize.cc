@@ -12,7 +12,7 @@
 #include "ptq/quantizer.h"
 #include "graph_builder.h"
 #include "image/preprocess.h"
-#include "kernels/kernels-wasmsimd.h"
+#include "kernels/config.h"
 #include "kernels/kernels.h"
 #include "ptq/equalize.h"
 #include "ptq/ptq.h"
@@ -210,19 +210,19 @@ TEST_CASE("per-channel clamp kernels: SIMD equals the reference; the op checks i
       x[0] = std::nanf("");
       std::vector<float> a(x.size()), b(x.size());
       f32_channel_clamp__ref(rows, channels, -1.0f, hi.data(), x.data(), a.data());
-#if QWASM_HAVE_SIMD128
-      f32_channel_clamp__wasmsimd(rows, channels, -1.0f, hi.data(), x.data(), b.data());
-      CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
-#endif
+      for (const KernelConfig* k : AllKernelConfigs()) {
+        k->f32_channel_clamp(rows, channels, -1.0f, hi.data(), x.data(), b.data());
+        CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
+      }
       for (size_t i = 1; i < x.size(); ++i) CHECK(a[i] == std::min(std::max(x[i], -1.0f), hi[i % channels]));
       std::vector<int8_t> q(rows * channels), qhi(channels), qa(q.size()), qb(q.size());
       for (int8_t& v : q) v = static_cast<int8_t>(rng());
       for (int8_t& v : qhi) v = static_cast<int8_t>(rng() % 200);
       qs8_channel_clamp__ref(rows, channels, -100, qhi.data(), q.data(), qa.data());
-#if QWASM_HAVE_SIMD128
-      qs8_channel_clamp__wasmsimd(rows, channels, -100, qhi.data(), q.data(), qb.data());
-      CHECK(qa == qb);
-#endif
+      for (const KernelConfig* k : AllKernelConfigs()) {
+        k->qs8_channel_clamp(rows, channels, -100, qhi.data(), q.data(), qb.data());
+        CHECK(qa == qb);
+      }
       for (size_t i = 0; i < q.size(); ++i) CHECK(qa[i] == std::min<int>(std::max<int>(q[i], -100), qhi[i % channels]));
     }
   }

@@ -17,7 +17,7 @@ namespace {
 std::unique_ptr<Model> LoadModel(const std::string& name, int threads, bool reference) {
   InterpreterOptions o;
   o.threads = threads;
-  o.reference_kernels = reference;
+  o.kernels = reference ? &ReferenceKernels() : nullptr;
   o.share_memory = false;
   Result<std::unique_ptr<Model>> m = Model::Load(ReadFile(SharedPath("models/" + name)), o);
   REQUIRE_MESSAGE(m.ok(), m.status().message());

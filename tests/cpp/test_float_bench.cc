@@ -13,7 +13,7 @@
 #include <functional>
 
 #include "graph_builder.h"
-#include "kernels/gemm/gemm.h"
+#include "kernels/config.h"
 
 using namespace qwasm;
 using namespace qwasm::testing;
@@ -103,9 +103,9 @@ TEST_CASE("bench: float GEMM microkernel and MobileNetV2 FP32" * doctest::skip()
     const int m = s[0], k = s[1], n = s[2];
     const std::vector<float> a = RandomFloats(rng, static_cast<size_t>(m) * k), w = RandomFloats(rng, static_cast<size_t>(n) * k);
     std::vector<float> c(static_cast<size_t>(m) * n);
-    const FGemmWeights packed = PackFGemmWeights(n, k, w.data(), k, nullptr);
+    const FGemmWeights packed = f32_gemm_4x8_pack(n, k, w.data(), k, nullptr);
     const double flops = 2.0 * m * n * k;
-    const Timing t = Seconds([&] { f32_gemm_4x8__wasmsimd(packed, FOutput(), m, a.data(), k, c.data(), n, 0, n); },
+    const Timing t = Seconds([&] { DefaultKernels().f32_gemm.run(packed, FOutput(), m, a.data(), k, c.data(), n, 0, n); },
                              std::max(3, static_cast<int>(2e9 / flops)));
     std::printf("f32 gemm 4x8  M=%4d K=%4d N=%4d: %6.2f GFLOP/s wall, %6.2f per CPU second\n", m, k, n,
                 flops / t.wall * 1e-9, flops / t.cpu * 1e-9);

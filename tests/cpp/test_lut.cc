@@ -73,7 +73,7 @@ TEST_CASE("int8 HARD_SWISH, HARD_SIGMOID and CLAMP tables on asymmetric grids") 
   FUnaryParams f;
   f.op = UnaryOp::kHardSwish;
   int8_t table[256];
-  BuildUnaryTable(f, si, zi, so, zo, table);
+  qs8_lut_init_unary(f, si, zi, so, zo, table);
   CHECK(RunAll256(OpType::kHardSwish, {}, si, zi, so, zo) == std::vector<int8_t>(table, table + 256));
 }
 

@@ -3,36 +3,27 @@
 #include <cmath>
 
 #include "graph/op.h"
-#include "kernels/kernels-wasmsimd.h"
-#include "kernels/kernels.h"
+#include "graph/ops/parallel.h"
 #include "quant/requantize.h"
-#include "runtime/threadpool.h"
 
 namespace qwasm {
 namespace {
 
 class AddOp final : public PreparedOp {
  public:
-  AddOp(QAddParams p, bool reference, int32_t a, int32_t b, int32_t out)
-      : p_(p), reference_(reference), a_(a), b_(b), out_(out) {}
+  AddOp(QAddParams p, QAddFn kernel, int32_t a, int32_t b, int32_t out)
+      : p_(p), kernel_(kernel), a_(a), b_(b), out_(out) {}
   void Run(const RunContext& t) override {
     const int8_t* a = t.at<int8_t>(a_);
     const int8_t* b = t.at<int8_t>(b_);
     int8_t* out = t.at<int8_t>(out_);
-    if (reference_) return qs8_add__ref(p_, a, b, out);
     // Ranges of whole 16-element vectors; only the last has a tail.
-    const size_t vectors = (p_.size + 15) / 16;
-    const size_t ranges = std::min(vectors, TileCount(p_.size, t.pool->threads()));
-    t.pool->For(ranges, [&](size_t r) {
-      size_t begin, end;
-      TileRange(vectors, ranges, r, &begin, &end);
-      qs8_add__wasmsimd(p_, begin * 16, std::min(end * 16, p_.size), a, b, out);
-    });
+    ParallelRanges(t.pool, p_.size, 16, 1, [&](size_t begin, size_t end) { kernel_(p_, begin, end, a, b, out); });
   }
 
  private:
   QAddParams p_;
-  bool reference_;
+  QAddFn kernel_;
   int32_t a_, b_, out_;
 };
 
@@ -77,7 +68,7 @@ PrepareResult PrepareAdd(const OpContext& c) {
   p.rounding_zero_point = output.quant.zero_point[0] + (output.was_uint8 ? 128 : 0);
   p.output = stage.value();
   return std::unique_ptr<PreparedOp>(
-      new AddOp(p, c.reference_kernels(), c.node().inputs[0], c.node().inputs[1], c.node().outputs[0]));
+      new AddOp(p, c.kernels().qs8_add, c.node().inputs[0], c.node().inputs[1], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

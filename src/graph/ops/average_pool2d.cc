@@ -2,8 +2,6 @@
 #include <algorithm>
 
 #include "graph/ops/conv_common.h"
-#include "kernels/kernels-wasmsimd.h"
-#include "kernels/kernels.h"
 #include "runtime/threadpool.h"
 
 namespace qwasm {
@@ -11,12 +9,11 @@ namespace {
 
 class AveragePool2DOp final : public PreparedOp {
  public:
-  AveragePool2DOp(QPoolParams p, bool reference, int32_t in, int32_t out)
-      : p_(p), reference_(reference), in_(in), out_(out) {}
+  AveragePool2DOp(QPoolParams p, QAveragePoolFn kernel, int32_t in, int32_t out)
+      : p_(p), kernel_(kernel), in_(in), out_(out) {}
   void Run(const RunContext& t) override {
     const int8_t* in = t.at<int8_t>(in_);
     int8_t* out = t.at<int8_t>(out_);
-    if (reference_) return qs8_average_pool__ref(p_, in, out);
     const WindowShape& s = p_.shape;
     const size_t rows = static_cast<size_t>(s.batch) * s.out_h;
     const size_t channels = static_cast<size_t>(s.out_c);
@@ -33,13 +30,13 @@ class AveragePool2DOp final : public PreparedOp {
       TileRange(rows, row_ranges, r / channel_ranges, &r0, &r1);
       TileRange(channel_vectors, channel_ranges, r % channel_ranges, &c0, &c1);
       c1 = c1 == channel_vectors ? channels : c1 * 16;
-      qs8_average_pool__wasmsimd(p_, r0, r1, c0 * 16, c1, in, out);
+      kernel_(p_, r0, r1, c0 * 16, c1, in, out);
     });
   }
 
  private:
   QPoolParams p_;
-  bool reference_;
+  QAveragePoolFn kernel_;
   int32_t in_, out_;
 };
 
@@ -78,7 +75,7 @@ PrepareResult PrepareAveragePool2D(const OpContext& c) {
   p.input_zero_point = input.quant.zero_point[0];
   p.input_over_output_scale = static_cast<double>(input.quant.scale[0]) / output.quant.scale[0];
   p.output = stage.value();
-  return std::unique_ptr<PreparedOp>(new AveragePool2DOp(p, c.reference_kernels(), c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new AveragePool2DOp(p, c.kernels().qs8_average_pool, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

@@ -8,49 +8,36 @@
 #include <cmath>
 
 #include "graph/ops/float_common.h"
-#include "kernels/kernels-wasmsimd.h"
-#include "kernels/kernels.h"
-#include "runtime/threadpool.h"
+#include "graph/ops/parallel.h"
 
 namespace qwasm {
 namespace {
 
-template <typename T, void (*Ref)(size_t, size_t, T, const T*, const T*, T*),
-          void (*Simd)(size_t, size_t, T, const T*, const T*, T*)>
+template <typename T>
 class ChannelClampOp final : public PreparedOp {
  public:
-  ChannelClampOp(bool reference, size_t rows, T lo, std::vector<T> hi, int32_t in, int32_t out)
-      : reference_(reference), rows_(rows), lo_(lo), hi_(std::move(hi)), in_(in), out_(out) {}
+  using Kernel = void (*)(size_t, size_t, T, const T*, const T*, T*);
+  ChannelClampOp(Kernel kernel, size_t rows, T lo, std::vector<T> hi, int32_t in, int32_t out)
+      : kernel_(kernel), rows_(rows), lo_(lo), hi_(std::move(hi)), in_(in), out_(out) {}
   void Run(const RunContext& t) override {
     const T* in = t.at<T>(in_);
     T* out = t.at<T>(out_);
     const size_t channels = hi_.size();
-    if (reference_) return Ref(rows_, channels, lo_, hi_.data(), in, out);
-    const size_t tiles = TileCount(uint64_t{rows_} * channels, t.pool->threads());
-    t.pool->For(tiles, [&](size_t k) {
-      size_t begin, end;
-      TileRange(rows_, tiles, k, &begin, &end);
-      Simd(end - begin, channels, lo_, hi_.data(), in + begin * channels, out + begin * channels);
+    ParallelRanges(t.pool, rows_, 1, channels, [&](size_t begin, size_t end) {
+      kernel_(end - begin, channels, lo_, hi_.data(), in + begin * channels, out + begin * channels);
     });
   }
 
  private:
-  bool reference_;
+  Kernel kernel_;
   size_t rows_;
   T lo_;
   std::vector<T> hi_;
   int32_t in_, out_;
 };
 
-#if QWASM_HAVE_SIMD128
-constexpr auto kF32Simd = f32_channel_clamp__wasmsimd;
-constexpr auto kQs8Simd = qs8_channel_clamp__wasmsimd;
-#else
-constexpr auto kF32Simd = f32_channel_clamp__ref;
-constexpr auto kQs8Simd = qs8_channel_clamp__ref;
-#endif
-using F32ChannelClamp = ChannelClampOp<float, f32_channel_clamp__ref, kF32Simd>;
-using Qs8ChannelClamp = ChannelClampOp<int8_t, qs8_channel_clamp__ref, kQs8Simd>;
+using F32ChannelClamp = ChannelClampOp<float>;
+using Qs8ChannelClamp = ChannelClampOp<int8_t>;
 
 int8_t QuantizeBound(float v, float scale, int32_t zero_point) {
   const double q = std::nearbyint(static_cast<double>(v) / scale) + zero_point;
@@ -90,7 +77,7 @@ PrepareResult PrepareChannelClamp(const OpContext& c) {
   if (input.dtype == DType::kFloat32) {
     QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
     QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
-    return std::unique_ptr<PreparedOp>(new F32ChannelClamp(c.reference_kernels(), rows, a.clamp_min, hi, in, out));
+    return std::unique_ptr<PreparedOp>(new F32ChannelClamp(c.kernels().f32_channel_clamp, rows, a.clamp_min, hi, in, out));
   }
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
@@ -101,7 +88,7 @@ PrepareResult PrepareChannelClamp(const OpContext& c) {
   }
   std::vector<int8_t> qhi(hi.size());
   for (size_t k = 0; k < hi.size(); ++k) qhi[k] = QuantizeBound(hi[k], scale, zero_point);
-  return std::unique_ptr<PreparedOp>(new Qs8ChannelClamp(c.reference_kernels(), rows,
+  return std::unique_ptr<PreparedOp>(new Qs8ChannelClamp(c.kernels().qs8_channel_clamp, rows,
                                                          QuantizeBound(a.clamp_min, scale, zero_point), std::move(qhi),
                                                          in, out));
 }

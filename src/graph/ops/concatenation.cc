@@ -2,16 +2,15 @@
 // end): inputs of one rank agreeing on every other axis. int8 inputs on a
 // different grid than the output are requantized while copied.
 #include "graph/ops/move_common.h"
-#include "kernels/kernels.h"
 
 namespace qwasm {
 namespace {
 
 class ConcatOp final : public PreparedOp {
  public:
-  ConcatOp(ConcatParams p, size_t element_size, std::vector<int32_t> parts, std::vector<std::unique_ptr<RequantizeParams>> rq,
-           std::vector<int32_t> ins, int32_t out)
-      : p_(p), parts_(std::move(parts)), rq_(std::move(rq)), ins_(std::move(ins)), out_(out) {
+  ConcatOp(ConcatParams p, ConcatFn kernel, size_t element_size, std::vector<int32_t> parts,
+           std::vector<std::unique_ptr<RequantizeParams>> rq, std::vector<int32_t> ins, int32_t out)
+      : p_(p), kernel_(kernel), parts_(std::move(parts)), rq_(std::move(rq)), ins_(std::move(ins)), out_(out) {
     for (size_t i = 0; i < ins_.size(); ++i) {
       copy_.push_back(ElementCopy{element_size, rq_[i].get()});
     }
@@ -21,11 +20,12 @@ class ConcatOp final : public PreparedOp {
   }
   void Run(const RunContext& t) override {
     for (size_t i = 0; i < ins_.size(); ++i) src_[i] = t.ptr[ins_[i]];
-    x_concat__ref(p_, src_.data(), t.ptr[out_]);
+    kernel_(p_, src_.data(), t.ptr[out_]);
   }
 
  private:
   ConcatParams p_;
+  ConcatFn kernel_;
   std::vector<int32_t> parts_;
   std::vector<std::unique_ptr<RequantizeParams>> rq_;
   std::vector<ElementCopy> copy_;
@@ -71,7 +71,7 @@ PrepareResult PrepareConcatenation(const OpContext& c) {
                    ", output has " + std::to_string(output.shape[axis]));
   }
   p.inputs = static_cast<int>(parts.size());
-  return std::unique_ptr<PreparedOp>(new ConcatOp(p, DTypeSize(output.dtype), std::move(parts), std::move(rq), node.inputs, node.outputs[0]));
+  return std::unique_ptr<PreparedOp>(new ConcatOp(p, c.kernels().x_concat, DTypeSize(output.dtype), std::move(parts), std::move(rq), node.inputs, node.outputs[0]));
 }
 
 }  // namespace qwasm

@@ -2,7 +2,6 @@
 // symmetric), optional int32 bias, fused activation.
 #include "graph/ops/conv_common.h"
 #include "graph/ops/gemm_op.h"
-#include "kernels/kernels.h"
 
 namespace qwasm {
 
@@ -30,28 +29,12 @@ PrepareResult PrepareConv2D(const OpContext& c) {
   Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
   if (!stage.ok()) return stage.status();
   const int32_t a_zp = input.quant.zero_point[0];
-  const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
-  if (c.reference_kernels()) {
-    QConvParams p;
-    p.shape = s;
-    p.input_zero_point = a_zp;
-    p.filter_zero_point = q.value().filter_zero_point;
-    p.filter = FilterInt8(q.value(), filter);
-    p.output = stage.value();
-    return std::unique_ptr<PreparedOp>(new WeightedOp<QConvParams, qs8_conv2d__ref>(q.take(), p, in, out));
-  }
   const ConvQuant& cq = q.value();
-  QGemmWeights w = PackQGemmWeights(out_c, static_cast<int>(terms),
-                                    FilterInt8(cq, filter),
-                                    static_cast<size_t>(terms), cq.filter_zero_point,
-                                    cq.bias.data(), cq.scale.data(), a_zp);
-  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
-      s.pad_top == 0 && s.pad_left == 0) {
-    // 1x1: the input pixels already are the rows of A.
-    const size_t m = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
-    return std::unique_ptr<PreparedOp>(new GemmOp(std::move(w), stage.value(), m, in, out));
-  }
-  return std::unique_ptr<PreparedOp>(new GemmOp(std::move(w), stage.value(), s, a_zp, in, out));
+  const QGemmKernel& k = c.kernels().qs8_gemm;
+  QGemmWeights w = k.pack(out_c, static_cast<int>(terms), FilterInt8(cq, filter), static_cast<size_t>(terms),
+                          cq.filter_zero_point, cq.bias.data(), cq.scale.data(), a_zp);
+  return std::unique_ptr<PreparedOp>(
+      new GemmOp(k, std::move(w), stage.value(), ConvGemmRows(s), a_zp, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

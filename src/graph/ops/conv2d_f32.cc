@@ -1,10 +1,9 @@
 // CONV_2D on float32: NHWC input, OHWI filter (float32 or float16, constant),
 // optional float bias [O], fused activation. Runs as a float GEMM (1x1
-// direct, else im2col); reference runs use f32_conv2d__ref.
+// direct, else im2col) with the table's f32_gemm.
 #include "graph/ops/conv_common.h"
-#include "graph/ops/f32_gemm_op.h"
 #include "graph/ops/float_common.h"
-#include "kernels/kernels.h"
+#include "graph/ops/gemm_op.h"
 
 namespace qwasm {
 
@@ -27,21 +26,12 @@ PrepareResult PrepareConv2DF32(const OpContext& c) {
   FConvParams p;
   std::vector<float> w_values, bias_values;
   QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
-  const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
-  if (c.reference_kernels()) {
-    return std::unique_ptr<PreparedOp>(
-        new FloatWeightedOp<FConvParams, f32_conv2d__ref>(std::move(w_values), std::move(bias_values), p, in, out));
-  }
-  const WindowShape& s = p.shape;
   const int k = filter.shape[1] * filter.shape[2] * filter.shape[3];
-  FGemmWeights packed = PackFGemmWeights(out_c, k, w_values.data(), static_cast<size_t>(k),
-                                         bias_values.empty() ? nullptr : bias_values.data());
-  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
-      s.pad_left == 0) {
-    const size_t m = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
-    return std::unique_ptr<PreparedOp>(new F32GemmOp(std::move(packed), p.output, m, in, out));
-  }
-  return std::unique_ptr<PreparedOp>(new F32GemmOp(std::move(packed), p.output, s, in, out));
+  const FGemmKernel& kernel = c.kernels().f32_gemm;
+  FGemmWeights packed = kernel.pack(out_c, k, w_values.data(), static_cast<size_t>(k),
+                                    bias_values.empty() ? nullptr : bias_values.data());
+  return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, std::move(packed), p.output, ConvGemmRows(p.shape),
+                                                   c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

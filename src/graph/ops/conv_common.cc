@@ -38,7 +38,7 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
                      " is not a positive finite float");
     }
   }
-  if (IsPackedWeightDType(filter.dtype)) q.expanded = ExpandWeights(filter, c.reference_kernels());
+  if (IsPackedWeightDType(filter.dtype)) q.expanded = ExpandWeights(filter, c.kernels());
   q.bias.assign(out_c, 0);
   if (c.HasInput(2)) {
     const Tensor& bias = c.Input(2);

@@ -40,24 +40,4 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
 // output with one scale each, a constant rank-4 int8 (or low-bit) filter.
 Status CheckConvTensors(const OpContext& c);
 
-// A prepared node with weights (conv, depthwise, fully connected): owns its
-// requantization multipliers and bias, points the kernel params at them and
-// calls `Kernel`.
-template <typename Params, void (*Kernel)(const Params&, const int8_t*, int8_t*)>
-class WeightedOp final : public PreparedOp {
- public:
-  WeightedOp(ConvQuant q, Params p, int32_t in, int32_t out)
-      : q_(std::move(q)), p_(p), in_(in), out_(out) {
-    p_.scale = q_.scale.data();
-    p_.bias = q_.bias.data();
-    if (!q_.expanded.empty()) p_.filter = q_.expanded.data();  // owned here
-  }
-  void Run(const RunContext& t) override { Kernel(p_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
-
- private:
-  ConvQuant q_;
-  Params p_;
-  int32_t in_, out_;
-};
-
 }  // namespace qwasm

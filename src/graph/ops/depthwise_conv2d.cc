@@ -1,37 +1,34 @@
 // DEPTHWISE_CONV_2D: filter [1, kh, kw, in_c * multiplier], per-tensor or
 // per-channel (axis 3) symmetric weights, optional bias, fused activation.
-// Multiplier 1 (every MobileNet) runs the packed SIMD kernel
-// (kernels/depthwise-conv2d/depthwise-conv2d.h); larger multipliers, and
-// reference runs, the scalar reference kernel.
+// Multiplier 1 (every MobileNet) runs the table's packed qs8_dwconv kernel
+// through an indirection buffer (kernels/dwconv/dwconv.h); larger
+// multipliers qs8_dwconv_any on the unpacked weights.
 #include <algorithm>
 
 #include "graph/ops/conv_common.h"
-#include "kernels/depthwise-conv2d/depthwise-conv2d.h"
-#include "kernels/kernels.h"
-#include "kernels/simd128.h"
-#include "runtime/threadpool.h"
+#include "graph/ops/parallel.h"
 
 namespace qwasm {
-#if QWASM_HAVE_SIMD128
 namespace {
 
 class DepthwiseOp final : public PreparedOp {
  public:
-  DepthwiseOp(QDepthwiseWeights w, const QConvParams& p, int32_t in, int32_t out)
+  DepthwiseOp(QDepthwiseWeights w, const QDwconvKernel& kernel, const QConvParams& p, int32_t in, int32_t out)
       : w_(std::move(w)),
+        kernel_(kernel),
         s_(p.shape),
         out_stage_(p.output),
-        zero_(DepthwiseZeroBytes(s_.in_c), static_cast<int8_t>(p.input_zero_point)),
-        indirection_(static_cast<size_t>(s_.batch) * s_.out_h * DepthwiseRowStep(s_)),
+        zero_(dwconv_zero_bytes(s_.in_c), static_cast<int8_t>(p.input_zero_point)),
+        indirection_(WindowRows(s_) * dwconv_row_step(s_)),
         in_(in),
         out_(out) {}
 
   void Attach(const RunContext& t) override {
-    BuildDepthwiseIndirection(s_, t.at<int8_t>(in_), zero_.data(), indirection_.data());
-    // Tiles: output rows x blocks of 16 channels (runtime/threadpool.h
+    dwconv_indirection_init(s_, t.at<int8_t>(in_), zero_.data(), indirection_.data());
+    // Tiles: output rows x blocks of channel_tile channels (runtime/threadpool.h
     // TileCount).
-    const size_t rows = static_cast<size_t>(s_.batch) * s_.out_h;
-    const size_t blocks = (static_cast<size_t>(s_.out_c) + 15) / 16;
+    const size_t rows = WindowRows(s_);
+    const size_t blocks = (static_cast<size_t>(s_.out_c) + kernel_.channel_tile - 1) / kernel_.channel_tile;
     const size_t macs = rows * s_.out_w * s_.out_c * w_.taps;
     const size_t want = TileCount(macs, t.pool->threads());
     row_tiles_ = std::min(rows, want);
@@ -40,29 +37,53 @@ class DepthwiseOp final : public PreparedOp {
 
   void Run(const RunContext& t) override {
     int8_t* output = t.at<int8_t>(out_);
-    const size_t rows = static_cast<size_t>(s_.batch) * s_.out_h;
-    const size_t blocks = (static_cast<size_t>(s_.out_c) + 15) / 16;
+    const size_t rows = WindowRows(s_), tile = static_cast<size_t>(kernel_.channel_tile);
+    const size_t blocks = (static_cast<size_t>(s_.out_c) + tile - 1) / tile;
     t.pool->For(row_tiles_ * channel_tiles_, [&](size_t i) {
       size_t r0, r1, b0, b1;
       TileRange(rows, row_tiles_, i / channel_tiles_, &r0, &r1);
       TileRange(blocks, channel_tiles_, i % channel_tiles_, &b0, &b1);
-      qs8_depthwise_conv2d__wasmsimd(w_, out_stage_, s_, indirection_.data(), output, r0, r1,
-                                     b0 * 16, std::min<size_t>(b1 * 16, s_.out_c));
+      kernel_.run(w_, out_stage_, s_, indirection_.data(), output, r0, r1, b0 * tile,
+                  std::min<size_t>(b1 * tile, s_.out_c));
     });
   }
 
  private:
   QDepthwiseWeights w_;
+  QDwconvKernel kernel_;
   WindowShape s_;
   QOutput out_stage_;
-  std::vector<int8_t> zero_;  // DepthwiseZeroBytes of the input zero point
+  std::vector<int8_t> zero_;  // dwconv_zero_bytes of the input zero point
   std::vector<const int8_t*> indirection_;
   size_t row_tiles_ = 1, channel_tiles_ = 1;
   int32_t in_, out_;
 };
 
+// Any depth multiplier: owns the requantization multipliers, bias and
+// expanded weights the params point at.
+class DepthwiseAnyOp final : public PreparedOp {
+ public:
+  DepthwiseAnyOp(ConvQuant q, QConvParams p, QDwconvAnyFn kernel, int32_t in, int32_t out)
+      : q_(std::move(q)), p_(p), kernel_(kernel), in_(in), out_(out) {
+    p_.scale = q_.scale.data();
+    p_.bias = q_.bias.data();
+    if (!q_.expanded.empty()) p_.filter = q_.expanded.data();  // owned here
+  }
+  void Run(const RunContext& t) override {
+    const int8_t* in = t.at<int8_t>(in_);
+    int8_t* out = t.at<int8_t>(out_);
+    ParallelRanges(t.pool, WindowRows(p_.shape), 1, WindowRowCost(p_.shape),
+                   [&](size_t r0, size_t r1) { kernel_(p_, r0, r1, in, out); });
+  }
+
+ private:
+  ConvQuant q_;
+  QConvParams p_;
+  QDwconvAnyFn kernel_;
+  int32_t in_, out_;
+};
+
 }  // namespace
-#endif
 
 PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   QW_RETURN_IF_ERROR(CheckConvTensors(c));
@@ -97,20 +118,17 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   if (!stage.ok()) return stage.status();
   p.input_zero_point = input.quant.zero_point[0];
   p.filter_zero_point = q.value().filter_zero_point;
-  p.filter = FilterInt8(q.value(), filter);  // WeightedOp re-points it at its own copy
+  p.filter = FilterInt8(q.value(), filter);  // DepthwiseAnyOp re-points it at its own copy
   p.output = stage.value();
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
-#if QWASM_HAVE_SIMD128
-  if (!c.reference_kernels() && out_c == in_c) {
+  if (out_c == in_c) {
     const ConvQuant& cq = q.value();
-    QDepthwiseWeights w = PackQDepthwiseWeights(out_c, p.shape.kernel_h, p.shape.kernel_w, p.filter,
-                                                p.filter_zero_point, cq.bias.data(),
-                                                cq.scale.data(), p.input_zero_point);
-    return std::unique_ptr<PreparedOp>(new DepthwiseOp(std::move(w), p, in, out));
+    const QDwconvKernel& k = c.kernels().qs8_dwconv;
+    QDepthwiseWeights w = k.pack(out_c, p.shape.kernel_h, p.shape.kernel_w, p.filter, p.filter_zero_point,
+                                 cq.bias.data(), cq.scale.data(), p.input_zero_point);
+    return std::unique_ptr<PreparedOp>(new DepthwiseOp(std::move(w), k, p, in, out));
   }
-#endif
-  return std::unique_ptr<PreparedOp>(
-      new WeightedOp<QConvParams, qs8_depthwise_conv2d__ref>(q.take(), p, in, out));
+  return std::unique_ptr<PreparedOp>(new DepthwiseAnyOp(q.take(), p, c.kernels().qs8_dwconv_any, in, out));
 }
 
 }  // namespace qwasm

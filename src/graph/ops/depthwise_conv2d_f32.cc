@@ -1,44 +1,36 @@
 // DEPTHWISE_CONV_2D on float32: filter [1, kh, kw, in_c * multiplier] (float32
 // or float16, constant), optional float bias, fused activation. Multiplier 1
-// runs the SIMD kernel split over output rows; others the reference.
+// runs the table's f32_dwconv, others f32_dwconv_any, split over output rows.
 #include <algorithm>
 
 #include "graph/ops/conv_common.h"
 #include "graph/ops/float_common.h"
-#include "kernels/kernels-wasmsimd.h"
-#include "kernels/kernels.h"
-#include "runtime/threadpool.h"
+#include "graph/ops/parallel.h"
 
 namespace qwasm {
 namespace {
 
+// Owns the float weights and bias the kernel params point at; the kernel
+// runs over output rows, split over the pool.
 class F32DepthwiseOp final : public PreparedOp {
  public:
-  F32DepthwiseOp(std::vector<float> filter, std::vector<float> bias, FConvParams p, int32_t in, int32_t out)
-      : filter_(std::move(filter)), bias_(std::move(bias)), p_(p), in_(in), out_(out) {
+  F32DepthwiseOp(std::vector<float> filter, std::vector<float> bias, FConvParams p, FDwconvFn kernel, int32_t in,
+                 int32_t out)
+      : filter_(std::move(filter)), bias_(std::move(bias)), p_(p), kernel_(kernel), in_(in), out_(out) {
     p_.filter = filter_.data();
     p_.bias = bias_.empty() ? nullptr : bias_.data();
-  }
-  void Attach(const RunContext& t) override {
-    const WindowShape& s = p_.shape;
-    const uint64_t macs = uint64_t{static_cast<uint64_t>(s.batch) * s.out_h} * s.out_w * s.out_c * s.kernel_h * s.kernel_w;
-    tiles_ = std::min<size_t>(static_cast<size_t>(s.batch) * s.out_h, TileCount(macs, t.pool->threads()));
   }
   void Run(const RunContext& t) override {
     const float* in = t.at<float>(in_);
     float* out = t.at<float>(out_);
-    const size_t rows = static_cast<size_t>(p_.shape.batch) * p_.shape.out_h;
-    t.pool->For(tiles_, [&](size_t i) {
-      size_t r0, r1;
-      TileRange(rows, tiles_, i, &r0, &r1);
-      f32_depthwise_conv2d__wasmsimd(p_, r0, r1, in, out);
-    });
+    ParallelRanges(t.pool, WindowRows(p_.shape), 1, WindowRowCost(p_.shape),
+                   [&](size_t r0, size_t r1) { kernel_(p_, r0, r1, in, out); });
   }
 
  private:
   std::vector<float> filter_, bias_;
   FConvParams p_;
-  size_t tiles_ = 1;
+  FDwconvFn kernel_;
   int32_t in_, out_;
 };
 
@@ -70,13 +62,9 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
   std::vector<float> w_values, bias_values;
   QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
-#if QWASM_HAVE_SIMD128
-  if (!c.reference_kernels() && out_c == in_c) {
-    return std::unique_ptr<PreparedOp>(new F32DepthwiseOp(std::move(w_values), std::move(bias_values), p, in, out));
-  }
-#endif
+  const FDwconvFn kernel = out_c == in_c ? c.kernels().f32_dwconv : c.kernels().f32_dwconv_any;
   return std::unique_ptr<PreparedOp>(
-      new FloatWeightedOp<FConvParams, f32_depthwise_conv2d__ref>(std::move(w_values), std::move(bias_values), p, in, out));
+      new F32DepthwiseOp(std::move(w_values), std::move(bias_values), p, kernel, in, out));
 }
 
 }  // namespace qwasm

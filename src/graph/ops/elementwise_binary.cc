@@ -5,10 +5,8 @@
 #include <algorithm>
 
 #include "graph/ops/float_common.h"
-#include "kernels/kernels-wasmsimd.h"
-#include "kernels/kernels.h"
+#include "graph/ops/parallel.h"
 #include "quant/requantize.h"
-#include "runtime/threadpool.h"
 
 namespace qwasm {
 namespace {
@@ -44,34 +42,30 @@ Result<Broadcast> ResolveBroadcast(const OpContext& c, const Tensor& a, const Te
   return r;
 }
 
-template <void (*Reference)(const FBinaryParams&, const float*, const float*, float*),
-          void (*Simd)(const FBinaryParams&, size_t, size_t, const float*, const float*, float*)>
-class F32BinaryOp final : public PreparedOp {
+// One elementwise binary kernel over ranges of the output: float32 (4
+// bytes each) or int8 (MUL; 16-element vectors).
+template <typename Params, typename T>
+class BinaryOp final : public PreparedOp {
  public:
-  F32BinaryOp(FBinaryParams p, bool reference, int32_t a, int32_t b, int32_t out)
-      : p_(p), reference_(reference), a_(a), b_(b), out_(out) {}
+  using Kernel = void (*)(const Params&, size_t, size_t, const T*, const T*, T*);
+  BinaryOp(Params p, Kernel kernel, size_t unit, int32_t a, int32_t b, int32_t out)
+      : p_(p), kernel_(kernel), unit_(unit), a_(a), b_(b), out_(out) {}
   void Run(const RunContext& t) override {
-    const float* a = t.at<float>(a_);
-    const float* b = t.at<float>(b_);
-    float* out = t.at<float>(out_);
-    if (reference_) return Reference(p_, a, b, out);
-    const size_t ranges = TileCount(uint64_t{p_.size} * 4, t.pool->threads());
-    t.pool->For(ranges, [&](size_t r) {
-      size_t begin, end;
-      TileRange(p_.size, ranges, r, &begin, &end);
-      Simd(p_, begin, end, a, b, out);
-    });
+    const T* a = t.at<T>(a_);
+    const T* b = t.at<T>(b_);
+    T* out = t.at<T>(out_);
+    ParallelRanges(t.pool, p_.size, unit_, sizeof(T),
+                   [&](size_t begin, size_t end) { kernel_(p_, begin, end, a, b, out); });
   }
 
  private:
-  FBinaryParams p_;
-  bool reference_;
+  Params p_;
+  Kernel kernel_;
+  size_t unit_;
   int32_t a_, b_, out_;
 };
 
-template <void (*Reference)(const FBinaryParams&, const float*, const float*, float*),
-          void (*Simd)(const FBinaryParams&, size_t, size_t, const float*, const float*, float*)>
-PrepareResult PrepareF32Binary(const OpContext& c) {
+PrepareResult PrepareF32Binary(const OpContext& c, FBinaryFn kernel) {
   QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
   const Tensor& a = c.Input(0);
   const Tensor& b = c.Input(1);
@@ -88,28 +82,16 @@ PrepareResult PrepareF32Binary(const OpContext& c) {
   int32_t in_a = c.node().inputs[0], in_b = c.node().inputs[1];
   if (bc.value().swap) std::swap(in_a, in_b);
   return std::unique_ptr<PreparedOp>(
-      new F32BinaryOp<Reference, Simd>(p, c.reference_kernels(), in_a, in_b, c.node().outputs[0]));
+      new BinaryOp<FBinaryParams, float>(p, kernel, 1, in_a, in_b, c.node().outputs[0]));
 }
-
-class QMulOp final : public PreparedOp {
- public:
-  QMulOp(QMulParams p, int32_t a, int32_t b, int32_t out) : p_(p), a_(a), b_(b), out_(out) {}
-  void Run(const RunContext& t) override {
-    qs8_mul__ref(p_, t.at<int8_t>(a_), t.at<int8_t>(b_), t.at<int8_t>(out_));
-  }
-
- private:
-  QMulParams p_;
-  int32_t a_, b_, out_;
-};
 
 }  // namespace
 
-PrepareResult PrepareAddF32(const OpContext& c) { return PrepareF32Binary<f32_add__ref, f32_add__wasmsimd>(c); }
+PrepareResult PrepareAddF32(const OpContext& c) { return PrepareF32Binary(c, c.kernels().f32_add); }
 
 PrepareResult PrepareMul(const OpContext& c) {
   if (c.HasInput(0) && c.Input(0).dtype == DType::kFloat32) {
-    return PrepareF32Binary<f32_mul__ref, f32_mul__wasmsimd>(c);
+    return PrepareF32Binary(c, c.kernels().f32_mul);
   }
   QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
   const Tensor& a = c.Input(0);
@@ -136,7 +118,8 @@ PrepareResult PrepareMul(const OpContext& c) {
   p.output = stage.value();
   int32_t in_a = c.node().inputs[0], in_b = c.node().inputs[1];
   if (bc.value().swap) std::swap(in_a, in_b);
-  return std::unique_ptr<PreparedOp>(new QMulOp(p, in_a, in_b, c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(
+      new BinaryOp<QMulParams, int8_t>(p, c.kernels().qs8_mul, 16, in_a, in_b, c.node().outputs[0]));
 }
 
 }  // namespace qwasm

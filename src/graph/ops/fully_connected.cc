@@ -2,7 +2,6 @@
 // (per-tensor or per-row symmetric), optional int32 bias [N].
 #include "graph/ops/conv_common.h"
 #include "graph/ops/gemm_op.h"
-#include "kernels/kernels.h"
 
 namespace qwasm {
 
@@ -32,25 +31,15 @@ PrepareResult PrepareFullyConnected(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckAccumulator(k, q.value().max_abs_bias));
   Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
   if (!stage.ok()) return stage.status();
-  if (c.reference_kernels()) {
-    QFullyConnectedParams p;
-    p.batch = static_cast<int>(batch);
-    p.input_size = k;
-    p.output_size = n;
-    p.input_zero_point = input.quant.zero_point[0];
-    p.filter_zero_point = q.value().filter_zero_point;
-    p.filter = FilterInt8(q.value(), filter);
-    p.output = stage.value();
-    return std::unique_ptr<PreparedOp>(new WeightedOp<QFullyConnectedParams, qs8_fully_connected__ref>(
-        q.take(), p, c.node().inputs[0], c.node().outputs[0]));
-  }
   const ConvQuant& cq = q.value();
-  QGemmWeights w = PackQGemmWeights(n, k, FilterInt8(cq, filter),
-                                    static_cast<size_t>(k), cq.filter_zero_point,
-                                    cq.bias.data(), cq.scale.data(), input.quant.zero_point[0]);
-  return std::unique_ptr<PreparedOp>(new GemmOp(std::move(w), stage.value(),
-                                                static_cast<size_t>(batch), c.node().inputs[0],
-                                                c.node().outputs[0]));
+  const QGemmKernel& kernel = c.kernels().qs8_gemm;
+  const int32_t a_zp = input.quant.zero_point[0];
+  QGemmWeights w = kernel.pack(n, k, FilterInt8(cq, filter), static_cast<size_t>(k), cq.filter_zero_point,
+                               cq.bias.data(), cq.scale.data(), a_zp);
+  GemmRows rows;
+  rows.m = static_cast<size_t>(batch);
+  return std::unique_ptr<PreparedOp>(
+      new GemmOp(kernel, std::move(w), stage.value(), rows, a_zp, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

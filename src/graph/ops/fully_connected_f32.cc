@@ -1,8 +1,7 @@
 // FULLY_CONNECTED on float32: input [..., K] flattened to [batch, K], filter
 // [N, K] (float32 or float16, constant), optional float bias [N].
-#include "graph/ops/f32_gemm_op.h"
 #include "graph/ops/float_common.h"
-#include "kernels/kernels.h"
+#include "graph/ops/gemm_op.h"
 
 namespace qwasm {
 
@@ -30,19 +29,13 @@ PrepareResult PrepareFullyConnectedF32(const OpContext& c) {
   Result<std::vector<float>> bias = ReadFloatBias(c, n);
   if (!bias.ok()) return bias.status();
   const FOutput act = FloatActivation(c.node().attrs.activation);
-  const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
-  if (c.reference_kernels()) {
-    FFullyConnectedParams p;
-    p.batch = static_cast<int>(batch);
-    p.input_size = k;
-    p.output_size = n;
-    p.output = act;
-    return std::unique_ptr<PreparedOp>(
-        new FloatWeightedOp<FFullyConnectedParams, f32_fully_connected__ref>(w.take(), bias.take(), p, in, out));
-  }
-  FGemmWeights packed = PackFGemmWeights(n, k, w.value().data(), static_cast<size_t>(k),
-                                         bias.value().empty() ? nullptr : bias.value().data());
-  return std::unique_ptr<PreparedOp>(new F32GemmOp(std::move(packed), act, static_cast<size_t>(batch), in, out));
+  const FGemmKernel& kernel = c.kernels().f32_gemm;
+  FGemmWeights packed = kernel.pack(n, k, w.value().data(), static_cast<size_t>(k),
+                                    bias.value().empty() ? nullptr : bias.value().data());
+  GemmRows rows;
+  rows.m = static_cast<size_t>(batch);
+  return std::unique_ptr<PreparedOp>(
+      new F32GemmOp(kernel, std::move(packed), act, rows, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

@@ -1,20 +1,38 @@
 #include "graph/ops/gemm_op.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "graph/ops/im2col.h"
 #include "runtime/threadpool.h"
 
 namespace qwasm {
+namespace {
 
-// Work is cut into (row block) x (channel block) tiles: rows in multiples of
-// the microkernels' 4, channels in multiples of their 8, as many as TileCount
-// says. im2col fills its rows tile by tile (64 rows stay in cache), so its
-// tiles are row ranges only: two tiles never fill the same rows.
-GemmTilePlan PlanGemmTiles(size_t m, size_t n, size_t k, int threads, bool im2col) {
+// Calls f(tile, m0, m1, n0, n1) for each tile of the plan that is not empty:
+// rows [m0, m1) and channels [n0, n1), over the pool.
+template <typename F>
+void ForEachGemmTile(ThreadPool* pool, const GemmTilePlan& plan, size_t m, size_t n, size_t mr, size_t nr,
+                     F&& f) {
+  const size_t row_blocks = (m + mr - 1) / mr, col_blocks = (n + nr - 1) / nr;
+  pool->For(plan.m_tiles * plan.n_tiles, [&](size_t t) {
+    size_t mb0, mb1, nb0, nb1;
+    TileRange(row_blocks, plan.m_tiles, t / plan.n_tiles, &mb0, &mb1);
+    TileRange(col_blocks, plan.n_tiles, t % plan.n_tiles, &nb0, &nb1);
+    const size_t m0 = mb0 * mr, m1 = std::min(mb1 * mr, m);
+    if (m0 >= m1 || nb0 >= nb1) return;
+    f(t, m0, m1, nb0 * nr, std::min(nb1 * nr, n));
+  });
+}
+
+}  // namespace
+
+// Work is cut into (row block) x (channel block) tiles, as many as
+// TileCount says. im2col fills its rows tile by tile (64 rows stay in
+// cache), so its tiles are row ranges only: two tiles never fill the same
+// rows.
+GemmTilePlan PlanGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, bool im2col) {
   GemmTilePlan t;
-  const size_t row_blocks = (m + 3) / 4, col_blocks = (n + 7) / 8;
+  const size_t row_blocks = (m + mr - 1) / mr, col_blocks = (n + nr - 1) / nr;
   const size_t want = TileCount(uint64_t{m} * n * k, threads);
   if (im2col) {
     t.m_tiles = std::min(row_blocks, std::max(want, (m + 63) / 64));
@@ -25,60 +43,77 @@ GemmTilePlan PlanGemmTiles(size_t m, size_t n, size_t k, int threads, bool im2co
   return t;
 }
 
-GemmOp::GemmOp(QGemmWeights w, QOutput out, size_t m, int32_t in, int32_t output)
-    : w_(std::move(w)), out_(out), m_(m), in_(in), output_(output) {}
+GemmRows ConvGemmRows(const WindowShape& s) {
+  GemmRows r;
+  r.m = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
+  r.im2col = !(s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
+               s.pad_left == 0);
+  r.shape = s;
+  return r;
+}
 
-GemmOp::GemmOp(QGemmWeights w, QOutput out, const WindowShape& shape, int32_t a_zero_point,
-               int32_t in, int32_t output)
-    : w_(std::move(w)),
-      out_(out),
-      m_(static_cast<size_t>(shape.batch) * shape.out_h * shape.out_w),
-      im2col_(true),
-      shape_(shape),
-      a_zero_point_(a_zero_point),
-      // Zero-initialised: the bytes between k and k_read are read and met
-      // by zero weights.
-      scratch_(m_ * w_.k_read, 0),
-      in_(in),
-      output_(output) {}
-
-void GemmOp::FillIm2col(const int8_t* input, size_t row_begin, size_t row_end) {
-  Im2colRows(shape_, input, static_cast<int8_t>(a_zero_point_), row_begin, row_end, scratch_.data(),
-             static_cast<size_t>(w_.k_read));
+GemmOp::GemmOp(const QGemmKernel& kernel, QGemmWeights w, QOutput out, const GemmRows& rows,
+               int32_t a_zero_point, int32_t in, int32_t output)
+    : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), a_zero_point_(a_zero_point), in_(in),
+      output_(output) {
+  // Zero-initialised: the bytes between k and k_read are read and met by
+  // zero weights.
+  if (rows_.im2col) im2col_.assign(rows_.m * w_.k_read, 0);
 }
 
 void GemmOp::Attach(const RunContext& rc) {
-  const GemmTilePlan plan = PlanGemmTiles(m_, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k),
-                                  rc.pool->threads(), im2col_);
-  m_tiles_ = plan.m_tiles;
-  n_tiles_ = plan.n_tiles;
+  plan_ = PlanGemmTiles(rows_.m, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k), kernel_.mr, kernel_.nr,
+                        rc.pool->threads(), rows_.im2col);
   // Each tile's scratch starts on its own cache lines: threads rewrite it
-  // every 4 rows, and a line shared by two tiles would bounce between cores
-  // (measured: a 112x112 K=32 layer ran no faster on 2 threads).
-  widened_stride_ = (GemmScratchSize(w_) + 31) / 32 * 32 + 32;  // 64-byte multiples
-  widened_.assign(m_tiles_ * n_tiles_ * widened_stride_ + 32, 0);
+  // every few rows, and a line shared by two tiles would bounce between
+  // cores (measured: a 112x112 K=32 layer ran no faster on 2 threads).
+  scratch_stride_ = (kernel_.scratch_bytes(w_) + 63) / 64 * 64 + 64;
+  scratch_.assign(plan_.m_tiles * plan_.n_tiles * scratch_stride_ + 64, 0);
 }
 
 void GemmOp::Run(const RunContext& rc) {
   const int8_t* input = rc.at<int8_t>(in_);
   int8_t* output = rc.at<int8_t>(output_);
   const size_t n = static_cast<size_t>(w_.n);
-  const size_t a_stride = im2col_ ? static_cast<size_t>(w_.k_read) : static_cast<size_t>(w_.k);
-  const size_t row_blocks = (m_ + 3) / 4, col_blocks = (n + 7) / 8;
-  rc.pool->For(m_tiles_ * n_tiles_, [&](size_t t) {
-    size_t mb0, mb1, nb0, nb1;
-    TileRange(row_blocks, m_tiles_, t / n_tiles_, &mb0, &mb1);
-    TileRange(col_blocks, n_tiles_, t % n_tiles_, &nb0, &nb1);
-    const size_t m0 = mb0 * 4, m1 = std::min(mb1 * 4, m_);
-    if (m0 >= m1 || nb0 >= nb1) return;
-    const int8_t* a = input + m0 * a_stride;
-    if (im2col_) {
-      FillIm2col(input, m0, m1);
-      a = scratch_.data() + m0 * a_stride;
-    }
-    qs8_gemm_4x8c2__wasmsimd(w_, out_, m1 - m0, a, a_stride, output + m0 * n, n, nb0 * 8,
-                             std::min(nb1 * 8, n), Scratch(t));
-  });
+  const size_t a_stride = rows_.im2col ? static_cast<size_t>(w_.k_read) : static_cast<size_t>(w_.k);
+  uint8_t* scratch = scratch_.data() + (64 - reinterpret_cast<uintptr_t>(scratch_.data()) % 64) % 64;
+  ForEachGemmTile(rc.pool, plan_, rows_.m, n, kernel_.mr, kernel_.nr,
+                  [&](size_t t, size_t m0, size_t m1, size_t n0, size_t n1) {
+                    const int8_t* a = input + m0 * a_stride;
+                    if (rows_.im2col) {
+                      Im2colRows(rows_.shape, input, static_cast<int8_t>(a_zero_point_), m0, m1, im2col_.data(),
+                                 a_stride);
+                      a = im2col_.data() + m0 * a_stride;
+                    }
+                    kernel_.run(w_, out_, m1 - m0, a, a_stride, output + m0 * n, n, n0, n1,
+                                scratch + t * scratch_stride_);
+                  });
+}
+
+F32GemmOp::F32GemmOp(const FGemmKernel& kernel, FGemmWeights w, FOutput out, const GemmRows& rows, int32_t in,
+                     int32_t output)
+    : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), in_(in), output_(output) {
+  if (rows_.im2col) im2col_.resize(rows_.m * static_cast<size_t>(w_.k));
+}
+
+void F32GemmOp::Attach(const RunContext& rc) {
+  plan_ = PlanGemmTiles(rows_.m, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k), kernel_.mr, kernel_.nr,
+                        rc.pool->threads(), rows_.im2col);
+}
+
+void F32GemmOp::Run(const RunContext& rc) {
+  const float* input = rc.at<float>(in_);
+  float* output = rc.at<float>(output_);
+  const size_t n = static_cast<size_t>(w_.n), k = static_cast<size_t>(w_.k);
+  ForEachGemmTile(rc.pool, plan_, rows_.m, n, kernel_.mr, kernel_.nr,
+                  [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
+                    const float* a = input + m0 * k;
+                    if (rows_.im2col) {
+                      Im2colRows(rows_.shape, input, 0.0f, m0, m1, im2col_.data(), k);
+                      a = im2col_.data() + m0 * k;
+                    }
+                    kernel_.run(w_, out_, m1 - m0, a, k, output + m0 * n, n, n0, n1);
+                  });
 }
 
 }  // namespace qwasm

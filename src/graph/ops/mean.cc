@@ -5,8 +5,6 @@
 #include <cstring>
 
 #include "graph/op.h"
-#include "kernels/kernels-wasmsimd.h"
-#include "kernels/kernels.h"
 #include "runtime/threadpool.h"
 
 namespace qwasm {
@@ -14,12 +12,10 @@ namespace {
 
 class MeanOp final : public PreparedOp {
  public:
-  MeanOp(QMeanParams p, bool reference, int32_t in, int32_t out)
-      : p_(p), reference_(reference), in_(in), out_(out) {}
+  MeanOp(QMeanParams p, QMeanFn kernel, int32_t in, int32_t out) : p_(p), kernel_(kernel), in_(in), out_(out) {}
   void Run(const RunContext& t) override {
     const int8_t* in = t.at<int8_t>(in_);
     int8_t* out = t.at<int8_t>(out_);
-    if (reference_) return qs8_mean_hw__ref(p_, in, out);
     // Channel ranges of whole 16-channel vectors, the last taking the remainder.
     const size_t channels = static_cast<size_t>(p_.channels);
     const size_t vectors = std::max<size_t>(1, channels / 16);
@@ -28,13 +24,13 @@ class MeanOp final : public PreparedOp {
     t.pool->For(ranges, [&](size_t r) {
       size_t c0, c1;
       TileRange(vectors, ranges, r, &c0, &c1);
-      qs8_mean_hw__wasmsimd(p_, c0 * 16, c1 == vectors ? channels : c1 * 16, in, out);
+      kernel_(p_, c0 * 16, c1 == vectors ? channels : c1 * 16, in, out);
     });
   }
 
  private:
   QMeanParams p_;
-  bool reference_;
+  QMeanFn kernel_;
   int32_t in_, out_;
 };
 
@@ -73,7 +69,7 @@ PrepareResult PrepareMean(const OpContext& c) {
   p.input_zero_point = input.quant.zero_point[0];
   p.input_over_output_scale = static_cast<double>(input.quant.scale[0]) / output.quant.scale[0];
   p.output = c.OutputStage(output, Activation::kNone).value();
-  return std::unique_ptr<PreparedOp>(new MeanOp(p, c.reference_kernels(), c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new MeanOp(p, c.kernels().qs8_mean_hw, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

@@ -2,21 +2,15 @@
 
 #include <algorithm>
 
-#include "kernels/simd128.h"
 #include "kernels/weight-expand/weight-expand.h"
 
 namespace qwasm {
 
-std::vector<int8_t> ExpandWeights(const Tensor& t, bool reference) {
+std::vector<int8_t> ExpandWeights(const Tensor& t, const KernelConfig& kernels) {
   const size_t n = static_cast<size_t>(t.num_elements());
   std::vector<int8_t> out(n);
-#if QWASM_HAVE_SIMD128
-  const bool simd = !reference;
-#else
-  const bool simd = false;
-#endif
-  auto lut4 = simd ? qs8_expand_lut4__wasmsimd : qs8_expand_lut4__ref;
-  auto lut8 = simd ? qs8_expand_lut8__wasmsimd : qs8_expand_lut8__ref;
+  const QExpandLut4Fn lut4 = kernels.qs8_expand_lut4;
+  const QExpandLut8Fn lut8 = kernels.qs8_expand_lut8;
   if (t.dtype == DType::kInt4) {
     lut4(t.data, 0, n, kInt4Table, out.data());
     return out;

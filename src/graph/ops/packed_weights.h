@@ -9,11 +9,12 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "kernels/config.h"
 
 namespace qwasm {
 
-// `reference`: the scalar reference expansion instead of the SIMD one (they
-// give the same bytes). The tensor must have passed CheckPackedWeights.
-std::vector<int8_t> ExpandWeights(const Tensor& t, bool reference);
+// Expands with the table's qs8_expand_lut4 / lut8 (every variant gives the
+// same bytes). The tensor must have passed CheckPackedWeights.
+std::vector<int8_t> ExpandWeights(const Tensor& t, const KernelConfig& kernels);
 
 }  // namespace qwasm

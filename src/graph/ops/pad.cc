@@ -5,22 +5,22 @@
 #include <cstring>
 
 #include "graph/ops/move_common.h"
-#include "kernels/kernels.h"
 
 namespace qwasm {
 namespace {
 
 class PadOp final : public PreparedOp {
  public:
-  PadOp(PadParams p, std::unique_ptr<RequantizeParams> rq, uint64_t value, int32_t in, int32_t out)
-      : p_(p), rq_(std::move(rq)), value_(value), in_(in), out_(out) {
+  PadOp(PadParams p, PadFn kernel, std::unique_ptr<RequantizeParams> rq, uint64_t value, int32_t in, int32_t out)
+      : p_(p), kernel_(kernel), rq_(std::move(rq)), value_(value), in_(in), out_(out) {
     p_.pad_value = reinterpret_cast<const uint8_t*>(&value_);
     p_.copy.requant = rq_.get();
   }
-  void Run(const RunContext& t) override { x_pad__ref(p_, t.ptr[in_], t.ptr[out_]); }
+  void Run(const RunContext& t) override { kernel_(p_, t.ptr[in_], t.ptr[out_]); }
 
  private:
   PadParams p_;
+  PadFn kernel_;
   std::unique_ptr<RequantizeParams> rq_;
   uint64_t value_;  // the pad element's bytes
   int32_t in_, out_;
@@ -78,7 +78,7 @@ PrepareResult PreparePad(const OpContext& c) {
       if (v != 0.0f) return c.Error(std::string("a nonzero pad value on ") + DTypeName(output.dtype) + " is not supported");
       break;
   }
-  return std::unique_ptr<PreparedOp>(new PadOp(p, rq.take(), value, c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new PadOp(p, c.kernels().x_pad, rq.take(), value, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

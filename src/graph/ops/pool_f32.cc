@@ -1,14 +1,13 @@
 // Float32 forms of AVERAGE_POOL_2D (padding excluded from the average, or
 // included with count_include_pad), MEAN over {1, 2} and SOFTMAX, and
-// MAX_POOL_2D for float32 and int8. Their tensors are small next to the
-// convolutions', so they run their reference kernels.
+// MAX_POOL_2D for float32 and int8.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "graph/ops/conv_common.h"
 #include "graph/ops/float_common.h"
-#include "kernels/kernels.h"
+#include "graph/ops/parallel.h"
 
 namespace qwasm {
 namespace {
@@ -43,8 +42,9 @@ PrepareResult PrepareAveragePool2DF32(const OpContext& c) {
   // TFLite's SAME padding is always excluded.
   p.count_include_pad = a.count_include_pad && a.padding == Padding::kExplicit;
   p.output = FloatActivation(a.activation);
-  return std::unique_ptr<PreparedOp>(
-      new KernelOp<FPoolParams, float, float, f32_average_pool__ref>(p, c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new RangeOp<FPoolParams, float, float>(
+      p, c.kernels().f32_average_pool, WindowRows(p.shape), WindowRowCost(p.shape), c.node().inputs[0],
+      c.node().outputs[0]));
 }
 
 PrepareResult PrepareMaxPool2D(const OpContext& c) {
@@ -58,7 +58,8 @@ PrepareResult PrepareMaxPool2D(const OpContext& c) {
     FPoolParams p;
     QW_RETURN_IF_ERROR(PrepareF32OrQ8Pool(c, &p.shape));
     p.output = FloatActivation(c.node().attrs.activation);
-    return std::unique_ptr<PreparedOp>(new KernelOp<FPoolParams, float, float, f32_max_pool__ref>(p, in, out));
+    return std::unique_ptr<PreparedOp>(new RangeOp<FPoolParams, float, float>(
+        p, c.kernels().f32_max_pool, WindowRows(p.shape), WindowRowCost(p.shape), in, out));
   }
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
@@ -71,7 +72,8 @@ PrepareResult PrepareMaxPool2D(const OpContext& c) {
   Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
   if (!stage.ok()) return stage.status();
   p.output = stage.value();
-  return std::unique_ptr<PreparedOp>(new KernelOp<QMaxPoolParams, int8_t, int8_t, qs8_max_pool__ref>(p, in, out));
+  return std::unique_ptr<PreparedOp>(new RangeOp<QMaxPoolParams, int8_t, int8_t>(
+      p, c.kernels().qs8_max_pool, WindowRows(p.shape), WindowRowCost(p.shape), in, out));
 }
 
 PrepareResult PrepareMeanF32(const OpContext& c) {
@@ -103,8 +105,9 @@ PrepareResult PrepareMeanF32(const OpContext& c) {
     return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) + ", expected " +
                    ShapeString(expected));
   }
-  return std::unique_ptr<PreparedOp>(
-      new KernelOp<FMeanParams, float, float, f32_mean_hw__ref>(p, c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new RangeOp<FMeanParams, float, float>(
+      p, c.kernels().f32_mean_hw, static_cast<size_t>(p.channels), uint64_t{static_cast<uint64_t>(p.batch)} * p.height * p.width,
+      c.node().inputs[0], c.node().outputs[0]));
 }
 
 PrepareResult PrepareSoftmaxF32(const OpContext& c) {
@@ -122,8 +125,9 @@ PrepareResult PrepareSoftmaxF32(const OpContext& c) {
   if (!(p.beta > 0.0f) || !std::isfinite(p.beta)) return c.Error("beta must be a positive finite number");
   p.cols = input.shape.back();
   p.rows = static_cast<int>(input.num_elements() / p.cols);
-  return std::unique_ptr<PreparedOp>(
-      new KernelOp<FSoftmaxParams, float, float, f32_softmax__ref>(p, c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new RangeOp<FSoftmaxParams, float, float>(
+      p, c.kernels().f32_softmax, static_cast<size_t>(p.rows), static_cast<uint64_t>(p.cols) * 8, c.node().inputs[0],
+      c.node().outputs[0]));
 }
 
 }  // namespace qwasm

@@ -3,51 +3,37 @@
 #include <algorithm>
 
 #include "graph/op.h"
-#include "kernels/kernels-wasmsimd.h"
-#include "kernels/kernels.h"
+#include "graph/ops/parallel.h"
 #include "quant/requantize.h"
-#include "runtime/threadpool.h"
 
 namespace qwasm {
 namespace {
 
-// One elementwise conversion: the reference kernel, or the SIMD one over
-// ranges of whole 16-element vectors (only the last has a tail).
-template <typename Params, typename In, typename Out,
-          void (*Reference)(const Params&, size_t, const In*, Out*),
-          void (*Simd)(const Params&, size_t, const In*, Out*)>
+// One elementwise conversion over ranges of whole 16-element vectors (only
+// the last has a tail).
+template <typename Params, typename In, typename Out>
 class ConvertOp final : public PreparedOp {
  public:
-  ConvertOp(Params p, bool reference, size_t n, int32_t in, int32_t out)
-      : p_(p), reference_(reference), n_(n), in_(in), out_(out) {}
+  using Kernel = void (*)(const Params&, size_t, const In*, Out*);
+  ConvertOp(Params p, Kernel kernel, size_t n, int32_t in, int32_t out)
+      : p_(p), kernel_(kernel), n_(n), in_(in), out_(out) {}
   void Run(const RunContext& t) override {
     const In* in = t.at<In>(in_);
     Out* out = t.at<Out>(out_);
-    if (reference_) return Reference(p_, n_, in, out);
-    const size_t vectors = (n_ + 15) / 16;
-    const size_t ranges =
-        std::min(vectors, TileCount(uint64_t{n_} * (sizeof(In) + sizeof(Out)), t.pool->threads()));
-    t.pool->For(ranges, [&](size_t r) {
-      size_t begin, end;
-      TileRange(vectors, ranges, r, &begin, &end);
-      begin *= 16;
-      end = std::min(end * 16, n_);
-      Simd(p_, end - begin, in + begin, out + begin);
-    });
+    ParallelRanges(t.pool, n_, 16, sizeof(In) + sizeof(Out),
+                   [&](size_t begin, size_t end) { kernel_(p_, end - begin, in + begin, out + begin); });
   }
 
  private:
   Params p_;
-  bool reference_;
+  Kernel kernel_;
   size_t n_;
   int32_t in_, out_;
 };
 
-using QuantizeOp = ConvertOp<QuantizeParams, float, int8_t, f32_qs8_quantize__ref, f32_qs8_quantize__wasmsimd>;
-using RequantizeOp =
-    ConvertOp<RequantizeParams, int8_t, int8_t, qs8_requantize__ref, qs8_requantize__wasmsimd>;
-using DequantizeOp =
-    ConvertOp<DequantizeParams, int8_t, float, qs8_f32_dequantize__ref, qs8_f32_dequantize__wasmsimd>;
+using QuantizeOp = ConvertOp<QuantizeParams, float, int8_t>;
+using RequantizeOp = ConvertOp<RequantizeParams, int8_t, int8_t>;
+using DequantizeOp = ConvertOp<DequantizeParams, int8_t, float>;
 
 Status CheckSameShape(const OpContext& c, const Tensor& a, const Tensor& b) {
   if (a.shape != b.shape) {
@@ -71,14 +57,14 @@ PrepareResult PrepareQuantize(const OpContext& c) {
     QuantizeParams p;
     p.scale = output.quant.scale[0];
     p.output = stage;
-    return std::unique_ptr<PreparedOp>(new QuantizeOp(p, c.reference_kernels(), n, in, out));
+    return std::unique_ptr<PreparedOp>(new QuantizeOp(p, c.kernels().f32_qs8_quantize, n, in, out));
   }
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
   RequantizeParams p;
   p.input_zero_point = input.quant.zero_point[0];
   p.scale = RequantScale(input.quant.scale[0], 1.0f, output.quant.scale[0]);
   p.output = stage;
-  return std::unique_ptr<PreparedOp>(new RequantizeOp(p, c.reference_kernels(), n, in, out));
+  return std::unique_ptr<PreparedOp>(new RequantizeOp(p, c.kernels().qs8_requantize, n, in, out));
 }
 
 PrepareResult PrepareDequantize(const OpContext& c) {
@@ -92,7 +78,7 @@ PrepareResult PrepareDequantize(const OpContext& c) {
   p.scale = input.quant.scale[0];
   p.zero_point = input.quant.zero_point[0];
   return std::unique_ptr<PreparedOp>(
-      new DequantizeOp(p, c.reference_kernels(), static_cast<size_t>(output.num_elements()), c.node().inputs[0], c.node().outputs[0]));
+      new DequantizeOp(p, c.kernels().qs8_f32_dequantize, static_cast<size_t>(output.num_elements()), c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

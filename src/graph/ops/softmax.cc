@@ -3,40 +3,33 @@
 #include <cmath>
 
 #include "graph/op.h"
-#include "kernels/kernels-wasmsimd.h"
+#include "graph/ops/parallel.h"
 #include "kernels/kernels.h"
-#include "runtime/threadpool.h"
 
 namespace qwasm {
 namespace {
 
 class SoftmaxOp final : public PreparedOp {
  public:
-  SoftmaxOp(QSoftmaxParams p, bool reference, float beta, float in_scale, int32_t in, int32_t out)
-      : p_(p), reference_(reference), in_(in), out_(out) {
+  SoftmaxOp(QSoftmaxParams p, QSoftmaxFn kernel, float beta, float in_scale, int32_t in, int32_t out)
+      : p_(p), kernel_(kernel), in_(in), out_(out) {
     if (p_.onnx_numerics) {
-      BuildSoftmaxExpTableOnnx(beta * in_scale, p_.cols, table_);
+      qs8_softmax_init_onnx(beta * in_scale, p_.cols, table_);
     } else {
-      BuildSoftmaxExpTable(beta, in_scale, table_);
+      qs8_softmax_init(beta, in_scale, table_);
     }
     p_.exp_table = table_;
   }
   void Run(const RunContext& t) override {
     const int8_t* in = t.at<int8_t>(in_);
     int8_t* out = t.at<int8_t>(out_);
-    if (reference_) return qs8_softmax__ref(p_, in, out);
-    const size_t rows = static_cast<size_t>(p_.rows);
-    const size_t ranges = std::min(rows, TileCount(uint64_t{rows} * p_.cols, t.pool->threads()));
-    t.pool->For(ranges, [&](size_t r) {
-      size_t r0, r1;
-      TileRange(rows, ranges, r, &r0, &r1);
-      qs8_softmax__wasmsimd(p_, r0, r1, in, out);
-    });
+    ParallelRanges(t.pool, static_cast<size_t>(p_.rows), 1, static_cast<uint64_t>(p_.cols),
+                   [&](size_t r0, size_t r1) { kernel_(p_, r0, r1, in, out); });
   }
 
  private:
   QSoftmaxParams p_;
-  bool reference_;
+  QSoftmaxFn kernel_;
   float table_[256];
   int32_t in_, out_;
 };
@@ -62,7 +55,7 @@ PrepareResult PrepareSoftmax(const OpContext& c) {
   p.onnx_numerics = c.node().attrs.onnx_numerics;
   p.output = c.OutputStage(output, Activation::kNone).value();
   return std::unique_ptr<PreparedOp>(
-      new SoftmaxOp(p, c.reference_kernels(), beta, input.quant.scale[0], c.node().inputs[0], c.node().outputs[0]));
+      new SoftmaxOp(p, c.kernels().qs8_softmax, beta, input.quant.scale[0], c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace qwasm

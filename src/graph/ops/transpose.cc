@@ -4,22 +4,25 @@
 #include <cstring>
 
 #include "graph/ops/move_common.h"
-#include "kernels/kernels.h"
 
 namespace qwasm {
 namespace {
 
 class TransposeOp final : public PreparedOp {
  public:
-  TransposeOp(TransposeParams p, std::unique_ptr<RequantizeParams> rq, size_t n, int32_t in, int32_t out)
-      : p_(p), rq_(std::move(rq)), n_(n), in_(in), out_(out) {}
+  TransposeOp(TransposeParams p, const KernelConfig& k, std::unique_ptr<RequantizeParams> rq, size_t n, int32_t in,
+              int32_t out)
+      : p_(p), transpose_(k.x_transpose), requantize_(k.qs8_requantize), rq_(std::move(rq)), n_(n), in_(in),
+        out_(out) {}
   void Run(const RunContext& t) override {
-    x_transpose__ref(p_, t.ptr[in_], t.ptr[out_]);
-    if (rq_) qs8_requantize__ref(*rq_, n_, t.at<int8_t>(out_), t.at<int8_t>(out_));
+    transpose_(p_, t.ptr[in_], t.ptr[out_]);
+    if (rq_) requantize_(*rq_, n_, t.at<int8_t>(out_), t.at<int8_t>(out_));
   }
 
  private:
   TransposeParams p_;
+  TransposeFn transpose_;
+  RequantizeFn requantize_;
   std::unique_ptr<RequantizeParams> rq_;
   size_t n_;
   int32_t in_, out_;
@@ -63,7 +66,7 @@ PrepareResult PrepareTranspose(const OpContext& c) {
     return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) + ", expected " +
                    ShapeString(expected));
   }
-  return std::unique_ptr<PreparedOp>(new TransposeOp(p, rq.take(), static_cast<size_t>(output.num_elements()),
+  return std::unique_ptr<PreparedOp>(new TransposeOp(p, c.kernels(), rq.take(), static_cast<size_t>(output.num_elements()),
                                                      c.node().inputs[0], c.node().outputs[0]));
 }
 

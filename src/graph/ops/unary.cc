@@ -6,46 +6,44 @@
 #include <cmath>
 
 #include "graph/ops/float_common.h"
-#include "kernels/kernels-wasmsimd.h"
+#include "graph/ops/parallel.h"
 #include "kernels/kernels.h"
-#include "quant/requantize.h"
-#include "runtime/threadpool.h"
 
 namespace qwasm {
 namespace {
 
 class F32UnaryOp final : public PreparedOp {
  public:
-  F32UnaryOp(FUnaryParams p, bool reference, size_t n, int32_t in, int32_t out)
-      : p_(p), reference_(reference), n_(n), in_(in), out_(out) {}
+  F32UnaryOp(FUnaryParams p, FUnaryFn kernel, size_t n, int32_t in, int32_t out)
+      : p_(p), kernel_(kernel), n_(n), in_(in), out_(out) {}
   void Run(const RunContext& t) override {
     const float* in = t.at<float>(in_);
     float* out = t.at<float>(out_);
-    if (reference_) return f32_unary__ref(p_, n_, in, out);
-    const size_t ranges = TileCount(uint64_t{n_} * 8, t.pool->threads());
-    t.pool->For(ranges, [&](size_t r) {
-      size_t begin, end;
-      TileRange(n_, ranges, r, &begin, &end);
-      f32_unary__wasmsimd(p_, end - begin, in + begin, out + begin);
-    });
+    ParallelRanges(t.pool, n_, 1, 8, [&](size_t begin, size_t end) { kernel_(p_, end - begin, in + begin, out + begin); });
   }
 
  private:
   FUnaryParams p_;
-  bool reference_;
+  FUnaryFn kernel_;
   size_t n_;
   int32_t in_, out_;
 };
 
 class LutOp final : public PreparedOp {
  public:
-  LutOp(const int8_t table[256], size_t n, int32_t in, int32_t out) : n_(n), in_(in), out_(out) {
+  LutOp(const int8_t table[256], QLutFn kernel, size_t n, int32_t in, int32_t out)
+      : kernel_(kernel), n_(n), in_(in), out_(out) {
     std::copy(table, table + 256, table_);
   }
-  void Run(const RunContext& t) override { qs8_lut__ref(table_, n_, t.at<int8_t>(in_), t.at<int8_t>(out_)); }
+  void Run(const RunContext& t) override {
+    const int8_t* in = t.at<int8_t>(in_);
+    int8_t* out = t.at<int8_t>(out_);
+    ParallelRanges(t.pool, n_, 16, 2, [&](size_t begin, size_t end) { kernel_(table_, end - begin, in + begin, out + begin); });
+  }
 
  private:
   int8_t table_[256];
+  QLutFn kernel_;
   size_t n_;
   int32_t in_, out_;
 };
@@ -83,14 +81,14 @@ PrepareResult PrepareUnary(const OpContext& c) {
   if (input.dtype == DType::kFloat32) {
     QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
     QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
-    return std::unique_ptr<PreparedOp>(new F32UnaryOp(f, c.reference_kernels(), n, in, out));
+    return std::unique_ptr<PreparedOp>(new F32UnaryOp(f, c.kernels().f32_unary, n, in, out));
   }
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
   int8_t table[256];
-  BuildUnaryTable(f, input.quant.scale[0], input.quant.zero_point[0], output.quant.scale[0],
+  qs8_lut_init_unary(f, input.quant.scale[0], input.quant.zero_point[0], output.quant.scale[0],
                   output.quant.zero_point[0], table);
-  return std::unique_ptr<PreparedOp>(new LutOp(table, n, in, out));
+  return std::unique_ptr<PreparedOp>(new LutOp(table, c.kernels().qs8_lut, n, in, out));
 }
 
 }  // namespace qwasm

@@ -3,7 +3,8 @@
 //
 //   C[m][n] = Requantize(bias[n] + sum_k (A[m][k] - za) * (W[n][k] - zw), scale[n])
 //
-// Weights are packed once, at prepare, into the microkernel's layout:
+// Weights are packed once, at prepare, into the microkernel's layout
+// (qs8_gemm_4x8c2_pack; its reference and SIMD kernels read the same layout):
 // widened to int16 with the weight zero point subtracted (so uint8-style
 // per-tensor zero points cost nothing at run time), the input zero-point term
 // -za * sum_k (W[n][k] - zw) folded into the bias, K and N padded with zero
@@ -29,12 +30,14 @@
 
 namespace qwasm {
 
+// Packed weights of one GEMM variant; `packed` holds the layout of the
+// variant that made it (above: 4x8c2), read with memcpy or vector loads.
 struct QGemmWeights {
   int n = 0, k = 0;                  // logical sizes
-  int n_padded = 0;                  // multiple of 8
-  int k_padded = 0;                  // multiple of 2: K in whole pairs
-  int k_read = 0;                    // multiple of 8: bytes read per A row
-  std::vector<int16_t> w;            // n_padded * k_padded, layout above
+  int n_padded = 0;                  // multiple of the kernel's nr
+  int k_padded = 0;                  // multiple of the kernel's kr
+  int k_read = 0;                    // bytes of each A row the kernel may read (>= k)
+  std::vector<uint8_t> packed;       // weights, layout above
   std::vector<int32_t> bias;         // [n_padded], zero-point terms folded in
   std::vector<float> scale;          // [n_padded] requantization multipliers
 };
@@ -42,21 +45,37 @@ struct QGemmWeights {
 // Packs W ([n][k] int8, rows `w_stride` elements apart) with its per-tensor
 // zero point, optional bias ([n], may be null), per-channel multipliers
 // ([n]) and the zero point of the A operand.
-QGemmWeights PackQGemmWeights(int n, int k, const int8_t* w, size_t w_stride,
-                              int32_t w_zero_point, const int32_t* bias,
-                              const float* scale, int32_t a_zero_point);
+using QGemmPackFn = QGemmWeights (*)(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero_point,
+                                     const int32_t* bias, const float* scale, int32_t a_zero_point);
 
 // Computes rows [0, m) and channels [n_begin, n_end) of C. Rows of A are
 // `a_stride` bytes apart and may be read up to k_read bytes from their
 // start (the bytes past k meet zero weights: their values do not matter,
 // but they must be readable); C rows are `c_stride` bytes apart.
-// n_begin must be a multiple of 8. `scratch` holds GemmScratchSize(w)
-// int16 values (one buffer per concurrent caller).
-void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t m,
-                              const int8_t* a, size_t a_stride, int8_t* c, size_t c_stride,
-                              size_t n_begin, size_t n_end, int16_t* scratch);
+// n_begin must be a multiple of nr. `scratch` holds scratch_bytes(w) bytes,
+// 16-byte aligned (one buffer per concurrent caller).
+using QGemmFn = void (*)(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a,
+                         size_t a_stride, int8_t* c, size_t c_stride, size_t n_begin, size_t n_end,
+                         void* scratch);
 
-inline size_t GemmScratchSize(const QGemmWeights& w) { return 4 * static_cast<size_t>(w.k_read); }
+struct QGemmKernel {
+  const char* name = "";
+  int mr = 1, nr = 1;  // rows of A and channels per microkernel tile
+  QGemmPackFn pack = nullptr;
+  QGemmFn run = nullptr;
+  size_t (*scratch_bytes)(const QGemmWeights& w) = nullptr;
+};
+
+QGemmWeights qs8_gemm_4x8c2_pack(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero_point,
+                                 const int32_t* bias, const float* scale, int32_t a_zero_point);
+// 4 rows of A widened to int16 (WidenRows in the SIMD kernel).
+size_t qs8_gemm_4x8c2_scratch_bytes(const QGemmWeights& w);
+void qs8_gemm_4x8c2__ref(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a,
+                         size_t a_stride, int8_t* c, size_t c_stride, size_t n_begin, size_t n_end,
+                         void* scratch);
+void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a,
+                              size_t a_stride, int8_t* c, size_t c_stride, size_t n_begin, size_t n_end,
+                              void* scratch);
 
 // ---- float32 GEMM ------------------------------------------------------------
 //   C[m][n] = clamp(bias[n] + A[m][0] W[n][0] + A[m][1] W[n][1] + ...)
@@ -82,13 +101,24 @@ struct FGemmWeights {
 };
 
 // W: [n][k] floats, rows `w_stride` apart; bias [n] or null.
-FGemmWeights PackFGemmWeights(int n, int k, const float* w, size_t w_stride, const float* bias);
-
-// Rows [0, m) and channels [n_begin, n_end) of C (n_begin a multiple of 8).
+using FGemmPackFn = FGemmWeights (*)(int n, int k, const float* w, size_t w_stride, const float* bias);
+// Rows [0, m) and channels [n_begin, n_end) of C (n_begin a multiple of nr).
 // Rows of A are `a_stride` floats apart, rows of C `c_stride` floats; reads
 // exactly k floats of each A row.
+using FGemmFn = void (*)(const FGemmWeights& w, const FOutput& out, size_t m, const float* a, size_t a_stride,
+                         float* c, size_t c_stride, size_t n_begin, size_t n_end);
+
+struct FGemmKernel {
+  const char* name = "";
+  int mr = 1, nr = 1;
+  FGemmPackFn pack = nullptr;
+  FGemmFn run = nullptr;
+};
+
+FGemmWeights f32_gemm_4x8_pack(int n, int k, const float* w, size_t w_stride, const float* bias);
+void f32_gemm_4x8__ref(const FGemmWeights& w, const FOutput& out, size_t m, const float* a, size_t a_stride,
+                       float* c, size_t c_stride, size_t n_begin, size_t n_end);
 void f32_gemm_4x8__wasmsimd(const FGemmWeights& w, const FOutput& out, size_t m, const float* a,
-                            size_t a_stride, float* c, size_t c_stride, size_t n_begin,
-                            size_t n_end);
+                            size_t a_stride, float* c, size_t c_stride, size_t n_begin, size_t n_end);
 
 }  // namespace qwasm
