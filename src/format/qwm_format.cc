@@ -153,7 +153,7 @@ Status CheckAttrs(const OpAttrs& a) {
 }
 
 Status CheckNode(const Node& n, size_t num_tensors) {
-  if (!FindByValue(kOpIds, n.op)) return Status::Error("op type has no .qwm id");
+  if (!FindOpDef(n.op)) return Status::Error("op type has no .qwm id");
   QW_RETURN_IF_ERROR(CheckString(n.name).With("name"));
   if (n.inputs.size() > kMaxNodeTensors || n.outputs.size() > kMaxNodeTensors) {
     return Status::Error("has over " + std::to_string(kMaxNodeTensors) + " inputs or outputs");

@@ -16,6 +16,7 @@
 #include "core/dtype.h"
 #include "core/status.h"
 #include "graph/graph.h"
+#include "graph/op_registry.h"
 
 namespace qwasm::qwm {
 
@@ -123,27 +124,8 @@ struct IdEntry {
   const char* name;
 };
 
-inline constexpr IdEntry<OpType> kOpIds[] = {
-    {OpType::kConv2D, 1, 0, "CONV_2D"},
-    {OpType::kDepthwiseConv2D, 2, 0, "DEPTHWISE_CONV_2D"},
-    {OpType::kFullyConnected, 3, 0, "FULLY_CONNECTED"},
-    {OpType::kAdd, 4, 0, "ADD"},
-    {OpType::kAveragePool2D, 5, 0, "AVERAGE_POOL_2D"},
-    {OpType::kMean, 6, 0, "MEAN"},
-    {OpType::kReshape, 7, 0, "RESHAPE"},
-    {OpType::kSoftmax, 8, 0, "SOFTMAX"},
-    {OpType::kQuantize, 9, 0, "QUANTIZE"},
-    {OpType::kDequantize, 10, 0, "DEQUANTIZE"},
-    {OpType::kMul, 11, 0, "MUL"},
-    {OpType::kMaxPool2D, 12, 0, "MAX_POOL_2D"},
-    {OpType::kConcatenation, 13, 0, "CONCATENATION"},
-    {OpType::kPad, 14, 0, "PAD"},
-    {OpType::kTranspose, 15, 0, "TRANSPOSE"},
-    {OpType::kClamp, 16, 0, "CLAMP"},
-    {OpType::kHardSwish, 17, 0, "HARD_SWISH"},
-    {OpType::kHardSigmoid, 18, 0, "HARD_SIGMOID"},
-    {OpType::kLogistic, 19, 0, "LOGISTIC"},
-};
+// Operator ids are the OpDefs' file_id (graph/op_registry.h), all since 1.0.
+
 
 inline constexpr IdEntry<DType> kDTypeIds[] = {
     {DType::kFloat32, 1, 0, "float32"}, {DType::kFloat16, 2, 0, "float16"},

@@ -244,6 +244,11 @@ class Reader {
     }
     return s + "; the file says it is format " + file + ", so it is damaged";
   }
+  OpType OpFromId(uint32_t id, Cursor* c) const {
+    if (const OpDef* d = FindOpDefByFileId(id)) return d->type;
+    c->Fail(Undefined("op id " + std::to_string(id)));
+    return OpType::kConv2D;
+  }
   template <typename E, size_t N>
   E FromId(const IdEntry<E> (&table)[N], uint32_t id, const char* what, Cursor* c) const {
     const IdEntry<E>* e = FindById(table, id);
@@ -671,7 +676,7 @@ Status Reader::ReadNodes() {
     QW_RETURN_IF_ERROR(c.status().With(ctx));
     Node& n = graph_.nodes[i];
     OpAttrs& a = n.attrs;
-    n.op = FromId(kOpIds, r.U16("op"), "op", &r);
+    n.op = OpFromId(r.U16("op"), &r);
     a.padding = FromId(kPaddingIds, r.U8("padding"), "padding", &r);
     a.activation = FromId(kActivationIds, r.U8("activation"), "activation", &r);
     n.name = r.Str("name");
@@ -716,7 +721,7 @@ Status Reader::ReadNodesCompact() {
     QW_RETURN_IF_ERROR(c.status().With(ctx));
     Node& n = graph_.nodes[i];
     OpAttrs& a = n.attrs;
-    n.op = FromId(kOpIds, r.V32("op"), "op", &r);
+    n.op = OpFromId(r.V32("op"), &r);
     a.padding = FromId(kPaddingIds, r.U8("padding"), "padding", &r);
     a.activation = FromId(kActivationIds, r.U8("activation"), "activation", &r);
     const uint32_t mask = Flags(r.V32("field mask"), nf::kAll, "node field", &r);

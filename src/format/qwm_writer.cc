@@ -100,7 +100,6 @@ Result<uint16_t> CheckGraph(const Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     QW_RETURN_IF_ERROR(CheckNode(n, g.tensors.size()).With(where + "node " + std::to_string(i) + QuotedName(n.name)));
-    need(FindByValue(kOpIds, n.op)->since_minor);
     need(FindByValue(kPaddingIds, n.attrs.padding)->since_minor);
     need(FindByValue(kActivationIds, n.attrs.activation)->since_minor);
   }
@@ -319,7 +318,7 @@ void WriteNodes(const Graph& g, Out* out) {
   for (const Node& n : g.nodes) {
     const OpAttrs& a = n.attrs;
     const size_t record = out->BeginRecord();
-    out->U16(FindByValue(kOpIds, n.op)->id);
+    out->U16(FindOpDef(n.op)->file_id);
     out->U8(static_cast<uint8_t>(FindByValue(kPaddingIds, a.padding)->id));
     out->U8(static_cast<uint8_t>(FindByValue(kActivationIds, a.activation)->id));
     out->Str(n.name);
@@ -371,7 +370,7 @@ void WriteNodesCompact(const Graph& g, Out* out) {
     if (a.count_include_pad) mask |= nf::kCountIncludePad;
     if (a.onnx_numerics) mask |= nf::kOnnxNumerics;
     Out r;
-    r.V(FindByValue(kOpIds, n.op)->id);
+    r.V(FindOpDef(n.op)->file_id);
     r.U8(static_cast<uint8_t>(FindByValue(kPaddingIds, a.padding)->id));
     r.U8(static_cast<uint8_t>(FindByValue(kActivationIds, a.activation)->id));
     r.V(mask);

@@ -2,31 +2,6 @@
 
 namespace qwasm {
 
-const char* OpTypeName(OpType op) {
-  switch (op) {
-    case OpType::kConv2D: return "CONV_2D";
-    case OpType::kDepthwiseConv2D: return "DEPTHWISE_CONV_2D";
-    case OpType::kFullyConnected: return "FULLY_CONNECTED";
-    case OpType::kAdd: return "ADD";
-    case OpType::kAveragePool2D: return "AVERAGE_POOL_2D";
-    case OpType::kMean: return "MEAN";
-    case OpType::kReshape: return "RESHAPE";
-    case OpType::kSoftmax: return "SOFTMAX";
-    case OpType::kQuantize: return "QUANTIZE";
-    case OpType::kDequantize: return "DEQUANTIZE";
-    case OpType::kMul: return "MUL";
-    case OpType::kMaxPool2D: return "MAX_POOL_2D";
-    case OpType::kConcatenation: return "CONCATENATION";
-    case OpType::kPad: return "PAD";
-    case OpType::kTranspose: return "TRANSPOSE";
-    case OpType::kClamp: return "CLAMP";
-    case OpType::kHardSwish: return "HARD_SWISH";
-    case OpType::kHardSigmoid: return "HARD_SIGMOID";
-    case OpType::kLogistic: return "LOGISTIC";
-  }
-  return "?";
-}
-
 int64_t Tensor::num_elements() const {
   int64_t n = 1;
   for (int32_t d : shape) n *= d;

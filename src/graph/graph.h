@@ -23,30 +23,21 @@
 
 namespace qwasm {
 
+// Every operator qwasm runs, in OpType order. Each is defined in one file,
+// graph/ops/<op>.cc: its name, .qwm id, validation and preparation, and
+// quantization rule (its OpDef, graph/op_registry.h). Adding an operator:
+// one line here, its file, its kernels, and the importers' mappings.
+#define QWASM_OPERATORS(X)                                                                    \
+  X(Conv2D) X(DepthwiseConv2D) X(FullyConnected) X(Add) X(AveragePool2D) X(Mean) X(Reshape)   \
+  X(Softmax) X(Quantize) X(Dequantize) X(Mul) X(MaxPool2D) X(Concatenation) X(Pad)           \
+  X(Transpose) X(Clamp) X(HardSwish) X(HardSigmoid) X(Logistic)
+
 enum class OpType : uint8_t {
-  kConv2D,
-  kDepthwiseConv2D,
-  kFullyConnected,
-  kAdd,
-  kAveragePool2D,
-  kMean,
-  kReshape,
-  kSoftmax,
-  kQuantize,
-  kDequantize,
-  // Added for ONNX graphs and float layers (issue 4).
-  kMul,            // elementwise, broadcasting like kAdd
-  kMaxPool2D,
-  kConcatenation,  // attrs.axis
-  kPad,            // attrs.paddings, attrs.pad_value
-  kTranspose,      // attrs.perm
-  kClamp,          // min(max(x, clamp_min), clamp_max): Relu, Relu6, Clip; input 1 (optional):
-                   // per-channel upper bounds, a float32 [C] constant (ptq/equalize.h)
-  kHardSwish,      // x * relu6(x + 3) / 6
-  kHardSigmoid,    // max(0, min(1, hard_alpha * x + hard_beta))
-  kLogistic,       // sigmoid
+#define QWASM_OP_ENUM(Name) k##Name,
+  QWASM_OPERATORS(QWASM_OP_ENUM)
+#undef QWASM_OP_ENUM
 };
-const char* OpTypeName(OpType op);  // TFLite-style names, e.g. "CONV_2D"
+const char* OpTypeName(OpType op);  // TFLite-style names, e.g. "CONV_2D" (the OpDef's)
 
 enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
 // kExplicit: OpAttrs::pads (ONNX pads, which need not be TFLite's SAME).

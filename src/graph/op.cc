@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "graph/op_registry.h"
+
 namespace qwasm {
 
 std::string ShapeString(const std::vector<int32_t>& shape) {
@@ -118,36 +120,14 @@ int32_t WindowPadBefore(Padding padding, int32_t in, int32_t out, int32_t kernel
 
 PrepareResult PrepareNode(const Graph& g, size_t node_index, const KernelConfig& kernels) {
   const OpContext c(g, node_index, kernels);
+  const OpDef* def = FindOpDef(c.node().op);
+  if (!def) return c.Error("unknown operator");
   // Float layers have their own Prepare (float weights, float kernels);
   // ValidateGraph has checked the index.
   const int32_t first = c.node().inputs.empty() ? -1 : c.node().inputs[0];
   const bool f32 = first >= 0 && static_cast<size_t>(first) < g.tensors.size() &&
                    g.tensors[first].dtype == DType::kFloat32;
-  switch (c.node().op) {
-    case OpType::kConv2D: return f32 ? PrepareConv2DF32(c) : PrepareConv2D(c);
-    case OpType::kDepthwiseConv2D: return f32 ? PrepareDepthwiseConv2DF32(c) : PrepareDepthwiseConv2D(c);
-    case OpType::kFullyConnected: return f32 ? PrepareFullyConnectedF32(c) : PrepareFullyConnected(c);
-    case OpType::kAdd: return f32 ? PrepareAddF32(c) : PrepareAdd(c);
-    case OpType::kAveragePool2D: return f32 ? PrepareAveragePool2DF32(c) : PrepareAveragePool2D(c);
-    case OpType::kMean: return f32 ? PrepareMeanF32(c) : PrepareMean(c);
-    case OpType::kReshape: return PrepareReshape(c);
-    case OpType::kSoftmax: return f32 ? PrepareSoftmaxF32(c) : PrepareSoftmax(c);
-    case OpType::kQuantize: return PrepareQuantize(c);
-    case OpType::kDequantize: return PrepareDequantize(c);
-    case OpType::kMul: return PrepareMul(c);
-    case OpType::kMaxPool2D: return PrepareMaxPool2D(c);
-    case OpType::kConcatenation: return PrepareConcatenation(c);
-    case OpType::kPad: return PreparePad(c);
-    case OpType::kTranspose: return PrepareTranspose(c);
-    case OpType::kClamp:
-      if (c.node().inputs.size() > 1) return PrepareChannelClamp(c);
-      return PrepareUnary(c);
-    case OpType::kHardSwish:
-    case OpType::kHardSigmoid:
-    case OpType::kLogistic:
-      return PrepareUnary(c);
-  }
-  return c.Error("unknown operator");
+  return f32 && def->prepare_f32 ? def->prepare_f32(c) : def->prepare(c);
 }
 
 }  // namespace qwasm

@@ -1,9 +1,10 @@
 // op.h — the contract between the interpreter and each operator.
 //
-// Each operator lives in graph/ops/<op>.cc and provides one Prepare function.
-// Prepare validates the node completely (arity, dtypes, shapes, quantization,
-// accumulator bounds), precomputes everything run needs (requantization
-// multipliers, activation clamps, kernel params) and returns a PreparedOp.
+// Each operator lives in graph/ops/<op>.cc, which defines its OpDef
+// (graph/op_registry.h) with a Prepare function. Prepare validates the node
+// completely (arity, dtypes, shapes, quantization, accumulator bounds),
+// precomputes everything run needs (requantization multipliers, activation
+// clamps, packed weights, kernels from the table) and returns a PreparedOp.
 // Run is then a straight call into a kernel: it cannot fail.
 #pragma once
 
@@ -90,34 +91,5 @@ int32_t WindowOutputSize(Padding padding, int32_t in, int32_t kernel, int32_t st
 // Padding before the first element along one axis.
 int32_t WindowPadBefore(Padding padding, int32_t in, int32_t out, int32_t kernel,
                         int32_t stride, int32_t dilation);
-
-// Prepare functions, one per operator file.
-PrepareResult PrepareConv2D(const OpContext& c);
-PrepareResult PrepareDepthwiseConv2D(const OpContext& c);
-PrepareResult PrepareFullyConnected(const OpContext& c);
-PrepareResult PrepareAdd(const OpContext& c);
-PrepareResult PrepareAveragePool2D(const OpContext& c);
-PrepareResult PrepareMean(const OpContext& c);
-PrepareResult PrepareReshape(const OpContext& c);
-PrepareResult PrepareSoftmax(const OpContext& c);
-PrepareResult PrepareQuantize(const OpContext& c);
-PrepareResult PrepareDequantize(const OpContext& c);
-// Operators added with the float path; MUL, MAX_POOL_2D, the data movers
-// and the elementwise functions take float32 and int8 alike.
-PrepareResult PrepareMul(const OpContext& c);
-PrepareResult PrepareMaxPool2D(const OpContext& c);
-PrepareResult PrepareConcatenation(const OpContext& c);
-PrepareResult PreparePad(const OpContext& c);
-PrepareResult PrepareTranspose(const OpContext& c);
-PrepareResult PrepareUnary(const OpContext& c);  // CLAMP, HARD_SWISH, HARD_SIGMOID, LOGISTIC
-PrepareResult PrepareChannelClamp(const OpContext& c);  // CLAMP with per-channel bounds (input 1)
-// float32 forms, chosen by PrepareNode when input 0 is float32.
-PrepareResult PrepareConv2DF32(const OpContext& c);
-PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c);
-PrepareResult PrepareFullyConnectedF32(const OpContext& c);
-PrepareResult PrepareAddF32(const OpContext& c);
-PrepareResult PrepareAveragePool2DF32(const OpContext& c);
-PrepareResult PrepareMeanF32(const OpContext& c);
-PrepareResult PrepareSoftmaxF32(const OpContext& c);
 
 }  // namespace qwasm

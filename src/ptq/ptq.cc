@@ -65,28 +65,13 @@ Result<WeightEncoding> ParseWeightEncoding(const std::string& name) {
   return Status::Error("unknown weight format '" + name + "' (known: " + known + ")");
 }
 
-bool IsWeighted(OpType op) {
-  return op == OpType::kConv2D || op == OpType::kDepthwiseConv2D || op == OpType::kFullyConnected;
+const QuantRule& RuleOf(OpType op) {
+  static const QuantRule kNone = QuantRule::FloatOnly();
+  const OpDef* def = FindOpDef(op);
+  return def ? def->quant : kNone;
 }
 
 namespace {
-
-bool HasInt8Kernel(OpType op) {
-  switch (op) {
-    case OpType::kQuantize:
-    case OpType::kDequantize:
-      return false;
-    default:
-      return true;
-  }
-}
-
-// Operators whose int8 output must reuse the input's grid (their kernels
-// move bytes without requantizing).
-bool KeepsInputGrid(OpType op) {
-  return op == OpType::kMaxPool2D || op == OpType::kReshape || op == OpType::kTranspose ||
-         op == OpType::kPad;
-}
 
 
 const float* FloatData(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
@@ -374,7 +359,7 @@ class Builder {
         continue;
       }
       // Axes, shapes and clamp bounds (real values the op quantizes itself) stay.
-      if (ft.dtype != DType::kFloat32 || fn.op == OpType::kClamp) continue;
+      if (ft.dtype != DType::kFloat32 || RuleOf(fn.op).float_constants) continue;
       if (IsWeighted(fn.op) && k == 1) {
         const int axis = FilterChannelAxis(fn.op);
         const WeightEncoding e = EncodingOf(fn, options_);
@@ -397,16 +382,17 @@ class Builder {
     }
     for (int32_t t : fn.outputs) {
       const Tensor& in = g_->tensors[node.inputs[0]];
-      if (KeepsInputGrid(fn.op) && in.quant.quantized()) {
+      const QuantRule& rule = RuleOf(fn.op);
+      if (rule.output == QuantRule::Output::kInputGrid && in.quant.quantized()) {
         Tensor& q = g_->tensors[t];
         q.dtype = DType::kInt8;
         q.quant = in.quant;
         int8_of_[t] = t;
-      } else if (fn.op == OpType::kSoftmax) {
+      } else if (rule.output == QuantRule::Output::kFixed) {
         Tensor& q = g_->tensors[t];
         q.dtype = DType::kInt8;
-        q.quant.scale = {1.0f / 256.0f};
-        q.quant.zero_point = {-128};
+        q.quant.scale = {rule.fixed_scale};
+        q.quant.zero_point = {rule.fixed_zero_point};
         int8_of_[t] = t;
       } else {
         MakeInt8(t);
@@ -536,7 +522,7 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
   std::vector<std::string> reason(fg.nodes.size());
   for (size_t i = 0; i < fg.nodes.size(); ++i) {
     const Node& n = fg.nodes[i];
-    if (!HasInt8Kernel(n.op)) {
+    if (!RuleOf(n.op).int8) {
       is_float[i] = true;
     } else if (keep.count(n.name)) {
       is_float[i] = true;

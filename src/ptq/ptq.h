@@ -29,6 +29,7 @@
 
 #include "core/status.h"
 #include "graph/graph.h"
+#include "graph/op_registry.h"
 
 namespace qwasm {
 
@@ -93,10 +94,13 @@ struct PtqLayer {
   std::string reason;     // why a layer stayed in float
 };
 
-// CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED: the ops weight formats apply to.
-bool IsWeighted(OpType op);
+// How the quantizer treats an operator: its OpDef's rule (graph/op_registry.h).
+const QuantRule& RuleOf(OpType op);
+// Operators with a weight input (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED):
+// the ones weight formats apply to.
+inline bool IsWeighted(OpType op) { return RuleOf(op).weight_axis >= 0; }
 // The channel axis of such an op's filter (depthwise: 3, else 0).
-inline int FilterChannelAxis(OpType op) { return op == OpType::kDepthwiseConv2D ? 3 : 0; }
+inline int FilterChannelAxis(OpType op) { return RuleOf(op).weight_axis; }
 
 // The int8 grid for an observed range: scale (hi - lo) / 255 over the range
 // widened to contain 0, zero point rounding -128 - lo / scale.

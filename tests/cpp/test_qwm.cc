@@ -461,12 +461,18 @@ TEST_CASE("qwm: every op type, dtype and attribute round-trips exactly") {
 }
 
 TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
-  // Every enum value has an id, under its own name.
-  for (int v = 0; v <= static_cast<int>(OpType::kLogistic); ++v) {
-    const auto* e = qwm::FindByValue(qwm::kOpIds, static_cast<OpType>(v));
+  // Every operator has an OpDef at its own index (graph/op_registry.h),
+  // with a file id that finds it back.
+  for (size_t v = 0; v < kOpTypeCount; ++v) {
+    const OpDef* e = FindOpDef(static_cast<OpType>(v));
     REQUIRE(e);
+    CHECK(e->type == static_cast<OpType>(v));
     CHECK(std::string(e->name) == OpTypeName(static_cast<OpType>(v)));
+    CHECK(FindOpDefByFileId(e->file_id) == e);
+    CHECK(static_cast<bool>(e->prepare));
   }
+  CHECK(FindOpDef(static_cast<OpType>(kOpTypeCount)) == nullptr);
+  CHECK(FindOpDefByFileId(0) == nullptr);
   for (int v = 0; v <= static_cast<int>(DType::kLut8); ++v) {
     const auto* e = qwm::FindByValue(qwm::kDTypeIds, static_cast<DType>(v));
     REQUIRE(e);
@@ -481,15 +487,13 @@ TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
       {OpType::kConcatenation, 13}, {OpType::kPad, 14},        {OpType::kTranspose, 15},
       {OpType::kClamp, 16},     {OpType::kHardSwish, 17},      {OpType::kHardSigmoid, 18},
       {OpType::kLogistic, 19}};
-  for (const auto& [op, id] : ops) CHECK(qwm::FindByValue(qwm::kOpIds, op)->id == id);
+  for (const auto& [op, id] : ops) CHECK(FindOpDef(op)->file_id == id);
   const std::pair<DType, int> dtypes[] = {{DType::kFloat32, 1}, {DType::kFloat16, 2}, {DType::kInt32, 3},
                                           {DType::kInt64, 4},   {DType::kInt8, 5},    {DType::kUInt8, 6},
                                           {DType::kInt4, 7},    {DType::kLut4, 8},    {DType::kLut8, 9}};
   for (const auto& [t, id] : dtypes) CHECK(qwm::FindByValue(qwm::kDTypeIds, t)->id == id);
   // Every id of format 1.0 says so; the low-bit weight dtypes came with 1.1.
   for (const auto& e : qwm::kDTypeIds) CHECK(e.since_minor == (IsPackedWeightDType(e.value) ? 1 : 0));
-  for (const auto& e : qwm::kOpIds) CHECK(e.since_minor == 0);
-  for (const auto& e : qwm::kOpIds) CHECK(qwm::FindById(qwm::kOpIds, e.id) == &e);
   for (const auto& e : qwm::kDTypeIds) CHECK(qwm::FindById(qwm::kDTypeIds, e.id) == &e);
   CHECK(qwm::kSectionMetadata == 0x4154454Du);  // "META" little-endian
   // CRC-32 check value of the standard.

@@ -1,33 +1,15 @@
-// ADD of two int8 tensors of the same shape (no broadcasting), fused activation.
+// ADD with a fused activation: int8 tensors of the same shape (no
+// broadcasting), in TFLite's fixed-point or ONNX Runtime's float arithmetic
+// (QAddParams); float32 tensors with broadcasting (binary_common.h).
 #include <algorithm>
 #include <cmath>
 
-#include "graph/op.h"
-#include "graph/ops/parallel.h"
+#include "graph/op_registry.h"
+#include "graph/ops/binary_common.h"
 #include "quant/requantize.h"
 
 namespace qwasm {
 namespace {
-
-class AddOp final : public PreparedOp {
- public:
-  AddOp(QAddParams p, QAddFn kernel, int32_t a, int32_t b, int32_t out)
-      : p_(p), kernel_(kernel), a_(a), b_(b), out_(out) {}
-  void Run(const RunContext& t) override {
-    const int8_t* a = t.at<int8_t>(a_);
-    const int8_t* b = t.at<int8_t>(b_);
-    int8_t* out = t.at<int8_t>(out_);
-    // Ranges of whole 16-element vectors; only the last has a tail.
-    ParallelRanges(t.pool, p_.size, 16, 1, [&](size_t begin, size_t end) { kernel_(p_, begin, end, a, b, out); });
-  }
-
- private:
-  QAddParams p_;
-  QAddFn kernel_;
-  int32_t a_, b_, out_;
-};
-
-}  // namespace
 
 PrepareResult PrepareAdd(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
@@ -67,8 +49,15 @@ PrepareResult PrepareAdd(const OpContext& c) {
   // The zero point in the output's model dtype (see QAddParams).
   p.rounding_zero_point = output.quant.zero_point[0] + (output.was_uint8 ? 128 : 0);
   p.output = stage.value();
-  return std::unique_ptr<PreparedOp>(
-      new AddOp(p, c.kernels().qs8_add, c.node().inputs[0], c.node().inputs[1], c.node().outputs[0]));
+  // Ranges of whole 16-element vectors; only the last has a tail.
+  return std::unique_ptr<PreparedOp>(new BinaryOp<QAddParams, int8_t>(p, c.kernels().qs8_add, 16, c.node().inputs[0],
+                                                                      c.node().inputs[1], c.node().outputs[0]));
 }
+
+PrepareResult PrepareAddF32(const OpContext& c) { return PrepareF32Binary(c, c.kernels().f32_add); }
+
+}  // namespace
+
+QWASM_OPERATOR(Add) = {OpType::kAdd, "ADD", 4, PrepareAdd, PrepareAddF32, {}};
 
 }  // namespace qwasm

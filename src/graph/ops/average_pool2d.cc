@@ -1,8 +1,12 @@
-// AVERAGE_POOL_2D on int8 NHWC; may rescale between input and output grids.
+// AVERAGE_POOL_2D on NHWC. int8: padding cells excluded from the average (as
+// TFLite), may rescale between input and output grids. float32: padding
+// excluded, or counted with count_include_pad (ONNX).
 #include <algorithm>
 
+#include "graph/op_registry.h"
 #include "graph/ops/conv_common.h"
-#include "runtime/threadpool.h"
+#include "graph/ops/float_common.h"
+#include "graph/ops/parallel.h"
 
 namespace qwasm {
 namespace {
@@ -40,22 +44,15 @@ class AveragePool2DOp final : public PreparedOp {
   int32_t in_, out_;
 };
 
-}  // namespace
-
 PrepareResult PrepareAveragePool2D(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
   const Tensor& input = c.Input(0);
   const Tensor& output = c.Output(0);
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
-  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
-  QW_RETURN_IF_ERROR(c.RequireRank(output, 4, "output"));
+  QPoolParams p;
+  QW_RETURN_IF_ERROR(PreparePoolWindow(c, &p.shape));
   const OpAttrs& a = c.node().attrs;
-  if (a.filter_h < 1 || a.filter_w < 1 || a.filter_h > 4096 || a.filter_w > 4096) {
-    return c.Error("pooling window " + std::to_string(a.filter_h) + "x" + std::to_string(a.filter_w) +
-                   " is out of range");
-  }
-  if (output.shape[3] != input.shape[3]) return c.Error("output channels differ from input channels");
   if (a.count_include_pad && a.padding == Padding::kExplicit &&
       (a.pads[0] || a.pads[1] || a.pads[2] || a.pads[3])) {
     return c.Error("count_include_pad with padding is not supported for int8 (float32 only)");
@@ -66,10 +63,6 @@ PrepareResult PrepareAveragePool2D(const OpContext& c) {
     return c.Error("pooling window " + std::to_string(a.filter_h) + "x" + std::to_string(a.filter_w) +
                    " could overflow the int32 sum");
   }
-  QPoolParams p;
-  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, a.filter_h, a.filter_w, false, &p.shape));
-  // SAME padding is always smaller than the window, so every window holds at
-  // least one image cell and the divisor is never 0.
   Result<QOutput> stage = c.OutputStage(output, a.activation);
   if (!stage.ok()) return stage.status();
   p.input_zero_point = input.quant.zero_point[0];
@@ -77,5 +70,27 @@ PrepareResult PrepareAveragePool2D(const OpContext& c) {
   p.output = stage.value();
   return std::unique_ptr<PreparedOp>(new AveragePool2DOp(p, c.kernels().qs8_average_pool, c.node().inputs[0], c.node().outputs[0]));
 }
+
+
+PrepareResult PrepareAveragePool2DF32(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
+  QW_RETURN_IF_ERROR(RequireF32(c, c.Input(0), "input"));
+  QW_RETURN_IF_ERROR(RequireF32(c, c.Output(0), "output"));
+  FPoolParams p;
+  QW_RETURN_IF_ERROR(PreparePoolWindow(c, &p.shape));
+  const OpAttrs& a = c.node().attrs;
+  // count_include_pad counts the padding cells of explicit (ONNX) padding;
+  // TFLite's SAME padding is always excluded.
+  p.count_include_pad = a.count_include_pad && a.padding == Padding::kExplicit;
+  p.output = FloatActivation(a.activation);
+  return std::unique_ptr<PreparedOp>(new RangeOp<FPoolParams, float, float>(
+      p, c.kernels().f32_average_pool, WindowRows(p.shape), WindowRowCost(p.shape), c.node().inputs[0],
+      c.node().outputs[0]));
+}
+
+}  // namespace
+
+QWASM_OPERATOR(AveragePool2D) = {OpType::kAveragePool2D, "AVERAGE_POOL_2D", 5, PrepareAveragePool2D,
+                                 PrepareAveragePool2DF32, {}};
 
 }  // namespace qwasm

@@ -1,6 +1,7 @@
 // CONCATENATION of any dtype along attrs.axis (negative counts from the
 // end): inputs of one rank agreeing on every other axis. int8 inputs on a
 // different grid than the output are requantized while copied.
+#include "graph/op_registry.h"
 #include "graph/ops/move_common.h"
 
 namespace qwasm {
@@ -33,8 +34,6 @@ class ConcatOp final : public PreparedOp {
   std::vector<const void*> src_;
   int32_t out_;
 };
-
-}  // namespace
 
 PrepareResult PrepareConcatenation(const OpContext& c) {
   const Node& node = c.node();
@@ -73,5 +72,9 @@ PrepareResult PrepareConcatenation(const OpContext& c) {
   p.inputs = static_cast<int>(parts.size());
   return std::unique_ptr<PreparedOp>(new ConcatOp(p, c.kernels().x_concat, DTypeSize(output.dtype), std::move(parts), std::move(rq), node.inputs, node.outputs[0]));
 }
+
+}  // namespace
+
+QWASM_OPERATOR(Concatenation) = {OpType::kConcatenation, "CONCATENATION", 13, PrepareConcatenation, nullptr, {}};
 
 }  // namespace qwasm

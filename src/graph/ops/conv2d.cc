@@ -1,21 +1,36 @@
-// CONV_2D: int8 NHWC input, OHWI int8 filter (per-tensor or per-output-channel
-// symmetric), optional int32 bias, fused activation.
+// CONV_2D: NHWC input, OHWI filter, optional bias [O], fused activation; a
+// GEMM underneath (1x1 direct, else im2col; gemm_op.h).
+//  int8:    int8 (or low-bit) filter, per-tensor or per-output-channel
+//           symmetric, int32 bias; the table's qs8_gemm.
+//  float32: float32 or float16 filter and bias; the table's f32_gemm.
+#include "graph/op_registry.h"
 #include "graph/ops/conv_common.h"
+#include "graph/ops/float_common.h"
 #include "graph/ops/gemm_op.h"
 
 namespace qwasm {
+namespace {
+
+// Output channels, or an error when the filter does not fit the input.
+Result<int32_t> ConvOutputChannels(const OpContext& c) {
+  const Tensor& input = c.Input(0);
+  const Tensor& filter = c.Input(1);
+  if (filter.shape[3] != input.shape[3]) {
+    return c.Error("filter '" + filter.name + "' " + ShapeString(filter.shape) + " expects " +
+                   std::to_string(filter.shape[3]) + " input channels, input has " +
+                   std::to_string(input.shape[3]) + " (grouped convolution is not supported)");
+  }
+  return filter.shape[0];
+}
 
 PrepareResult PrepareConv2D(const OpContext& c) {
   QW_RETURN_IF_ERROR(CheckConvTensors(c));
   const Tensor& input = c.Input(0);
   const Tensor& filter = c.Input(1);
   const Tensor& output = c.Output(0);
-  const int32_t out_c = filter.shape[0];
-  if (filter.shape[3] != input.shape[3]) {
-    return c.Error("filter '" + filter.name + "' " + ShapeString(filter.shape) + " expects " +
-                   std::to_string(filter.shape[3]) + " input channels, input has " +
-                   std::to_string(input.shape[3]) + " (grouped convolution is not supported)");
-  }
+  Result<int32_t> channels = ConvOutputChannels(c);
+  if (!channels.ok()) return channels.status();
+  const int32_t out_c = channels.value();
   if (output.shape[3] != out_c) {
     return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
                    std::to_string(out_c));
@@ -36,5 +51,26 @@ PrepareResult PrepareConv2D(const OpContext& c) {
   return std::unique_ptr<PreparedOp>(
       new GemmOp(k, std::move(w), stage.value(), ConvGemmRows(s), a_zp, c.node().inputs[0], c.node().outputs[0]));
 }
+
+PrepareResult PrepareConv2DF32(const OpContext& c) {
+  QW_RETURN_IF_ERROR(CheckFloatConvTensors(c));
+  Result<int32_t> channels = ConvOutputChannels(c);
+  if (!channels.ok()) return channels.status();
+  const int32_t out_c = channels.value();
+  const Tensor& filter = c.Input(1);
+  FConvParams p;
+  std::vector<float> w_values, bias_values;
+  QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
+  const int k = filter.shape[1] * filter.shape[2] * filter.shape[3];
+  const FGemmKernel& kernel = c.kernels().f32_gemm;
+  FGemmWeights packed = kernel.pack(out_c, k, w_values.data(), static_cast<size_t>(k),
+                                    bias_values.empty() ? nullptr : bias_values.data());
+  return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, std::move(packed), p.output, ConvGemmRows(p.shape),
+                                                   c.node().inputs[0], c.node().outputs[0]));
+}
+
+}  // namespace
+
+QWASM_OPERATOR(Conv2D) = {OpType::kConv2D, "CONV_2D", 1, PrepareConv2D, PrepareConv2DF32, QuantRule::Weighted(0)};
 
 }  // namespace qwasm

@@ -129,4 +129,18 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
   return Status::Ok();
 }
 
+Status PreparePoolWindow(const OpContext& c, WindowShape* s) {
+  const Tensor& input = c.Input(0);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(output, 4, "output"));
+  const OpAttrs& a = c.node().attrs;
+  if (a.filter_h < 1 || a.filter_w < 1 || a.filter_h > 4096 || a.filter_w > 4096) {
+    return c.Error("pooling window " + std::to_string(a.filter_h) + "x" + std::to_string(a.filter_w) +
+                   " is out of range");
+  }
+  if (output.shape[3] != input.shape[3]) return c.Error("output channels differ from input channels");
+  return PrepareWindow(c, input, output, a.filter_h, a.filter_w, false, s);
+}
+
 }  // namespace qwasm

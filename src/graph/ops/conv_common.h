@@ -36,6 +36,12 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
 Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
                      int kernel_h, int kernel_w, bool use_dilation, WindowShape* s);
 
+// The window of a pooling node (AVERAGE_POOL_2D, MAX_POOL_2D): rank-4 input
+// and output with the same channels, a window of 1..4096 cells per side;
+// fills the geometry (no dilation). Padding is smaller than the window
+// (PrepareWindow), so every window holds at least one image cell.
+Status PreparePoolWindow(const OpContext& c, WindowShape* s);
+
 // Checks the tensors every 2-D convolution shares: int8 NHWC input and
 // output with one scale each, a constant rank-4 int8 (or low-bit) filter.
 Status CheckConvTensors(const OpContext& c);

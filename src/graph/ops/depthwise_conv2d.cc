@@ -1,11 +1,16 @@
-// DEPTHWISE_CONV_2D: filter [1, kh, kw, in_c * multiplier], per-tensor or
-// per-channel (axis 3) symmetric weights, optional bias, fused activation.
-// Multiplier 1 (every MobileNet) runs the table's packed qs8_dwconv kernel
-// through an indirection buffer (kernels/dwconv/dwconv.h); larger
-// multipliers qs8_dwconv_any on the unpacked weights.
+// DEPTHWISE_CONV_2D: filter [1, kh, kw, in_c * multiplier], optional bias,
+// fused activation.
+//  int8:    per-tensor or per-channel (axis 3) symmetric weights, int32 bias.
+//           Multiplier 1 (every MobileNet) runs the table's packed
+//           qs8_dwconv through an indirection buffer (kernels/dwconv/dwconv.h);
+//           larger multipliers qs8_dwconv_any on the unpacked weights.
+//  float32: float32 or float16 weights and bias; f32_dwconv (multiplier 1)
+//           or f32_dwconv_any, split over output rows.
 #include <algorithm>
 
+#include "graph/op_registry.h"
 #include "graph/ops/conv_common.h"
+#include "graph/ops/float_common.h"
 #include "graph/ops/parallel.h"
 
 namespace qwasm {
@@ -83,13 +88,35 @@ class DepthwiseAnyOp final : public PreparedOp {
   int32_t in_, out_;
 };
 
-}  // namespace
+// Owns the float weights and bias the kernel params point at; the kernel
+// runs over output rows, split over the pool.
+class F32DepthwiseOp final : public PreparedOp {
+ public:
+  F32DepthwiseOp(std::vector<float> filter, std::vector<float> bias, FConvParams p, FDwconvFn kernel, int32_t in,
+                 int32_t out)
+      : filter_(std::move(filter)), bias_(std::move(bias)), p_(p), kernel_(kernel), in_(in), out_(out) {
+    p_.filter = filter_.data();
+    p_.bias = bias_.empty() ? nullptr : bias_.data();
+  }
+  void Run(const RunContext& t) override {
+    const float* in = t.at<float>(in_);
+    float* out = t.at<float>(out_);
+    ParallelRanges(t.pool, WindowRows(p_.shape), 1, WindowRowCost(p_.shape),
+                   [&](size_t r0, size_t r1) { kernel_(p_, r0, r1, in, out); });
+  }
 
-PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
-  QW_RETURN_IF_ERROR(CheckConvTensors(c));
+ private:
+  std::vector<float> filter_, bias_;
+  FConvParams p_;
+  FDwconvFn kernel_;
+  int32_t in_, out_;
+};
+
+// The depthwise shape rules both dtypes share: filter [1, kh, kw, out_c]
+// with out_c a multiple of the input channels; returns out_c.
+Result<int32_t> DepthwiseOutputChannels(const OpContext& c) {
   const Tensor& input = c.Input(0);
   const Tensor& filter = c.Input(1);
-  const Tensor& output = c.Output(0);
   const int32_t out_c = filter.shape[3];
   const int32_t in_c = input.shape[3];
   if (filter.shape[0] != 1) return c.Error("filter '" + filter.name + "' must have shape [1, kh, kw, c]");
@@ -104,6 +131,18 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
     return c.Error("depth_multiplier " + std::to_string(dm) + " disagrees with the shapes (" +
                    std::to_string(out_c / in_c) + ")");
   }
+  return out_c;
+}
+
+PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
+  QW_RETURN_IF_ERROR(CheckConvTensors(c));
+  const Tensor& input = c.Input(0);
+  const Tensor& filter = c.Input(1);
+  const Tensor& output = c.Output(0);
+  Result<int32_t> channels = DepthwiseOutputChannels(c);
+  if (!channels.ok()) return channels.status();
+  const int32_t out_c = channels.value();
+  const int32_t in_c = input.shape[3];
   if (output.shape[3] != out_c) {
     return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
                    std::to_string(out_c));
@@ -130,5 +169,23 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   }
   return std::unique_ptr<PreparedOp>(new DepthwiseAnyOp(q.take(), p, c.kernels().qs8_dwconv_any, in, out));
 }
+
+PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
+  QW_RETURN_IF_ERROR(CheckFloatConvTensors(c));
+  Result<int32_t> channels = DepthwiseOutputChannels(c);
+  if (!channels.ok()) return channels.status();
+  const int32_t out_c = channels.value();
+  FConvParams p;
+  std::vector<float> w_values, bias_values;
+  QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
+  const FDwconvFn kernel = out_c == c.Input(0).shape[3] ? c.kernels().f32_dwconv : c.kernels().f32_dwconv_any;
+  return std::unique_ptr<PreparedOp>(new F32DepthwiseOp(std::move(w_values), std::move(bias_values), p, kernel,
+                                                        c.node().inputs[0], c.node().outputs[0]));
+}
+
+}  // namespace
+
+QWASM_OPERATOR(DepthwiseConv2D) = {OpType::kDepthwiseConv2D, "DEPTHWISE_CONV_2D", 2, PrepareDepthwiseConv2D,
+                                   PrepareDepthwiseConv2DF32, QuantRule::Weighted(3)};
 
 }  // namespace qwasm

@@ -55,6 +55,15 @@ FOutput FloatActivation(Activation a) {
   return o;
 }
 
+Status CheckFloatConvTensors(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 3, 1));
+  QW_RETURN_IF_ERROR(RequireF32(c, c.Input(0), "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(c.Input(0), 4, "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(c.Input(1), 4, "filter"));
+  QW_RETURN_IF_ERROR(RequireF32(c, c.Output(0), "output"));
+  return c.RequireRank(c.Output(0), 4, "output");
+}
+
 Status PrepareFloatConv(const OpContext& c, int32_t out_c, FConvParams* p, std::vector<float>* weights,
                         std::vector<float>* bias) {
   const Tensor& input = c.Input(0);

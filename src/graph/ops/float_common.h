@@ -23,6 +23,10 @@ Result<std::vector<float>> ReadFloatBias(const OpContext& c, int32_t n);
 // The clamp of a fused activation.
 FOutput FloatActivation(Activation a);
 
+// The tensors every float 2-D convolution shares: float32 rank-4 input and
+// output, a rank-4 filter.
+Status CheckFloatConvTensors(const OpContext& c);
+
 // What CONV_2D and DEPTHWISE_CONV_2D share once their filter shapes are
 // checked: output channels, window, weights and bias as float32, activation.
 Status PrepareFloatConv(const OpContext& c, int32_t out_c, FConvParams* p, std::vector<float>* weights,

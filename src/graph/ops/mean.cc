@@ -4,8 +4,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "graph/op.h"
-#include "runtime/threadpool.h"
+#include "graph/op_registry.h"
+#include "graph/ops/float_common.h"
+#include "graph/ops/parallel.h"
 
 namespace qwasm {
 namespace {
@@ -34,18 +35,12 @@ class MeanOp final : public PreparedOp {
   int32_t in_, out_;
 };
 
-}  // namespace
-
-PrepareResult PrepareMean(const OpContext& c) {
-  QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
-  const Tensor& input = c.Input(0);
+// Input 1 (constant int32 axes) must name the spatial axes {1, 2} of the
+// rank-4 input; the output is [N, C] or, keeping dims, [N, 1, 1, C].
+Status CheckMeanShapes(const OpContext& c) {
   const Tensor& axes = c.Input(1);
-  const Tensor& output = c.Output(0);
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
-  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
   QW_RETURN_IF_ERROR(c.RequireDType(axes, DType::kInt32, "axes"));
   QW_RETURN_IF_ERROR(c.RequireConstant(axes, "axes"));
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
   std::vector<int32_t> ax(static_cast<size_t>(axes.num_elements()));
   std::memcpy(ax.data(), axes.data, ax.size() * sizeof(int32_t));
   for (int32_t& v : ax) v = v < 0 ? v + 4 : v;
@@ -53,13 +48,27 @@ PrepareResult PrepareMean(const OpContext& c) {
   if (ax != std::vector<int32_t>{1, 2}) {
     return c.Error("MEAN over axes " + ShapeString(ax) + " is not supported (only [1, 2])");
   }
-  const int32_t n = input.shape[0], h = input.shape[1], w = input.shape[2], ch = input.shape[3];
+  const Tensor& input = c.Input(0);
+  const Tensor& output = c.Output(0);
+  const int32_t n = input.shape[0], ch = input.shape[3];
   const bool keep = output.shape.size() == 4;
   const std::vector<int32_t> expected = keep ? std::vector<int32_t>{n, 1, 1, ch} : std::vector<int32_t>{n, ch};
   if (output.shape != expected) {
     return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) + ", expected " +
                    ShapeString(expected));
   }
+  return Status::Ok();
+}
+
+PrepareResult PrepareMean(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
+  QW_RETURN_IF_ERROR(CheckMeanShapes(c));
+  const int32_t n = input.shape[0], h = input.shape[1], w = input.shape[2], ch = input.shape[3];
   if (static_cast<int64_t>(h) * w * 255 >= (int64_t{1} << 31)) return c.Error("MEAN window too large");
   QMeanParams p;
   p.batch = n;
@@ -71,5 +80,27 @@ PrepareResult PrepareMean(const OpContext& c) {
   p.output = c.OutputStage(output, Activation::kNone).value();
   return std::unique_ptr<PreparedOp>(new MeanOp(p, c.kernels().qs8_mean_hw, c.node().inputs[0], c.node().outputs[0]));
 }
+
+PrepareResult PrepareMeanF32(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
+  QW_RETURN_IF_ERROR(c.RequireRank(input, 4, "input"));
+  QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
+  QW_RETURN_IF_ERROR(CheckMeanShapes(c));
+  FMeanParams p;
+  p.batch = input.shape[0];
+  p.height = input.shape[1];
+  p.width = input.shape[2];
+  p.channels = input.shape[3];
+  return std::unique_ptr<PreparedOp>(new RangeOp<FMeanParams, float, float>(
+      p, c.kernels().f32_mean_hw, static_cast<size_t>(p.channels), uint64_t{static_cast<uint64_t>(p.batch)} * p.height * p.width,
+      c.node().inputs[0], c.node().outputs[0]));
+}
+
+}  // namespace
+
+QWASM_OPERATOR(Mean) = {OpType::kMean, "MEAN", 6, PrepareMean, PrepareMeanF32, {}};
 
 }  // namespace qwasm

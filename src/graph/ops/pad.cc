@@ -4,6 +4,7 @@
 // int8 input rows are requantized when the grids differ.
 #include <cstring>
 
+#include "graph/op_registry.h"
 #include "graph/ops/move_common.h"
 
 namespace qwasm {
@@ -25,8 +26,6 @@ class PadOp final : public PreparedOp {
   uint64_t value_;  // the pad element's bytes
   int32_t in_, out_;
 };
-
-}  // namespace
 
 PrepareResult PreparePad(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(1, 3, 1));
@@ -80,5 +79,9 @@ PrepareResult PreparePad(const OpContext& c) {
   }
   return std::unique_ptr<PreparedOp>(new PadOp(p, c.kernels().x_pad, rq.take(), value, c.node().inputs[0], c.node().outputs[0]));
 }
+
+}  // namespace
+
+QWASM_OPERATOR(Pad) = {OpType::kPad, "PAD", 14, PreparePad, nullptr, QuantRule::InputGrid()};
 
 }  // namespace qwasm

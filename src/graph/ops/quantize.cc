@@ -2,6 +2,7 @@
 // DEQUANTIZE (int8 -> float32).
 #include <algorithm>
 
+#include "graph/op_registry.h"
 #include "graph/op.h"
 #include "graph/ops/parallel.h"
 #include "quant/requantize.h"
@@ -42,8 +43,6 @@ Status CheckSameShape(const OpContext& c, const Tensor& a, const Tensor& b) {
   return Status::Ok();
 }
 
-}  // namespace
-
 PrepareResult PrepareQuantize(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
   const Tensor& input = c.Input(0);
@@ -80,5 +79,13 @@ PrepareResult PrepareDequantize(const OpContext& c) {
   return std::unique_ptr<PreparedOp>(
       new DequantizeOp(p, c.kernels().qs8_f32_dequantize, static_cast<size_t>(output.num_elements()), c.node().inputs[0], c.node().outputs[0]));
 }
+
+}  // namespace
+
+// Placed by readers and the quantizer between float and int8 tensors; they
+// are never made int8 themselves.
+QWASM_OPERATOR(Quantize) = {OpType::kQuantize, "QUANTIZE", 9, PrepareQuantize, nullptr, QuantRule::FloatOnly()};
+QWASM_OPERATOR(Dequantize) = {OpType::kDequantize, "DEQUANTIZE", 10, PrepareDequantize, nullptr,
+                              QuantRule::FloatOnly()};
 
 }  // namespace qwasm

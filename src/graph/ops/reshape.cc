@@ -2,6 +2,7 @@
 // the output tensor's shape is authoritative and must hold as many elements.
 #include <cstring>
 
+#include "graph/op_registry.h"
 #include "graph/op.h"
 
 namespace qwasm {
@@ -19,8 +20,6 @@ class ReshapeOp final : public PreparedOp {
   int32_t in_, out_;
 };
 
-}  // namespace
-
 PrepareResult PrepareReshape(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(1, 2, 1));
   const Tensor& input = c.Input(0);
@@ -35,5 +34,9 @@ PrepareResult PrepareReshape(const OpContext& c) {
   }
   return std::unique_ptr<PreparedOp>(new ReshapeOp(input.num_bytes(), c.node().inputs[0], c.node().outputs[0]));
 }
+
+}  // namespace
+
+QWASM_OPERATOR(Reshape) = {OpType::kReshape, "RESHAPE", 7, PrepareReshape, nullptr, QuantRule::InputGrid()};
 
 }  // namespace qwasm

@@ -1,8 +1,10 @@
-// SOFTMAX over the last axis of an int8 tensor.
+// SOFTMAX over the last axis: int8 (table-driven, TFLite's or ONNX Runtime's
+// numerics) and float32.
 #include <algorithm>
 #include <cmath>
 
-#include "graph/op.h"
+#include "graph/op_registry.h"
+#include "graph/ops/float_common.h"
 #include "graph/ops/parallel.h"
 #include "kernels/kernels.h"
 
@@ -34,8 +36,6 @@ class SoftmaxOp final : public PreparedOp {
   int32_t in_, out_;
 };
 
-}  // namespace
-
 PrepareResult PrepareSoftmax(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
   const Tensor& input = c.Input(0);
@@ -57,5 +57,32 @@ PrepareResult PrepareSoftmax(const OpContext& c) {
   return std::unique_ptr<PreparedOp>(
       new SoftmaxOp(p, c.kernels().qs8_softmax, beta, input.quant.scale[0], c.node().inputs[0], c.node().outputs[0]));
 }
+
+
+PrepareResult PrepareSoftmaxF32(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
+  const Tensor& input = c.Input(0);
+  const Tensor& output = c.Output(0);
+  QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
+  QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
+  if (input.shape != output.shape || input.shape.empty()) {
+    return c.Error("input " + ShapeString(input.shape) + " and output " + ShapeString(output.shape) +
+                   " must have the same non-scalar shape");
+  }
+  FSoftmaxParams p;
+  p.beta = c.node().attrs.beta;
+  if (!(p.beta > 0.0f) || !std::isfinite(p.beta)) return c.Error("beta must be a positive finite number");
+  p.cols = input.shape.back();
+  p.rows = static_cast<int>(input.num_elements() / p.cols);
+  return std::unique_ptr<PreparedOp>(new RangeOp<FSoftmaxParams, float, float>(
+      p, c.kernels().f32_softmax, static_cast<size_t>(p.rows), static_cast<uint64_t>(p.cols) * 8, c.node().inputs[0],
+      c.node().outputs[0]));
+}
+
+}  // namespace
+
+// int8 output: probabilities on the fixed grid 1/256 (TFLite's).
+QWASM_OPERATOR(Softmax) = {OpType::kSoftmax, "SOFTMAX", 8, PrepareSoftmax, PrepareSoftmaxF32,
+                           QuantRule::FixedOutput(1.0f / 256.0f, -128)};
 
 }  // namespace qwasm

@@ -3,6 +3,7 @@
 // different output grid is transposed, then requantized in place.
 #include <cstring>
 
+#include "graph/op_registry.h"
 #include "graph/ops/move_common.h"
 
 namespace qwasm {
@@ -27,8 +28,6 @@ class TransposeOp final : public PreparedOp {
   size_t n_;
   int32_t in_, out_;
 };
-
-}  // namespace
 
 PrepareResult PrepareTranspose(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(1, 2, 1));
@@ -69,5 +68,9 @@ PrepareResult PrepareTranspose(const OpContext& c) {
   return std::unique_ptr<PreparedOp>(new TransposeOp(p, c.kernels(), rq.take(), static_cast<size_t>(output.num_elements()),
                                                      c.node().inputs[0], c.node().outputs[0]));
 }
+
+}  // namespace
+
+QWASM_OPERATOR(Transpose) = {OpType::kTranspose, "TRANSPOSE", 15, PrepareTranspose, nullptr, QuantRule::InputGrid()};
 
 }  // namespace qwasm

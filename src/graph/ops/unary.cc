@@ -5,11 +5,15 @@
 #include <algorithm>
 #include <cmath>
 
+#include "graph/op_registry.h"
 #include "graph/ops/float_common.h"
 #include "graph/ops/parallel.h"
 #include "kernels/kernels.h"
 
 namespace qwasm {
+
+PrepareResult PrepareChannelClamp(const OpContext& c);  // channel_clamp.cc
+
 namespace {
 
 class F32UnaryOp final : public PreparedOp {
@@ -47,8 +51,6 @@ class LutOp final : public PreparedOp {
   size_t n_;
   int32_t in_, out_;
 };
-
-}  // namespace
 
 PrepareResult PrepareUnary(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(1, 1, 1));
@@ -90,5 +92,26 @@ PrepareResult PrepareUnary(const OpContext& c) {
                   output.quant.zero_point[0], table);
   return std::unique_ptr<PreparedOp>(new LutOp(table, c.kernels().qs8_lut, n, in, out));
 }
+
+// CLAMP: min(max(x, clamp_min), clamp_max) (Relu, Relu6, Clip); with input 1,
+// per-channel upper bounds (channel_clamp.cc).
+PrepareResult PrepareClamp(const OpContext& c) {
+  return c.node().inputs.size() > 1 ? PrepareChannelClamp(c) : PrepareUnary(c);
+}
+
+// CLAMP's constant float inputs (per-channel bounds) stay float: the
+// operator quantizes them itself.
+constexpr QuantRule ClampRule() {
+  QuantRule r;
+  r.float_constants = true;
+  return r;
+}
+
+}  // namespace
+
+QWASM_OPERATOR(Clamp) = {OpType::kClamp, "CLAMP", 16, PrepareClamp, nullptr, ClampRule()};
+QWASM_OPERATOR(HardSwish) = {OpType::kHardSwish, "HARD_SWISH", 17, PrepareUnary, nullptr, {}};
+QWASM_OPERATOR(HardSigmoid) = {OpType::kHardSigmoid, "HARD_SIGMOID", 18, PrepareUnary, nullptr, {}};
+QWASM_OPERATOR(Logistic) = {OpType::kLogistic, "LOGISTIC", 19, PrepareUnary, nullptr, {}};
 
 }  // namespace qwasm

@@ -1,0 +1,47 @@
+// binary_common.h — what the elementwise binary operators (ADD, MUL) share:
+// broadcasting of one operand over the other's leading dims (same shape, a
+// scalar, or a shape, leading 1s dropped, equal to the other's trailing dims:
+// [C], [1, 1, 1, C], [W, C]), the prepared op that splits a binary kernel
+// over threads, and the float32 form. Both ops are commutative, so the
+// broadcast operand always becomes b.
+#pragma once
+
+#include "graph/op.h"
+#include "graph/ops/parallel.h"
+
+namespace qwasm {
+
+struct Broadcast {
+  bool swap = false;  // input 1 is the full operand
+  size_t size = 0, b_size = 0;
+};
+
+Result<Broadcast> ResolveBroadcast(const OpContext& c, const Tensor& a, const Tensor& b, const Tensor& out);
+
+// One elementwise binary kernel over ranges of the output: float32 (4
+// bytes each) or int8 (MUL; 16-element vectors).
+template <typename Params, typename T>
+class BinaryOp final : public PreparedOp {
+ public:
+  using Kernel = void (*)(const Params&, size_t, size_t, const T*, const T*, T*);
+  BinaryOp(Params p, Kernel kernel, size_t unit, int32_t a, int32_t b, int32_t out)
+      : p_(p), kernel_(kernel), unit_(unit), a_(a), b_(b), out_(out) {}
+  void Run(const RunContext& t) override {
+    const T* a = t.at<T>(a_);
+    const T* b = t.at<T>(b_);
+    T* out = t.at<T>(out_);
+    ParallelRanges(t.pool, p_.size, unit_, sizeof(T),
+                   [&](size_t begin, size_t end) { kernel_(p_, begin, end, a, b, out); });
+  }
+
+ private:
+  Params p_;
+  Kernel kernel_;
+  size_t unit_;
+  int32_t a_, b_, out_;
+};
+
+// The float32 form of ADD or MUL with `kernel` (f32_add / f32_mul).
+PrepareResult PrepareF32Binary(const OpContext& c, FBinaryFn kernel);
+
+}  // namespace qwasm
