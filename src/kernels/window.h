@@ -35,4 +35,20 @@ inline void ForEachTap(const WindowShape& s, int n, int oy, int ox, F&& f) {
   }
 }
 
+// The pooling kernels' loop: for output pixels of rows [row_begin, row_end)
+// and channels [c_begin, c_end), folds the channel's in-image window cells
+// in (ky, kx) order into an accumulator (step(acc, x)) started at `init`,
+// and stores finish(acc).
+template <typename In, typename Out, typename Acc, typename Step, typename Finish>
+inline void PoolWindows(const WindowShape& s, size_t row_begin, size_t row_end, size_t c_begin, size_t c_end,
+                        const In* input, Out* output, Acc init, Step&& step, Finish&& finish) {
+  ForEachOutputPixel(s, row_begin, row_end, [&](size_t out_pixel, int n, int oy, int ox) {
+    for (size_t c = c_begin; c < c_end; ++c) {
+      Acc acc = init;
+      ForEachTap(s, n, oy, ox, [&](size_t in_pixel, int, int) { step(acc, input[in_pixel * s.in_c + c]); });
+      output[out_pixel * s.out_c + c] = finish(acc);
+    }
+  });
+}
+
 }  // namespace qwasm

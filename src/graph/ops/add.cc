@@ -12,13 +12,10 @@ namespace qwasm {
 namespace {
 
 PrepareResult PrepareAdd(const OpContext& c) {
-  QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
+  QW_RETURN_IF_ERROR(CheckQ8Binary(c));
   const Tensor& a = c.Input(0);
   const Tensor& b = c.Input(1);
   const Tensor& output = c.Output(0);
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(a, "first input"));
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(b, "second input"));
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
   if (a.shape != b.shape || a.shape != output.shape) {
     return c.Error("inputs " + ShapeString(a.shape) + " and " + ShapeString(b.shape) + " and output " +
                    ShapeString(output.shape) + " differ (broadcasting ADD is not supported)");

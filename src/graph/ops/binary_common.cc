@@ -52,4 +52,11 @@ PrepareResult PrepareF32Binary(const OpContext& c, FBinaryFn kernel) {
       new BinaryOp<FBinaryParams, float>(p, kernel, 1, in_a, in_b, c.node().outputs[0]));
 }
 
+Status CheckQ8Binary(const OpContext& c) {
+  QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Input(0), "first input"));
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Input(1), "second input"));
+  return c.RequirePerTensorQ8(c.Output(0), "output");
+}
+
 }  // namespace qwasm

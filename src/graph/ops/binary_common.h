@@ -41,6 +41,9 @@ class BinaryOp final : public PreparedOp {
   int32_t a_, b_, out_;
 };
 
+// Two int8 inputs and an int8 output, one scale each.
+Status CheckQ8Binary(const OpContext& c);
+
 // The float32 form of ADD or MUL with `kernel` (f32_add / f32_mul).
 PrepareResult PrepareF32Binary(const OpContext& c, FBinaryFn kernel);
 

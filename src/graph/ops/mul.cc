@@ -10,13 +10,10 @@ namespace qwasm {
 namespace {
 
 PrepareResult PrepareMul(const OpContext& c) {
-  QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
+  QW_RETURN_IF_ERROR(CheckQ8Binary(c));
   const Tensor& a = c.Input(0);
   const Tensor& b = c.Input(1);
   const Tensor& output = c.Output(0);
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(a, "first input"));
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(b, "second input"));
-  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
   Result<Broadcast> bc = ResolveBroadcast(c, a, b, output);
   if (!bc.ok()) return bc.status();
   Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);

@@ -5,23 +5,29 @@
 #include "kernels/window.h"
 
 namespace qwasm {
+namespace {
+
+struct SumCount {
+  float sum = 0.0f;
+  int count = 0;
+};
+
+}  // namespace
 
 void f32_average_pool__ref(const FPoolParams& p, size_t row_begin, size_t row_end, const float* input,
                            float* output) {
   const WindowShape& s = p.shape;
-  ForEachOutputPixel(s, row_begin, row_end, [&](size_t out_pixel, int n, int oy, int ox) {
-    for (int c = 0; c < s.out_c; ++c) {
-      float sum = 0.0f;
-      int count = 0;
-      ForEachTap(s, n, oy, ox, [&](size_t in_pixel, int, int) {
-        sum += input[in_pixel * s.in_c + c];
-        ++count;
+  PoolWindows(
+      s, row_begin, row_end, 0, static_cast<size_t>(s.out_c), input, output, SumCount(),
+      [](SumCount& a, float x) {
+        a.sum += x;
+        ++a.count;
+      },
+      [&](const SumCount& a) {
+        // count >= 1: prepare guarantees every window overlaps the image.
+        const int count = p.count_include_pad ? s.kernel_h * s.kernel_w : a.count;
+        return p.output.Apply(a.sum / static_cast<float>(count));
       });
-      // count >= 1: prepare guarantees every window overlaps the image.
-      if (p.count_include_pad) count = s.kernel_h * s.kernel_w;
-      output[out_pixel * s.out_c + c] = p.output.Apply(sum / static_cast<float>(count));
-    }
-  });
 }
 
 }  // namespace qwasm

@@ -7,18 +7,12 @@ namespace qwasm {
 
 void qs8_max_pool__ref(const QMaxPoolParams& p, size_t row_begin, size_t row_end, const int8_t* input,
                        int8_t* output) {
-  const WindowShape& s = p.shape;
-  ForEachOutputPixel(s, row_begin, row_end, [&](size_t out_pixel, int n, int oy, int ox) {
-    for (int c = 0; c < s.out_c; ++c) {
-      int32_t best = -128;
-      ForEachTap(s, n, oy, ox, [&](size_t in_pixel, int, int) {
-        const int32_t x = input[in_pixel * s.in_c + c];
-        best = x > best ? x : best;
+  PoolWindows(
+      p.shape, row_begin, row_end, 0, static_cast<size_t>(p.shape.out_c), input, output, int32_t{-128},
+      [](int32_t& best, int8_t x) { best = x > best ? x : best; },
+      [&](int32_t best) {
+        return static_cast<int8_t>(best < p.output.min ? p.output.min : (best > p.output.max ? p.output.max : best));
       });
-      best = best < p.output.min ? p.output.min : (best > p.output.max ? p.output.max : best);
-      output[out_pixel * s.out_c + c] = static_cast<int8_t>(best);
-    }
-  });
 }
 
 }  // namespace qwasm
