@@ -25,31 +25,20 @@ Result<int32_t> ConvOutputChannels(const OpContext& c) {
 
 PrepareResult PrepareConv2D(const OpContext& c) {
   QW_RETURN_IF_ERROR(CheckConvTensors(c));
-  const Tensor& input = c.Input(0);
   const Tensor& filter = c.Input(1);
-  const Tensor& output = c.Output(0);
   Result<int32_t> channels = ConvOutputChannels(c);
   if (!channels.ok()) return channels.status();
   const int32_t out_c = channels.value();
-  if (output.shape[3] != out_c) {
-    return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
-                   std::to_string(out_c));
-  }
-  WindowShape s;
-  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &s));
-  Result<ConvQuant> q = PrepareConvQuant(c, input, filter, output, 0, out_c);
-  if (!q.ok()) return q.status();
   const int64_t terms = static_cast<int64_t>(filter.shape[1]) * filter.shape[2] * filter.shape[3];
-  QW_RETURN_IF_ERROR(c.CheckAccumulator(terms, q.value().max_abs_bias));
-  Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
-  if (!stage.ok()) return stage.status();
-  const int32_t a_zp = input.quant.zero_point[0];
-  const ConvQuant& cq = q.value();
+  Result<QuantConv> q = PrepareQuantConv(c, out_c, 0, terms);
+  if (!q.ok()) return q.status();
+  const int32_t a_zp = c.Input(0).quant.zero_point[0];
+  const ConvQuant& cq = q.value().quant;
   const QGemmKernel& k = c.kernels().qs8_gemm;
   QGemmWeights w = k.pack(out_c, static_cast<int>(terms), FilterInt8(cq, filter), static_cast<size_t>(terms),
                           cq.filter_zero_point, cq.bias.data(), cq.scale.data(), a_zp);
-  return std::unique_ptr<PreparedOp>(
-      new GemmOp(k, std::move(w), stage.value(), ConvGemmRows(s), a_zp, c.node().inputs[0], c.node().outputs[0]));
+  return std::unique_ptr<PreparedOp>(new GemmOp(k, std::move(w), q.value().output, ConvGemmRows(q.value().shape),
+                                                a_zp, c.node().inputs[0], c.node().outputs[0]));
 }
 
 PrepareResult PrepareConv2DF32(const OpContext& c) {

@@ -143,4 +143,24 @@ Status PreparePoolWindow(const OpContext& c, WindowShape* s) {
   return PrepareWindow(c, input, output, a.filter_h, a.filter_w, false, s);
 }
 
+Result<QuantConv> PrepareQuantConv(const OpContext& c, int32_t out_c, int channel_axis, int64_t terms) {
+  const Tensor& input = c.Input(0);
+  const Tensor& filter = c.Input(1);
+  const Tensor& output = c.Output(0);
+  if (output.shape[3] != out_c) {
+    return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
+                   std::to_string(out_c));
+  }
+  QuantConv q;
+  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &q.shape));
+  Result<ConvQuant> quant = PrepareConvQuant(c, input, filter, output, channel_axis, out_c);
+  if (!quant.ok()) return quant.status();
+  q.quant = quant.take();
+  QW_RETURN_IF_ERROR(c.CheckAccumulator(terms, q.quant.max_abs_bias));
+  Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
+  if (!stage.ok()) return stage.status();
+  q.output = stage.value();
+  return q;
+}
+
 }  // namespace qwasm

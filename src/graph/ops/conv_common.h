@@ -32,6 +32,17 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
                                    const Tensor& filter, const Tensor& output,
                                    int channel_axis, int32_t out_c);
 
+// What int8 CONV_2D and DEPTHWISE_CONV_2D share once their output channels
+// are known (after CheckConvTensors): the output's channels, the window, the
+// quantization (`channel_axis` as for PrepareConvQuant), the accumulator
+// bound for `terms` products per output, and the output stage.
+struct QuantConv {
+  WindowShape shape;
+  ConvQuant quant;
+  QOutput output;
+};
+Result<QuantConv> PrepareQuantConv(const OpContext& c, int32_t out_c, int channel_axis, int64_t terms);
+
 // Fills spatial geometry (stride, dilation, padding, output size check).
 Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
                      int kernel_h, int kernel_w, bool use_dilation, WindowShape* s);

@@ -136,38 +136,28 @@ Result<int32_t> DepthwiseOutputChannels(const OpContext& c) {
 
 PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   QW_RETURN_IF_ERROR(CheckConvTensors(c));
-  const Tensor& input = c.Input(0);
   const Tensor& filter = c.Input(1);
-  const Tensor& output = c.Output(0);
   Result<int32_t> channels = DepthwiseOutputChannels(c);
   if (!channels.ok()) return channels.status();
   const int32_t out_c = channels.value();
-  const int32_t in_c = input.shape[3];
-  if (output.shape[3] != out_c) {
-    return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
-                   std::to_string(out_c));
-  }
-  QConvParams p;
-  QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &p.shape));
-  Result<ConvQuant> q = PrepareConvQuant(c, input, filter, output, 3, out_c);
+  Result<QuantConv> q = PrepareQuantConv(c, out_c, 3, static_cast<int64_t>(filter.shape[1]) * filter.shape[2]);
   if (!q.ok()) return q.status();
-  const int64_t terms = static_cast<int64_t>(filter.shape[1]) * filter.shape[2];
-  QW_RETURN_IF_ERROR(c.CheckAccumulator(terms, q.value().max_abs_bias));
-  Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
-  if (!stage.ok()) return stage.status();
-  p.input_zero_point = input.quant.zero_point[0];
-  p.filter_zero_point = q.value().filter_zero_point;
-  p.filter = FilterInt8(q.value(), filter);  // DepthwiseAnyOp re-points it at its own copy
-  p.output = stage.value();
+  QuantConv qc = q.take();
+  QConvParams p;
+  p.shape = qc.shape;
+  p.input_zero_point = c.Input(0).quant.zero_point[0];
+  p.filter_zero_point = qc.quant.filter_zero_point;
+  p.filter = FilterInt8(qc.quant, filter);  // DepthwiseAnyOp re-points it at its own copy
+  p.output = qc.output;
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
-  if (out_c == in_c) {
-    const ConvQuant& cq = q.value();
+  if (out_c == c.Input(0).shape[3]) {
     const QDwconvKernel& k = c.kernels().qs8_dwconv;
     QDepthwiseWeights w = k.pack(out_c, p.shape.kernel_h, p.shape.kernel_w, p.filter, p.filter_zero_point,
-                                 cq.bias.data(), cq.scale.data(), p.input_zero_point);
+                                 qc.quant.bias.data(), qc.quant.scale.data(), p.input_zero_point);
     return std::unique_ptr<PreparedOp>(new DepthwiseOp(std::move(w), k, p, in, out));
   }
-  return std::unique_ptr<PreparedOp>(new DepthwiseAnyOp(q.take(), p, c.kernels().qs8_dwconv_any, in, out));
+  return std::unique_ptr<PreparedOp>(
+      new DepthwiseAnyOp(std::move(qc.quant), p, c.kernels().qs8_dwconv_any, in, out));
 }
 
 PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
