@@ -1,6 +1,6 @@
 // boundary.h — what embind.cc and embind_tools.cc share: bytes from JS into
-// the wasm heap (Staging), views of wasm memory, and the one reader of an
-// image object. Translation only: what the values mean is decided in
+// the wasm heap (Staged, every handle class's base), views of wasm memory,
+// and the one reader of an image object. Translation only: what the values mean is decided in
 // src/api and src/ptq.
 //
 // Bytes from JS (a model file, an image's pixels, a float tensor) arrive
@@ -10,6 +10,7 @@
 // growable memory) costs milliseconds per image.
 #pragma once
 
+#include <emscripten/bind.h>
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
 
@@ -34,15 +35,17 @@ val View(const std::vector<T>& v) {
   return val(emscripten::typed_memory_view(v.size(), v.data()));
 }
 
-class Staging {
+// A handle class whose bytes come in through staging(n): JS writes the view
+// it returns, then calls the method that takes the bytes.
+class Staged {
  public:
   // A view of `bytes` zeroed bytes for JS to fill, or a string saying why
   // that many cannot be staged: not a whole number (a double, so that no
   // size wraps on the way in), more than wasm memory (or a vector) can ever
-  // hold, or more than it can hold now. The last is tried with malloc, which fails
-  // softly, before the vector allocates: without C++ exceptions a failed
-  // operator new aborts the module.
-  val Reserve(double bytes) {
+  // hold, or more than it can hold now. The last is tried with malloc, which
+  // fails softly, before the vector allocates: without C++ exceptions a
+  // failed operator new aborts the module.
+  val staging(double bytes) {
     const size_t max = std::min<size_t>(emscripten_get_heap_max(), bytes_.max_size());
     if (!(bytes >= 0.0 && bytes == std::floor(bytes))) return val(std::string("not a byte count"));
     if (bytes > static_cast<double>(max)) return val("wasm memory holds at most " + std::to_string(max) + " bytes");
@@ -56,9 +59,11 @@ class Staging {
     bytes_.assign(n, 0);
     return View(bytes_);
   }
-  const std::vector<uint8_t>& bytes() const { return bytes_; }
-  // The bytes, leaving the buffer empty.
-  std::vector<uint8_t> Take() {
+
+ protected:
+  const std::vector<uint8_t>& staged() const { return bytes_; }
+  // The staged bytes, leaving the buffer empty.
+  std::vector<uint8_t> TakeStaged() {
     std::vector<uint8_t> out = std::move(bytes_);
     bytes_.clear();
     return out;
@@ -67,6 +72,16 @@ class Staging {
  private:
   std::vector<uint8_t> bytes_;
 };
+
+// Registers handle class T (a Staged) with its constructor and staging(n);
+// the caller adds the rest.
+template <typename T>
+emscripten::class_<T> Handle(const char* name) {
+  emscripten::class_<T> c(name);
+  c.template constructor<>();
+  c.function("staging", static_cast<val (T::*)(double)>(&T::staging));
+  return c;
+}
 
 // {width, height, channels, cropFraction?, mean?, std?} (web/model.js,
 // web/convert.js), the pixels packed in `pixels`; mean and std (3 numbers

@@ -59,14 +59,12 @@ val MetadataToJs(const ModelMetadata& m) {
 
 }  // namespace
 
-class WasmModel {
+class WasmModel : public js::Staged {
  public:
-  val staging(double bytes) { return staging_.Reserve(bytes); }
-
   // Loads the model file from the staging buffer (which it takes over).
   // threads: counts the calling thread; 1 in the single-threaded build.
   std::string load(int threads) {
-    Result<std::unique_ptr<Model>> m = Model::Load(staging_.Take(), InterpreterOptions{threads});
+    Result<std::unique_ptr<Model>> m = Model::Load(TakeStaged(), InterpreterOptions{threads});
     if (!m.ok()) return m.status().message();
     model_ = m.take();
     return "";
@@ -112,7 +110,7 @@ class WasmModel {
   }
 
   std::string setImage(val image) {
-    Result<ImageInput> in = js::ImageFromJs(image, staging_.bytes());
+    Result<ImageInput> in = js::ImageFromJs(image, staged());
     if (!in.ok()) return in.status().message();
     return model_->SetImage(in.value()).message();
   }
@@ -132,16 +130,13 @@ class WasmModel {
 
  private:
   std::unique_ptr<Model> model_;
-  js::Staging staging_;
   mutable std::vector<float> scores_;
 };
 
 }  // namespace qwasm
 
 EMSCRIPTEN_BINDINGS(qwasm) {
-  emscripten::class_<qwasm::WasmModel>("WasmModel")
-      .constructor<>()
-      .function("staging", &qwasm::WasmModel::staging)
+  qwasm::js::Handle<qwasm::WasmModel>("WasmModel")
       .function("load", &qwasm::WasmModel::load)
       .function("info", &qwasm::WasmModel::info)
       .function("setImage", &qwasm::WasmModel::setImage)

@@ -7,7 +7,7 @@
 //   WasmQuantizer  staging(n), start(options) -> error, outputSize(),
 //                  add(sample) -> error, finish(onProgress) -> error,
 //                  result(), report()
-// Bytes come in through staging (boundary.h), as in embind.cc.
+// Bytes come in through staging(n) (js::Staged, boundary.h), as in embind.cc.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -148,13 +148,12 @@ val ReportToJs(const QuantizeOutput& out, size_t budget_items) {
 
 }  // namespace
 
-class WasmConverter {
+class WasmConverter : public js::Staged {
  public:
-  val staging(double bytes) { return staging_.Reserve(bytes); }
   // The model file in staging (TFLite, ONNX or .qwm) as .qwm bytes, with the
   // metadata overrides (MetadataFromJs) written in.
   std::string convert(val metadata) {
-    Result<std::unique_ptr<Graph>> g = ReadAnyModel(std::make_shared<const std::vector<uint8_t>>(staging_.Take()));
+    Result<std::unique_ptr<Graph>> g = ReadAnyModel(std::make_shared<const std::vector<uint8_t>>(TakeStaged()));
     if (!g.ok()) return g.status().message();
     MetadataOverrides meta;
     Status read = MetadataFromJs(metadata, &meta);
@@ -168,20 +167,18 @@ class WasmConverter {
   val result() const { return js::View(result_); }
 
  private:
-  js::Staging staging_;
   std::vector<uint8_t> result_;
 };
 
-class WasmQuantizer {
+class WasmQuantizer : public js::Staged {
  public:
-  val staging(double bytes) { return staging_.Reserve(bytes); }
   // The float model file in staging, and the options of the whole job
   // (QuantizeOptionsFromJs); calibration starts.
   std::string start(val options) {
     Status read = QuantizeOptionsFromJs(options, &options_);
     if (!read.ok()) return read.message();
     Result<std::unique_ptr<Quantizer>> q =
-        Quantizer::Start(std::make_shared<const std::vector<uint8_t>>(staging_.Take()), options_);
+        Quantizer::Start(std::make_shared<const std::vector<uint8_t>>(TakeStaged()), options_);
     if (!q.ok()) return q.status().message();
     quantizer_ = q.take();
     return "";
@@ -196,10 +193,10 @@ class WasmQuantizer {
     s.label = sample["label"].as<int>();
     s.budget = sample["budget"].as<bool>();
     if (sample["image"].isUndefined()) {
-      s.tensor = reinterpret_cast<const float*>(staging_.bytes().data());
-      s.tensor_elements = staging_.bytes().size() / sizeof(float);
+      s.tensor = reinterpret_cast<const float*>(staged().data());
+      s.tensor_elements = staged().size() / sizeof(float);
     } else {
-      Result<ImageInput> in = js::ImageFromJs(sample["image"], staging_.bytes());
+      Result<ImageInput> in = js::ImageFromJs(sample["image"], staged());
       if (!in.ok()) return in.status().message();
       s.image = in.value();
     }
@@ -219,7 +216,6 @@ class WasmQuantizer {
   val report() const { return ReportToJs(output_, quantizer_->budget_given()); }
 
  private:
-  js::Staging staging_;
   QuantizeOptions options_;
   std::unique_ptr<Quantizer> quantizer_;
   QuantizeOutput output_;
@@ -228,14 +224,10 @@ class WasmQuantizer {
 }  // namespace qwasm
 
 EMSCRIPTEN_BINDINGS(qwasm_tools) {
-  emscripten::class_<qwasm::WasmConverter>("WasmConverter")
-      .constructor<>()
-      .function("staging", &qwasm::WasmConverter::staging)
+  qwasm::js::Handle<qwasm::WasmConverter>("WasmConverter")
       .function("convert", &qwasm::WasmConverter::convert)
       .function("result", &qwasm::WasmConverter::result);
-  emscripten::class_<qwasm::WasmQuantizer>("WasmQuantizer")
-      .constructor<>()
-      .function("staging", &qwasm::WasmQuantizer::staging)
+  qwasm::js::Handle<qwasm::WasmQuantizer>("WasmQuantizer")
       .function("start", &qwasm::WasmQuantizer::start)
       .function("outputSize", &qwasm::WasmQuantizer::outputSize)
       .function("add", &qwasm::WasmQuantizer::add)
