@@ -1,7 +1,7 @@
 // boundary.h — what embind.cc and embind_tools.cc share: bytes from JS into
 // the wasm heap (Staged, every handle class's base), views of wasm memory,
-// and the one reader of an image object. Translation only: what the values mean is decided in
-// src/api and src/ptq.
+// and the one reader of an image object. Translation only: what the values
+// mean is decided in src/api and src/ptq.
 //
 // Bytes from JS (a model file, an image's pixels, a float tensor) arrive
 // through a staging buffer: JS asks for a view of n bytes and fills it with

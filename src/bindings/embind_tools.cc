@@ -26,19 +26,7 @@ using emscripten::val;
 namespace qwasm {
 namespace {
 
-std::vector<std::string> Strings(const val& a) {
-  std::vector<std::string> out;
-  const int n = a["length"].as<int>();
-  for (int i = 0; i < n; ++i) out.push_back(a[i].as<std::string>());
-  return out;
-}
-
-std::vector<float> Floats(const val& a) {
-  std::vector<float> out;
-  const int n = a["length"].as<int>();
-  for (int i = 0; i < n; ++i) out.push_back(a[i].as<float>());
-  return out;
-}
+using emscripten::vecFromJSArray;
 
 // The metadata overrides web/convert.js validated: {name?, description?,
 // version?, author?, license?, labels?, mean?, std?, cropFraction?,
@@ -52,9 +40,9 @@ Status MetadataFromJs(const val& m, MetadataOverrides* o) {
   str("version", &o->version);
   str("author", &o->author);
   str("license", &o->license);
-  if (m.hasOwnProperty("labels")) o->labels = Strings(m["labels"]);
-  if (m.hasOwnProperty("mean")) o->mean = Floats(m["mean"]);
-  if (m.hasOwnProperty("std")) o->std = Floats(m["std"]);
+  if (m.hasOwnProperty("labels")) o->labels = vecFromJSArray<std::string>(m["labels"]);
+  if (m.hasOwnProperty("mean")) o->mean = vecFromJSArray<float>(m["mean"]);
+  if (m.hasOwnProperty("std")) o->std = vecFromJSArray<float>(m["std"]);
   if (m.hasOwnProperty("cropFraction")) o->crop_fraction = m["cropFraction"].as<float>();
   if (m.hasOwnProperty("colorOrder")) {
     Result<ColorOrder> c = ParseColorOrder(m["colorOrder"].as<std::string>());
@@ -74,10 +62,10 @@ Status QuantizeOptionsFromJs(const val& o, QuantizeOptions* out) {
   q.equalize = o["equalize"].as<bool>();
   q.per_channel = o["perChannel"].as<bool>();
   q.bias_correction = o["biasCorrection"].as<bool>();
-  q.keep_float = Strings(o["keepFloat"]);
+  q.keep_float = vecFromJSArray<std::string>(o["keepFloat"]);
   q.weights = o["weights"].as<std::string>();
   const val layers = o["layerWeights"];
-  for (const std::string& name : Strings(val::global("Object").call<val>("keys", layers))) {
+  for (const std::string& name : vecFromJSArray<std::string>(val::global("Object").call<val>("keys", layers))) {
     q.layer_weights.emplace_back(name, layers[name].as<std::string>());
   }
   q.float_weights = o["floatWeights"].as<std::string>();
