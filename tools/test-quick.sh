@@ -27,7 +27,9 @@ step() {
   "$@"
   ran+=("$(printf '%4d s  %s' $(( $(date +%s) - t0 )) "$name")")
 }
-quiet() { "$@" >/tmp/qwasm-test-quick.log 2>&1 || { cat /tmp/qwasm-test-quick.log; return 1; }; }
+log=build/test-quick.log  # this checkout's: worktrees may run at once
+mkdir -p build
+quiet() { "$@" >"$log" 2>&1 || { cat "$log"; return 1; }; }
 
 build_native() {
   [[ -f build/native/CMakeCache.txt ]] || quiet cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release
