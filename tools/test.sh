@@ -6,6 +6,8 @@
 #   4. Node API tests                    (tests/node)
 #   5. TypeScript check of the public .d.ts
 #   6. browser end-to-end tests          (tests/e2e, Debian Chromium)
+# `npm run test:quick` (tools/test-quick.sh) runs 1, 4 and 5 only, for the
+# edit-compile loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo; echo "=== $* ==="; }

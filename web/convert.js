@@ -6,19 +6,19 @@
 //   per-layer report. Calibration images go through the same preprocessing
 //   as classify() (crop, resize, normalisation), so the ranges the quantizer
 //   sees are the ones inference will meet.
-// Both run in the wasm module (WasmConverter / WasmQuantizer in
-// src/bindings/embind.cc); the work is the C++ core's.
+// Both run in the tools module (WasmConverter / WasmQuantizer in
+// src/bindings/embind_tools.cc); the work is the C++ core's.
 import { QwasmError } from './errors.js';
+import { AUTO_MIXED_OPTIONS, CONVERT_OPTIONS, METADATA_OPTIONS, QUANTIZE_OPTIONS, pick } from './options.js';
 import { stage, toBytes } from './staging.js';
 import { prepareTools } from './wasm.js';
 
-const METADATA_KEYS = ['name', 'description', 'version', 'author', 'license', 'labels', 'mean', 'std',
-  'cropFraction', 'colorOrder'];
+const COLOR_ORDERS = ['RGB', 'BGR', 'gray'];
 
 /** Metadata overrides written into the model file (labels may be a path/URL). */
 async function metadataOverrides(platform, options) {
   const meta = {};
-  for (const k of METADATA_KEYS) if (options[k] != null) meta[k] = options[k];
+  for (const k of METADATA_OPTIONS) if (options[k] != null) meta[k] = options[k];
   if (typeof meta.labels === 'string' || meta.labels instanceof URL) {
     const text = new TextDecoder().decode(await platform.readSource(meta.labels, 'labels'));
     meta.labels = text.split(/\r?\n/).filter((l, i, a) => l !== '' || i < a.length - 1);
@@ -38,10 +38,13 @@ async function metadataOverrides(platform, options) {
   if (meta.cropFraction != null && !(meta.cropFraction > 0 && meta.cropFraction <= 1)) {
     throw new QwasmError('option cropFraction must be in (0, 1]');
   }
+  if (meta.colorOrder != null && !COLOR_ORDERS.includes(meta.colorOrder)) {
+    throw new QwasmError(`option colorOrder must be one of ${COLOR_ORDERS.join(', ')}`);
+  }
   return meta;
 }
 
-const triple = (v) => (v == null ? [] : v.length === 1 ? [v[0], v[0], v[0]] : v);
+const triple = (v) => (v.length === 1 ? [v[0], v[0], v[0]] : v);
 
 function check(err) {
   if (err) throw new QwasmError(err);
@@ -52,8 +55,9 @@ function check(err) {
  * @returns {Promise<Uint8Array>} the .qwm bytes
  */
 export async function convertWith(platform, source, options = {}) {
+  const o = pick(options, CONVERT_OPTIONS);
   const bytes = await platform.readSource(source, 'model');
-  return convertBytes(toBytes(bytes), await metadataOverrides(platform, options), options);
+  return convertBytes(toBytes(bytes), await metadataOverrides(platform, o), o);
 }
 
 /** True for bytes that start like an ONNX ModelProto (see onnx_reader.h). */
@@ -70,10 +74,8 @@ async function convertBytes(bytes, meta, options) {
   const module = await prepareTools(options);
   const tool = new module.WasmConverter();
   try {
-    stage(tool, bytes);
-    check(tool.read());
-    check(tool.setMetadata(meta));
-    check(tool.write());
+    stage(tool, bytes, 'model');
+    check(tool.convert(meta));
     return tool.result().slice();
   } finally {
     tool.delete();
@@ -85,38 +87,41 @@ function labelOffset(v) {
   return v;
 }
 
-/** quantize()'s options, type-checked here; names are checked by the core. */
-function ptqOptions(options) {
+/**
+ * quantize()'s options (`o`, picked), type-checked here (names are checked
+ * by the core): what the WasmQuantizer takes, plus what stays in JS.
+ */
+function ptqOptions(o) {
   const str = (k, d) => {
-    const v = options[k] ?? d;
+    const v = o[k] ?? d;
     if (typeof v !== 'string') throw new QwasmError(`option ${k} must be a string`);
     return v;
   };
-  const keepFloat = options.keepFloat ?? [];
+  const keepFloat = o.keepFloat ?? [];
   if (!Array.isArray(keepFloat) || !keepFloat.every((n) => typeof n === 'string')) {
     throw new QwasmError('option keepFloat must be an array of node names');
   }
-  const layerWeights = options.layerWeights ?? {};
+  const layerWeights = o.layerWeights ?? {};
   if (typeof layerWeights !== 'object' || Array.isArray(layerWeights) ||
       !Object.values(layerWeights).every((v) => typeof v === 'string')) {
     throw new QwasmError('option layerWeights must map node names to weight format names');
   }
-  const percentile = options.percentile ?? 99.99;
+  const percentile = o.percentile ?? 99.99;
   if (typeof percentile !== 'number') throw new QwasmError('option percentile must be a number');
-  const auto = options.autoMixed;
-  if (auto != null && (typeof auto !== 'object' || (auto.maxDrop == null && auto.minSqnrDb == null))) {
+  if (o.autoMixed != null && (typeof o.autoMixed !== 'object' || (o.autoMixed.maxDrop == null && o.autoMixed.minSqnrDb == null))) {
     throw new QwasmError('option autoMixed needs {maxDrop} (top-1 points) and/or {minSqnrDb}');
   }
+  const auto = o.autoMixed == null ? null : pick(o.autoMixed, AUTO_MIXED_OPTIONS);
   const maxDrop = auto?.maxDrop ?? -1;
-  const minSqnr = auto?.minSqnrDb ?? NaN;
+  const minSqnrDb = auto?.minSqnrDb ?? NaN;
   if (typeof maxDrop !== 'number' || (auto?.maxDrop != null && !(maxDrop >= 0))) {
     throw new QwasmError('autoMixed.maxDrop must be a number >= 0');
   }
-  if (typeof minSqnr !== 'number' || (auto?.minSqnrDb != null && !Number.isFinite(minSqnr))) {
+  if (typeof minSqnrDb !== 'number' || (auto?.minSqnrDb != null && !Number.isFinite(minSqnrDb))) {
     throw new QwasmError('autoMixed.minSqnrDb must be a finite number');
   }
   for (const k of ['perChannel', 'equalize', 'biasCorrection']) {
-    if (options[k] != null && typeof options[k] !== 'boolean') throw new QwasmError(`option ${k} must be a boolean`);
+    if (o[k] != null && typeof o[k] !== 'boolean') throw new QwasmError(`option ${k} must be a boolean`);
   }
   const confidence = auto?.confidence ?? 0.95;
   if (typeof confidence !== 'number' || !(confidence === 0 || (confidence >= 0.5 && confidence < 1))) {
@@ -128,20 +133,24 @@ function ptqOptions(options) {
     throw new QwasmError('autoMixed.budgetItems must be an iterable of calibration items');
   }
   return {
-    calibration: str('calibration', 'minmax'),
-    percentile,
-    perChannel: options.perChannel ?? true,
-    equalize: options.equalize ?? false,
-    biasCorrection: options.biasCorrection ?? false,
-    keepFloat,
-    weights: str('weights', 'int8'),
-    layerWeights,
-    floatWeights: str('floatWeights', 'float32'),
-    maxDrop,
-    minSqnr,
-    confidence,
+    // QuantizeOptions (src/ptq/quantizer.h); metadata is added once read.
+    core: {
+      threads: 1,  // the tools module is single-threaded
+      calibration: str('calibration', 'minmax'),
+      percentile,
+      equalize: o.equalize ?? false,
+      perChannel: o.perChannel ?? true,
+      biasCorrection: o.biasCorrection ?? false,
+      keepFloat,
+      weights: str('weights', 'int8'),
+      layerWeights,
+      floatWeights: str('floatWeights', 'float32'),
+      maxDrop,
+      minSqnrDb,
+      confidence,
+    },
     budgetItems,
-    labelOffset: labelOffset(options.labelOffset ?? 0),
+    labelOffset: labelOffset(o.labelOffset ?? 0),
   };
 }
 
@@ -155,52 +164,51 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
   if (calibration == null || (typeof calibration[Symbol.iterator] !== 'function' && typeof calibration[Symbol.asyncIterator] !== 'function')) {
     throw new QwasmError('calibration must be an iterable of images or Float32Array tensors');
   }
-  const ptq = ptqOptions(options);
-  const [module, bytes] = await Promise.all([prepareTools(options), platform.readSource(source, 'model')]);
-  const meta = await metadataOverrides(platform, options);
+  const o = pick(options, QUANTIZE_OPTIONS);
+  const ptq = ptqOptions(o);
+  const [module, bytes] = await Promise.all([prepareTools(o), platform.readSource(source, 'model')]);
+  const meta = await metadataOverrides(platform, o);
   const q = new module.WasmQuantizer();
   try {
-    stage(q, toBytes(bytes));
-    check(q.load(1, ptq.calibration, ptq.percentile, ptq.equalize));  // the tools module is single-threaded
-    check(q.setMetadata(meta));
-    const crop = meta.cropFraction ?? -1;  // -1: the model's own
+    stage(q, toBytes(bytes), 'model');
+    check(q.start({ ...ptq.core, metadata: meta }));
+    const norm = meta.mean == null ? {} : { mean: triple(meta.mean), std: triple(meta.std) };
     const total = typeof calibration.length === 'number' ? calibration.length : null;
     // labelOffset 'auto': 1 for 1001-way ImageNet models (index 0 = background).
     const offset = ptq.labelOffset === 'auto' ? (q.outputSize() % 1000 === 1 ? 1 : 0) : ptq.labelOffset;
-    const add = async (entry) => {
+    const add = async (entry, budget) => {
       const labelled = entry != null && typeof entry === 'object' && 'image' in entry && 'label' in entry;
       const item = labelled ? entry.image : entry;
       const label = labelled && entry.label != null ? entry.label + offset : -1;
       if (!Number.isInteger(label)) throw new QwasmError(`calibration label ${entry.label} is not an integer class`);
       if (item instanceof Float32Array) {
-        stage(q, new Uint8Array(item.buffer, item.byteOffset, item.byteLength));
-        check(q.addTensor(label));
+        stage(q, new Uint8Array(item.buffer, item.byteOffset, item.byteLength), 'tensor');
+        check(q.add({ label, budget }));
       } else {
         const px = await platform.toPixels(item);
-        stage(q, px.data);
-        check(q.addImage(px.width, px.height, px.channels, px.stride ?? px.width * px.channels, crop,
-          triple(meta.mean), triple(meta.std), label));
+        stage(q, px.data, 'image');
+        // cropFraction undefined: the model's own.
+        const image = { width: px.width, height: px.height, channels: px.channels, cropFraction: meta.cropFraction, ...norm };
+        check(q.add({ image, label, budget }));
       }
     };
     let done = 0;
     for await (const entry of calibration) {
-      await add(entry);
+      await add(entry, false);
       done++;
-      options.onProgress?.(done, total);
+      o.onProgress?.(done, total);
     }
     if (done === 0) throw new QwasmError('calibration gave no images');
     if (ptq.budgetItems != null) {  // judged on, not calibrated on
-      q.startBudget();
       const budgetTotal = typeof ptq.budgetItems.length === 'number' ? ptq.budgetItems.length : null;
       let judged = 0;
       for await (const entry of ptq.budgetItems) {
-        await add(entry);
+        await add(entry, true);
         judged++;
-        options.onBudgetProgress?.(judged, budgetTotal);
+        o.onBudgetProgress?.(judged, budgetTotal);
       }
     }
-    check(q.finish(ptq.perChannel, ptq.biasCorrection, ptq.keepFloat, ptq.weights, ptq.layerWeights, ptq.floatWeights,
-      ptq.maxDrop, ptq.minSqnr, ptq.confidence, options.onSearchProgress));
+    check(q.finish(o.onSearchProgress));
     return { model: q.result().slice(), report: q.report() };
   } finally {
     q.delete();

@@ -146,6 +146,11 @@ export interface ModelFileOptions {
   std?: number | number[];
   /** Central crop of the shorter side before resizing (ImageNet: 0.875; 1 = none). */
   cropFraction?: number;
+  /** The input's channel order, recorded in the file (ModelMetadata.colorOrder);
+   * preprocessing gives RGB (or gray) whatever it says. */
+  colorOrder?: 'RGB' | 'BGR' | 'gray';
+  /** Where to fetch the tools module (qwasm-tools.wasm lies next to the
+   * qwasm.wasm named here; default: the package's dist/). */
   wasmUrl?: string | URL;
 }
 

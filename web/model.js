@@ -5,6 +5,7 @@
 // come in through the `platform` object of web/index.js or web/node.js.
 import { QwasmError } from './errors.js';
 import { convertOnnx, looksLikeOnnx } from './convert.js';
+import { CLASSIFY_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
 import { stage, toBytes } from './staging.js';
 import { prepare } from './wasm.js';
 
@@ -29,21 +30,22 @@ export class Model {
     this._module = module;
     this._handle = handle;
     this._platform = platform;
-    const info = handle.inputInfo();
-    this.inputShape = [info.batch, info.height, info.width, info.channels];
-    this.inputType = info.dtype;
-    this.inputQuantization = info.scale ? { scale: info.scale, zeroPoint: info.zeroPoint } : null;
-    this.outputSize = handle.outputSize();
-    this.outputType = handle.outputType();
-    this.metadata = handle.metadata();
+    const info = handle.info();
+    const input = info.input;
+    this.inputShape = [input.batch, input.height, input.width, input.channels];
+    this.inputType = input.dtype;
+    this.inputQuantization = input.scale ? { scale: input.scale, zeroPoint: input.zeroPoint } : null;
+    this.outputSize = info.outputSize;
+    this.outputType = info.outputType;
+    this.metadata = info.metadata;
     this.labels = labels ?? (this.metadata.labels.length ? this.metadata.labels : null);
     // The crop the model file states (e.g. 1 for Fashion-MNIST), else ImageNet's.
     this.cropFraction = cropFraction ?? this.metadata.cropFraction ?? DEFAULT_CROP;
     this.lastInferenceMs = 0;
     /** Threads that run inference (1 with the single-threaded module). */
-    this.threads = handle.threads();
+    this.threads = info.threads;
     /** Peak activation memory: the one arena all intermediate tensors share. */
-    this.arenaBytes = handle.arenaBytes();
+    this.arenaBytes = info.arenaBytes;
     this._norm = { mean: mean ?? null, std: std ?? null };
   }
 
@@ -74,7 +76,8 @@ export class Model {
   }
 
   /** Top-k classes of an image: [{index, label, score}], best first. */
-  async classify(image, { topK: k = 5 } = {}) {
+  async classify(image, options = {}) {
+    const { topK: k = 5 } = pick(options, CLASSIFY_OPTIONS);
     this._live();
     const px = await this._platform.toPixels(image);
     // From here on everything is synchronous, so concurrent classify() calls
@@ -112,9 +115,9 @@ export class Model {
     const handle = this._live();
     const mean = normTriple(this._norm.mean, 'mean');
     const std = normTriple(this._norm.std, 'std');
-    stage(handle, px.data);
-    const err = handle.setImage(px.width, px.height, px.channels, px.stride ?? px.width * px.channels,
-      this.cropFraction, mean ?? [], std ?? []);
+    stage(handle, px.data, 'image');
+    const norm = mean == null ? {} : { mean, std };
+    const err = handle.setImage({ width: px.width, height: px.height, channels: px.channels, cropFraction: this.cropFraction, ...norm });
     if (err) throw new QwasmError(err);
     return handle;
   }
@@ -147,25 +150,28 @@ function normTriple(v, name) {
  * Shared implementation of load() for both entry points.
  * @param source model bytes, or something `platform.readSource` understands
  */
-export async function loadWith(platform, source, options = {}) {
-  const [{ module, threads }, bytes] = await Promise.all([prepare(options), platform.readSource(source, 'model')]);
-  let labels = options.labels;
+export async function loadWith(platform, source, options) {
+  const o = pick(options, LOAD_OPTIONS);
+  const [{ module, threads }, bytes] = await Promise.all([prepare(o), platform.readSource(source, 'model')]);
+  let labels = o.labels;
   if (typeof labels === 'string' || labels instanceof URL) {
     labels = parseLabels(new TextDecoder().decode(await platform.readSource(labels, 'labels')));
   }
   if (labels != null && !Array.isArray(labels)) throw new QwasmError('option labels must be an array, a path or a URL');
-  if ((options.mean == null) !== (options.std == null)) throw new QwasmError('options mean and std must be given together');
-  normTriple(options.mean, 'mean');
-  normTriple(options.std, 'std');
+  if ((o.mean == null) !== (o.std == null)) throw new QwasmError('options mean and std must be given together');
+  normTriple(o.mean, 'mean');
+  normTriple(o.std, 'std');
   // The runtime reads .qwm and TFLite; an ONNX file is converted first by
   // the tools module (fetched only then).
-  const modelBytes = looksLikeOnnx(toBytes(bytes)) ? await convertOnnx(toBytes(bytes), options) : toBytes(bytes);
+  const modelBytes = looksLikeOnnx(toBytes(bytes)) ? await convertOnnx(toBytes(bytes), o) : toBytes(bytes);
   const handle = new module.WasmModel();
-  stage(handle, modelBytes);
-  const err = handle.load(threads);
-  if (err) {
+  try {
+    stage(handle, modelBytes, 'model');
+    const err = handle.load(threads);
+    if (err) throw new QwasmError(err);
+  } catch (e) {
     handle.delete();
-    throw new QwasmError(err);
+    throw e;
   }
-  return new Model(module, handle, { ...options, labels, platform });
+  return new Model(module, handle, { ...o, labels, platform });
 }

@@ -11,19 +11,10 @@ import { decodeBmp, isBmp } from './bmp.js';
 import { QwasmError } from './errors.js';
 import { applyOrientation, jpegOrientation } from './exif.js';
 import { decodeJpeg } from './jpeg-node.js';
-import { convertWith, quantizeWith } from './convert.js';
-import { loadWith } from './model.js';
+import { entryPoints } from './entry.js';
 import { pixelsFromObject } from './pixels.js';
 
-export { QwasmError } from './errors.js';
-export { topK } from './model.js';
-
-/**
- * The embedded default model: a small int8 CNN for Fashion-MNIST (28x28
- * grayscale clothing photos, 10 classes), made by tools/fashion-mnist/.
- * load() with no source loads it.
- */
-export const DEFAULT_MODEL = new URL('../models/fashion-mnist/fashion-mnist.qwm', import.meta.url);
+export { DEFAULT_MODEL, QwasmError, topK } from './entry.js';
 
 async function readSource(source, what) {
   if (typeof source === 'string' || source instanceof URL) {
@@ -74,28 +65,5 @@ async function toPixels(image) {
   throw new QwasmError('unsupported image: expected a file path, JPEG/PNG/BMP bytes, or {data, width, height}');
 }
 
-const platform = { readSource, toPixels };
-
-/**
- * Loads a model (TFLite) from a path, URL or bytes.
- * @returns {Promise<import('./model.js').Model>}
- */
-export function load(source = DEFAULT_MODEL, options) {
-  return loadWith(platform, source, options);
-}
-
-/**
- * Converts a model (TFLite, ONNX or .qwm; path, URL or bytes) to a qwasm model file.
- * @returns {Promise<Uint8Array>}
- */
-export function convert(source, options) {
-  return convertWith(platform, source, options);
-}
-
-/**
- * Post-training int8 quantization of a float model (ONNX; path, URL or bytes) on
- * calibration images; returns the .qwm bytes and a per-layer report.
- */
-export function quantize(source, calibration, options) {
-  return quantizeWith(platform, source, calibration, options);
-}
+/** load(), convert() and quantize() reading sources and images as above (web/entry.js). */
+export const { load, convert, quantize } = entryPoints({ readSource, toPixels });

@@ -1,6 +1,7 @@
 // staging.js — bytes into wasm memory: every handle (WasmModel,
 // WasmConverter, WasmQuantizer) exposes staging(n), a view of n bytes in
-// wasm memory, filled with one TypedArray.set (one memcpy).
+// wasm memory, filled with one TypedArray.set (one memcpy), or a string
+// saying why n bytes cannot be staged (src/bindings/boundary.h).
 import { QwasmError } from './errors.js';
 
 export function toBytes(data) {
@@ -10,7 +11,12 @@ export function toBytes(data) {
   throw new QwasmError('expected an ArrayBuffer or a typed array');
 }
 
-/** Copies bytes (a Uint8Array or Uint8ClampedArray) into a handle's staging buffer. */
-export function stage(handle, bytes) {
-  handle.staging(bytes.length).set(bytes);
+/**
+ * Copies bytes (a Uint8Array or Uint8ClampedArray) into a handle's staging
+ * buffer; `what` names them in the error when they cannot be.
+ */
+export function stage(handle, bytes, what) {
+  const view = handle.staging(bytes.length);
+  if (typeof view === 'string') throw new QwasmError(`${what}: cannot stage ${bytes.length} bytes: ${view}`);
+  view.set(bytes);
 }

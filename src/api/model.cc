@@ -47,6 +47,47 @@ Result<std::unique_ptr<Graph>> ReadModelGraph(std::shared_ptr<const std::vector<
   return Status::Error("unrecognised model format: not a qwasm (.qwm), TFLite or ONNX model (" + first + ")");
 }
 
+Result<ImageView> PackedPixels(const std::vector<uint8_t>& bytes, int width, int height, int channels) {
+  const size_t stride = width > 0 && channels > 0 ? static_cast<size_t>(width) * static_cast<size_t>(channels) : 0;
+  if (stride == 0 || height <= 0 || bytes.size() < stride * static_cast<size_t>(height)) {
+    return Status::Error("pixel buffer holds " + std::to_string(bytes.size()) + " bytes, too few for " +
+                         std::to_string(width) + "x" + std::to_string(height) + "x" + std::to_string(channels));
+  }
+  ImageView view;
+  view.pixels = bytes.data();
+  view.width = width;
+  view.height = height;
+  view.channels = channels;
+  view.stride = stride;
+  return view;
+}
+
+void ApplyMetadata(const MetadataOverrides& o, ModelMetadata* m) {
+  if (o.name) m->name = *o.name;
+  if (o.description) m->description = *o.description;
+  if (o.version) m->version = *o.version;
+  if (o.author) m->author = *o.author;
+  if (o.license) m->license = *o.license;
+  if (o.labels) m->labels = *o.labels;
+  if (o.mean) m->mean = *o.mean;
+  if (o.std) m->std = *o.std;
+  if (o.crop_fraction) m->crop_fraction = *o.crop_fraction;
+  if (o.color) m->color = *o.color;
+}
+
+namespace {
+constexpr const char* kColorNames[] = {"", "RGB", "BGR", "gray"};  // indexed by ColorOrder
+}  // namespace
+
+const char* ColorOrderName(ColorOrder color) { return kColorNames[static_cast<int>(color)]; }
+
+Result<ColorOrder> ParseColorOrder(const std::string& name) {
+  for (ColorOrder c : {ColorOrder::kRGB, ColorOrder::kBGR, ColorOrder::kGray}) {
+    if (name == ColorOrderName(c)) return c;
+  }
+  return Status::Error("unknown colour order '" + name + "' (valid: RGB, BGR, gray)");
+}
+
 Result<std::unique_ptr<Model>> Model::Load(std::vector<uint8_t> bytes,
                                            const InterpreterOptions& options) {
   Result<std::unique_ptr<Graph>> graph =

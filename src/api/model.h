@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,35 @@ struct PixelNorm {
   float mean[3] = {127.5f, 127.5f, 127.5f};
   float std[3] = {127.5f, 127.5f, 127.5f};
 };
+
+// An image as a caller hands it over (the JS API, through src/bindings): its
+// pixels, and a crop and a normalisation that replace the model's own when
+// given.
+struct ImageInput {
+  ImageView image;
+  std::optional<float> crop_fraction;  // else Model::default_crop()
+  std::optional<PixelNorm> norm;       // else Model::default_norm()
+};
+
+// The view of width x height x channels pixels packed in `bytes` (rows
+// width x channels bytes apart); an error when `bytes` holds too few.
+Result<ImageView> PackedPixels(const std::vector<uint8_t>& bytes, int width, int height, int channels);
+
+// Metadata a caller writes over a model file's own (convert(), quantize()):
+// the fields given replace the file's, the others stay.
+struct MetadataOverrides {
+  std::optional<std::string> name, description, version, author, license;
+  std::optional<std::vector<std::string>> labels;
+  std::optional<std::vector<float>> mean, std;
+  std::optional<float> crop_fraction;
+  std::optional<ColorOrder> color;
+};
+void ApplyMetadata(const MetadataOverrides& overrides, ModelMetadata* metadata);
+
+// "RGB", "BGR", "gray"; "" for kUnknown.
+const char* ColorOrderName(ColorOrder color);
+// The inverse for the three known orders; anything else is an error naming them.
+Result<ColorOrder> ParseColorOrder(const std::string& name);
 
 // Model file formats, told apart by their first bytes.
 enum class ModelFormat { kUnknown, kQwm, kTFLite, kOnnx };
@@ -68,6 +98,10 @@ class Model {
 
   // Crops, resizes and writes an image into input 0.
   Status SetImage(const ImageView& image, float crop_fraction, const PixelNorm& norm);
+  // The same with the image's crop and normalisation, or the model's own.
+  Status SetImage(const ImageInput& in) {
+    return SetImage(in.image, in.crop_fraction.value_or(default_crop()), in.norm.value_or(default_norm()));
+  }
   // The central crop the model file asks for, else ImageNet's 0.875.
   float default_crop() const {
     const float c = metadata().crop_fraction;

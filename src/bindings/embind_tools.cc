@@ -1,8 +1,13 @@
 // embind_tools.cc — the converter and the quantizer for JavaScript
-// (web/convert.js): WasmConverter (any model file -> .qwm) and
-// WasmQuantizer (float model + calibration images -> int8 .qwm + report).
-// Bytes come in through staging(n) views filled by one TypedArray.set, as in
-// embind.cc; metadata and options come as plain JS objects.
+// (web/convert.js). Glue only: each options object is read into its C++
+// struct in one function here, and the work (and every decision) is
+// src/api's and src/ptq's.
+//
+//   WasmConverter  staging(n), convert(metadata) -> error, result()
+//   WasmQuantizer  staging(n), start(options) -> error, outputSize(),
+//                  add(sample) -> error, finish(onProgress) -> error,
+//                  result(), report()
+// Bytes come in through staging(n) (js::Staged, boundary.h), as in embind.cc.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -12,290 +17,208 @@
 #include <vector>
 
 #include "api/model.h"
-#include "ptq/quantizer.h"
+#include "bindings/boundary.h"
 #include "format/qwm_writer.h"
+#include "ptq/quantizer.h"
 
 using emscripten::val;
 
 namespace qwasm {
 namespace {
 
-std::vector<std::string> Strings(const val& a) {
-  std::vector<std::string> out;
-  const int n = a["length"].as<int>();
-  for (int i = 0; i < n; ++i) out.push_back(a[i].as<std::string>());
-  return out;
-}
+using emscripten::vecFromJSArray;
 
-std::vector<float> Floats(const val& a) {
-  std::vector<float> out;
-  const int n = a["length"].as<int>();
-  for (int i = 0; i < n; ++i) out.push_back(a[i].as<float>());
-  return out;
-}
-
-// Applies the overrides web/convert.js validated (labels, mean/std, crop, names).
-void ApplyMetadata(const val& m, ModelMetadata* meta) {
-  auto str = [&](const char* key, std::string* field) {
+// The metadata overrides web/convert.js validated: {name?, description?,
+// version?, author?, license?, labels?, mean?, std?, cropFraction?,
+// colorOrder?}.
+Status MetadataFromJs(const val& m, MetadataOverrides* o) {
+  auto str = [&](const char* key, std::optional<std::string>* field) {
     if (m.hasOwnProperty(key)) *field = m[key].as<std::string>();
   };
-  str("name", &meta->name);
-  str("description", &meta->description);
-  str("version", &meta->version);
-  str("author", &meta->author);
-  str("license", &meta->license);
-  if (m.hasOwnProperty("labels")) meta->labels = Strings(m["labels"]);
-  if (m.hasOwnProperty("mean")) meta->mean = Floats(m["mean"]);
-  if (m.hasOwnProperty("std")) meta->std = Floats(m["std"]);
-  if (m.hasOwnProperty("cropFraction")) meta->crop_fraction = m["cropFraction"].as<float>();
+  str("name", &o->name);
+  str("description", &o->description);
+  str("version", &o->version);
+  str("author", &o->author);
+  str("license", &o->license);
+  if (m.hasOwnProperty("labels")) o->labels = vecFromJSArray<std::string>(m["labels"]);
+  if (m.hasOwnProperty("mean")) o->mean = vecFromJSArray<float>(m["mean"]);
+  if (m.hasOwnProperty("std")) o->std = vecFromJSArray<float>(m["std"]);
+  if (m.hasOwnProperty("cropFraction")) o->crop_fraction = m["cropFraction"].as<float>();
+  if (m.hasOwnProperty("colorOrder")) {
+    Result<ColorOrder> c = ParseColorOrder(m["colorOrder"].as<std::string>());
+    if (!c.ok()) return c.status();
+    o->color = c.value();
+  }
+  return Status::Ok();
 }
 
-val View(const std::vector<uint8_t>& bytes) {
-  return val(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+// quantize()'s options as web/convert.js sends them: every field of
+// QuantizeOptions under its JS name, metadata as MetadataFromJs reads it.
+Status QuantizeOptionsFromJs(const val& o, QuantizeOptions* out) {
+  QuantizeOptions& q = *out;
+  q.threads = o["threads"].as<int>();
+  q.calibration = o["calibration"].as<std::string>();
+  q.percentile = o["percentile"].as<double>();
+  q.equalize = o["equalize"].as<bool>();
+  q.per_channel = o["perChannel"].as<bool>();
+  q.bias_correction = o["biasCorrection"].as<bool>();
+  q.keep_float = vecFromJSArray<std::string>(o["keepFloat"]);
+  q.weights = o["weights"].as<std::string>();
+  const val layers = o["layerWeights"];
+  for (const std::string& name : vecFromJSArray<std::string>(val::global("Object").call<val>("keys", layers))) {
+    q.layer_weights.emplace_back(name, layers[name].as<std::string>());
+  }
+  q.float_weights = o["floatWeights"].as<std::string>();
+  q.max_drop = o["maxDrop"].as<double>();
+  q.min_sqnr_db = o["minSqnrDb"].as<double>();
+  q.confidence = o["confidence"].as<double>();
+  return MetadataFromJs(o["metadata"], &q.metadata);
 }
 
 // null for +-infinity (no noise / no signal): JSON and JS numbers alike.
 val Db(double db) { return std::isfinite(db) ? val(db) : val::null(); }
 
+val ReportToJs(const QuantizeOutput& out, size_t budget_items) {
+  const QuantizeReport& r = out.report;
+  val o = val::object();
+  o.set("samples", static_cast<double>(r.samples));
+  o.set("calibration", r.calibration);
+  o.set("sqnrSamples", static_cast<double>(r.sqnr_samples));
+  o.set("outputSqnrDb", Db(r.output_sqnr_db));
+  o.set("floatWeightBytes", static_cast<double>(r.float_weight_bytes));
+  o.set("quantWeightBytes", static_cast<double>(r.quant_weight_bytes));
+  o.set("biasCorrection", r.bias_corrected);
+  if (r.equalized) {
+    const EqualizeReport& e = r.equalization;
+    val eq = val::object();
+    eq.set("pairs", static_cast<double>(e.pairs));
+    eq.set("sweeps", static_cast<double>(e.sweeps));
+    eq.set("channelClamps", static_cast<double>(e.channel_clamps));
+    eq.set("spreadBefore", e.spread_before);
+    eq.set("spreadAfter", e.spread_after);
+    o.set("equalization", eq);
+  }
+  val layers = val::array();
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    const LayerReport& l = r.layers[i];
+    val x = val::object();
+    x.set("name", l.layer.name);
+    x.set("op", l.layer.op);
+    x.set("precision", l.layer.precision);
+    x.set("weightFormat", l.layer.weight_format);
+    x.set("weightBytes", static_cast<double>(l.layer.weight_bytes));
+    x.set("sqnrDb", Db(l.sqnr_db));
+    x.set("reason", l.layer.reason);
+    if (!l.choice.empty()) x.set("choice", l.choice);
+    layers.set(i, x);
+  }
+  o.set("layers", layers);
+  const MixedResult& mixed = out.mixed;
+  if (mixed.evaluations > 0) {
+    val m = val::object();
+    m.set("evaluations", static_cast<double>(mixed.evaluations));
+    m.set("agreement", mixed.quality.agreement);
+    m.set("drop", mixed.quality.drop);
+    m.set("dropBound", mixed.quality.drop_bound);
+    m.set("confidence", mixed.confidence);
+    m.set("samples", static_cast<double>(mixed.quality.samples));
+    m.set("lost", static_cast<double>(mixed.quality.lost));
+    m.set("gained", static_cast<double>(mixed.quality.gained));
+    m.set("changed", static_cast<double>(mixed.quality.changed));
+    m.set("heldOut", mixed.quality.held_out);
+    m.set("budgetItems", static_cast<double>(budget_items));
+    m.set("labelled", mixed.quality.labelled);
+    m.set("outputSqnrDb", Db(mixed.quality.output_sqnr_db));
+    o.set("mixed", m);
+  }
+  return o;
+}
+
 }  // namespace
 
-class WasmConverter {
+class WasmConverter : public js::Staged {
  public:
-  val staging(int bytes) {
-    staging_.assign(static_cast<size_t>(bytes > 0 ? bytes : 0), 0);
-    return View(staging_);
-  }
-  std::string read() {
-    auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
-    staging_.clear();
-    Result<std::unique_ptr<Graph>> g = ReadAnyModel(bytes);
+  // The model file in staging (TFLite, ONNX or .qwm) as .qwm bytes, with the
+  // metadata overrides (MetadataFromJs) written in.
+  std::string convert(val metadata) {
+    Result<std::unique_ptr<Graph>> g = ReadAnyModel(std::make_shared<const std::vector<uint8_t>>(TakeStaged()));
     if (!g.ok()) return g.status().message();
-    graph_ = g.take();
-    return "";
-  }
-  std::string setMetadata(val m) {
-    if (!graph_) return "no model read";
-    ApplyMetadata(m, &graph_->metadata);
-    return "";
-  }
-  std::string write() {
-    if (!graph_) return "no model read";
-    Result<std::vector<uint8_t>> out = WriteQwm(*graph_);
+    MetadataOverrides meta;
+    Status read = MetadataFromJs(metadata, &meta);
+    if (!read.ok()) return read.message();
+    ApplyMetadata(meta, &g.value()->metadata);
+    Result<std::vector<uint8_t>> out = WriteQwm(*g.value());
     if (!out.ok()) return out.status().message();
     result_ = out.take();
     return "";
   }
-  val result() const { return View(result_); }
+  val result() const { return js::View(result_); }
 
  private:
-  std::vector<uint8_t> staging_, result_;
-  std::unique_ptr<Graph> graph_;
+  std::vector<uint8_t> result_;
 };
 
-class WasmQuantizer {
+class WasmQuantizer : public js::Staged {
  public:
-  val staging(int bytes) {
-    staging_.assign(static_cast<size_t>(bytes > 0 ? bytes : 0), 0);
-    return View(staging_);
-  }
-  // method: a calibration method name (ptq/observers.h); percentile for
-  // "percentile" (ignored otherwise); equalize: cross-layer equalization of
-  // the float model first (ptq/equalize.h).
-  std::string load(int threads, std::string method, double percentile, bool equalize) {
-    auto bytes = std::make_shared<const std::vector<uint8_t>>(std::move(staging_));
-    staging_.clear();
-    CalibrationOptions calibration;
-    Result<CalibrationMethod> m = ParseCalibrationMethod(method);
-    if (!m.ok()) return m.status().message();
-    calibration.method = m.value();
-    calibration.percentile = percentile;
-    calibration.equalize = equalize;
-    Result<std::unique_ptr<Graph>> g = ReadAnyModel(bytes);
-    if (!g.ok()) return g.status().message();
-    Result<std::unique_ptr<Quantizer>> q = Quantizer::Create(g.take(), threads, calibration);
+  // The float model file in staging, and the options of the whole job
+  // (QuantizeOptionsFromJs); calibration starts.
+  std::string start(val options) {
+    Status read = QuantizeOptionsFromJs(options, &options_);
+    if (!read.ok()) return read.message();
+    Result<std::unique_ptr<Quantizer>> q =
+        Quantizer::Start(std::make_shared<const std::vector<uint8_t>>(TakeStaged()), options_);
     if (!q.ok()) return q.status().message();
     quantizer_ = q.take();
-    budget_ = false;
     return "";
   }
   int outputSize() const {
     return static_cast<int>(quantizer_->model().interpreter().output_tensor(0).num_elements());
   }
-  // Kept until finish(): written into the quantized model's metadata.
-  std::string setMetadata(val m) {
-    overrides_ = m;
-    return "";
+  // A sample in staging: {image?, label, budget}, image as js::ImageFromJs
+  // reads it; without one the bytes are a float32 input tensor.
+  std::string add(val sample) {
+    QuantizeSample s;
+    s.label = sample["label"].as<int>();
+    s.budget = sample["budget"].as<bool>();
+    if (sample["image"].isUndefined()) {
+      s.tensor = reinterpret_cast<const float*>(staged().data());
+      s.tensor_elements = staged().size() / sizeof(float);
+    } else {
+      Result<ImageInput> in = js::ImageFromJs(sample["image"], staged());
+      if (!in.ok()) return in.status().message();
+      s.image = in.value();
+    }
+    return quantizer_->Add(s).message();
   }
-  std::string addImage(int width, int height, int channels, int stride, float crop, val mean, val std, int label) {
-    if (stride <= 0 || height <= 0 || staging_.size() < static_cast<size_t>(stride) * height) {
-      return "pixel buffer holds " + std::to_string(staging_.size()) + " bytes, too few for " +
-             std::to_string(width) + "x" + std::to_string(height) + "x" + std::to_string(channels);
-    }
-    ImageView view;
-    view.pixels = staging_.data();
-    view.width = width;
-    view.height = height;
-    view.channels = channels;
-    view.stride = static_cast<size_t>(stride);
-    PixelNorm norm = quantizer_->model().default_norm();
-    if (mean["length"].as<int>() == 3 && std["length"].as<int>() == 3) {
-      norm.known = true;
-      for (int c = 0; c < 3; ++c) {
-        norm.mean[c] = mean[c].as<float>();
-        norm.std[c] = std[c].as<float>();
-      }
-    }
-    if (!(crop > 0.0f)) crop = quantizer_->model().default_crop();
-    return (budget_ ? quantizer_->AddBudgetImage(view, crop, norm, label) : quantizer_->AddImage(view, crop, norm, label))
-        .message();
-  }
-  std::string addTensor(int label) {
-    const float* data = reinterpret_cast<const float*>(staging_.data());
-    const size_t n = staging_.size() / sizeof(float);
-    return (budget_ ? quantizer_->AddBudgetTensor(data, n, label) : quantizer_->AddTensor(data, n, label)).message();
-  }
-  // After this, addImage / addTensor give samples that only judge the
-  // mixed-precision budget (Quantizer::AddBudgetImage).
-  void startBudget() { budget_ = true; }
-  // perChannel, biasCorrection (PtqOptions), keepFloat: names; weights: a weight format name
-  // (ParseWeightEncoding); layerWeights: {node name: format}; floatWeights:
-  // "float32" or "float16".
-  // maxDrop (points, < 0: none) and minSqnr (dB, NaN: none): automatic
-  // mixed precision for layers layerWeights leaves open, the drop judged by
-  // its upper bound at `confidence` (0: the measured drop); onProgress(done,
-  // total) after each evaluation of its search.
-  std::string finish(bool per_channel, bool bias_correction, val keep_float, std::string weights, val layer_weights,
-                     std::string float_weights, double max_drop, double min_sqnr, double confidence,
-                     val on_progress) {
-    PtqOptions o;
-    o.per_channel = per_channel;
-    o.bias_correction = bias_correction;
-    o.keep_float = Strings(keep_float);
-    Result<WeightEncoding> w = ParseWeightEncoding(weights);
-    if (!w.ok()) return w.status().message();
-    o.weights = w.value();
-    const std::vector<std::string> names = Strings(val::global("Object").call<val>("keys", layer_weights));
-    for (const std::string& name : names) {
-      Result<WeightEncoding> e = ParseWeightEncoding(layer_weights[name].as<std::string>());
-      if (!e.ok()) return "layer '" + name + "': " + e.status().message();
-      o.layer_weights[name] = e.value();
-    }
-    Result<WeightEncoding> f = ParseWeightEncoding(float_weights);
-    if (!f.ok() || (f.value().format != WeightFormat::kFloat16 && f.value().format != WeightFormat::kFloat32)) {
-      return "floatWeights must be float32 or float16, not '" + float_weights + "'";
-    }
-    o.float_weights = f.value().format;
-    mixed_ = MixedResult();
-    const bool auto_mixed = max_drop >= 0.0 || std::isfinite(min_sqnr);
-    auto run = [&]() -> Result<PtqResult> {
-      if (!auto_mixed) return quantizer_->Finish(o, &report_);
-      // `weights` names the small format the search may use (lut4 unless
-      // given); the search starts from int8.
-      MixedPrecisionOptions m;
-      m.max_drop = max_drop;
-      m.confidence = confidence;
-      if (std::isfinite(min_sqnr)) m.min_sqnr_db = min_sqnr;
-      if (o.weights.format != WeightFormat::kInt8) m.small = o.weights;
-      o.weights = WeightEncoding{};
-      return quantizer_->FinishMixed(o, m, &report_, &mixed_, [&](size_t done, size_t total) {
-        if (!on_progress.isUndefined()) on_progress(static_cast<double>(done), static_cast<double>(total));
-      });
-    };
-    Result<PtqResult> r = run();
-    if (!r.ok()) return r.status().message();
-    Graph& g = *r.value().graph;
-    ApplyMetadata(overrides_, &g.metadata);
-    if (g.metadata.producer.find("qwasm") == std::string::npos) g.metadata.producer += " + qwasm quantize";
-    Result<std::vector<uint8_t>> out = WriteQwm(g);
+  // Quantizes; onProgress(done, total) after each evaluation of the
+  // mixed-precision search.
+  std::string finish(val on_progress) {
+    Result<QuantizeOutput> out = quantizer_->Quantize(options_, [&](size_t done, size_t total) {
+      if (!on_progress.isUndefined()) on_progress(static_cast<double>(done), static_cast<double>(total));
+    });
     if (!out.ok()) return out.status().message();
-    result_ = out.take();
+    output_ = out.take();
     return "";
   }
-  val result() const { return View(result_); }
-  val report() const {
-    val o = val::object();
-    o.set("samples", static_cast<double>(report_.samples));
-    o.set("calibration", report_.calibration);
-    o.set("sqnrSamples", static_cast<double>(report_.sqnr_samples));
-    o.set("outputSqnrDb", Db(report_.output_sqnr_db));
-    o.set("floatWeightBytes", static_cast<double>(report_.float_weight_bytes));
-    o.set("quantWeightBytes", static_cast<double>(report_.quant_weight_bytes));
-    o.set("biasCorrection", report_.bias_corrected);
-    if (report_.equalized) {
-      const EqualizeReport& e = report_.equalization;
-      val eq = val::object();
-      eq.set("pairs", static_cast<double>(e.pairs));
-      eq.set("sweeps", static_cast<double>(e.sweeps));
-      eq.set("channelClamps", static_cast<double>(e.channel_clamps));
-      eq.set("spreadBefore", e.spread_before);
-      eq.set("spreadAfter", e.spread_after);
-      o.set("equalization", eq);
-    }
-    val layers = val::array();
-    for (size_t i = 0; i < report_.layers.size(); ++i) {
-      const LayerReport& l = report_.layers[i];
-      val x = val::object();
-      x.set("name", l.layer.name);
-      x.set("op", l.layer.op);
-      x.set("precision", l.layer.precision);
-      x.set("weightFormat", l.layer.weight_format);
-      x.set("weightBytes", static_cast<double>(l.layer.weight_bytes));
-      x.set("sqnrDb", Db(l.sqnr_db));
-      x.set("reason", l.layer.reason);
-      for (const MixedChoice& c : mixed_.choices) {
-        if (c.layer == l.layer.name) x.set("choice", c.why);
-      }
-      layers.set(i, x);
-    }
-    o.set("layers", layers);
-    if (mixed_.evaluations > 0) {
-      val m = val::object();
-      m.set("evaluations", static_cast<double>(mixed_.evaluations));
-      m.set("agreement", mixed_.quality.agreement);
-      m.set("drop", mixed_.quality.drop);
-      m.set("dropBound", mixed_.quality.drop_bound);
-      m.set("confidence", mixed_.confidence);
-      m.set("samples", static_cast<double>(mixed_.quality.samples));
-      m.set("lost", static_cast<double>(mixed_.quality.lost));
-      m.set("gained", static_cast<double>(mixed_.quality.gained));
-      m.set("changed", static_cast<double>(mixed_.quality.changed));
-      m.set("heldOut", mixed_.quality.held_out);
-      m.set("budgetItems", static_cast<double>(quantizer_->budget_given()));
-      m.set("labelled", mixed_.quality.labelled);
-      m.set("outputSqnrDb", Db(mixed_.quality.output_sqnr_db));
-      o.set("mixed", m);
-    }
-    return o;
-  }
+  val result() const { return js::View(output_.qwm); }
+  val report() const { return ReportToJs(output_, quantizer_->budget_given()); }
 
  private:
-  std::vector<uint8_t> staging_, result_;
+  QuantizeOptions options_;
   std::unique_ptr<Quantizer> quantizer_;
-  val overrides_ = val::object();
-  QuantizeReport report_;
-  MixedResult mixed_;
-  bool budget_ = false;
+  QuantizeOutput output_;
 };
 
 }  // namespace qwasm
 
 EMSCRIPTEN_BINDINGS(qwasm_tools) {
-  emscripten::class_<qwasm::WasmConverter>("WasmConverter")
-      .constructor<>()
-      .function("staging", &qwasm::WasmConverter::staging)
-      .function("read", &qwasm::WasmConverter::read)
-      .function("setMetadata", &qwasm::WasmConverter::setMetadata)
-      .function("write", &qwasm::WasmConverter::write)
+  qwasm::js::Handle<qwasm::WasmConverter>("WasmConverter")
+      .function("convert", &qwasm::WasmConverter::convert)
       .function("result", &qwasm::WasmConverter::result);
-  emscripten::class_<qwasm::WasmQuantizer>("WasmQuantizer")
-      .constructor<>()
-      .function("staging", &qwasm::WasmQuantizer::staging)
-      .function("load", &qwasm::WasmQuantizer::load)
-      .function("setMetadata", &qwasm::WasmQuantizer::setMetadata)
-      .function("addImage", &qwasm::WasmQuantizer::addImage)
-      .function("addTensor", &qwasm::WasmQuantizer::addTensor)
-      .function("startBudget", &qwasm::WasmQuantizer::startBudget)
+  qwasm::js::Handle<qwasm::WasmQuantizer>("WasmQuantizer")
+      .function("start", &qwasm::WasmQuantizer::start)
       .function("outputSize", &qwasm::WasmQuantizer::outputSize)
+      .function("add", &qwasm::WasmQuantizer::add)
       .function("finish", &qwasm::WasmQuantizer::finish)
       .function("result", &qwasm::WasmQuantizer::result)
       .function("report", &qwasm::WasmQuantizer::report);

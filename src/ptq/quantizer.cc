@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "format/qwm_writer.h"
 #include "quant/requantize.h"
 
 namespace qwasm {
@@ -69,6 +70,58 @@ size_t ConstantBytes(const Graph& g) {
 
 }  // namespace
 
+Result<CalibrationOptions> CalibrationFrom(const QuantizeOptions& o) {
+  Result<CalibrationMethod> method = ParseCalibrationMethod(o.calibration);
+  if (!method.ok()) return method.status();
+  CalibrationOptions c;
+  c.method = method.value();
+  c.percentile = o.percentile;
+  c.equalize = o.equalize;
+  return c;
+}
+
+Result<QuantizePlan> PlanFrom(const QuantizeOptions& o) {
+  QuantizePlan plan;
+  PtqOptions& p = plan.ptq;
+  p.per_channel = o.per_channel;
+  p.bias_correction = o.bias_correction;
+  p.keep_float = o.keep_float;
+  Result<WeightEncoding> w = ParseWeightEncoding(o.weights);
+  if (!w.ok()) return w.status();
+  p.weights = w.value();
+  for (const auto& [name, format] : o.layer_weights) {
+    Result<WeightEncoding> e = ParseWeightEncoding(format);
+    if (!e.ok()) return Status::Error("layer '" + name + "': " + e.status().message());
+    p.layer_weights[name] = e.value();
+  }
+  Result<WeightEncoding> f = ParseWeightEncoding(o.float_weights);
+  if (!f.ok() || (f.value().format != WeightFormat::kFloat16 && f.value().format != WeightFormat::kFloat32)) {
+    return Status::Error("floatWeights must be float32 or float16, not '" + o.float_weights + "'");
+  }
+  p.float_weights = f.value().format;
+  if (o.max_drop >= 0.0 || std::isfinite(o.min_sqnr_db)) {
+    // `weights` names the small format the search may use (lut4 unless
+    // given); the search starts from int8.
+    MixedPrecisionOptions m;
+    m.max_drop = o.max_drop;
+    m.confidence = o.confidence;
+    if (std::isfinite(o.min_sqnr_db)) m.min_sqnr_db = o.min_sqnr_db;
+    if (p.weights.format != WeightFormat::kInt8) m.small = p.weights;
+    p.weights = WeightEncoding{};
+    plan.mixed = m;
+  }
+  return plan;
+}
+
+Result<std::unique_ptr<Quantizer>> Quantizer::Start(std::shared_ptr<const std::vector<uint8_t>> file,
+                                                    const QuantizeOptions& o) {
+  Result<CalibrationOptions> calibration = CalibrationFrom(o);
+  if (!calibration.ok()) return calibration.status();
+  Result<std::unique_ptr<Graph>> g = ReadAnyModel(std::move(file));
+  if (!g.ok()) return g.status();
+  return Create(g.take(), o.threads, calibration.value());
+}
+
 Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> float_graph, int threads,
                                                      const CalibrationOptions& calibration) {
   if (calibration.method == CalibrationMethod::kPercentile &&
@@ -115,6 +168,16 @@ Status Quantizer::AddImage(const ImageView& image, float crop_fraction, const Pi
   QW_RETURN_IF_ERROR(model_->SetImage(image, crop_fraction, norm));
   Observe(label);
   return Status::Ok();
+}
+
+Status Quantizer::Add(const QuantizeSample& s) {
+  if (s.image) {
+    const float crop = s.image->crop_fraction.value_or(model_->default_crop());
+    const PixelNorm norm = s.image->norm.value_or(model_->default_norm());
+    return s.budget ? AddBudgetImage(s.image->image, crop, norm, s.label) : AddImage(s.image->image, crop, norm, s.label);
+  }
+  return s.budget ? AddBudgetTensor(s.tensor, s.tensor_elements, s.label)
+                  : AddTensor(s.tensor, s.tensor_elements, s.label);
 }
 
 Status Quantizer::SetInputTensor(const float* data, size_t elements, const char* what) {
@@ -248,7 +311,7 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
     report->layers.clear();
     for (const PtqLayer& l : res.layers) {
       const int32_t out = fg.nodes[l.node].outputs[0];
-      report->layers.push_back({l, Sqnr(signal[out], noise[out])});
+      report->layers.push_back({l, Sqnr(signal[out], noise[out]), ""});
     }
     const int32_t out = fg.outputs[0];
     report->output_sqnr_db = Sqnr(signal[out], noise[out]);
@@ -335,8 +398,33 @@ Result<PtqResult> Quantizer::FinishMixed(const PtqOptions& base, const MixedPrec
       layers, base, mixed, [&](const PtqOptions& o, bool all) { return EvaluateWith(ranges, o, all); }, progress);
   if (!m.ok()) return m.status();
   Result<PtqResult> r = Finish(m.value().options, report);
+  if (r.ok() && report) {
+    for (LayerReport& l : report->layers) {
+      for (const MixedChoice& c : m.value().choices) {
+        if (c.layer == l.layer.name) l.choice = c.why;
+      }
+    }
+  }
   if (r.ok() && choice) *choice = m.take();
   return r;
+}
+
+Result<QuantizeOutput> Quantizer::Quantize(const QuantizeOptions& o,
+                                           const std::function<void(size_t, size_t)>& progress) const {
+  Result<QuantizePlan> plan = PlanFrom(o);
+  if (!plan.ok()) return plan.status();
+  const QuantizePlan& p = plan.value();
+  QuantizeOutput out;
+  Result<PtqResult> r = p.mixed ? FinishMixed(p.ptq, *p.mixed, &out.report, &out.mixed, progress)
+                                : Finish(p.ptq, &out.report);
+  if (!r.ok()) return r.status();
+  Graph& g = *r.value().graph;
+  ApplyMetadata(o.metadata, &g.metadata);
+  if (g.metadata.producer.find("qwasm") == std::string::npos) g.metadata.producer += " + qwasm quantize";
+  Result<std::vector<uint8_t>> file = WriteQwm(g);
+  if (!file.ok()) return file.status();
+  out.qwm = file.take();
+  return out;
 }
 
 }  // namespace qwasm

@@ -9,11 +9,18 @@
 // gives the range its int8 grid covers; the
 // first kSqnrSamples are kept to measure, after quantization, how far each
 // layer's int8 output lies from its float output (SQNR).
+//
+// QuantizeOptions is the job as the JS API's quantize() states it (options
+// by name; src/bindings/embind_tools.cc only translates them): Start,
+// Add(QuantizeSample) and Quantize run it from a model file to .qwm bytes.
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/model.h"
@@ -27,6 +34,7 @@ namespace qwasm {
 struct LayerReport {
   PtqLayer layer;
   double sqnr_db = 0.0;  // of the node's output vs float; +inf when exact
+  std::string choice;    // FinishMixed: why the layer got its weight format (MixedChoice::why)
 };
 
 struct QuantizeReport {
@@ -42,6 +50,57 @@ struct QuantizeReport {
   size_t quant_weight_bytes = 0;   // constants of the result
 };
 
+// quantize()'s options by name (web/convert.js checks their types; the
+// names are checked here, with errors that list the valid ones).
+struct QuantizeOptions {
+  int threads = 1;
+  // Calibration (CalibrationOptions).
+  std::string calibration = "minmax";  // ParseCalibrationMethod
+  double percentile = 99.99;           // "percentile" only
+  bool equalize = false;
+  // Quantization (PtqOptions).
+  bool per_channel = true;
+  bool bias_correction = false;
+  std::vector<std::string> keep_float;                // node names
+  std::string weights = "int8";                       // ParseWeightEncoding
+  std::vector<std::pair<std::string, std::string>> layer_weights;  // node name, weight format name
+  std::string float_weights = "float32";              // "float32" or "float16"
+  // Automatic mixed precision, for the layers layer_weights leaves open, when
+  // max_drop >= 0 (points) or min_sqnr_db is finite; `weights` then names the
+  // small format the search may use (lut4 when "int8"), and the drop is
+  // judged by its upper bound at `confidence` (0: the measured drop).
+  double max_drop = -1.0;
+  double min_sqnr_db = std::numeric_limits<double>::quiet_NaN();
+  double confidence = 0.95;
+  MetadataOverrides metadata;  // written into the quantized model
+};
+
+// The calibration settings `o` names.
+Result<CalibrationOptions> CalibrationFrom(const QuantizeOptions& o);
+
+// What Finish (no `mixed`) or FinishMixed take for `o`.
+struct QuantizePlan {
+  PtqOptions ptq;
+  std::optional<MixedPrecisionOptions> mixed;
+};
+Result<QuantizePlan> PlanFrom(const QuantizeOptions& o);
+
+// One calibration or budget sample as the JS API hands it over: an image, or
+// else a float input tensor.
+struct QuantizeSample {
+  std::optional<ImageInput> image;
+  const float* tensor = nullptr;
+  size_t tensor_elements = 0;
+  int32_t label = -1;   // the class as an output index; < 0: unknown
+  bool budget = false;  // judges mixed precision only (AddBudgetImage / AddBudgetTensor)
+};
+
+struct QuantizeOutput {
+  std::vector<uint8_t> qwm;  // the quantized model file
+  QuantizeReport report;
+  MixedResult mixed;  // evaluations == 0 without automatic mixed precision
+};
+
 class Quantizer {
  public:
   static constexpr size_t kSqnrSamples = 16;
@@ -50,6 +109,11 @@ class Quantizer {
 
   static Result<std::unique_ptr<Quantizer>> Create(std::unique_ptr<Graph> float_graph, int threads = 1,
                                                    const CalibrationOptions& calibration = {});
+
+  // Reads a float model file (ReadAnyModel) and starts calibrating it with
+  // o.threads and CalibrationFrom(o).
+  static Result<std::unique_ptr<Quantizer>> Start(std::shared_ptr<const std::vector<uint8_t>> file,
+                                                  const QuantizeOptions& o);
 
   const Model& model() const { return *model_; }
   // label: the sample's class as an output index (< 0: unknown). Labels let
@@ -67,7 +131,10 @@ class Quantizer {
   Status AddBudgetImage(const ImageView& image, float crop_fraction, const PixelNorm& norm, int32_t label = -1);
   Status AddBudgetTensor(const float* data, size_t elements, int32_t label = -1);
   size_t budget_given() const { return budget_given_; }
-  size_t budget_kept() const { return budget_inputs_.size(); }
+
+  // AddImage, AddTensor or their budget forms, as the sample says; an image
+  // without its own crop or normalisation gets the model's.
+  Status Add(const QuantizeSample& sample);
 
   // The range each tensor's observer gives now (indexed like the float
   // graph's tensors; unseen for constants and non-float tensors).
@@ -83,6 +150,12 @@ class Quantizer {
   // for layers `base` leaves open; the choice and reasons go to `choice`.
   Result<PtqResult> FinishMixed(const PtqOptions& base, const MixedPrecisionOptions& mixed, QuantizeReport* report,
                                 MixedResult* choice, const std::function<void(size_t, size_t)>& progress = {}) const;
+
+  // Finish or FinishMixed as PlanFrom(o) says (progress: FinishMixed's),
+  // then o.metadata written over the model's, its producer marked
+  // "+ qwasm quantize", and the .qwm file.
+  Result<QuantizeOutput> Quantize(const QuantizeOptions& o,
+                                  const std::function<void(size_t, size_t)>& progress = {}) const;
 
  private:
   void Observe(int32_t label);

@@ -132,6 +132,27 @@ describe('bad input gives QwasmError with a clear message', () => {
     await assert.rejects(model.classify(jpeg.subarray(0, 2000)), /could not decode image/);
     await assert.rejects(model.classify(jpeg.subarray(0, 100000)), /truncated/);
   });
+  it('rejects an image too large for wasm memory, and byte counts that are not', async (t) => {
+    let data;  // 24000 x 24000 RGBA: 2.3 GB, more than 32-bit wasm memory holds (never touched, so never resident)
+    try {
+      data = new Uint8Array(24000 * 24000 * 4);
+    } catch {
+      t.skip('this machine will not reserve 2.3 GB');
+      return;
+    }
+    await assert.rejects(model.classify({ data, width: 24000, height: 24000 }),
+      (e) => e instanceof QwasmError && e.message === 'image: cannot stage 2304000000 bytes: wasm memory holds at most 2147483647 bytes');
+    const { getModule } = await import('../../web/wasm.js');
+    const handle = new (await getModule()).WasmModel();
+    try {
+      assert.equal(handle.staging(-1), 'not a byte count');
+      assert.equal(handle.staging(1.5), 'not a byte count');
+      assert.equal(handle.staging(2 ** 31 - 1), 'out of wasm memory');
+      assert.equal(handle.staging(10).length, 10);
+    } finally {
+      handle.delete();
+    }
+  });
   it('rejects a raw input tensor of the wrong size', () => {
     assert.throws(() => model.run(new Uint8Array(10)), /needs 49152 bytes, got 10/);
   });

@@ -37,10 +37,11 @@ describe('convert', () => {
 
   it('writes the metadata it is given', async () => {
     const qwm = await convert(new URL('models/mobilenet_v1_0.25_128_quant.tflite', SHARED).pathname, {
-      name: 'tiny', labels: ['a', 'b'], mean: 127.5, std: 127.5, cropFraction: 1,
+      name: 'tiny', labels: ['a', 'b'], mean: 127.5, std: 127.5, cropFraction: 1, colorOrder: 'BGR',
     });
     const model = await load(qwm);
     assert.equal(model.metadata.name, 'tiny');
+    assert.equal(model.metadata.colorOrder, 'BGR');
     assert.deepEqual(model.metadata.labels, ['a', 'b']);
     assert.deepEqual(model.metadata.mean, [127.5]);
     assert.equal(model.cropFraction, 1);
@@ -51,6 +52,8 @@ describe('convert', () => {
     await assert.rejects(convert(new TextEncoder().encode('hello')), /unrecognised model format/);
     await assert.rejects(convert(new URL('models/mobilenet_v1_0.25_128_quant.tflite', SHARED).pathname, { mean: 1 }),
       (e) => e instanceof QwasmError && /mean and std must be given together/.test(e.message));
+    await assert.rejects(convert(new URL('models/mobilenet_v1_0.25_128_quant.tflite', SHARED).pathname, { colorOrder: 'bgr' }),
+      (e) => e instanceof QwasmError && e.message === 'option colorOrder must be one of RGB, BGR, gray');
   });
 });
 

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   const fashion: Model = await load();
   const same: Model = await load(DEFAULT_MODEL, { threads: 1 });
-  const qwm: Uint8Array = await convert('model.tflite', { labels: 'labels.txt', mean: 127.5, std: 127.5, cropFraction: 1 });
+  const qwm: Uint8Array = await convert('model.tflite', { labels: 'labels.txt', mean: 127.5, std: 127.5, cropFraction: 1, colorOrder: 'RGB' });
   const { model: int8, report } = await quantize('model.fp32.onnx', ['a.png', new Float32Array(784)], {
     perChannel: false, keepFloat: ['conv1'], onProgress: (done: number, total: number | null) => console.log(done, total),
   });

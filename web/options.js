@@ -1,0 +1,43 @@
+// options.js — the keys of every options object the public API takes, one
+// table per object. Each parser reads its options only through pick(), so a
+// table is exactly what its parser accepts (other keys are ignored);
+// tests/node/types.test.mjs checks that web/index.d.ts declares the same
+// keys in the interface named here.
+
+/** load(source, options): LoadOptions. */
+export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmUrl', 'wasmBinary'];
+
+/** model.classify(image, options): ClassifyOptions. */
+export const CLASSIFY_OPTIONS = ['topK'];
+
+/** Metadata written into a .qwm by convert() and quantize(). */
+export const METADATA_OPTIONS = ['name', 'description', 'version', 'author', 'license', 'labels', 'mean', 'std',
+  'cropFraction', 'colorOrder'];
+
+/** convert(source, options): ModelFileOptions. */
+export const CONVERT_OPTIONS = [...METADATA_OPTIONS, 'wasmUrl'];
+
+/** quantize(source, calibration, options): QuantizeOptions. */
+export const QUANTIZE_OPTIONS = [...CONVERT_OPTIONS, 'calibration', 'percentile', 'perChannel', 'equalize',
+  'biasCorrection', 'keepFloat', 'weights', 'layerWeights', 'floatWeights', 'autoMixed', 'labelOffset',
+  'onProgress', 'onBudgetProgress', 'onSearchProgress'];
+
+/** QuantizeOptions.autoMixed. */
+export const AUTO_MIXED_OPTIONS = ['maxDrop', 'minSqnrDb', 'confidence', 'budgetItems'];
+
+/** Each table above under the name web/index.d.ts gives its type. */
+export const OPTION_TYPES = {
+  LoadOptions: LOAD_OPTIONS,
+  ClassifyOptions: CLASSIFY_OPTIONS,
+  ModelFileOptions: CONVERT_OPTIONS,
+  QuantizeOptions: QUANTIZE_OPTIONS,
+  'QuantizeOptions.autoMixed': AUTO_MIXED_OPTIONS,
+};
+
+/** The options among `keys` that `options` sets (undefined ones left out). */
+export function pick(options, keys) {
+  const picked = {};
+  if (options == null) return picked;
+  for (const k of keys) if (options[k] !== undefined) picked[k] = options[k];
+  return picked;
+}
