@@ -3,7 +3,9 @@
 #   build/native  g++: libraries + doctest suite (fast unit tests)
 #   build/asan    g++ with AddressSanitizer + UBSan: the same suite
 #   build/wasm    Emscripten: dist/qwasm.{mjs,wasm} + the suite as wasm
-#   bash tools/build.sh [--quiet] [native|asan|wasm ...]
+#   build/scalar  g++ without SIMD kernels (-DQWASM_SIMD=OFF): the suite on
+#                 the reference kernel table alone
+#   bash tools/build.sh [--quiet] [native|asan|wasm|scalar ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quiet=0
@@ -11,7 +13,7 @@ targets=()
 for a in "$@"; do
   case "$a" in --quiet) quiet=1 ;; *) targets+=("$a") ;; esac
 done
-(( ${#targets[@]} )) || targets=(native asan wasm)
+(( ${#targets[@]} )) || targets=(native asan wasm scalar)
 jobs=$(nproc)
 # emcc's JS optimizer needs Debian's acorn module.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
@@ -25,6 +27,8 @@ for t in "${targets[@]}"; do
             run cmake --build build/asan -j"$jobs" ;;
     wasm)   [[ -f build/wasm/CMakeCache.txt ]] || run emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release
             run cmake --build build/wasm -j"$jobs" ;;
+    scalar) [[ -f build/scalar/CMakeCache.txt ]] || run cmake -S . -B build/scalar -DCMAKE_BUILD_TYPE=Release -DQWASM_SIMD=OFF
+            run cmake --build build/scalar -j"$jobs" --target qwasm_tests ;;
     *) echo "build: unknown target $t" >&2; exit 2 ;;
   esac
 done

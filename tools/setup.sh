@@ -32,10 +32,13 @@ if (( ${#missing[@]} )); then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm packages, reinstalled when the lock file changed.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# npm packages, reinstalled when the lock file's contents changed (a hash
+# stamp, not file dates: a fresh checkout or worktree is always newer).
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f node_modules/.qwasm-lock-sha256 || $(cat node_modules/.qwasm-lock-sha256) != "$lock_hash" ]]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.qwasm-lock-sha256
 fi
 
 build_args=("${targets[@]}")
