@@ -2,11 +2,12 @@
 // writer and the reader. docs/model-format.md documents every byte; keep the
 // two in step.
 //
-// Layout: a 64-byte header, a section table, then the sections (METADATA,
-// TENSORS in one of three encodings, NODES in one of two, GRAPH, DATA). All integers are little-endian; floats are
-// IEEE-754 binary32 bit patterns. Enumerations are stored as the explicit ids
-// of the tables below, never as C++ enum values, so reordering an enum in
-// the code cannot change what a file means.
+// Layout: a 64-byte header, a section table, then the sections META, TENS,
+// NODE, GRPH and DATA, each in one encoding. All integers are little-endian
+// (fixed-size or LEB128 varints); floats are IEEE-754 bit patterns.
+// Enumerations are stored as the explicit ids of the tables below, never as
+// C++ enum values, so reordering an enum in the code cannot change what a
+// file means.
 #pragma once
 
 #include <cstddef>
@@ -27,19 +28,17 @@ inline constexpr uint8_t kMagic[8] = {0x89, 'Q', 'W', 'M', 0x0D, 0x0A, 0x1A, 0x0
 // Major: incompatible change (readers reject other majors). Minor: additions
 // an older reader can skip safely (optional sections, fields appended at the
 // end of a record or section) or refuse clearly (new ids).
-inline constexpr uint16_t kVersionMajor = 1;
-// 1.1 added the low-bit weight dtypes int4, lut4 and lut8; 1.2 the compact
-// tensor section TEN2 (written instead of TENS unless WriteOptions say not);
-// 1.3 the sections TEN3 (TEN2 + float16 scales and int constants stored
-// inline as zigzag varints) and NOD2 (compact node records).
-inline constexpr uint16_t kVersionMinor = 3;
-inline constexpr uint16_t kCompactTensorsSince = 2;
-inline constexpr uint16_t kCompactNodesSince = 3;
+// Format 2.0 keeps one encoding per record: the compact tensor and node
+// records of 1.3 (then called TEN3 and NOD2). Files of format 1.x, with
+// their other encodings (TENS and TEN2 tensors, NODE nodes), are refused
+// with a message saying how to make a current file.
+inline constexpr uint16_t kVersionMajor = 2;
+inline constexpr uint16_t kVersionMinor = 0;
 
 inline constexpr uint32_t kHeaderSize = 64;        // bytes written; readers accept larger
 inline constexpr uint32_t kSectionEntrySize = 32;  // bytes written; readers accept larger
-inline constexpr uint32_t kDataAlignment = 64;     // DATA section; constants of TENS files
-inline constexpr uint32_t kCompactDataAlignment = 16;  // constants of TEN2 files
+inline constexpr uint32_t kDataAlignment = 64;     // the DATA section's offset in the file
+inline constexpr uint32_t kConstantAlignment = 16;  // each constant's offset in DATA
 
 // Header field offsets.
 namespace hdr {
@@ -65,29 +64,22 @@ inline constexpr uint32_t kSectionTensors = FourCC("TENS");
 inline constexpr uint32_t kSectionNodes = FourCC("NODE");
 inline constexpr uint32_t kSectionGraph = FourCC("GRPH");
 inline constexpr uint32_t kSectionData = FourCC("DATA");
-// Since 1.2: the tensors in a compact encoding (a file has TENS or TEN2).
-inline constexpr uint32_t kSectionTensorsCompact = FourCC("TEN2");
-// Since 1.3: TEN2 with more encodings (a file has one of TENS, TEN2, TEN3),
-// and the nodes in a compact encoding (a file has NODE or NOD2).
-inline constexpr uint32_t kSectionTensorsCompact3 = FourCC("TEN3");
-inline constexpr uint32_t kSectionNodesCompact = FourCC("NOD2");
 // Section flag: a reader that does not know the type may skip the section.
 inline constexpr uint32_t kSectionOptional = 1;
 
-// Tensor record flags.
+// Tensor record flags: was uint8, constant; the zero-point form in bits
+// 2..3; scales derived from two other tensors' (bit 4) or listed as float16
+// (bit 5, each a positive normal half); an int32 / int64 constant's values
+// in the record as zigzag varints (bit 6: no data offset, nothing in DATA).
 inline constexpr uint8_t kTensorWasUint8 = 1, kTensorConstant = 2;
-// TEN2 tensor record flags (bits 0 and 1 as above): the zero-point form in
-// bits 2..3, derived scales in bit 4.
 inline constexpr uint8_t kTensorZeroPointShift = 2, kTensorZeroPointMask = 3 << 2;
 inline constexpr uint8_t kZeroPointsZero = 0, kZeroPointsShared = 1, kZeroPointsListed = 2;
 inline constexpr uint8_t kTensorScalesDerived = 16;
-// TEN3 only: listed scales stored as float16 (each a positive normal half);
-// an int32 / int64 constant's values stored in the record as zigzag varints
-// (no data offset, nothing in DATA).
 inline constexpr uint8_t kTensorScalesFp16 = 32;
 inline constexpr uint8_t kTensorDataInline = 64;
-// NOD2 field mask: which fields follow the output list (in bit order); an
-// absent field has the OpAttrs default (the name: the first output's name).
+// Node record field mask: which fields follow the output list (in bit
+// order); an absent field has the OpAttrs default (the name: the first
+// output's name).
 namespace nf {
 inline constexpr uint32_t kName = 1u << 0, kPads = 1u << 1, kStrideH = 1u << 2;  // 2..9: the 8 ints
 inline constexpr int kFirstInt = 2, kFirstFloat = 10;                            // 10..15: the 6 floats
@@ -95,8 +87,6 @@ inline constexpr uint32_t kPerm = 1u << 16, kPaddings = 1u << 17, kKeepDims = 1u
                           kCountIncludePad = 1u << 19, kOnnxNumerics = 1u << 20;
 inline constexpr uint32_t kAll = (1u << 21) - 1;
 }  // namespace nf
-// Node attribute flags.
-inline constexpr uint8_t kAttrKeepDims = 1, kAttrCountIncludePad = 2, kAttrOnnxNumerics = 4;
 // Metadata input flags.
 inline constexpr uint8_t kInputPixelsAreInput = 1;
 
@@ -113,9 +103,9 @@ inline constexpr uint32_t kMaxNormChannels = 4;
 inline constexpr uint32_t kMaxCodebookGroups = 1u << 20;
 
 // One row of an id table: an enum value, its number in files, and the format
-// minor version (of major 1) that introduced it. Writers stamp the file with
-// the highest minor any used id needs, so older readers can still open files
-// that use no newer feature.
+// minor version (of the current major) that introduced it. Writers stamp the
+// file with the highest minor any used id needs, so older readers can still
+// open files that use no newer feature.
 template <typename E>
 struct IdEntry {
   E value;
@@ -124,15 +114,15 @@ struct IdEntry {
   const char* name;
 };
 
-// Operator ids are the OpDefs' file_id (graph/op_registry.h), all since 1.0.
+// Operator ids are the OpDefs' file_id (graph/op_registry.h), all since 2.0.
 
 
 inline constexpr IdEntry<DType> kDTypeIds[] = {
     {DType::kFloat32, 1, 0, "float32"}, {DType::kFloat16, 2, 0, "float16"},
     {DType::kInt32, 3, 0, "int32"},     {DType::kInt64, 4, 0, "int64"},
     {DType::kInt8, 5, 0, "int8"},       {DType::kUInt8, 6, 0, "uint8"},
-    {DType::kInt4, 7, 1, "int4"},       {DType::kLut4, 8, 1, "lut4"},
-    {DType::kLut8, 9, 1, "lut8"},
+    {DType::kInt4, 7, 0, "int4"},       {DType::kLut4, 8, 0, "lut4"},
+    {DType::kLut8, 9, 0, "lut8"},
 };
 
 inline constexpr IdEntry<Padding> kPaddingIds[] = {

@@ -43,7 +43,6 @@ class Cursor {
   uint16_t U16(const char* what) { return static_cast<uint16_t>(Read(2, what)); }
   uint32_t U32(const char* what) { return static_cast<uint32_t>(Read(4, what)); }
   int32_t I32(const char* what) { return static_cast<int32_t>(U32(what)); }
-  uint64_t U64(const char* what) { return Read(8, what); }
   float F32(const char* what) {
     const uint32_t bits = U32(what);
     float v;
@@ -66,8 +65,8 @@ class Cursor {
     return n;
   }
 
-  // Unsigned LEB128 (docs/model-format.md, TEN2) of at most 10 bytes whose
-  // value is at most `max`.
+  // Unsigned LEB128 (docs/model-format.md) of at most 10 bytes whose value
+  // is at most `max`.
   uint64_t V(const char* what, uint64_t max = UINT32_MAX) {
     const size_t at = Offset();
     uint64_t v = 0;
@@ -104,7 +103,7 @@ class Cursor {
     }
     return n;
   }
-  // A string of a varint length (TEN2, NOD2).
+  // A string of a varint length (tensor and node records).
   std::string VStr(const char* what) {
     const uint32_t n = VCount((std::string(what) + " length").c_str(), 1, kMaxStringBytes);
     const uint8_t* p = Take(n, what);
@@ -134,10 +133,10 @@ class Cursor {
     return v;
   }
 
-  // A record: its byte size (u32), then that many bytes, read by the
+  // A record: its byte size (varint), then that many bytes, read by the
   // returned cursor.
-  Cursor Record(const char* what, bool varint_size = false) {
-    const uint32_t n = varint_size ? V32(what) : U32(what);
+  Cursor Record(const char* what) {
+    const uint32_t n = V32(what);
     const uint8_t* p = Take(n, what);
     return p ? Cursor(p, n, section_) : Cursor(end_, 0, section_);
   }
@@ -175,18 +174,12 @@ class Cursor {
   std::string error_;
 };
 
-// Smallest encodings, for Count(): a tensor record is its size, an empty
-// name, 4 type bytes, quantization count + axis and the data reference; a
-// node record its size, 4 id bytes, 3 empty lists, pads, 8 ints, 6 floats,
-// 4 flag bytes and 2 empty lists.
-constexpr size_t kMinTensorRecord = 4 + 4 + 4 + 8 + 16;
-// TEN2: a size byte, name prefix and length, dtype, flags, rank, quant count
-// and axis.
-constexpr size_t kMinCompactTensorRecord = 1 + 2 + 3 + 2;
-constexpr size_t kMinNodeRecord = 4 + 4 + 4 + 4 + 4 + 16 + 32 + 24 + 4 + 4 + 4;
-// NOD2: a size byte, op, padding, activation, field mask, input and output
-// counts.
-constexpr size_t kMinCompactNodeRecord = 7;
+// Smallest records, for counts checked against the bytes left: a tensor
+// record is a size byte, name prefix and length, dtype, flags, rank, quant
+// count and axis; a node record a size byte, op, padding, activation, field
+// mask, input and output counts.
+constexpr size_t kMinTensorRecord = 1 + 2 + 3 + 2;
+constexpr size_t kMinNodeRecord = 7;
 
 class Reader {
  public:
@@ -197,14 +190,8 @@ class Reader {
     QW_RETURN_IF_ERROR(ReadHeader());
     QW_RETURN_IF_ERROR(ReadSectionTable());
     if (meta_.present) QW_RETURN_IF_ERROR(ReadMetadata());
-    if (tensors_compact3_.present) {
-      QW_RETURN_IF_ERROR(ReadTensorsCompact(tensors_compact3_, "TEN3"));
-    } else if (tensors_compact_.present) {
-      QW_RETURN_IF_ERROR(ReadTensorsCompact(tensors_compact_, "TEN2"));
-    } else {
-      QW_RETURN_IF_ERROR(ReadTensors());
-    }
-    QW_RETURN_IF_ERROR(nodes_compact_.present ? ReadNodesCompact() : ReadNodes());
+    QW_RETURN_IF_ERROR(ReadTensors());
+    QW_RETURN_IF_ERROR(ReadNodes());
     QW_RETURN_IF_ERROR(ReadGraphIO());
     graph_.source = bytes_;
     return std::move(graph_);
@@ -217,17 +204,14 @@ class Reader {
   };
 
   Status ReadHeader();
+  // A file of an earlier major version: what it is, and how to get a current one.
+  Status OldFormat(uint32_t major) const;
   Status ReadSectionTable();
   Status ReadMetadata();
   Status ReadTensors();
-  // TEN2, or TEN3 (name "TEN3"), which adds float16 scales and int
-  // constants in the record.
-  Status ReadTensorsCompact(const Section& section, const char* name);
-  // The data reference and final checks of tensor t (both tensor sections).
-  Status FinishTensor(const std::string& ctx, uint32_t flags, uint64_t offset, uint64_t size, uint32_t alignment,
-                      Tensor* t);
+  // The data reference and final checks of tensor t.
+  Status FinishTensor(const std::string& ctx, uint32_t flags, uint64_t offset, uint64_t size, Tensor* t);
   Status ReadNodes();
-  Status ReadNodesCompact();
   Status ReadGraphIO();
 
   Cursor Open(const Section& s) const {
@@ -278,7 +262,7 @@ class Reader {
   size_t size_;
   uint16_t minor_ = 0;
   bool newer_ = false;  // the file's minor version is newer than ours
-  Section meta_, tensors_, tensors_compact_, tensors_compact3_, nodes_, nodes_compact_, io_, data_;
+  Section meta_, tensors_, nodes_, io_, data_;
   Graph graph_;
 };
 
@@ -290,6 +274,7 @@ Status Reader::ReadHeader() {
   if (std::memcmp(file_, kMagic, sizeof kMagic) != 0) return Status::Error("qwm: not a .qwm file (wrong magic bytes)");
   const uint32_t major = static_cast<uint32_t>(Le(file_ + hdr::kVersionMajor, 2));
   minor_ = static_cast<uint16_t>(Le(file_ + hdr::kVersionMinor, 2));
+  if (major < kVersionMajor) return OldFormat(major);
   if (major != kVersionMajor) {
     return Status::Error("qwm: format version " + Version(major, minor_) +
                          " cannot be read: this reader reads format " + Version(kVersionMajor, kVersionMinor) +
@@ -316,6 +301,28 @@ Status Reader::ReadHeader() {
   const std::string unknown = UnknownFlags(flags, 0, "header");
   if (!unknown.empty()) return Status::Error("qwm: " + unknown);
   return Status::Ok();
+}
+
+Status Reader::OldFormat(uint32_t major) const {
+  // The header and section table had today's layout in format 1.x: list the
+  // sections when the table lies inside the file (nothing else is checked).
+  std::string sections;
+  const uint32_t count = static_cast<uint32_t>(Le(file_ + hdr::kSectionCount, 4));
+  const uint64_t table = Le(file_ + hdr::kSectionTableOffset, 8);
+  const uint32_t entry_size = static_cast<uint32_t>(Le(file_ + hdr::kSectionEntrySize, 4));
+  if (count >= 1 && count <= kMaxSections && entry_size >= kSectionEntrySize && entry_size <= 1024 &&
+      table >= kHeaderSize && table <= size_ && uint64_t{count} * entry_size <= size_ - table) {
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint32_t type = static_cast<uint32_t>(Le(file_ + table + i * entry_size + entry::kType, 4));
+      sections += (i ? ", " : " (sections ") + SectionName(type);
+    }
+    sections += ")";
+  }
+  return Status::Error("qwm: the file is format " + Version(major, minor_) + sections +
+                       ", whose encodings this reader no longer reads: it reads format " +
+                       Version(kVersionMajor, kVersionMinor) +
+                       ". Make a current file from the source model: qwasm-convert (convert() in JavaScript) "
+                       "for TFLite and ONNX models, qwasm-quantize (quantize()) for an FP32 ONNX model");
 }
 
 Status Reader::ReadSectionTable() {
@@ -358,12 +365,9 @@ Status Reader::ReadSectionTable() {
       return Status::Error(ctx + ": CRC-32 mismatch (damaged file)");
     }
     ranges.emplace_back(offset, offset + size);
-    Section* known = type == kSectionMetadata ? &meta_
+    Section* known = type == kSectionMetadata  ? &meta_
                      : type == kSectionTensors ? &tensors_
-                     : type == kSectionTensorsCompact ? &tensors_compact_
-                     : type == kSectionTensorsCompact3 ? &tensors_compact3_
                      : type == kSectionNodes   ? &nodes_
-                     : type == kSectionNodesCompact ? &nodes_compact_
                      : type == kSectionGraph   ? &io_
                      : type == kSectionData    ? &data_
                                                : nullptr;
@@ -387,28 +391,8 @@ Status Reader::ReadSectionTable() {
       return Status::Error("qwm: sections overlap at byte " + std::to_string(ranges[i].first));
     }
   }
-  // One tensor section and one node section, in any of their encodings.
-  const std::pair<const Section*, uint32_t> alternatives[][3] = {
-      {{&tensors_, kSectionTensors}, {&tensors_compact_, kSectionTensorsCompact}, {&tensors_compact3_, kSectionTensorsCompact3}},
-      {{&nodes_, kSectionNodes}, {&nodes_compact_, kSectionNodesCompact}, {nullptr, 0}}};
-  for (const auto& group : alternatives) {
-    for (int a = 0; a < 3; ++a) {
-      for (int b = a + 1; b < 3; ++b) {
-        if (group[a].first && group[b].first && group[a].first->present && group[b].first->present) {
-          return Status::Error("qwm: sections " + SectionName(group[a].second) + " and " +
-                               SectionName(group[b].second) + " both present");
-        }
-      }
-    }
-  }
   const std::pair<const Section*, uint32_t> required[] = {
-      {tensors_compact3_.present  ? &tensors_compact3_
-       : tensors_compact_.present ? &tensors_compact_
-                                  : &tensors_,
-       kSectionTensors},
-      {nodes_compact_.present ? &nodes_compact_ : &nodes_, kSectionNodes},
-      {&io_, kSectionGraph},
-      {&data_, kSectionData}};
+      {&tensors_, kSectionTensors}, {&nodes_, kSectionNodes}, {&io_, kSectionGraph}, {&data_, kSectionData}};
   for (const auto& [section, name] : required) {
     if (!section->present) return Status::Error("qwm: required section " + SectionName(name) + " is missing");
   }
@@ -444,56 +428,16 @@ Status Reader::ReadMetadata() {
   return CheckMetadata(m).With("qwm: section META");
 }
 
-Status Reader::ReadTensors() {
-  Cursor c = Open(tensors_);
-  const uint32_t count = c.Count("tensor count", kMinTensorRecord, kMaxTensors);
-  QW_RETURN_IF_ERROR(c.status().With("qwm: section TENS"));
-  graph_.tensors.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    std::string ctx = "qwm: section TENS, tensor " + std::to_string(i);
-    Cursor r = c.Record("tensor record");
-    QW_RETURN_IF_ERROR(c.status().With(ctx));
-    Tensor& t = graph_.tensors[i];
-    t.name = r.Str("name");
-    t.dtype = FromId(kDTypeIds, r.U8("dtype"), "dtype", &r);
-    const uint32_t flags = Flags(r.U8("flags"), kTensorWasUint8 | kTensorConstant, "tensor", &r);
-    const uint8_t rank = r.U8("rank");
-    r.U8("reserved");
-    if (rank > kMaxRank) r.Fail("rank " + std::to_string(rank) + " is over the limit of " + std::to_string(kMaxRank));
-    t.shape.resize(r.ok() ? rank : 0);
-    for (int32_t& d : t.shape) d = r.I32("shape");
-    const uint32_t nq = r.Count("quantization parameter count", 8, kMaxQuantParams);
-    t.quant.axis = r.I32("quantization axis");
-    t.quant.scale.resize(nq);
-    t.quant.zero_point.resize(nq);
-    for (float& s : t.quant.scale) s = r.F32("scale");
-    for (int32_t& z : t.quant.zero_point) z = r.I32("zero point");
-    const uint64_t offset = r.U64("data offset"), size = r.U64("data size");
-    if (const int entries = CodebookEntries(t.dtype)) {
-      const uint32_t groups = r.Count("codebook group count", entries, kMaxCodebookGroups);
-      t.codebook.resize(static_cast<size_t>(groups) * entries);
-      for (int8_t& e : t.codebook) e = static_cast<int8_t>(r.U8("codebook"));
-    }
-    r.Finish(newer_);
-    if (r.ok()) ctx += QuotedName(t.name);
-    QW_RETURN_IF_ERROR(r.status().With(ctx));
-    QW_RETURN_IF_ERROR(FinishTensor(ctx, flags, offset, size, kDataAlignment, &t));
-  }
-  c.Finish(newer_);
-  return c.status().With("qwm: section TENS");
-}
-
-Status Reader::FinishTensor(const std::string& ctx, uint32_t flags, uint64_t offset, uint64_t size,
-                            uint32_t alignment, Tensor* t) {
+Status Reader::FinishTensor(const std::string& ctx, uint32_t flags, uint64_t offset, uint64_t size, Tensor* t) {
   t->was_uint8 = flags & kTensorWasUint8;
   if (flags & kTensorConstant) {
     if (offset > data_.size || size > data_.size - offset) {
       return Status::Error(ctx + ": data [" + std::to_string(offset) + ", +" + std::to_string(size) +
                            ") lies outside the DATA section of " + std::to_string(data_.size) + " bytes");
     }
-    if ((data_.offset + offset) % alignment != 0) {
+    if ((data_.offset + offset) % kConstantAlignment != 0) {
       return Status::Error(ctx + ": data at file offset " + std::to_string(data_.offset + offset) +
-                           " is not aligned to " + std::to_string(alignment) + " bytes");
+                           " is not aligned to " + std::to_string(kConstantAlignment) + " bytes");
     }
     t->data = file_ + data_.offset + offset;
     t->data_bytes = static_cast<size_t>(size);
@@ -503,15 +447,15 @@ Status Reader::FinishTensor(const std::string& ctx, uint32_t flags, uint64_t off
   return CheckTensor(*t).With(ctx);
 }
 
-// TEN2 (format 1.2, docs/model-format.md): records whose names share a
-// prefix with the previous record's, varint integers, zero points stored
-// only when not all zero, scales possibly derived from two other tensors'
-// (resolved once every record is read), the data size implied by the shape.
-Status Reader::ReadTensorsCompact(const Section& section, const char* name) {
-  const bool v13 = &section == &tensors_compact3_;
-  const std::string where = std::string("qwm: section ") + name;
-  Cursor c = Open(section);
-  const uint32_t count = c.VCount("tensor count", kMinCompactTensorRecord, kMaxTensors);
+// TENS (docs/model-format.md): records whose names share a prefix with the
+// previous record's, varint integers, zero points stored only when not all
+// zero, scales listed (float32 or float16) or derived from two other
+// tensors' (resolved once every record is read), the data size implied by
+// the shape, int32 / int64 constants possibly in the record.
+Status Reader::ReadTensors() {
+  const std::string where = "qwm: section TENS";
+  Cursor c = Open(tensors_);
+  const uint32_t count = c.VCount("tensor count", kMinTensorRecord, kMaxTensors);
   QW_RETURN_IF_ERROR(c.status().With(where));
   graph_.tensors.resize(count);
   std::vector<std::pair<uint32_t, uint32_t>> derived(count, {UINT32_MAX, UINT32_MAX});
@@ -519,7 +463,7 @@ Status Reader::ReadTensorsCompact(const Section& section, const char* name) {
   std::vector<uint64_t> offset_of(count, 0), size_of(count, 0);
   for (uint32_t i = 0; i < count; ++i) {
     std::string ctx = where + ", tensor " + std::to_string(i);
-    Cursor r = c.Record("tensor record", /*varint_size=*/true);
+    Cursor r = c.Record("tensor record");
     QW_RETURN_IF_ERROR(c.status().With(ctx));
     Tensor& t = graph_.tensors[i];
     const std::string previous = i > 0 ? graph_.tensors[i - 1].name : std::string();
@@ -528,15 +472,13 @@ Status Reader::ReadTensorsCompact(const Section& section, const char* name) {
       r.Fail("shared name prefix " + std::to_string(shared) + " is longer than the previous name (" +
              std::to_string(previous.size()) + " bytes)");
     }
-    const uint32_t suffix = r.VCount("name length", 1, kMaxStringBytes);
-    const uint8_t* p = r.Bytes(suffix, "name");
-    if (r.ok()) t.name = previous.substr(0, shared) + std::string(reinterpret_cast<const char*>(p), suffix);
+    const std::string suffix = r.VStr("name");
+    if (r.ok()) t.name = previous.substr(0, shared) + suffix;
     t.dtype = FromId(kDTypeIds, r.U8("dtype"), "dtype", &r);
-    const uint32_t flags =
-        Flags(r.U8("flags"),
-              kTensorWasUint8 | kTensorConstant | kTensorZeroPointMask | kTensorScalesDerived |
-                  (v13 ? kTensorScalesFp16 | kTensorDataInline : 0),
-              "tensor", &r);
+    const uint32_t flags = Flags(r.U8("flags"),
+                                 kTensorWasUint8 | kTensorConstant | kTensorZeroPointMask | kTensorScalesDerived |
+                                     kTensorScalesFp16 | kTensorDataInline,
+                                 "tensor", &r);
     const bool fp16 = flags & kTensorScalesFp16, in_record = flags & kTensorDataInline;
     const uint32_t zero_points = (flags & kTensorZeroPointMask) >> kTensorZeroPointShift;
     if (zero_points > kZeroPointsListed) r.Fail("zero-point form " + std::to_string(zero_points) + " is not defined");
@@ -631,7 +573,7 @@ Status Reader::ReadTensorsCompact(const Section& section, const char* name) {
       size_of[i] = DTypeBytes(t.dtype, static_cast<size_t>(elements));
     }
     if (!is_derived) {
-      QW_RETURN_IF_ERROR(FinishTensor(ctx, flags_of[i], offset, size_of[i], kCompactDataAlignment, &t));
+      QW_RETURN_IF_ERROR(FinishTensor(ctx, flags_of[i], offset, size_of[i], &t));
     }
   }
   c.Finish(newer_);
@@ -660,64 +602,22 @@ Status Reader::ReadTensorsCompact(const Section& section, const char* name) {
     for (size_t k = 0; k < nq; ++k) {
       t.quant.scale[k] = static_cast<float>(double{sa[sa.size() == 1 ? 0 : k]} * sb[sb.size() == 1 ? 0 : k]);
     }
-    QW_RETURN_IF_ERROR(FinishTensor(ctx, flags_of[i], offset_of[i], size_of[i], kCompactDataAlignment, &t));
+    QW_RETURN_IF_ERROR(FinishTensor(ctx, flags_of[i], offset_of[i], size_of[i], &t));
   }
   return Status::Ok();
 }
 
+// NODE (docs/model-format.md): varint ids and indices, and a field mask
+// naming the attributes stored (the others keep OpAttrs' defaults) and
+// whether the name is stored (else it is the first output's).
 Status Reader::ReadNodes() {
   Cursor c = Open(nodes_);
-  const uint32_t count = c.Count("node count", kMinNodeRecord, kMaxNodes);
+  const uint32_t count = c.VCount("node count", kMinNodeRecord, kMaxNodes);
   QW_RETURN_IF_ERROR(c.status().With("qwm: section NODE"));
   graph_.nodes.resize(count);
   for (uint32_t i = 0; i < count; ++i) {
     std::string ctx = "qwm: section NODE, node " + std::to_string(i);
     Cursor r = c.Record("node record");
-    QW_RETURN_IF_ERROR(c.status().With(ctx));
-    Node& n = graph_.nodes[i];
-    OpAttrs& a = n.attrs;
-    n.op = OpFromId(r.U16("op"), &r);
-    a.padding = FromId(kPaddingIds, r.U8("padding"), "padding", &r);
-    a.activation = FromId(kActivationIds, r.U8("activation"), "activation", &r);
-    n.name = r.Str("name");
-    n.inputs = r.I32s("inputs", kMaxNodeTensors);
-    n.outputs = r.I32s("outputs", kMaxNodeTensors);
-    for (int32_t& p : a.pads) p = r.I32("pads");
-    for (int* v : {&a.stride_h, &a.stride_w, &a.dilation_h, &a.dilation_w, &a.filter_h, &a.filter_w,
-                   &a.depth_multiplier, &a.axis}) {
-      *v = r.I32("attribute");
-    }
-    for (float* v : {&a.beta, &a.pad_value, &a.clamp_min, &a.clamp_max, &a.hard_alpha, &a.hard_beta}) {
-      *v = r.F32("attribute");
-    }
-    const uint32_t flags = Flags(r.U8("attribute flags"), kAttrKeepDims | kAttrCountIncludePad | kAttrOnnxNumerics,
-                                 "attribute", &r);
-    a.keep_dims = flags & kAttrKeepDims;
-    a.count_include_pad = flags & kAttrCountIncludePad;
-    a.onnx_numerics = flags & kAttrOnnxNumerics;
-    for (int k = 0; k < 3; ++k) r.U8("reserved");
-    a.perm = r.I32s("perm", kMaxRank);
-    a.paddings = r.I32s("paddings", 2 * kMaxRank);
-    r.Finish(newer_);
-    if (r.ok()) ctx += QuotedName(n.name) + " (" + OpTypeName(n.op) + ")";
-    QW_RETURN_IF_ERROR(r.status().With(ctx));
-    QW_RETURN_IF_ERROR(CheckNode(n, graph_.tensors.size()).With(ctx));
-  }
-  c.Finish(newer_);
-  return c.status().With("qwm: section NODE");
-}
-
-// NOD2 (format 1.3, docs/model-format.md): varint ids and indices, and a
-// field mask naming the attributes stored (the others keep OpAttrs'
-// defaults) and whether the name is stored (else it is the first output's).
-Status Reader::ReadNodesCompact() {
-  Cursor c = Open(nodes_compact_);
-  const uint32_t count = c.VCount("node count", kMinCompactNodeRecord, kMaxNodes);
-  QW_RETURN_IF_ERROR(c.status().With("qwm: section NOD2"));
-  graph_.nodes.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    std::string ctx = "qwm: section NOD2, node " + std::to_string(i);
-    Cursor r = c.Record("node record", /*varint_size=*/true);
     QW_RETURN_IF_ERROR(c.status().With(ctx));
     Node& n = graph_.nodes[i];
     OpAttrs& a = n.attrs;
@@ -765,7 +665,7 @@ Status Reader::ReadNodesCompact() {
     QW_RETURN_IF_ERROR(CheckNode(n, graph_.tensors.size()).With(ctx));
   }
   c.Finish(newer_);
-  return c.status().With("qwm: section NOD2");
+  return c.status().With("qwm: section NODE");
 }
 
 Status Reader::ReadGraphIO() {

@@ -19,7 +19,6 @@ class Out {
   void U8(uint8_t v) { bytes_.push_back(v); }
   void U16(uint16_t v) { Le(v, 2); }
   void U32(uint32_t v) { Le(v, 4); }
-  void U64(uint64_t v) { Le(v, 8); }
   void I32(int32_t v) { U32(static_cast<uint32_t>(v)); }
   void F32(float v) {
     uint32_t bits;
@@ -56,19 +55,12 @@ class Out {
   void ZerosTo(size_t size) { bytes_.resize(std::max(bytes_.size(), size), 0); }
   void AlignTo(size_t alignment) { ZerosTo((bytes_.size() + alignment - 1) / alignment * alignment); }
 
-  // A record is its byte size (u32) followed by its fields.
-  // A compact record (TEN2) is its byte size as a varint, then its fields:
-  // written into a scratch Out, then copied behind the size.
-  void VRecord(const Out& record) {
+  // A record is its byte size as a varint, then its fields: written into a
+  // scratch Out, then copied behind the size.
+  void Record(const Out& record) {
     V(record.size());
     Bytes(record.bytes_.data(), record.bytes_.size());
   }
-
-  size_t BeginRecord() {
-    U32(0);
-    return bytes_.size();
-  }
-  void EndRecord(size_t start) { PatchLe(start - 4, bytes_.size() - start, 4); }
 
   void PatchLe(size_t at, uint64_t v, int n) {
     for (int i = 0; i < n; ++i) bytes_[at + i] = static_cast<uint8_t>(v >> (8 * i));
@@ -134,47 +126,21 @@ void WriteMetadata(const ModelMetadata& m, Out* out) {
   out->Strs(m.notes);
 }
 
-// Constants, each at a multiple of `alignment` from the DATA section's
-// start (itself at a multiple of kDataAlignment in the file); offsets[i] is
-// tensor i's. Constants stored in their TEN3 record are left out.
-void WriteData(const Graph& g, size_t alignment, const std::vector<bool>& in_record, Out* out,
-               std::vector<uint64_t>* offsets) {
+// Constants, each at a multiple of kConstantAlignment from the DATA
+// section's start (itself at a multiple of kDataAlignment in the file);
+// offsets[i] is tensor i's. Constants stored in their records are left out.
+void WriteData(const Graph& g, const std::vector<bool>& in_record, Out* out, std::vector<uint64_t>* offsets) {
   offsets->assign(g.tensors.size(), 0);
   for (size_t i = 0; i < g.tensors.size(); ++i) {
     const Tensor& t = g.tensors[i];
     if (!t.is_constant() || in_record[i]) continue;
-    out->AlignTo(alignment);
+    out->AlignTo(kConstantAlignment);
     (*offsets)[i] = out->size();
     out->Bytes(t.data, t.data_bytes);
   }
 }
 
-void WriteTensors(const Graph& g, const std::vector<uint64_t>& data_offsets, Out* out) {
-  out->U32(static_cast<uint32_t>(g.tensors.size()));
-  for (size_t i = 0; i < g.tensors.size(); ++i) {
-    const Tensor& t = g.tensors[i];
-    const size_t record = out->BeginRecord();
-    out->Str(t.name);
-    out->U8(static_cast<uint8_t>(FindByValue(kDTypeIds, t.dtype)->id));
-    out->U8((t.was_uint8 ? kTensorWasUint8 : 0) | (t.is_constant() ? kTensorConstant : 0));
-    out->U8(static_cast<uint8_t>(t.shape.size()));
-    out->U8(0);
-    for (int32_t d : t.shape) out->I32(d);
-    out->U32(static_cast<uint32_t>(t.quant.scale.size()));
-    out->I32(t.quant.axis);
-    for (float s : t.quant.scale) out->F32(s);
-    for (int32_t z : t.quant.zero_point) out->I32(z);
-    out->U64(t.is_constant() ? data_offsets[i] : 0);
-    out->U64(t.is_constant() ? t.data_bytes : 0);
-    if (CodebookEntries(t.dtype)) {  // lut4 / lut8 (format 1.1)
-      out->U32(static_cast<uint32_t>(t.codebook_groups()));
-      out->Bytes(reinterpret_cast<const uint8_t*>(t.codebook.data()), t.codebook.size());
-    }
-    out->EndRecord(record);
-  }
-}
-
-// The tensors a tensor's scales are derived from in TEN2 (scale[c] =
+// The tensors a tensor's scales are derived from (scale[c] =
 // float(scale_a[c or 0] x scale_b[c or 0]), computed in double, where the
 // product is exact), or {-1, -1}: for each tensor that is input 2 (the bias)
 // of a node, that node's inputs 0 and 1 when the product reproduces every
@@ -221,7 +187,7 @@ size_t VarintBytes(uint64_t v) {
   return n;
 }
 
-// TEN3: an int32 / int64 constant goes into its record as zigzag varints
+// An int32 / int64 constant goes into its record as zigzag varints
 // when they take fewer bytes than its data would (an int32's zigzag is the
 // 32-bit one, the same number as the 64-bit one for every int32).
 std::vector<bool> IntsInRecord(const Graph& g) {
@@ -256,9 +222,8 @@ size_t SharedPrefix(const std::string& a, const std::string& b) {
   return n;
 }
 
-// TEN2, or with v13 TEN3 (float16 scales, int constants in the record).
-void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offsets,
-                         const std::vector<bool>& in_record, bool v13, Out* out) {
+void WriteTensors(const Graph& g, const std::vector<uint64_t>& data_offsets, const std::vector<bool>& in_record,
+                  Out* out) {
   const std::vector<std::pair<int32_t, int32_t>> derived = DerivedScales(g);
   out->V(g.tensors.size());
   const std::string* previous = nullptr;
@@ -277,8 +242,8 @@ void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offse
       else if (z != 0 && zero_points == kZeroPointsZero) zero_points = kZeroPointsShared;
     }
     const bool is_derived = derived[i].first >= 0;
-    const bool fp16 = v13 && !is_derived && ScalesAreFp16(q.scale);
-    const bool inline_ints = v13 && in_record[i];
+    const bool fp16 = !is_derived && ScalesAreFp16(q.scale);
+    const bool inline_ints = in_record[i];
     r.U8(static_cast<uint8_t>(FindByValue(kDTypeIds, t.dtype)->id));
     r.U8(static_cast<uint8_t>((t.was_uint8 ? kTensorWasUint8 : 0) | (t.is_constant() ? kTensorConstant : 0) |
                               zero_points << kTensorZeroPointShift | (is_derived ? kTensorScalesDerived : 0) |
@@ -309,42 +274,14 @@ void WriteTensorsCompact(const Graph& g, const std::vector<uint64_t>& data_offse
       r.V(t.codebook_groups());
       r.Bytes(reinterpret_cast<const uint8_t*>(t.codebook.data()), t.codebook.size());
     }
-    out->VRecord(r);
+    out->Record(r);
   }
 }
 
+// Varints; a field mask says which attributes differ from OpAttrs' defaults
+// (only those are stored) and whether the name is stored (else it is the
+// first output tensor's name).
 void WriteNodes(const Graph& g, Out* out) {
-  out->U32(static_cast<uint32_t>(g.nodes.size()));
-  for (const Node& n : g.nodes) {
-    const OpAttrs& a = n.attrs;
-    const size_t record = out->BeginRecord();
-    out->U16(FindOpDef(n.op)->file_id);
-    out->U8(static_cast<uint8_t>(FindByValue(kPaddingIds, a.padding)->id));
-    out->U8(static_cast<uint8_t>(FindByValue(kActivationIds, a.activation)->id));
-    out->Str(n.name);
-    out->I32s(n.inputs);
-    out->I32s(n.outputs);
-    for (int32_t p : a.pads) out->I32(p);
-    for (int v : {a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, a.filter_h, a.filter_w, a.depth_multiplier,
-                  a.axis}) {
-      out->I32(v);
-    }
-    for (float v : {a.beta, a.pad_value, a.clamp_min, a.clamp_max, a.hard_alpha, a.hard_beta}) out->F32(v);
-    out->U8((a.keep_dims ? kAttrKeepDims : 0) | (a.count_include_pad ? kAttrCountIncludePad : 0) |
-            (a.onnx_numerics ? kAttrOnnxNumerics : 0));
-    out->U8(0);
-    out->U8(0);
-    out->U8(0);
-    out->I32s(a.perm);
-    out->I32s(a.paddings);
-    out->EndRecord(record);
-  }
-}
-
-// NOD2 (format 1.3): varints; a field mask says which attributes differ
-// from OpAttrs' defaults (only those are stored) and whether the name is
-// stored (else it is the first output tensor's name).
-void WriteNodesCompact(const Graph& g, Out* out) {
   const OpAttrs d;
   out->V(g.nodes.size());
   for (const Node& n : g.nodes) {
@@ -396,7 +333,7 @@ void WriteNodesCompact(const Graph& g, Out* out) {
       r.V(list->size());
       for (int32_t v : *list) r.Z(v);
     }
-    out->VRecord(r);
+    out->Record(r);
   }
 }
 
@@ -407,13 +344,9 @@ void WriteGraphIO(const Graph& g, Out* out) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> WriteQwm(const Graph& g, const QwmWriteOptions& options) {
-  const Result<uint16_t> needed = CheckGraph(g);
-  if (!needed.ok()) return needed.status();
-  const bool v13 = options.compact && options.compact_1_3;
-  const uint16_t minor = v13               ? std::max(needed.value(), kCompactNodesSince)
-                         : options.compact ? std::max(needed.value(), kCompactTensorsSince)
-                                           : needed.value();
+Result<std::vector<uint8_t>> WriteQwm(const Graph& g) {
+  const Result<uint16_t> minor = CheckGraph(g);
+  if (!minor.ok()) return minor.status();
 
   struct Section {
     uint32_t type;
@@ -421,29 +354,16 @@ Result<std::vector<uint8_t>> WriteQwm(const Graph& g, const QwmWriteOptions& opt
     Out body;
   };
   Section sections[5] = {{kSectionMetadata, kSectionOptional, {}},
-                         {v13               ? kSectionTensorsCompact3
-                          : options.compact ? kSectionTensorsCompact
-                                            : kSectionTensors,
-                          0,
-                          {}},
-                         {v13 ? kSectionNodesCompact : kSectionNodes, 0, {}},
+                         {kSectionTensors, 0, {}},
+                         {kSectionNodes, 0, {}},
                          {kSectionGraph, 0, {}},
                          {kSectionData, 0, {}}};
   std::vector<uint64_t> data_offsets;
   WriteMetadata(g.metadata, &sections[0].body);
-  const std::vector<bool> in_record = v13 ? IntsInRecord(g) : std::vector<bool>(g.tensors.size(), false);
-  WriteData(g, options.compact ? kCompactDataAlignment : kDataAlignment, in_record, &sections[4].body,
-            &data_offsets);
-  if (options.compact) {
-    WriteTensorsCompact(g, data_offsets, in_record, v13, &sections[1].body);
-  } else {
-    WriteTensors(g, data_offsets, &sections[1].body);
-  }
-  if (v13) {
-    WriteNodesCompact(g, &sections[2].body);
-  } else {
-    WriteNodes(g, &sections[2].body);
-  }
+  const std::vector<bool> in_record = IntsInRecord(g);
+  WriteData(g, in_record, &sections[4].body, &data_offsets);
+  WriteTensors(g, data_offsets, in_record, &sections[1].body);
+  WriteNodes(g, &sections[2].body);
   WriteGraphIO(g, &sections[3].body);
 
   // Header, section table, the small sections, then DATA aligned.
@@ -468,7 +388,7 @@ Result<std::vector<uint8_t>> WriteQwm(const Graph& g, const QwmWriteOptions& opt
   std::vector<uint8_t>& b = file.bytes();
   std::memcpy(&b[hdr::kMagic], kMagic, sizeof kMagic);
   file.PatchLe(hdr::kVersionMajor, kVersionMajor, 2);
-  file.PatchLe(hdr::kVersionMinor, minor, 2);
+  file.PatchLe(hdr::kVersionMinor, minor.value(), 2);
   file.PatchLe(hdr::kFlags, 0, 4);
   file.PatchLe(hdr::kHeaderSize, kHeaderSize, 4);
   file.PatchLe(hdr::kSectionCount, count, 4);

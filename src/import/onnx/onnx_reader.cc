@@ -8,17 +8,10 @@
 #include <limits>
 
 #include "import/onnx/onnx_importer.h"
+#include "quant/float16.h"
 
 namespace qwasm::onnx {
 namespace {
-
-float HalfToFloat(uint16_t h) {
-  const int exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-  const float sign = (h & 0x8000) ? -1.0f : 1.0f;
-  if (exp == 0) return sign * std::ldexp(static_cast<float>(mant), -24);
-  if (exp == 31) return mant ? std::numeric_limits<float>::quiet_NaN() : sign * std::numeric_limits<float>::infinity();
-  return sign * std::ldexp(static_cast<float>(mant | 0x400), exp - 25);
-}
 
 std::string DimsString(const std::vector<int64_t>& dims) {
   std::string s = "[";
@@ -220,7 +213,11 @@ Result<std::vector<float>> Importer::Floats(const Constant& c, const char* role)
   for (size_t i = 0; i < n; ++i) {
     switch (c.type) {
       case kFloat: out[i] = load(i, float{}); break;
-      case kFloat16: out[i] = HalfToFloat(load(i, uint16_t{})); break;
+      case kFloat16: {  // a NaN becomes the canonical quiet NaN, whatever its sign and payload
+        const float f = Fp16ToFp32(load(i, uint16_t{}));
+        out[i] = std::isnan(f) ? std::numeric_limits<float>::quiet_NaN() : f;
+        break;
+      }
       case kUInt8: out[i] = load(i, uint8_t{}); break;
       case kInt8: out[i] = load(i, int8_t{}); break;
       case kInt32: out[i] = static_cast<float>(load(i, int32_t{})); break;
