@@ -92,6 +92,7 @@ Result<uint16_t> CheckGraph(const Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     QW_RETURN_IF_ERROR(CheckNode(n, g.tensors.size()).With(where + "node " + std::to_string(i) + QuotedName(n.name)));
+    need(FindOpDef(n.op)->file_since_minor);
     need(FindByValue(kPaddingIds, n.attrs.padding)->since_minor);
     need(FindByValue(kActivationIds, n.attrs.activation)->since_minor);
   }

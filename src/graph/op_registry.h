@@ -1,7 +1,7 @@
 // op_registry.h — what qwasm knows about each operator, defined once in the
 // operator's own file (graph/ops/<op>.cc) with QWASM_OPERATOR:
 //
-//   QWASM_OPERATOR(Conv2D) = {OpType::kConv2D, "CONV_2D", 1, PrepareConv2D, PrepareConv2DF32,
+//   QWASM_OPERATOR(Conv2D) = {OpType::kConv2D, "CONV_2D", 1, 0, PrepareConv2D, PrepareConv2DF32,
 //                             QuantRule::Weighted(0)};
 //
 // The interpreter prepares nodes through it, the .qwm reader and writer map
@@ -60,6 +60,7 @@ struct OpDef {
   OpType type;
   const char* name;   // TFLite-style, e.g. "CONV_2D"
   uint16_t file_id;   // the operator's number in .qwm files (docs/model-format.md); never reused
+  uint16_t file_since_minor;  // the format minor version (of major 2) that introduced file_id
   // Validates the node completely and prepares it (graph/op.h). `prepare`
   // takes int8 nodes, and float32 ones too when `prepare_f32` is null;
   // `prepare_f32` takes nodes whose input 0 is float32.

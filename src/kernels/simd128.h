@@ -20,6 +20,15 @@
 #error "SIMD kernels need -msimd128 (wasm) or SIMDe (native); build with -DQWASM_SIMD=OFF for the scalar table only"
 #endif
 
+// Keeps a loop rolled where V8 would otherwise hoist an unrolled body's
+// loads and spill (the kernels say where); clang only, g++ (native SIMDe
+// builds) has no such pragma.
+#if defined(__clang__)
+#define QWASM_LOOP_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define QWASM_LOOP_NO_UNROLL
+#endif
+
 namespace qwasm {
 
 // Vector edges shared by the kernels: a row or range rarely ends on a

@@ -627,6 +627,7 @@ TEST_CASE("qwm: ids are explicit, complete, unique and frozen") {
     CHECK(e->type == static_cast<OpType>(v));
     CHECK(std::string(e->name) == OpTypeName(static_cast<OpType>(v)));
     CHECK(FindOpDefByFileId(e->file_id) == e);
+    CHECK(e->file_since_minor == 0);  // every operator id is format 2.0's
     CHECK(static_cast<bool>(e->prepare));
   }
   CHECK(FindOpDef(static_cast<OpType>(kOpTypeCount)) == nullptr);

@@ -55,6 +55,6 @@ PrepareResult PrepareAddF32(const OpContext& c) { return PrepareF32Binary(c, c.k
 
 }  // namespace
 
-QWASM_OPERATOR(Add) = {OpType::kAdd, "ADD", 4, PrepareAdd, PrepareAddF32, {}};
+QWASM_OPERATOR(Add) = {OpType::kAdd, "ADD", 4, 0, PrepareAdd, PrepareAddF32, {}};
 
 }  // namespace qwasm

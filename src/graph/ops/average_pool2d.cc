@@ -90,7 +90,7 @@ PrepareResult PrepareAveragePool2DF32(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(AveragePool2D) = {OpType::kAveragePool2D, "AVERAGE_POOL_2D", 5, PrepareAveragePool2D,
+QWASM_OPERATOR(AveragePool2D) = {OpType::kAveragePool2D, "AVERAGE_POOL_2D", 5, 0, PrepareAveragePool2D,
                                  PrepareAveragePool2DF32, {}};
 
 }  // namespace qwasm

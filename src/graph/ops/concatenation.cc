@@ -75,6 +75,6 @@ PrepareResult PrepareConcatenation(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(Concatenation) = {OpType::kConcatenation, "CONCATENATION", 13, PrepareConcatenation, nullptr, {}};
+QWASM_OPERATOR(Concatenation) = {OpType::kConcatenation, "CONCATENATION", 13, 0, PrepareConcatenation, nullptr, {}};
 
 }  // namespace qwasm

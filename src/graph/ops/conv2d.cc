@@ -60,6 +60,6 @@ PrepareResult PrepareConv2DF32(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(Conv2D) = {OpType::kConv2D, "CONV_2D", 1, PrepareConv2D, PrepareConv2DF32, QuantRule::Weighted(0)};
+QWASM_OPERATOR(Conv2D) = {OpType::kConv2D, "CONV_2D", 1, 0, PrepareConv2D, PrepareConv2DF32, QuantRule::Weighted(0)};
 
 }  // namespace qwasm

@@ -175,7 +175,7 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(DepthwiseConv2D) = {OpType::kDepthwiseConv2D, "DEPTHWISE_CONV_2D", 2, PrepareDepthwiseConv2D,
+QWASM_OPERATOR(DepthwiseConv2D) = {OpType::kDepthwiseConv2D, "DEPTHWISE_CONV_2D", 2, 0, PrepareDepthwiseConv2D,
                                    PrepareDepthwiseConv2DF32, QuantRule::Weighted(3)};
 
 }  // namespace qwasm

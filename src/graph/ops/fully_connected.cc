@@ -90,7 +90,7 @@ PrepareResult PrepareFullyConnectedF32(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(FullyConnected) = {OpType::kFullyConnected, "FULLY_CONNECTED", 3, PrepareFullyConnected,
+QWASM_OPERATOR(FullyConnected) = {OpType::kFullyConnected, "FULLY_CONNECTED", 3, 0, PrepareFullyConnected,
                                   PrepareFullyConnectedF32, QuantRule::Weighted(0)};
 
 }  // namespace qwasm

@@ -39,6 +39,6 @@ PrepareResult PrepareMaxPool2D(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(MaxPool2D) = {OpType::kMaxPool2D, "MAX_POOL_2D", 12, PrepareMaxPool2D, nullptr, QuantRule::InputGrid()};
+QWASM_OPERATOR(MaxPool2D) = {OpType::kMaxPool2D, "MAX_POOL_2D", 12, 0, PrepareMaxPool2D, nullptr, QuantRule::InputGrid()};
 
 }  // namespace qwasm

@@ -101,6 +101,6 @@ PrepareResult PrepareMeanF32(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(Mean) = {OpType::kMean, "MEAN", 6, PrepareMean, PrepareMeanF32, {}};
+QWASM_OPERATOR(Mean) = {OpType::kMean, "MEAN", 6, 0, PrepareMean, PrepareMeanF32, {}};
 
 }  // namespace qwasm

@@ -40,6 +40,6 @@ PrepareResult PrepareMulF32(const OpContext& c) { return PrepareF32Binary(c, c.k
 
 }  // namespace
 
-QWASM_OPERATOR(Mul) = {OpType::kMul, "MUL", 11, PrepareMul, PrepareMulF32, {}};
+QWASM_OPERATOR(Mul) = {OpType::kMul, "MUL", 11, 0, PrepareMul, PrepareMulF32, {}};
 
 }  // namespace qwasm

@@ -82,6 +82,6 @@ PrepareResult PreparePad(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(Pad) = {OpType::kPad, "PAD", 14, PreparePad, nullptr, QuantRule::InputGrid()};
+QWASM_OPERATOR(Pad) = {OpType::kPad, "PAD", 14, 0, PreparePad, nullptr, QuantRule::InputGrid()};
 
 }  // namespace qwasm

@@ -84,8 +84,8 @@ PrepareResult PrepareDequantize(const OpContext& c) {
 
 // Placed by readers and the quantizer between float and int8 tensors; they
 // are never made int8 themselves.
-QWASM_OPERATOR(Quantize) = {OpType::kQuantize, "QUANTIZE", 9, PrepareQuantize, nullptr, QuantRule::FloatOnly()};
-QWASM_OPERATOR(Dequantize) = {OpType::kDequantize, "DEQUANTIZE", 10, PrepareDequantize, nullptr,
+QWASM_OPERATOR(Quantize) = {OpType::kQuantize, "QUANTIZE", 9, 0, PrepareQuantize, nullptr, QuantRule::FloatOnly()};
+QWASM_OPERATOR(Dequantize) = {OpType::kDequantize, "DEQUANTIZE", 10, 0, PrepareDequantize, nullptr,
                               QuantRule::FloatOnly()};
 
 }  // namespace qwasm

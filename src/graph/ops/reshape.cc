@@ -37,6 +37,6 @@ PrepareResult PrepareReshape(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(Reshape) = {OpType::kReshape, "RESHAPE", 7, PrepareReshape, nullptr, QuantRule::InputGrid()};
+QWASM_OPERATOR(Reshape) = {OpType::kReshape, "RESHAPE", 7, 0, PrepareReshape, nullptr, QuantRule::InputGrid()};
 
 }  // namespace qwasm

@@ -82,7 +82,7 @@ PrepareResult PrepareSoftmaxF32(const OpContext& c) {
 }  // namespace
 
 // int8 output: probabilities on the fixed grid 1/256 (TFLite's).
-QWASM_OPERATOR(Softmax) = {OpType::kSoftmax, "SOFTMAX", 8, PrepareSoftmax, PrepareSoftmaxF32,
+QWASM_OPERATOR(Softmax) = {OpType::kSoftmax, "SOFTMAX", 8, 0, PrepareSoftmax, PrepareSoftmaxF32,
                            QuantRule::FixedOutput(1.0f / 256.0f, -128)};
 
 }  // namespace qwasm

@@ -71,6 +71,6 @@ PrepareResult PrepareTranspose(const OpContext& c) {
 
 }  // namespace
 
-QWASM_OPERATOR(Transpose) = {OpType::kTranspose, "TRANSPOSE", 15, PrepareTranspose, nullptr, QuantRule::InputGrid()};
+QWASM_OPERATOR(Transpose) = {OpType::kTranspose, "TRANSPOSE", 15, 0, PrepareTranspose, nullptr, QuantRule::InputGrid()};
 
 }  // namespace qwasm

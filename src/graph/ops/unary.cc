@@ -109,9 +109,9 @@ constexpr QuantRule ClampRule() {
 
 }  // namespace
 
-QWASM_OPERATOR(Clamp) = {OpType::kClamp, "CLAMP", 16, PrepareClamp, nullptr, ClampRule()};
-QWASM_OPERATOR(HardSwish) = {OpType::kHardSwish, "HARD_SWISH", 17, PrepareUnary, nullptr, {}};
-QWASM_OPERATOR(HardSigmoid) = {OpType::kHardSigmoid, "HARD_SIGMOID", 18, PrepareUnary, nullptr, {}};
-QWASM_OPERATOR(Logistic) = {OpType::kLogistic, "LOGISTIC", 19, PrepareUnary, nullptr, {}};
+QWASM_OPERATOR(Clamp) = {OpType::kClamp, "CLAMP", 16, 0, PrepareClamp, nullptr, ClampRule()};
+QWASM_OPERATOR(HardSwish) = {OpType::kHardSwish, "HARD_SWISH", 17, 0, PrepareUnary, nullptr, {}};
+QWASM_OPERATOR(HardSigmoid) = {OpType::kHardSigmoid, "HARD_SIGMOID", 18, 0, PrepareUnary, nullptr, {}};
+QWASM_OPERATOR(Logistic) = {OpType::kLogistic, "LOGISTIC", 19, 0, PrepareUnary, nullptr, {}};
 
 }  // namespace qwasm

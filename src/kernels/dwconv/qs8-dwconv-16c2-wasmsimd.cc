@@ -62,7 +62,7 @@ inline void Block16(const int8_t* const* tap, size_t taps, size_t c, const uint8
   for (int a = 0; a < 4; ++a) acc[a] = wasm_v128_load(w + 16 * a);
   w += 64;
   const int8_t* const* const pairs_end = tap + (taps & ~size_t{1});
-#pragma clang loop unroll(disable)
+QWASM_LOOP_NO_UNROLL
   for (; tap != pairs_end; tap += 2, w += 64) {
     Pair16<kEvenX256>(wasm_v128_load(tap[0] + c), wasm_v128_load(tap[1] + c), w, acc);
   }
@@ -93,7 +93,7 @@ inline void Block8(const int8_t* const* tap, size_t taps, size_t c, const uint8_
   v128_t acc[2] = {wasm_v128_load(w), wasm_v128_load(w + 16)};
   w += 32;
   const int8_t* const* const pairs_end = tap + (taps & ~size_t{1});
-#pragma clang loop unroll(disable)
+QWASM_LOOP_NO_UNROLL
   for (; tap != pairs_end; tap += 2, w += 32) {
     Pair8<kEvenX256>(wasm_v128_load64_zero(tap[0] + c), wasm_v128_load64_zero(tap[1] + c), w, acc);
   }

@@ -44,7 +44,7 @@ inline void Tile(const int16_t* a, const int16_t* wp, size_t k_pairs, const int3
   const char* ab = reinterpret_cast<const char*>(a);
   const char* wb = reinterpret_cast<const char*>(wp);
   const size_t end = k_pairs * 16;
-#pragma clang loop unroll(disable)
+QWASM_LOOP_NO_UNROLL
   for (size_t i = 0; i < end; i += 16) {
     const v128_t w0 = wasm_v128_load(wb + 2 * i);
     const v128_t w1 = wasm_v128_load(wb + 2 * i + 16);
