@@ -24,18 +24,14 @@ Result<int32_t> ConvOutputChannels(const OpContext& c) {
 }
 
 PrepareResult PrepareConv2D(const OpContext& c) {
-  QW_RETURN_IF_ERROR(CheckConvTensors(c));
-  const Tensor& filter = c.Input(1);
-  Result<int32_t> channels = ConvOutputChannels(c);
-  if (!channels.ok()) return channels.status();
-  const int32_t out_c = channels.value();
-  const int64_t terms = static_cast<int64_t>(filter.shape[1]) * filter.shape[2] * filter.shape[3];
-  Result<QuantConv> q = PrepareQuantConv(c, out_c, 0, terms);
+  Result<QuantConv> q = PrepareQuantConv(c, ConvOutputChannels, false);
   if (!q.ok()) return q.status();
+  const int32_t out_c = q.value().out_c;
+  const int64_t terms = q.value().terms;
   const int32_t a_zp = c.Input(0).quant.zero_point[0];
   const ConvQuant& cq = q.value().quant;
   const QGemmKernel& k = c.kernels().qs8_gemm;
-  QGemmWeights w = k.pack(out_c, static_cast<int>(terms), FilterInt8(cq, filter), static_cast<size_t>(terms),
+  QGemmWeights w = k.pack(out_c, static_cast<int>(terms), FilterInt8(cq, c.Input(1)), static_cast<size_t>(terms),
                           cq.filter_zero_point, cq.bias.data(), cq.scale.data(), a_zp);
   return std::unique_ptr<PreparedOp>(new GemmOp(k, std::move(w), q.value().output, ConvGemmRows(q.value().shape),
                                                 a_zp, c.node().inputs[0], c.node().outputs[0]));

@@ -143,15 +143,24 @@ Status PreparePoolWindow(const OpContext& c, WindowShape* s) {
   return PrepareWindow(c, input, output, a.filter_h, a.filter_w, false, s);
 }
 
-Result<QuantConv> PrepareQuantConv(const OpContext& c, int32_t out_c, int channel_axis, int64_t terms) {
+Result<QuantConv> PrepareQuantConv(const OpContext& c, Result<int32_t> (*output_channels)(const OpContext& c),
+                                   bool depthwise) {
+  QW_RETURN_IF_ERROR(CheckConvTensors(c));
   const Tensor& input = c.Input(0);
   const Tensor& filter = c.Input(1);
   const Tensor& output = c.Output(0);
+  Result<int32_t> channels = output_channels(c);
+  if (!channels.ok()) return channels.status();
+  const int32_t out_c = channels.value();
+  const int channel_axis = depthwise ? 3 : 0;
+  const int64_t terms = static_cast<int64_t>(filter.shape[1]) * filter.shape[2] * (depthwise ? 1 : filter.shape[3]);
   if (output.shape[3] != out_c) {
     return c.Error("output has " + std::to_string(output.shape[3]) + " channels, filter makes " +
                    std::to_string(out_c));
   }
   QuantConv q;
+  q.out_c = out_c;
+  q.terms = terms;
   QW_RETURN_IF_ERROR(PrepareWindow(c, input, output, filter.shape[1], filter.shape[2], true, &q.shape));
   Result<ConvQuant> quant = PrepareConvQuant(c, input, filter, output, channel_axis, out_c);
   if (!quant.ok()) return quant.status();

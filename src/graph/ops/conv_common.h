@@ -32,16 +32,19 @@ Result<ConvQuant> PrepareConvQuant(const OpContext& c, const Tensor& input,
                                    const Tensor& filter, const Tensor& output,
                                    int channel_axis, int32_t out_c);
 
-// What int8 CONV_2D and DEPTHWISE_CONV_2D share once their output channels
-// are known (after CheckConvTensors): the output's channels, the window, the
-// quantization (`channel_axis` as for PrepareConvQuant), the accumulator
-// bound for `terms` products per output, and the output stage.
+// What int8 CONV_2D (filter [O, kh, kw, I]) and DEPTHWISE_CONV_2D (filter
+// [1, kh, kw, O]) share: CheckConvTensors, the operator's own rule for its
+// output channels, the output's channels, the window, the quantization, the
+// accumulator bound, and the output stage.
 struct QuantConv {
+  int32_t out_c = 0;
+  int64_t terms = 0;  // products per output: kh * kw * I, or kh * kw for depthwise
   WindowShape shape;
   ConvQuant quant;
   QOutput output;
 };
-Result<QuantConv> PrepareQuantConv(const OpContext& c, int32_t out_c, int channel_axis, int64_t terms);
+Result<QuantConv> PrepareQuantConv(const OpContext& c, Result<int32_t> (*output_channels)(const OpContext& c),
+                                   bool depthwise);
 
 // Fills spatial geometry (stride, dilation, padding, output size check).
 Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,

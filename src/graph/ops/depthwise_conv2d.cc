@@ -135,19 +135,15 @@ Result<int32_t> DepthwiseOutputChannels(const OpContext& c) {
 }
 
 PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
-  QW_RETURN_IF_ERROR(CheckConvTensors(c));
-  const Tensor& filter = c.Input(1);
-  Result<int32_t> channels = DepthwiseOutputChannels(c);
-  if (!channels.ok()) return channels.status();
-  const int32_t out_c = channels.value();
-  Result<QuantConv> q = PrepareQuantConv(c, out_c, 3, static_cast<int64_t>(filter.shape[1]) * filter.shape[2]);
+  Result<QuantConv> q = PrepareQuantConv(c, DepthwiseOutputChannels, true);
   if (!q.ok()) return q.status();
   QuantConv qc = q.take();
+  const int32_t out_c = qc.out_c;
   QConvParams p;
   p.shape = qc.shape;
   p.input_zero_point = c.Input(0).quant.zero_point[0];
   p.filter_zero_point = qc.quant.filter_zero_point;
-  p.filter = FilterInt8(qc.quant, filter);  // DepthwiseAnyOp re-points it at its own copy
+  p.filter = FilterInt8(qc.quant, c.Input(1));  // DepthwiseAnyOp re-points it at its own copy
   p.output = qc.output;
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
   if (out_c == c.Input(0).shape[3]) {
