@@ -64,54 +64,6 @@ class DepthwiseOp final : public PreparedOp {
   int32_t in_, out_;
 };
 
-// Any depth multiplier: owns the requantization multipliers, bias and
-// expanded weights the params point at.
-class DepthwiseAnyOp final : public PreparedOp {
- public:
-  DepthwiseAnyOp(ConvQuant q, QConvParams p, QDwconvAnyFn kernel, int32_t in, int32_t out)
-      : q_(std::move(q)), p_(p), kernel_(kernel), in_(in), out_(out) {
-    p_.scale = q_.scale.data();
-    p_.bias = q_.bias.data();
-    if (!q_.expanded.empty()) p_.filter = q_.expanded.data();  // owned here
-  }
-  void Run(const RunContext& t) override {
-    const int8_t* in = t.at<int8_t>(in_);
-    int8_t* out = t.at<int8_t>(out_);
-    ParallelRanges(t.pool, WindowRows(p_.shape), 1, WindowRowCost(p_.shape),
-                   [&](size_t r0, size_t r1) { kernel_(p_, r0, r1, in, out); });
-  }
-
- private:
-  ConvQuant q_;
-  QConvParams p_;
-  QDwconvAnyFn kernel_;
-  int32_t in_, out_;
-};
-
-// Owns the float weights and bias the kernel params point at; the kernel
-// runs over output rows, split over the pool.
-class F32DepthwiseOp final : public PreparedOp {
- public:
-  F32DepthwiseOp(std::vector<float> filter, std::vector<float> bias, FConvParams p, FDwconvFn kernel, int32_t in,
-                 int32_t out)
-      : filter_(std::move(filter)), bias_(std::move(bias)), p_(p), kernel_(kernel), in_(in), out_(out) {
-    p_.filter = filter_.data();
-    p_.bias = bias_.empty() ? nullptr : bias_.data();
-  }
-  void Run(const RunContext& t) override {
-    const float* in = t.at<float>(in_);
-    float* out = t.at<float>(out_);
-    ParallelRanges(t.pool, WindowRows(p_.shape), 1, WindowRowCost(p_.shape),
-                   [&](size_t r0, size_t r1) { kernel_(p_, r0, r1, in, out); });
-  }
-
- private:
-  std::vector<float> filter_, bias_;
-  FConvParams p_;
-  FDwconvFn kernel_;
-  int32_t in_, out_;
-};
-
 // The depthwise shape rules both dtypes share: filter [1, kh, kw, out_c]
 // with out_c a multiple of the input channels; returns out_c.
 Result<int32_t> DepthwiseOutputChannels(const OpContext& c) {
@@ -143,7 +95,7 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   p.shape = qc.shape;
   p.input_zero_point = c.Input(0).quant.zero_point[0];
   p.filter_zero_point = qc.quant.filter_zero_point;
-  p.filter = FilterInt8(qc.quant, c.Input(1));  // DepthwiseAnyOp re-points it at its own copy
+  p.filter = FilterInt8(qc.quant, c.Input(1));
   p.output = qc.output;
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
   if (out_c == c.Input(0).shape[3]) {
@@ -152,8 +104,14 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
                                  qc.quant.bias.data(), qc.quant.scale.data(), p.input_zero_point);
     return std::unique_ptr<PreparedOp>(new DepthwiseOp(std::move(w), k, p, in, out));
   }
-  return std::unique_ptr<PreparedOp>(
-      new DepthwiseAnyOp(std::move(qc.quant), p, c.kernels().qs8_dwconv_any, in, out));
+  // Any depth multiplier: the op owns the multipliers, bias and expanded
+  // weights the params point at.
+  auto owned = std::make_shared<const ConvQuant>(std::move(qc.quant));
+  p.scale = owned->scale.data();
+  p.bias = owned->bias.data();
+  if (!owned->expanded.empty()) p.filter = owned->expanded.data();
+  return std::unique_ptr<PreparedOp>(new RangeOp<QConvParams, int8_t, int8_t>(
+      p, c.kernels().qs8_dwconv_any, WindowRows(p.shape), WindowRowCost(p.shape), in, out, std::move(owned)));
 }
 
 PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
@@ -165,8 +123,14 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
   std::vector<float> w_values, bias_values;
   QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
   const FDwconvFn kernel = out_c == c.Input(0).shape[3] ? c.kernels().f32_dwconv : c.kernels().f32_dwconv_any;
-  return std::unique_ptr<PreparedOp>(new F32DepthwiseOp(std::move(w_values), std::move(bias_values), p, kernel,
-                                                        c.node().inputs[0], c.node().outputs[0]));
+  // The op owns the float weights and bias the params point at.
+  auto owned = std::make_shared<const std::pair<std::vector<float>, std::vector<float>>>(std::move(w_values),
+                                                                                        std::move(bias_values));
+  p.filter = owned->first.data();
+  p.bias = owned->second.empty() ? nullptr : owned->second.data();
+  return std::unique_ptr<PreparedOp>(new RangeOp<FConvParams, float, float>(
+      p, kernel, WindowRows(p.shape), WindowRowCost(p.shape), c.node().inputs[0], c.node().outputs[0],
+      std::move(owned)));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "graph/op.h"
 #include "runtime/threadpool.h"
@@ -27,12 +28,14 @@ inline void ParallelRanges(ThreadPool* pool, size_t n, size_t unit, uint64_t cos
 
 // One input, one output, one kernel over a range of [0, n) (output rows,
 // or channels for MEAN), split over the pool; `cost` is the work per item.
+// `owned` keeps alive what the params point at (weights, bias, scales).
 template <typename Params, typename In, typename Out>
 class RangeOp final : public PreparedOp {
  public:
   using Kernel = void (*)(const Params&, size_t, size_t, const In*, Out*);
-  RangeOp(Params p, Kernel kernel, size_t n, uint64_t cost, int32_t in, int32_t out)
-      : p_(p), kernel_(kernel), n_(n), cost_(cost), in_(in), out_(out) {}
+  RangeOp(Params p, Kernel kernel, size_t n, uint64_t cost, int32_t in, int32_t out,
+          std::shared_ptr<const void> owned = nullptr)
+      : p_(p), kernel_(kernel), n_(n), cost_(cost), in_(in), out_(out), owned_(std::move(owned)) {}
   void Run(const RunContext& t) override {
     const In* in = t.at<In>(in_);
     Out* out = t.at<Out>(out_);
@@ -45,6 +48,7 @@ class RangeOp final : public PreparedOp {
   size_t n_;
   uint64_t cost_;
   int32_t in_, out_;
+  std::shared_ptr<const void> owned_;
 };
 
 // Output rows (n * out_h + oy) of a window operation and the work of one.
