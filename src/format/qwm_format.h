@@ -33,7 +33,7 @@ inline constexpr uint8_t kMagic[8] = {0x89, 'Q', 'W', 'M', 0x0D, 0x0A, 0x1A, 0x0
 // their other encodings (TENS and TEN2 tensors, NODE nodes), are refused
 // with a message saying how to make a current file.
 inline constexpr uint16_t kVersionMajor = 2;
-inline constexpr uint16_t kVersionMinor = 0;
+inline constexpr uint16_t kVersionMinor = 1;
 
 inline constexpr uint32_t kHeaderSize = 64;        // bytes written; readers accept larger
 inline constexpr uint32_t kSectionEntrySize = 32;  // bytes written; readers accept larger

@@ -30,7 +30,7 @@ namespace qwasm {
 #define QWASM_OPERATORS(X)                                                                    \
   X(Conv2D) X(DepthwiseConv2D) X(FullyConnected) X(Add) X(AveragePool2D) X(Mean) X(Reshape)   \
   X(Softmax) X(Quantize) X(Dequantize) X(Mul) X(MaxPool2D) X(Concatenation) X(Pad)           \
-  X(Transpose) X(Clamp) X(HardSwish) X(HardSigmoid) X(Logistic)
+  X(Transpose) X(Clamp) X(HardSwish) X(HardSigmoid) X(Logistic) X(Slice)
 
 enum class OpType : uint8_t {
 #define QWASM_OP_ENUM(Name) k##Name,
@@ -94,7 +94,7 @@ struct OpAttrs {
   bool onnx_numerics = false;
   int axis = 0;                    // concatenation (in the node's own layout)
   std::vector<int32_t> perm;       // transpose: output axis i = input axis perm[i]
-  std::vector<int32_t> paddings;   // pad: before, after for each axis in turn
+  std::vector<int32_t> paddings;   // pad: before, after for each axis in turn; slice: elements cut off
   float pad_value = 0.0f;          // pad (real value)
   float clamp_min = -3.402823466e38f, clamp_max = 3.402823466e38f;  // clamp
   float hard_alpha = 0.2f, hard_beta = 0.5f;                         // hard sigmoid

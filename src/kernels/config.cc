@@ -44,6 +44,7 @@ KernelConfig MakeReference() {
 
   k.x_transpose = x_transpose__ref;
   k.x_pad = x_pad__ref;
+  k.x_slice = x_slice__ref;
   k.x_concat = x_concat__ref;
   return k;
 }

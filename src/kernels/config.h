@@ -72,6 +72,7 @@ using FChannelClampFn = void (*)(size_t rows, size_t channels, float lo, const f
 // ---- data movement, any element type ----
 using TransposeFn = void (*)(const TransposeParams& p, const void* input, void* output);
 using PadFn = void (*)(const PadParams& p, const void* input, void* output);
+using SliceFn = void (*)(const SliceParams& p, const void* input, void* output);
 using ConcatFn = void (*)(const ConcatParams& p, const void* const* inputs, void* output);
 
 struct KernelConfig {
@@ -108,6 +109,7 @@ struct KernelConfig {
 
   TransposeFn x_transpose;
   PadFn x_pad;
+  SliceFn x_slice;
   ConcatFn x_concat;
 };
 

@@ -125,6 +125,7 @@ void f32_channel_clamp__wasmsimd(size_t rows, size_t channels, float lo, const f
 void x_copy__ref(const ElementCopy& c, const void* src, void* dst, size_t n);
 void x_transpose__ref(const TransposeParams& p, const void* input, void* output);
 void x_pad__ref(const PadParams& p, const void* input, void* output);
+void x_slice__ref(const SliceParams& p, const void* input, void* output);
 void x_concat__ref(const ConcatParams& p, const void* const* inputs, void* output);
 
 }  // namespace qwasm

@@ -251,6 +251,14 @@ struct PadParams {
   ElementCopy copy;
 };
 
+// Output = the box of out_shape starting at `begin` in the input.
+struct SliceParams {
+  int rank = 0;
+  int32_t in_shape[kMaxMoveRank] = {};
+  int32_t begin[kMaxMoveRank] = {}, out_shape[kMaxMoveRank] = {};
+  ElementCopy copy;
+};
+
 // Concatenation, seen as [outer][sum of parts][inner]: input i contributes
 // parts[i] * inner contiguous elements per outer index.
 struct ConcatParams {

@@ -75,6 +75,11 @@ bool AsLayer(const Graph& g, size_t i, const std::vector<int>& uses, Layer* l) {
   if (has_bias && (!IsFloatConstant(g, n.inputs[2]) || uses[n.inputs[2]] != 1)) return false;
   const Tensor& w = g.tensors[n.inputs[1]];
   if (w.shape.size() != 4) return false;
+  // A grouped convolution's input channels are not the filter's I: left out.
+  if (n.op == OpType::kConv2D && g.tensors[n.inputs[0]].shape.size() == 4 &&
+      g.tensors[n.inputs[0]].shape[3] != w.shape[3]) {
+    return false;
+  }
   l->node = i;
   l->depthwise = n.op == OpType::kDepthwiseConv2D;
   if (l->depthwise && (n.attrs.depth_multiplier != 1 || w.shape[0] != 1)) return false;

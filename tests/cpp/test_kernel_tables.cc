@@ -156,11 +156,93 @@ TEST_CASE("CONV_2D through GemmOp (im2col and direct 1x1) equals qs8_conv2d__ora
         CAPTURE(config->name);
         CAPTURE(pool->threads());
         const QGemmKernel& g = config->qs8_gemm;
-        GemmOp op(g, g.pack(s.out_c, k, w.data(), k, p.filter_zero_point, bias.data(), scale.data(), p.input_zero_point),
+        GemmOp op(g, OneGroup(g.pack(s.out_c, k, w.data(), k, p.filter_zero_point, bias.data(), scale.data(),
+                                     p.input_zero_point)),
                   p.output, ConvGemmRows(s), p.input_zero_point, 0, 1);
         std::vector<int8_t> got(out_bytes, 0x55);
         RunContext rc;
         rc.ptr = {reinterpret_cast<uint8_t*>(in.data()), reinterpret_cast<uint8_t*>(got.data())};
+        rc.pool = pool;
+        op.Attach(rc);
+        op.Run(rc);
+        REQUIRE(got == want);
+      }
+    }
+  }
+}
+
+TEST_CASE("grouped CONV_2D through GemmOp equals qs8_conv2d__oracle run group by group, on every table") {
+  Rng r(777);
+  ThreadPool pool1(1), pool3(3);
+  for (int iter = 0; iter < 60; ++iter) {
+    const int groups = r.Int(2, 5), cg = r.Int(1, 6), ng = r.Int(1, 9);
+    WindowShape s;
+    s.batch = r.Int(1, 2);
+    s.in_h = r.Int(1, 8);
+    s.in_w = r.Int(1, 8);
+    s.in_c = groups * cg;
+    s.out_c = groups * ng;
+    s.kernel_h = r.Int(1, 3);
+    s.kernel_w = r.Int(1, 3);
+    s.stride_h = r.Int(1, 2);
+    s.stride_w = r.Int(1, 2);
+    s.dilation_h = s.dilation_w = 1;
+    s.pad_top = r.Int(0, s.kernel_h - 1);
+    s.pad_left = r.Int(0, s.kernel_w - 1);
+    s.out_h = (s.in_h + 2 * s.pad_top - s.kernel_h) / s.stride_h + 1;
+    s.out_w = (s.in_w + 2 * s.pad_left - s.kernel_w) / s.stride_w + 1;
+    if (s.out_h < 1 || s.out_w < 1) continue;
+    CAPTURE(iter);
+    const int k = s.kernel_h * s.kernel_w * cg;
+    const size_t pixels_in = static_cast<size_t>(s.batch) * s.in_h * s.in_w;
+    const size_t pixels_out = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
+    const std::vector<int8_t> in = r.Int8s(pixels_in * s.in_c);
+    const std::vector<int8_t> w = r.Int8s(static_cast<size_t>(s.out_c) * k);  // [O, kh, kw, cg]
+    std::vector<int32_t> bias(s.out_c);
+    std::vector<float> scale(s.out_c);
+    for (int i = 0; i < s.out_c; ++i) {
+      bias[i] = r.Int(-5000, 5000);
+      scale[i] = r.Real(1e-4f, 3e-3f);
+    }
+    const int32_t a_zp = r.Int8Extreme(), w_zp = r.Int(0, 1) ? 0 : r.Int8Extreme();
+    const QOutput stage = RandomOutputStage(r);
+    // The oracle, one group at a time on that group's channels.
+    std::vector<int8_t> want(pixels_out * s.out_c);
+    for (int g = 0; g < groups; ++g) {
+      std::vector<int8_t> part(pixels_in * cg), got(pixels_out * ng);
+      for (size_t px = 0; px < pixels_in; ++px) {
+        for (int c = 0; c < cg; ++c) part[px * cg + c] = in[px * s.in_c + g * cg + c];
+      }
+      QConvParams p;
+      p.shape = s;
+      p.shape.in_c = cg;
+      p.shape.out_c = ng;
+      p.input_zero_point = a_zp;
+      p.filter_zero_point = w_zp;
+      p.filter = w.data() + static_cast<size_t>(g) * ng * k;
+      p.bias = bias.data() + g * ng;
+      p.scale = scale.data() + g * ng;
+      p.output = stage;
+      qs8_conv2d__oracle(p, part.data(), got.data());
+      for (size_t px = 0; px < pixels_out; ++px) {
+        for (int c = 0; c < ng; ++c) want[px * s.out_c + g * ng + c] = got[px * ng + c];
+      }
+    }
+    for (const KernelConfig* config : AllKernelConfigs()) {
+      for (ThreadPool* pool : {&pool1, &pool3}) {
+        CAPTURE(config->name);
+        CAPTURE(pool->threads());
+        const QGemmKernel& gk = config->qs8_gemm;
+        std::vector<QGemmWeights> packed;
+        for (int g = 0; g < groups; ++g) {
+          packed.push_back(gk.pack(ng, k, w.data() + static_cast<size_t>(g) * ng * k, k, w_zp, bias.data() + g * ng,
+                                   scale.data() + g * ng, a_zp));
+        }
+        std::vector<int8_t> in_copy = in;
+        GemmOp op(gk, std::move(packed), stage, ConvGemmRows(s, groups), a_zp, 0, 1);
+        std::vector<int8_t> got(want.size(), 0x55);
+        RunContext rc;
+        rc.ptr = {reinterpret_cast<uint8_t*>(in_copy.data()), reinterpret_cast<uint8_t*>(got.data())};
         rc.pool = pool;
         op.Attach(rc);
         op.Run(rc);

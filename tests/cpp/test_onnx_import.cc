@@ -3,6 +3,7 @@
 // Clip folding, Gemm, Flatten, QDQ int8 conversion, and clear errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -107,12 +108,19 @@ TEST_CASE("onnx import: depthwise Conv and explicit / SAME_LOWER padding") {
   REQUIRE(w.shape == std::vector<int32_t>{1, 3, 3, 4});
   for (int m = 0; m < 4; ++m)
     for (int k = 0; k < 9; ++k) CHECK(At<float>(w, k * 4 + m) == static_cast<float>(m * 9 + k));
-  // A group that is neither 1 nor the channel count is refused by name.
-  GraphSpec bad = g;
-  bad.inputs[0] = ValueInfo("x", kFloat, {1, 4, 6, 6});
-  bad.initializers[0] = Floats("W", {4, 2, 3, 3}, Iota(72));
-  bad.nodes[0] = OpNode("Conv", {"x", "W"}, {"y"}, {AttrInt("group", 2)}, "grouped");
-  CHECK(ImportError(Model(bad)).find("onnx: node 0 'grouped' (Conv): grouped convolution with group 2") == 0);
+  // Another group count is a grouped CONV_2D: filter [M, kH, kW, C / group].
+  GraphSpec grouped = g;
+  grouped.inputs[0] = ValueInfo("x", kFloat, {1, 4, 6, 6});
+  grouped.initializers[0] = Floats("W", {4, 2, 3, 3}, Iota(72));
+  grouped.outputs[0] = ValueInfo("y", kFloat, {1, 4, 4, 4});
+  grouped.nodes[0] = OpNode("Conv", {"x", "W"}, {"y"}, {AttrInt("group", 2)}, "grouped");
+  std::unique_ptr<Graph> gir = ImportOk(Model(grouped));
+  REQUIRE(Ops(*gir) == std::vector<OpType>{OpType::kConv2D});
+  CHECK(gir->tensors[gir->nodes[0].inputs[1]].shape == std::vector<int32_t>{4, 3, 3, 2});
+  // A group that does not divide the channels is refused by name.
+  GraphSpec bad = grouped;
+  bad.nodes[0] = OpNode("Conv", {"x", "W"}, {"y"}, {AttrInt("group", 3)}, "grouped");
+  CHECK(ImportError(Model(bad)).find("onnx: node 0 'grouped' (Conv): weights [4, 2, 3, 3] with group 3 do not fit") == 0);
 }
 
 TEST_CASE("onnx import: BatchNormalization folds into Conv, Clip(0, 6) becomes RELU6") {
@@ -256,7 +264,15 @@ TEST_CASE("onnx import: clear errors for unsupported operators, shapes and stora
   g.outputs.push_back(ValueInfo("y", kFloat, {1, 4}));
   g.nodes.push_back(OpNode("Relu", {"x"}, {"r"}));
   g.nodes.push_back(OpNode("LSTM", {"r"}, {"y"}, {}, "foo"));
-  CHECK(ImportError(Model(g)) == "onnx: node 1 'foo' (LSTM): operator LSTM is not supported");
+  CHECK(ImportError(Model(g)) == "onnx: this model needs 1 operator qwasm does not support: LSTM (node 1 'foo')");
+  {  // Every unsupported operator at once, before anything else is judged.
+    GraphSpec many = g;
+    many.nodes.push_back(OpNode("LSTM", {"r"}, {"z"}, {}, "bar"));
+    many.nodes.push_back(OpNode("NonMaxSuppression", {"r"}, {"w"}, {}, "nms"));
+    CHECK(ImportError(Model(many)) ==
+          "onnx: this model needs 2 operators qwasm does not support: LSTM (2 nodes, first node 1 'foo'), "
+          "NonMaxSuppression (node 3 'nms')");
+  }
 
   GraphSpec dynamic;
   dynamic.inputs.push_back(ValueInfo("x", kFloat, {1, 4}));
@@ -272,7 +288,24 @@ TEST_CASE("onnx import: clear errors for unsupported operators, shapes and stora
   }
   dynamic.outputs.push_back(ValueInfo("y", kFloat, {1, 4}));
   dynamic.nodes.push_back(OpNode("Relu", {"x"}, {"y"}));
-  CHECK(ImportError(Model(dynamic)).find("onnx: input 'x': dimension 0 is symbolic ('batch')") == 0);
+  {  // A dynamic batch dimension is fixed to 1, and said so.
+    std::unique_ptr<Graph> ir = ImportOk(Model(dynamic));
+    CHECK(ir->tensors[ir->inputs[0]].shape == std::vector<int32_t>{1, 4});
+    CHECK(std::find(ir->metadata.notes.begin(), ir->metadata.notes.end(),
+                    "input 'x': dynamic batch dimension 'batch' fixed to 1") != ir->metadata.notes.end());
+  }
+  GraphSpec symbolic = dynamic;
+  symbolic.inputs[0].b.clear();
+  {
+    Msg dim;
+    dim.Str(2, "width");
+    Msg shape;
+    shape.Sub(1, Msg().Varint(1, 1)).Sub(1, dim);
+    Msg tt;
+    tt.Varint(1, kFloat).Sub(2, shape);
+    symbolic.inputs[0].Str(1, "x").Sub(2, Msg().Sub(1, tt));
+  }
+  CHECK(ImportError(Model(symbolic)).find("onnx: input 'x': dimension 1 is symbolic ('width')") == 0);
 
   GraphSpec external = ConvGraph();
   external.initializers[0].Sub(13, Msg().Str(1, "location").Str(2, "weights.bin"));
@@ -283,7 +316,8 @@ TEST_CASE("onnx import: clear errors for unsupported operators, shapes and stora
   GraphSpec domain = g;
   domain.nodes[1] = OpNode("QLinearConv", {"r"}, {"y"}, {}, "q");
   domain.nodes[1].Str(7, "com.microsoft");
-  CHECK(ImportError(Model(domain)) == "onnx: node 1 'q' (QLinearConv): operator QLinearConv of domain 'com.microsoft' is not supported");
+  CHECK(ImportError(Model(domain)) ==
+        "onnx: this model needs 1 operator qwasm does not support: QLinearConv (domain 'com.microsoft') (node 1 'q')");
 
   GraphSpec wrong_out = g;
   wrong_out.nodes.pop_back();
@@ -334,11 +368,21 @@ TEST_CASE("onnx import: pooling geometry, ceil_mode and Softmax axis errors") {
   REQUIRE(Ops(*ir) == std::vector<OpType>{OpType::kMaxPool2D});
   CHECK(ir->nodes[0].attrs.padding == Padding::kValid);
   CHECK(ir->nodes[0].attrs.filter_h == 3);
-  // 7 -> 3 with floor, 4 with ceil: refused. 7x7 window 3 stride 2 fits exactly with ceil off.
+  // 8 -> 3 with floor, 4 with ceil: the partial last window reads one cell
+  // of extra end padding. 7x7 window 3 stride 2 fits exactly with ceil off.
   GraphSpec ceil = g;
   ceil.inputs[0] = ValueInfo("x", kFloat, {1, 2, 8, 8});
+  ceil.outputs[0] = ValueInfo("y", kFloat, {1, 2, 4, 4});
   ceil.nodes[0] = OpNode("MaxPool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {2, 2}), AttrInt("ceil_mode", 1)}, "pool");
-  CHECK(ImportError(Model(ceil)).find("onnx: node 0 'pool' (MaxPool): ceil_mode=1 changes the output size") == 0);
+  {
+    std::unique_ptr<Graph> cir = ImportOk(Model(ceil));
+    CHECK(std::vector<int32_t>(cir->nodes[0].attrs.pads, cir->nodes[0].attrs.pads + 4) == std::vector<int32_t>{0, 0, 1, 1});
+    CHECK(cir->nodes[0].attrs.padding == Padding::kSame);  // here the cells TFLite's SAME pads
+    CHECK(cir->tensors[cir->outputs[0]].shape == std::vector<int32_t>{1, 4, 4, 2});
+  }
+  GraphSpec ceil_avg = ceil;  // counting the extra padding would divide by cells outside the padded input
+  ceil_avg.nodes[0] = OpNode("AveragePool", {"x"}, {"y"}, {AttrInts("kernel_shape", {3, 3}), AttrInts("strides", {2, 2}), AttrInt("ceil_mode", 1), AttrInt("count_include_pad", 1)}, "pool");
+  CHECK(ImportError(Model(ceil_avg)).find("count_include_pad=1 with ceil_mode=1") != std::string::npos);
   GraphSpec ceil_ok = g;
   ceil_ok.nodes[0] = ceil.nodes[0];
   CHECK(Import(Model(ceil_ok)).ok());  // 7x7: no partial window, ceil_mode changes nothing

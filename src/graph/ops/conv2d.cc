@@ -1,5 +1,7 @@
 // CONV_2D: NHWC input, OHWI filter, optional bias [O], fused activation; a
-// GEMM underneath (1x1 direct, else im2col; gemm_op.h).
+// GEMM underneath (1x1 direct, else im2col; gemm_op.h). Grouped when the
+// filter's I divides the input's channels: `groups` = C / I, each group's
+// O / groups output channels reading its own I input channels.
 //  int8:    int8 (or low-bit) filter, per-tensor or per-output-channel
 //           symmetric, int32 bias; the table's qs8_gemm.
 //  float32: float32 or float16 filter and bias; the table's f32_gemm.
@@ -15,13 +17,16 @@ namespace {
 Result<int32_t> ConvOutputChannels(const OpContext& c) {
   const Tensor& input = c.Input(0);
   const Tensor& filter = c.Input(1);
-  if (filter.shape[3] != input.shape[3]) {
-    return c.Error("filter '" + filter.name + "' " + ShapeString(filter.shape) + " expects " +
-                   std::to_string(filter.shape[3]) + " input channels, input has " +
-                   std::to_string(input.shape[3]) + " (grouped convolution is not supported)");
+  const int32_t per_group = filter.shape[3];
+  if (per_group < 1 || input.shape[3] % per_group != 0 || filter.shape[0] % (input.shape[3] / per_group) != 0) {
+    return c.Error("filter '" + filter.name + "' " + ShapeString(filter.shape) + " does not fit an input of " +
+                   std::to_string(input.shape[3]) + " channels (its input channels must divide them, and the " +
+                   "groups that makes must divide its output channels)");
   }
   return filter.shape[0];
 }
+
+int Groups(const OpContext& c) { return c.Input(0).shape[3] / c.Input(1).shape[3]; }
 
 PrepareResult PrepareConv2D(const OpContext& c) {
   Result<QuantConv> q = PrepareQuantConv(c, ConvOutputChannels, false);
@@ -31,10 +36,18 @@ PrepareResult PrepareConv2D(const OpContext& c) {
   const int32_t a_zp = c.Input(0).quant.zero_point[0];
   const ConvQuant& cq = q.value().quant;
   const QGemmKernel& k = c.kernels().qs8_gemm;
-  QGemmWeights w = k.pack(out_c, static_cast<int>(terms), FilterInt8(cq, c.Input(1)), static_cast<size_t>(terms),
-                          cq.filter_zero_point, cq.bias.data(), cq.scale.data(), a_zp);
-  return std::unique_ptr<PreparedOp>(new GemmOp(k, std::move(w), q.value().output, ConvGemmRows(q.value().shape),
-                                                a_zp, c.node().inputs[0], c.node().outputs[0]));
+  const int groups = Groups(c);
+  const int group_n = out_c / groups;
+  const int8_t* filter = FilterInt8(cq, c.Input(1));
+  std::vector<QGemmWeights> w;
+  for (int g = 0; g < groups; ++g) {
+    const size_t first = static_cast<size_t>(g) * group_n;
+    w.push_back(k.pack(group_n, static_cast<int>(terms), filter + first * terms, static_cast<size_t>(terms),
+                       cq.filter_zero_point, cq.bias.data() + first, cq.scale.data() + first, a_zp));
+  }
+  return std::unique_ptr<PreparedOp>(new GemmOp(k, std::move(w), q.value().output,
+                                                ConvGemmRows(q.value().shape, groups), a_zp, c.node().inputs[0],
+                                                c.node().outputs[0]));
 }
 
 PrepareResult PrepareConv2DF32(const OpContext& c) {
@@ -48,9 +61,15 @@ PrepareResult PrepareConv2DF32(const OpContext& c) {
   QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
   const int k = filter.shape[1] * filter.shape[2] * filter.shape[3];
   const FGemmKernel& kernel = c.kernels().f32_gemm;
-  FGemmWeights packed = kernel.pack(out_c, k, w_values.data(), static_cast<size_t>(k),
-                                    bias_values.empty() ? nullptr : bias_values.data());
-  return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, std::move(packed), p.output, ConvGemmRows(p.shape),
+  const int groups = Groups(c);
+  const int group_n = out_c / groups;
+  std::vector<FGemmWeights> packed;
+  for (int g = 0; g < groups; ++g) {
+    const size_t first = static_cast<size_t>(g) * group_n;
+    packed.push_back(kernel.pack(group_n, k, w_values.data() + first * k, static_cast<size_t>(k),
+                                 bias_values.empty() ? nullptr : bias_values.data() + first));
+  }
+  return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, std::move(packed), p.output, ConvGemmRows(p.shape, groups),
                                                    c.node().inputs[0], c.node().outputs[0]));
 }
 

@@ -58,7 +58,7 @@ PrepareResult PrepareFullyConnected(const OpContext& c) {
   GemmRows rows;
   rows.m = static_cast<size_t>(batch);
   return std::unique_ptr<PreparedOp>(
-      new GemmOp(kernel, std::move(w), stage.value(), rows, a_zp, c.node().inputs[0], c.node().outputs[0]));
+      new GemmOp(kernel, OneGroup(std::move(w)), stage.value(), rows, a_zp, c.node().inputs[0], c.node().outputs[0]));
 }
 
 PrepareResult PrepareFullyConnectedF32(const OpContext& c) {
@@ -85,7 +85,7 @@ PrepareResult PrepareFullyConnectedF32(const OpContext& c) {
   GemmRows rows;
   rows.m = static_cast<size_t>(batch);
   return std::unique_ptr<PreparedOp>(
-      new F32GemmOp(kernel, std::move(packed), act, rows, c.node().inputs[0], c.node().outputs[0]));
+      new F32GemmOp(kernel, OneGroup(std::move(packed)), act, rows, c.node().inputs[0], c.node().outputs[0]));
 }
 
 }  // namespace

@@ -43,76 +43,86 @@ GemmTilePlan PlanGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, i
   return t;
 }
 
-GemmRows ConvGemmRows(const WindowShape& s) {
+GemmRows ConvGemmRows(const WindowShape& s, int groups) {
   GemmRows r;
   r.m = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
-  r.im2col = !(s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
-               s.pad_left == 0);
+  r.im2col = groups > 1 || !(s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+                             s.pad_top == 0 && s.pad_left == 0);
   r.shape = s;
+  r.groups = groups;
   return r;
 }
 
-GemmOp::GemmOp(const QGemmKernel& kernel, QGemmWeights w, QOutput out, const GemmRows& rows,
+GemmOp::GemmOp(const QGemmKernel& kernel, std::vector<QGemmWeights> w, QOutput out, const GemmRows& rows,
                int32_t a_zero_point, int32_t in, int32_t output)
     : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), a_zero_point_(a_zero_point), in_(in),
       output_(output) {
   // Zero-initialised: the bytes between k and k_read are read and met by
-  // zero weights.
-  if (rows_.im2col) im2col_.assign(rows_.m * w_.k_read, 0);
+  // zero weights. Groups take turns in the same rows.
+  if (rows_.im2col) im2col_.assign(rows_.m * w_[0].k_read, 0);
 }
 
 void GemmOp::Attach(const RunContext& rc) {
-  plan_ = PlanGemmTiles(rows_.m, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k), kernel_.mr, kernel_.nr,
-                        rc.pool->threads(), rows_.im2col);
+  const size_t n = static_cast<size_t>(w_[0].n) * w_.size();
+  plan_ = PlanGemmTiles(rows_.m, n, static_cast<size_t>(w_[0].k), kernel_.mr, kernel_.nr, rc.pool->threads(),
+                        rows_.im2col);
   // Each tile's scratch starts on its own cache lines: threads rewrite it
   // every few rows, and a line shared by two tiles would bounce between
   // cores (measured: a 112x112 K=32 layer ran no faster on 2 threads).
-  scratch_stride_ = (kernel_.scratch_bytes(w_) + 63) / 64 * 64 + 64;
+  scratch_stride_ = (kernel_.scratch_bytes(w_[0]) + 63) / 64 * 64 + 64;
   scratch_.assign(plan_.m_tiles * plan_.n_tiles * scratch_stride_ + 64, 0);
 }
 
 void GemmOp::Run(const RunContext& rc) {
   const int8_t* input = rc.at<int8_t>(in_);
   int8_t* output = rc.at<int8_t>(output_);
-  const size_t n = static_cast<size_t>(w_.n);
-  const size_t a_stride = rows_.im2col ? static_cast<size_t>(w_.k_read) : static_cast<size_t>(w_.k);
+  const size_t group_n = static_cast<size_t>(w_[0].n), n = group_n * w_.size();
+  const size_t group_k = w_.size() > 1 ? static_cast<size_t>(w_[0].k) / (rows_.shape.kernel_h * rows_.shape.kernel_w) : 0;
+  const size_t a_stride = rows_.im2col ? static_cast<size_t>(w_[0].k_read) : static_cast<size_t>(w_[0].k);
   uint8_t* scratch = scratch_.data() + (64 - reinterpret_cast<uintptr_t>(scratch_.data()) % 64) % 64;
-  ForEachGemmTile(rc.pool, plan_, rows_.m, n, kernel_.mr, kernel_.nr,
+  ForEachGemmTile(rc.pool, plan_, rows_.m, w_.size() > 1 ? group_n : n, kernel_.mr, kernel_.nr,
                   [&](size_t t, size_t m0, size_t m1, size_t n0, size_t n1) {
-                    const int8_t* a = input + m0 * a_stride;
-                    if (rows_.im2col) {
-                      Im2colRows(rows_.shape, input, static_cast<int8_t>(a_zero_point_), m0, m1, im2col_.data(),
-                                 a_stride);
-                      a = im2col_.data() + m0 * a_stride;
+                    for (size_t g = 0; g < w_.size(); ++g) {
+                      const int8_t* a = input + m0 * a_stride;
+                      if (rows_.im2col) {
+                        Im2colRows(rows_.shape, input, static_cast<int8_t>(a_zero_point_), m0, m1, im2col_.data(),
+                                   a_stride, w_.size() > 1 ? g * group_k : 0, w_.size() > 1 ? group_k : 0);
+                        a = im2col_.data() + m0 * a_stride;
+                      }
+                      kernel_.run(w_[g], out_, m1 - m0, a, a_stride, output + m0 * n + g * group_n, n, n0, n1,
+                                  scratch + t * scratch_stride_);
                     }
-                    kernel_.run(w_, out_, m1 - m0, a, a_stride, output + m0 * n, n, n0, n1,
-                                scratch + t * scratch_stride_);
                   });
 }
 
-F32GemmOp::F32GemmOp(const FGemmKernel& kernel, FGemmWeights w, FOutput out, const GemmRows& rows, int32_t in,
-                     int32_t output)
+F32GemmOp::F32GemmOp(const FGemmKernel& kernel, std::vector<FGemmWeights> w, FOutput out, const GemmRows& rows,
+                     int32_t in, int32_t output)
     : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), in_(in), output_(output) {
-  if (rows_.im2col) im2col_.resize(rows_.m * static_cast<size_t>(w_.k));
+  if (rows_.im2col) im2col_.resize(rows_.m * static_cast<size_t>(w_[0].k));
 }
 
 void F32GemmOp::Attach(const RunContext& rc) {
-  plan_ = PlanGemmTiles(rows_.m, static_cast<size_t>(w_.n), static_cast<size_t>(w_.k), kernel_.mr, kernel_.nr,
-                        rc.pool->threads(), rows_.im2col);
+  const size_t n = static_cast<size_t>(w_[0].n) * w_.size();
+  plan_ = PlanGemmTiles(rows_.m, n, static_cast<size_t>(w_[0].k), kernel_.mr, kernel_.nr, rc.pool->threads(),
+                        rows_.im2col);
 }
 
 void F32GemmOp::Run(const RunContext& rc) {
   const float* input = rc.at<float>(in_);
   float* output = rc.at<float>(output_);
-  const size_t n = static_cast<size_t>(w_.n), k = static_cast<size_t>(w_.k);
-  ForEachGemmTile(rc.pool, plan_, rows_.m, n, kernel_.mr, kernel_.nr,
+  const size_t group_n = static_cast<size_t>(w_[0].n), n = group_n * w_.size(), k = static_cast<size_t>(w_[0].k);
+  const size_t group_k = w_.size() > 1 ? k / (rows_.shape.kernel_h * rows_.shape.kernel_w) : 0;
+  ForEachGemmTile(rc.pool, plan_, rows_.m, w_.size() > 1 ? group_n : n, kernel_.mr, kernel_.nr,
                   [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
-                    const float* a = input + m0 * k;
-                    if (rows_.im2col) {
-                      Im2colRows(rows_.shape, input, 0.0f, m0, m1, im2col_.data(), k);
-                      a = im2col_.data() + m0 * k;
+                    for (size_t g = 0; g < w_.size(); ++g) {
+                      const float* a = input + m0 * k;
+                      if (rows_.im2col) {
+                        Im2colRows(rows_.shape, input, 0.0f, m0, m1, im2col_.data(), k,
+                                   w_.size() > 1 ? g * group_k : 0, w_.size() > 1 ? group_k : 0);
+                        a = im2col_.data() + m0 * k;
+                      }
+                      kernel_.run(w_[g], out_, m1 - m0, a, k, output + m0 * n + g * group_n, n, n0, n1);
                     }
-                    kernel_.run(w_, out_, m1 - m0, a, k, output + m0 * n, n, n0, n1);
                   });
 }
 

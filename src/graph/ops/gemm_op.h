@@ -24,23 +24,28 @@ struct GemmTilePlan {
 GemmTilePlan PlanGemmTiles(size_t m, size_t n, size_t k, size_t mr, size_t nr, int threads, bool im2col);
 
 // The rows and output channels a GEMM's A operand is made of.
+// A grouped convolution is `groups` GEMMs side by side: group g reads
+// input channels [g K', (g + 1) K') of each tap (im2col always) and writes
+// output channels [g N', (g + 1) N'), with its own packed weights.
 struct GemmRows {
   size_t m = 0;            // rows of A (= output pixels or batch rows)
   bool im2col = false;     // A rows are built from `shape` windows
   WindowShape shape;       // im2col only
+  int groups = 1;
 };
 
 class GemmOp final : public PreparedOp {
  public:
-  GemmOp(const QGemmKernel& kernel, QGemmWeights w, QOutput out, const GemmRows& rows, int32_t a_zero_point,
-         int32_t in, int32_t output);
+  // One set of packed weights per group (rows.groups).
+  GemmOp(const QGemmKernel& kernel, std::vector<QGemmWeights> w, QOutput out, const GemmRows& rows,
+         int32_t a_zero_point, int32_t in, int32_t output);
   // Plans tiles for the pool's thread count and sizes per-tile scratch.
   void Attach(const RunContext& rc) override;
   void Run(const RunContext& rc) override;
 
  private:
   QGemmKernel kernel_;
-  QGemmWeights w_;
+  std::vector<QGemmWeights> w_;
   QOutput out_;
   GemmRows rows_;
   int32_t a_zero_point_;
@@ -53,14 +58,14 @@ class GemmOp final : public PreparedOp {
 
 class F32GemmOp final : public PreparedOp {
  public:
-  F32GemmOp(const FGemmKernel& kernel, FGemmWeights w, FOutput out, const GemmRows& rows, int32_t in,
-            int32_t output);
+  F32GemmOp(const FGemmKernel& kernel, std::vector<FGemmWeights> w, FOutput out, const GemmRows& rows,
+            int32_t in, int32_t output);
   void Attach(const RunContext& rc) override;
   void Run(const RunContext& rc) override;
 
  private:
   FGemmKernel kernel_;
-  FGemmWeights w_;
+  std::vector<FGemmWeights> w_;
   FOutput out_;
   GemmRows rows_;
   std::vector<float> im2col_;  // im2col rows, k floats each
@@ -70,6 +75,14 @@ class F32GemmOp final : public PreparedOp {
 
 // The A rows of a CONV_2D over window `s`: direct when the 1x1 window reads
 // every input pixel once in order, else im2col.
-GemmRows ConvGemmRows(const WindowShape& s);
+GemmRows ConvGemmRows(const WindowShape& s, int groups = 1);
+
+// The one-element list of a GEMM that is not grouped.
+template <typename W>
+std::vector<W> OneGroup(W w) {
+  std::vector<W> v;
+  v.push_back(std::move(w));
+  return v;
+}
 
 }  // namespace qwasm

@@ -1,7 +1,9 @@
 // im2col.h — copies each output pixel's receptive field into one row of a
 // GEMM operand (int8 and float GEMMs): rows [row_begin, row_end) of the
 // window `s`, row r at dst + r * row_stride, taps in (ky, kx, ic) order,
-// cells in the padding set to `pad` (the zero point: real value 0).
+// cells in the padding set to `pad` (the zero point: real value 0). A
+// grouped convolution takes channels [c_begin, c_begin + c_count) of each
+// input pixel (one group's); by default all of them.
 #pragma once
 
 #include <algorithm>
@@ -27,11 +29,14 @@ inline void CopyRun(T* dst, const T* src, size_t n) {
 
 template <typename T>
 void Im2colRows(const WindowShape& s, const T* input, T pad, size_t row_begin, size_t row_end,
-                T* scratch, size_t row_stride) {
+                T* scratch, size_t row_stride, size_t c_begin = 0, size_t c_count = 0) {
   const size_t in_c = s.in_c;
+  const size_t cells = c_count ? c_count : in_c;  // copied per tap
+  const bool all_channels = cells == in_c;
+  input += c_begin;
   // One window row (kernel_w taps) is contiguous in the input when the
-  // dilation is 1 and it lies inside: copied in one go.
-  const size_t segment = static_cast<size_t>(s.kernel_w) * in_c;
+  // dilation is 1, it lies inside and takes every channel: copied in one go.
+  const size_t segment = static_cast<size_t>(s.kernel_w) * cells;
   // Output coordinates advance with the row (no division per row).
   size_t ox = row_begin % s.out_w, oy = row_begin / s.out_w % s.out_h;
   size_t b = row_begin / s.out_w / s.out_h;
@@ -51,17 +56,17 @@ void Im2colRows(const WindowShape& s, const T* input, T pad, size_t row_begin, s
         continue;
       }
       const T* line = input + (b * s.in_h + iy) * s.in_w * in_c;
-      if (row_inside && s.dilation_w == 1) {
+      if (row_inside && s.dilation_w == 1 && all_channels) {
         CopyRun(dst, line + static_cast<size_t>(ix0) * in_c, segment);
         dst += segment;
         continue;
       }
-      for (int kx = 0; kx < s.kernel_w; ++kx, dst += in_c) {
+      for (int kx = 0; kx < s.kernel_w; ++kx, dst += cells) {
         const int ix = ix0 + kx * s.dilation_w;
         if (ix < 0 || ix >= s.in_w) {
-          std::fill_n(dst, in_c, pad);
+          std::fill_n(dst, cells, pad);
         } else {
-          CopyRun(dst, line + static_cast<size_t>(ix) * in_c, in_c);
+          CopyRun(dst, line + static_cast<size_t>(ix) * in_c, cells);
         }
       }
     }

@@ -75,10 +75,20 @@ Result<Window> Importer::ReadWindow(const std::vector<int32_t>& in, int32_t kh, 
   w.out_h = static_cast<int32_t>(span_h / strides[0] + 1);
   w.out_w = static_cast<int32_t>(span_w / strides[1] + 1);
   if (pool && ceil_mode != 0) {
-    // ceil_mode only matters when a partial window is left over.
-    if (span_h % strides[0] != 0 || span_w % strides[1] != 0) {
-      return Error("ceil_mode=1 changes the output size here, which is not supported");
-    }
+    // ceil_mode: a partial last window counts, unless it would start in the
+    // end padding (PyTorch's and ONNX Runtime's rule); it is read through
+    // extra end padding, which pooling ignores.
+    auto ceil_out = [](int64_t span, int64_t stride, int64_t size, int64_t pad_begin) {
+      int64_t out = (span + stride - 1) / stride + 1;
+      if ((out - 1) * stride >= size + pad_begin) --out;
+      return out;
+    };
+    const int64_t oh = ceil_out(span_h, strides[0], ih, pads[0]), ow = ceil_out(span_w, strides[1], iw, pads[1]);
+    w.ceil_padding = oh != w.out_h || ow != w.out_w;
+    pads[2] += std::max<int64_t>((oh - 1) * strides[0] + eh - (ih + pads[0] + pads[2]), 0);
+    pads[3] += std::max<int64_t>((ow - 1) * strides[1] + ew - (iw + pads[1] + pads[3]), 0);
+    w.out_h = static_cast<int32_t>(oh);
+    w.out_w = static_cast<int32_t>(ow);
   }
   int64_t sb[4];
   same_pads(ih, eh, strides[0], false, &sb[0], &sb[2]);
@@ -109,11 +119,9 @@ Status Importer::ConvertConv() {
     return Error("weights " + ShapeString(ToInt32(wc->dims)) + " with group " + std::to_string(group) +
                  " do not fit an input of " + std::to_string(c_in) + " channels");
   }
-  const bool depthwise = group > 1;
-  if (depthwise && (group != c_in || cg != 1)) {
-    return Error("grouped convolution with group " + std::to_string(group) + " of " + std::to_string(c_in) +
-                 " input channels is not supported (only group 1 and depthwise, group == channels)");
-  }
+  // group == channels is depthwise; other groups are a grouped CONV_2D
+  // (filter [M, kH, kW, C / group]).
+  const bool depthwise = group > 1 && group == c_in && cg == 1;
   QW_ONNX_ASSIGN(kernel_shape, IntsAttr("kernel_shape"));
   if (!kernel_shape.empty() && kernel_shape != std::vector<int64_t>{wc->dims[2], wc->dims[3]}) {
     return Error("kernel_shape does not match the weights");

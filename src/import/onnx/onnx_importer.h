@@ -75,6 +75,7 @@ struct OutputPlan {
 struct Window {
   OpAttrs attrs;
   int32_t out_h = 0, out_w = 0;
+  bool ceil_padding = false;  // ceil_mode added end padding
 };
 
 // An IR int8 / int32 constant built from a quantized ONNX constant.
@@ -156,9 +157,11 @@ class Importer {
   Status ConvertMatMul();
   Status ConvertBatchNorm();
   Status ConvertUnary();  // Relu, Clip, HardSwish, HardSigmoid, Sigmoid
-  Status ConvertBinary();  // Add, Mul
+  Status ConvertBinary();  // Add, Mul, Sub, Div
+  Status ConvertSubtract(const Value& a, const Value& b);
   Status ConvertPool();    // GlobalAveragePool, AveragePool, MaxPool
   Status ConvertReshape();  // Reshape, Flatten
+  Status ReshapeTo(const Value& x, const std::vector<int32_t>& shape);
   Status ConvertTranspose();
   Status ConvertConcat();
   Status ConvertPad();
@@ -167,6 +170,15 @@ class Importer {
   Status ConvertDequantize();
   Status ConvertIdentity();  // Identity, Dropout
   Status ConvertConstant();
+  Status ConvertReduce();  // ReduceMean, ReduceMax, GlobalMaxPool
+  Status SpatialReduce(const Value& x, bool max, bool keep_dims);
+  Status ConvertSlice();   // Slice and Split of computed tensors
+  Status SliceTo(const Value& x, const std::string& name, const std::vector<int64_t>& begin,
+                 const std::vector<int32_t>& shape);
+  Status ConvertSqueeze();  // Squeeze, Unsqueeze of computed tensors
+  // Constant folding (onnx_fold.cc): evaluates the node when its inputs are
+  // constants (any Shape); true when it did.
+  Result<bool> TryFold();
   // Reads strides / dilations / pads / auto_pad (/ ceil_mode for pools) for
   // a kernel_h x kernel_w window over an NCHW input.
   Result<Window> ReadWindow(const std::vector<int32_t>& input, int32_t kernel_h, int32_t kernel_w, bool pool);
@@ -193,6 +205,7 @@ class Importer {
 
  private:
   Status ReadOpset();
+  Status CheckOperators() const;
   Status ReadInitializers();
   Status ReadInputs();
   Status ConvertNode(size_t index);
@@ -214,7 +227,18 @@ class Importer {
   std::vector<int32_t> group_;     // per IR tensor
   std::vector<QuantInfo> groups_;
   std::map<int32_t, int32_t> float_of_;  // int8 tensor -> its DEQUANTIZE
-  std::map<std::pair<int32_t, Perm>, int32_t> transposed_;
+  std::map<std::pair<int32_t, Perm>, int32_t> transposed_;  // (tensor, IR perm) -> its TRANSPOSE
+  std::map<std::pair<int32_t, Perm>, int32_t> reshaped_;    // (tensor, IR shape) -> its RESHAPE
 };
+
+// Operators that fold when their inputs are constants (onnx_fold.cc).
+bool IsFoldable(const std::string& op);
+// Shapes of Unsqueeze / Squeeze / Slice, shared by folding and the IR forms.
+Result<std::vector<int64_t>> UnsqueezedDims(const Importer& im, const std::vector<int64_t>& in, std::vector<int64_t> axes);
+Result<std::vector<int64_t>> SqueezedDims(const Importer& im, const std::vector<int64_t>& in, const std::vector<int64_t>& axes);
+// Per-axis begin, step and result size of an ONNX Slice over shape `in`.
+Status ResolveOnnxSlice(const Importer& im, const std::vector<int64_t>& in, const std::vector<int64_t>& starts,
+                        const std::vector<int64_t>& ends, std::vector<int64_t> axes, std::vector<int64_t> steps,
+                        std::vector<int64_t>* begin, std::vector<int64_t>* step, std::vector<int64_t>* out);
 
 }  // namespace qwasm::onnx

@@ -34,6 +34,16 @@ Perm StorageTransform(const Perm& from, const Perm& to);
 // row-major order (only size-1 axes move), e.g. [N, C, 1, 1] stored NHWC.
 bool SameBytesAsLogical(const std::vector<int32_t>& logical, const Perm& perm);
 
+// True when storing `logical` with perm a or with perm b gives the same bytes.
+bool SameBytes(const std::vector<int32_t>& logical, const Perm& a, const Perm& b);
+// A reshape of logical `in` (stored with `perm`) to logical `out` that moves
+// no bytes: in_perm is the storage the input needs (perm itself when its
+// merged and split axes already lie together in order, checked with
+// SameBytes), out_perm the result's storage. False when the shapes do not
+// reshape into each other.
+bool PlanReshape(const std::vector<int32_t>& in, const Perm& perm, const std::vector<int32_t>& out, Perm* in_perm,
+                 Perm* out_perm);
+
 // Elements of a row-major tensor with logical `dims`, reordered so that
 // output axis j is input axis perm[j] (weights at import time).
 template <typename T>

@@ -1,6 +1,7 @@
 // Operators without weights: activations, Add / Mul, pooling, data
 // movement (Reshape, Flatten, Transpose, Concat, Pad, Identity, Dropout),
 // Softmax and Constant.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -71,21 +72,54 @@ Status Importer::ConvertUnary() {
   return Status::Ok();
 }
 
+// True when `part` (IR shape) broadcasts over `full` the way the IR's
+// binary operators take it: leading 1s dropped, the rest equal to full's
+// trailing dims ([C] or [1, 1, 1, C] over [N, H, W, C]; a scalar; the same shape).
+static bool TrailingBroadcast(const std::vector<int32_t>& part, const std::vector<int32_t>& full) {
+  size_t lead = 0;
+  while (lead < part.size() && part[lead] == 1) ++lead;
+  const size_t rest = part.size() - lead;
+  return rest <= full.size() && std::equal(part.begin() + lead, part.end(), full.end() - rest);
+}
+
+// Add, Mul, Sub, Div. Sub / Div by a constant become Add / Mul of its
+// negation / reciprocal; Sub of two computed tensors is a + (-1 * b).
+// Computed tensors broadcast when one of them, stored in the other's
+// layout, covers that one's trailing dims (squeeze-and-excitation's
+// [N, C, 1, 1] x [N, C, H, W]); constants broadcast from the right.
 Status Importer::ConvertBinary() {
   QW_ONNX_ASSIGN(a0, Input(0));
   QW_ONNX_ASSIGN(b0, Input(1));
-  if (a0->constant && b0->constant) return Error("both inputs are constants (constant folding is not supported)");
+  const std::string& op = node().op_type;
+  if (a0->constant && b0->constant) return Error("both inputs are constants and the node was not folded");
+  if ((op == "Sub" || op == "Div") && a0->constant) {
+    return Error(op + " of a constant by a computed tensor is not supported");
+  }
+  if (op == "Div" && !b0->constant) return Error("Div by a computed tensor is not supported (only by constants)");
+  if (op == "Sub" && !b0->constant) return ConvertSubtract(*a0, *b0);
   // Add and Mul commute: make input 0 the computed one.
   const Value* a = a0->constant ? b0 : a0;
   const Value* b = a0->constant ? a0 : b0;
-  const OpType type = node().op_type == "Add" ? OpType::kAdd : OpType::kMul;
+  const OpType type = op == "Add" || op == "Sub" ? OpType::kAdd : OpType::kMul;
   bool int8 = false;
   int32_t other = -1;
   OutputPlan plan;
+  std::vector<int32_t> out_shape = a->shape;
   if (!b->constant) {
-    if (a->shape != b->shape) {
-      return Error("broadcasting between computed tensors " + ShapeString(a->shape) + " and " + ShapeString(b->shape) +
-                   " is not supported");
+    if (a->shape.size() != b->shape.size()) {
+      return Error("computed inputs of ranks " + std::to_string(a->shape.size()) + " and " +
+                   std::to_string(b->shape.size()) + " do not broadcast (equal ranks only)");
+    }
+    // The full-size operand first; the other is stored in its layout.
+    bool swap = false;
+    for (size_t d = 0; d < a->shape.size(); ++d) swap |= a->shape[d] == 1 && b->shape[d] != 1;
+    if (swap) std::swap(a, b);
+    out_shape = a->shape;
+    bool fits = true;
+    for (size_t d = 0; d < a->shape.size(); ++d) fits = fits && (b->shape[d] == a->shape[d] || b->shape[d] == 1);
+    if (!fits || !TrailingBroadcast(StorageShape(b->shape, a->perm), StorageShape(a->shape, a->perm))) {
+      return Error("broadcasting between computed tensors " + ShapeString(a0->shape) + " and " + ShapeString(b0->shape) +
+                   " is not supported (one must have the other's shape, or 1 in every dim but the channels)");
     }
     QW_ONNX_ASSIGN(p, PlanOp({a, b}, true, false, true, &int8));
     plan = p;
@@ -107,7 +141,8 @@ Status Importer::ConvertBinary() {
       }
     }
     const std::vector<int32_t> shape = StorageShape(std::vector<int32_t>(dims.begin(), dims.end()), a->perm);
-    const bool c_q = c.quantized && (c.type == kUInt8 || c.type == kInt8) && c.scale.size() == 1;
+    const bool rewrite = op == "Sub" || op == "Div";  // the constant changes: it is float from here on
+    const bool c_q = !rewrite && c.quantized && (c.type == kUInt8 || c.type == kInt8) && c.scale.size() == 1;
     QW_ONNX_ASSIGN(p, PlanOp({a}, c_q, false, true, &int8));
     plan = p;
     Commit(plan);
@@ -123,6 +158,10 @@ Status Importer::ConvertBinary() {
       other = AddConstant(cname, DType::kInt8, shape, PermuteData(raw, dims, a->perm), q);
     } else {
       QW_ONNX_ASSIGN(v, Floats(c, "constant input"));
+      for (float& x : v) {
+        if (op == "Sub") x = -x;
+        if (op == "Div") x = 1.0f / x;
+      }
       other = AddFloatConstant(cname, shape, PermuteData(v, dims, a->perm));
     }
   }
@@ -132,8 +171,29 @@ Status Importer::ConvertBinary() {
   // A QDQ Add computes what ONNX Runtime's QLinearAdd computes (float32
   // rescaling), not TFLite's fixed-point approximation of it.
   attrs.onnx_numerics = int8 && type == OpType::kAdd;
-  QW_ONNX_ASSIGN(out, DefineOutput(plan, a->shape, a->perm));
+  QW_ONNX_ASSIGN(out, DefineOutput(plan, out_shape, a->perm));
   AddNode(type, {in, other}, out, attrs);
+  return Status::Ok();
+}
+
+// a - b of two computed tensors of one shape, in float: a + (-1 * b).
+Status Importer::ConvertSubtract(const Value& a, const Value& b) {
+  if (a.shape != b.shape) {
+    return Error("Sub of computed tensors " + ShapeString(a.shape) + " and " + ShapeString(b.shape) +
+                 " is not supported (equal shapes only)");
+  }
+  QW_ONNX_ASSIGN(plan, PlanOutput(false, true, false));
+  Commit(plan);
+  QW_ONNX_ASSIGN(ta, FloatTensor(a));
+  QW_ONNX_ASSIGN(bs, WithPerm(b, a.perm));
+  QW_ONNX_ASSIGN(tb, FloatTensor(bs));
+  const int32_t minus_one = AddFloatConstant(plan.name + "_minus_one", {1}, {-1.0f});
+  const int32_t negated = AddTensor(plan.name + "_negated", DType::kFloat32, StorageShape(a.shape, a.perm));
+  AddNode(OpType::kMul, {tb, minus_one}, negated);
+  OpAttrs attrs;
+  attrs.activation = plan.act;
+  QW_ONNX_ASSIGN(out, DefineOutput(plan, a.shape, a.perm));
+  AddNode(OpType::kAdd, {ta, negated}, out, attrs);
   return Status::Ok();
 }
 
@@ -142,22 +202,7 @@ Status Importer::ConvertPool() {
   if (x->shape.size() != 4) return Error("input has shape " + ShapeString(x->shape) + "; only 2-D pooling (4-D input) is supported");
   const std::string& op = node().op_type;
   QW_ONNX_ASSIGN(xs, WithPerm(*x, DefaultPerm(4)));
-  if (op == "GlobalAveragePool") {
-    bool int8 = false;
-    QW_ONNX_ASSIGN(plan, PlanOp({x}, true, false, false, &int8));
-    Commit(plan);
-    QW_ONNX_ASSIGN(in, OperandTensor(xs, int8));
-    // MEAN over H, W with keep_dims, axes as a constant int32 input (as TFLite stores it).
-    std::vector<uint8_t> axes(8);
-    const int32_t hw[2] = {1, 2};
-    std::memcpy(axes.data(), hw, 8);
-    const int32_t axes_tensor = AddConstant(plan.name + "_axes", DType::kInt32, {2}, std::move(axes));
-    OpAttrs a;
-    a.keep_dims = true;
-    QW_ONNX_ASSIGN(out, DefineOutput(plan, {x->shape[0], x->shape[1], 1, 1}, DefaultPerm(4)));
-    AddNode(OpType::kMean, {in, axes_tensor}, out, a);
-    return Status::Ok();
-  }
+  if (op == "GlobalAveragePool") return SpatialReduce(*x, false, true);
   QW_ONNX_ASSIGN(kernel, IntsAttr("kernel_shape"));
   if (kernel.size() != 2) return Error("kernel_shape must have 2 values");
   QW_ONNX_ASSIGN(win, ReadWindow(x->shape, static_cast<int32_t>(std::min<int64_t>(kernel[0], 1 << 20)),
@@ -175,6 +220,9 @@ Status Importer::ConvertPool() {
   }
   QW_ONNX_ASSIGN(include_pad, IntAttr("count_include_pad", 0));
   a.count_include_pad = include_pad != 0;
+  if (a.count_include_pad && win.ceil_padding) {
+    return Error("count_include_pad=1 with ceil_mode=1 adding a partial window is not supported");
+  }
   if (a.count_include_pad && a.padding == Padding::kSame) a.padding = Padding::kExplicit;  // SAME excludes padding
   bool int8 = false;
   QW_ONNX_ASSIGN(plan, PlanOp({x}, true, false, false, &int8));
@@ -183,6 +231,73 @@ Status Importer::ConvertPool() {
   QW_ONNX_ASSIGN(out, DefineOutput(plan, out_shape, DefaultPerm(4)));
   AddNode(OpType::kAveragePool2D, {in}, out, a);
   return Status::Ok();
+}
+
+// Mean or max over the spatial axes of a 4-D tensor: MEAN over NHWC axes
+// {1, 2}, or a MAX_POOL_2D whose window is the whole image (then a RESHAPE
+// when the dims are not kept).
+Status Importer::SpatialReduce(const Value& x, bool max, bool keep_dims) {
+  QW_ONNX_ASSIGN(xs, WithPerm(x, DefaultPerm(4)));
+  const std::vector<int32_t> kept = {x.shape[0], x.shape[1], 1, 1};
+  const std::vector<int32_t> shape = keep_dims ? kept : std::vector<int32_t>{x.shape[0], x.shape[1]};
+  const Perm perm = DefaultPerm(shape.size());
+  if (max) {
+    OpAttrs a;
+    a.filter_h = x.shape[2];
+    a.filter_w = x.shape[3];
+    a.padding = Padding::kValid;
+    const std::string name = keep_dims ? node().output[0] : node().output[0] + "_pooled";
+    QW_ONNX_ASSIGN(pooled, DefineMoved(xs, name, kept, DefaultPerm(4)));
+    AddNode(OpType::kMaxPool2D, {xs.tensor}, pooled, a);
+    if (keep_dims) return Status::Ok();
+    Value p = values_.at(name);
+    QW_ONNX_ASSIGN(out, DefineMoved(p, node().output[0], shape, perm));
+    AddNode(OpType::kReshape, {pooled}, out);
+    return Status::Ok();
+  }
+  bool int8 = false;
+  QW_ONNX_ASSIGN(plan, PlanOp({&x}, true, false, false, &int8));
+  Commit(plan);
+  QW_ONNX_ASSIGN(in, OperandTensor(xs, int8));
+  // MEAN over H, W, axes as a constant int32 input (as TFLite stores it).
+  std::vector<uint8_t> axes(8);
+  const int32_t hw[2] = {1, 2};
+  std::memcpy(axes.data(), hw, 8);
+  const int32_t axes_tensor = AddConstant(plan.name + "_axes", DType::kInt32, {2}, std::move(axes));
+  OpAttrs a;
+  a.keep_dims = keep_dims;
+  QW_ONNX_ASSIGN(out, DefineOutput(plan, shape, perm));
+  AddNode(OpType::kMean, {in, axes_tensor}, out, a);
+  return Status::Ok();
+}
+
+// ReduceMean / ReduceMax over the spatial axes (axes as attribute, or as
+// input 1 from opset 18), GlobalMaxPool.
+Status Importer::ConvertReduce() {
+  QW_ONNX_ASSIGN(x, ActivationInput(0));
+  const std::string& op = node().op_type;
+  if (op == "GlobalMaxPool") {
+    if (x->shape.size() != 4) return Error("only 4-D inputs are supported");
+    return SpatialReduce(*x, true, true);
+  }
+  std::vector<int64_t> axes;
+  if (HasInput(1)) {
+    QW_ONNX_ASSIGN(ac, ConstantInput(1));
+    QW_ONNX_ASSIGN(v, Ints(*ac, "axes"));
+    axes = v;
+  } else {
+    QW_ONNX_ASSIGN(v, IntsAttr("axes"));
+    axes = v;
+  }
+  QW_ONNX_ASSIGN(keep, IntAttr("keepdims", 1));
+  const int64_t rank = static_cast<int64_t>(x->shape.size());
+  for (int64_t& a : axes) a = a < 0 ? a + rank : a;
+  std::sort(axes.begin(), axes.end());
+  if (rank != 4 || axes != std::vector<int64_t>{2, 3}) {
+    return Error(op + " over axes " + ShapeString(std::vector<int32_t>(axes.begin(), axes.end())) + " of a rank-" +
+                 std::to_string(rank) + " tensor is not supported (only the spatial axes [2, 3] of a 4-D tensor)");
+  }
+  return SpatialReduce(*x, op == "ReduceMax", keep != 0);
 }
 
 Status Importer::ConvertReshape() {
@@ -225,14 +340,30 @@ Status Importer::ConvertReshape() {
       return Error("cannot reshape " + ShapeString(in) + " to the target shape");
     }
   }
-  // RESHAPE keeps bytes: the input must be in logical order first.
-  Value xs = *x;
-  if (!SameBytesAsLogical(in, x->perm)) {
-    QW_ONNX_ASSIGN(t, WithPerm(*x, IdentityPerm(in.size())));
+  return ReshapeTo(*x, shape);
+}
+
+// RESHAPE keeps bytes. The input keeps its storage when the axes the
+// reshape merges or splits lie together in it (NHWC channels split into
+// groups for a channel shuffle, [N, C, 1, 1] to [N, C]); else one
+// TRANSPOSE puts them together. The result is stored in the same order.
+Status Importer::ReshapeTo(const Value& x, const std::vector<int32_t>& shape) {
+  Perm in_perm, out_perm;
+  if (!PlanReshape(x.shape, x.perm, shape, &in_perm, &out_perm)) {
+    return Error("cannot reshape " + ShapeString(x.shape) + " to " + ShapeString(shape));
+  }
+  Value xs = x;
+  if (!SameBytes(x.shape, x.perm, in_perm)) {
+    QW_ONNX_ASSIGN(t, WithPerm(x, in_perm));
     xs = t;
   }
-  const Perm out_perm = SameBytesAsLogical(shape, DefaultPerm(shape.size())) ? DefaultPerm(shape.size())
-                                                                               : IdentityPerm(shape.size());
+  // Prefer the layouts other operators want when they are the same bytes.
+  for (const Perm& p : {DefaultPerm(shape.size()), IdentityPerm(shape.size())}) {
+    if (SameBytes(shape, out_perm, p)) {
+      out_perm = p;
+      break;
+    }
+  }
   QW_ONNX_ASSIGN(out, DefineMoved(xs, node().output[0], shape, out_perm));
   AddNode(OpType::kReshape, {xs.tensor}, out);
   return Status::Ok();
@@ -252,22 +383,14 @@ Status Importer::ConvertTranspose() {
   if (!IsPermutation(t, rank)) return Error("perm is not a permutation");
   std::vector<int32_t> shape(rank);
   for (size_t i = 0; i < rank; ++i) shape[i] = x->shape[t[i]];
-  const Perm out_perm = DefaultPerm(rank);
-  // IR axis j of the result = logical axis t[out_perm[j]] of the input.
-  const Perm inv = Inverse(x->perm);
-  Perm q(rank);
-  for (size_t j = 0; j < rank; ++j) q[j] = inv[t[out_perm[j]]];
-  if (IsIdentity(q)) {  // the stored bytes already are the result
-    Value v = *x;
-    v.shape = shape;
-    v.perm = out_perm;
-    Define(node().output[0], v);
-    return Status::Ok();
-  }
-  OpAttrs a;
-  a.perm = q;
-  QW_ONNX_ASSIGN(out, DefineMoved(*x, node().output[0], shape, out_perm));
-  AddNode(OpType::kTranspose, {x->tensor}, out, a);
+  // No bytes move: the result is the input's storage read with another
+  // logical order (out axis j is input axis t[j]). Operators that need a
+  // layout transpose when they read it (WithPerm), usually never.
+  const Perm inv = Inverse(t);
+  Value v = *x;
+  v.shape = shape;
+  for (size_t j = 0; j < rank; ++j) v.perm[j] = inv[x->perm[j]];
+  Define(node().output[0], v);
   return Status::Ok();
 }
 
@@ -428,6 +551,126 @@ Status Importer::ConvertConstant() {
   }
   Define(node().output[0], v);
   return Status::Ok();
+}
+
+}  // namespace qwasm::onnx
+
+namespace qwasm::onnx {
+
+// One SLICE node: the box [begin, begin + size) of the logical axes of x,
+// as elements cut off each IR axis (or an alias when nothing is cut).
+Status Importer::SliceTo(const Value& x, const std::string& name, const std::vector<int64_t>& begin,
+                         const std::vector<int32_t>& shape) {
+  const size_t rank = x.shape.size();
+  OpAttrs a;
+  bool cut = false;
+  for (size_t j = 0; j < rank; ++j) {
+    const int32_t axis = x.perm[j];
+    const int64_t after = x.shape[axis] - begin[axis] - shape[axis];
+    a.paddings.push_back(static_cast<int32_t>(begin[axis]));
+    a.paddings.push_back(static_cast<int32_t>(after));
+    cut |= begin[axis] != 0 || after != 0;
+  }
+  if (!cut) {
+    Define(name, x);
+    return Status::Ok();
+  }
+  QW_ONNX_ASSIGN(out, DefineMoved(x, name, shape, x.perm));
+  AddNode(OpType::kSlice, {x.tensor}, out, a);
+  return Status::Ok();
+}
+
+// Slice (steps of 1) and Split of a computed tensor: SLICE nodes.
+Status Importer::ConvertSlice() {
+  QW_ONNX_ASSIGN(x, ActivationInput(0));
+  const Value xv = *x;  // Define() below may rehash values_
+  const size_t rank = xv.shape.size();
+  const std::vector<int64_t> in(xv.shape.begin(), xv.shape.end());
+  if (node().op_type == "Slice") {
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (opset() >= 10) {
+      for (size_t k = 1; k <= 4; ++k) {
+        if (!HasInput(k)) continue;
+        QW_ONNX_ASSIGN(c, ConstantInput(k));
+        QW_ONNX_ASSIGN(v, Ints(*c, k == 1 ? "starts" : k == 2 ? "ends" : k == 3 ? "axes" : "steps"));
+        (k == 1 ? starts : k == 2 ? ends : k == 3 ? axes : steps) = v;
+      }
+    } else {
+      QW_ONNX_ASSIGN(s, IntsAttr("starts"));
+      QW_ONNX_ASSIGN(e, IntsAttr("ends"));
+      QW_ONNX_ASSIGN(a, IntsAttr("axes"));
+      starts = s;
+      ends = e;
+      axes = a;
+    }
+    std::vector<int64_t> begin, step, out;
+    QW_RETURN_IF_ERROR(ResolveOnnxSlice(*this, in, starts, ends, axes, steps, &begin, &step, &out));
+    for (size_t d = 0; d < rank; ++d) {
+      if (step[d] != 1) return Error("steps other than 1 are not supported on computed tensors");
+      if (out[d] < 1) return Error("the slice is empty");
+    }
+    return SliceTo(xv, node().output[0], begin, std::vector<int32_t>(out.begin(), out.end()));
+  }
+  // Split: sizes from input 1 (opset 13+), the 'split' attribute, or equal parts.
+  QW_ONNX_ASSIGN(axis_attr, IntAttr("axis", 0));
+  Result<int> axis = NormalizeAxis(axis_attr, rank);
+  if (!axis.ok()) return Error(axis.status().message());
+  std::vector<int64_t> sizes;
+  if (HasInput(1)) {
+    QW_ONNX_ASSIGN(c, ConstantInput(1));
+    QW_ONNX_ASSIGN(v, Ints(*c, "split"));
+    sizes = v;
+  } else {
+    QW_ONNX_ASSIGN(v, IntsAttr("split"));
+    sizes = v;
+  }
+  const int64_t total = in[axis.value()];
+  const int64_t parts = static_cast<int64_t>(node().output.size());
+  if (sizes.empty()) {
+    QW_ONNX_ASSIGN(n, IntAttr("num_outputs", parts));
+    if (n != parts || n < 1) return Error("num_outputs " + std::to_string(n) + " differs from the node's outputs");
+    const int64_t each = (total + n - 1) / n;  // the last part takes the rest (opset 18)
+    for (int64_t k = 0; k < n; ++k) sizes.push_back(std::min(each, total - k * each));
+  }
+  int64_t sum = 0;
+  for (int64_t s : sizes) {
+    if (s < 1) return Error("split sizes must be positive");
+    sum += s;
+  }
+  if (sum != total || static_cast<int64_t>(sizes.size()) != parts) {
+    return Error("split sizes do not cover axis " + std::to_string(axis_attr) + " of " + ShapeString(xv.shape) +
+                 " with " + std::to_string(parts) + " outputs");
+  }
+  int64_t offset = 0;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    std::vector<int64_t> begin(rank, 0);
+    std::vector<int32_t> shape = xv.shape;
+    begin[axis.value()] = offset;
+    shape[axis.value()] = static_cast<int32_t>(sizes[k]);
+    if (!node().output[k].empty()) QW_RETURN_IF_ERROR(SliceTo(xv, node().output[k], begin, shape));
+    offset += sizes[k];
+  }
+  return Status::Ok();
+}
+
+// Squeeze / Unsqueeze of a computed tensor: a reshape.
+Status Importer::ConvertSqueeze() {
+  QW_ONNX_ASSIGN(x, ActivationInput(0));
+  std::vector<int64_t> axes;
+  if (HasInput(1)) {
+    QW_ONNX_ASSIGN(c, ConstantInput(1));
+    QW_ONNX_ASSIGN(v, Ints(*c, "axes"));
+    axes = v;
+  } else {
+    QW_ONNX_ASSIGN(v, IntsAttr("axes"));
+    axes = v;
+  }
+  const std::vector<int64_t> in(x->shape.begin(), x->shape.end());
+  Result<std::vector<int64_t>> dims =
+      node().op_type == "Squeeze" ? SqueezedDims(*this, in, axes) : UnsqueezedDims(*this, in, axes);
+  if (!dims.ok()) return dims.status();
+  const Value xv = *x;
+  return ReshapeTo(xv, std::vector<int32_t>(dims.value().begin(), dims.value().end()));
 }
 
 }  // namespace qwasm::onnx

@@ -3,6 +3,7 @@
 // are in onnx_conv.cc, onnx_ops.cc and onnx_qdq.cc.
 #include "import/onnx/onnx_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -91,6 +92,15 @@ Converter FindConverter(const std::string& op) {
       {"Sigmoid", &Importer::ConvertUnary},
       {"Add", &Importer::ConvertBinary},
       {"Mul", &Importer::ConvertBinary},
+      {"Sub", &Importer::ConvertBinary},
+      {"Div", &Importer::ConvertBinary},
+      {"ReduceMean", &Importer::ConvertReduce},
+      {"ReduceMax", &Importer::ConvertReduce},
+      {"GlobalMaxPool", &Importer::ConvertReduce},
+      {"Slice", &Importer::ConvertSlice},
+      {"Split", &Importer::ConvertSlice},
+      {"Squeeze", &Importer::ConvertSqueeze},
+      {"Unsqueeze", &Importer::ConvertSqueeze},
       {"GlobalAveragePool", &Importer::ConvertPool},
       {"AveragePool", &Importer::ConvertPool},
       {"MaxPool", &Importer::ConvertPool},
@@ -325,7 +335,29 @@ Result<Value> Importer::WithPerm(const Value& v, const Perm& perm) {
   if (v.perm == perm) return v;
   Value out = v;
   out.perm = perm;
-  auto key = std::make_pair(v.tensor, perm);
+  if (SameBytes(v.shape, v.perm, perm)) {  // only size-1 axes move: a RESHAPE, no copy
+    const std::vector<int32_t> shape = StorageShape(v.shape, perm);
+    if (shape == g_->tensors[v.tensor].shape) return out;
+    auto key = std::make_pair(v.tensor, Perm(shape.begin(), shape.end()));
+    auto it = reshaped_.find(key);
+    if (it == reshaped_.end()) {
+      const Tensor& src = g_->tensors[v.tensor];
+      const DType dtype = src.dtype;
+      const bool was_uint8 = src.was_uint8;
+      const int32_t id = AddTensor(src.name + "_reshaped", dtype, shape);
+      g_->tensors[id].was_uint8 = was_uint8;
+      ShareQuant(v.tensor, id);
+      AddNode(OpType::kReshape, {v.tensor}, id);
+      it = reshaped_.emplace(key, id).first;
+    }
+    out.tensor = it->second;
+    return out;
+  }
+  // The IR transpose, not the logical perm, identifies the result: one IR
+  // tensor may be read through several logical views.
+  OpAttrs a;
+  a.perm = StorageTransform(v.perm, perm);
+  auto key = std::make_pair(v.tensor, a.perm);
   auto it = transposed_.find(key);
   if (it != transposed_.end()) {
     out.tensor = it->second;
@@ -338,8 +370,6 @@ Result<Value> Importer::WithPerm(const Value& v, const Perm& perm) {
   out.tensor = AddTensor(name, dtype, StorageShape(v.shape, perm));
   g_->tensors[out.tensor].was_uint8 = was_uint8;
   ShareQuant(v.tensor, out.tensor);
-  OpAttrs a;
-  a.perm = StorageTransform(v.perm, perm);
   AddNode(OpType::kTranspose, {v.tensor}, out.tensor, a);
   transposed_[key] = out.tensor;
   return out;
@@ -444,6 +474,13 @@ Status Importer::ReadInputs() {
     if (!in.has_shape) return Status::Error(ctx + ": the model does not give its shape");
     std::vector<int32_t> shape;
     for (size_t d = 0; d < in.dims.size(); ++d) {
+      if (d == 0 && in.dims.size() > 1 && in.dims[0] < 0) {
+        // A dynamic batch dimension (torch.onnx.export's dynamic_axes): qwasm runs one item.
+        g_->metadata.notes.push_back("input '" + in.name + "': dynamic batch dimension" +
+                                     (in.dim_params[0].empty() ? "" : " '" + in.dim_params[0] + "'") + " fixed to 1");
+        shape.push_back(1);
+        continue;
+      }
       if (in.dims[d] < 1 || in.dims[d] > kMaxElements) {
         return Status::Error(ctx + ": dimension " + std::to_string(d) +
                              (in.dim_params[d].empty() ? " is unknown" : " is symbolic ('" + in.dim_params[d] + "')") +
@@ -480,11 +517,16 @@ Status Importer::ConvertNode(size_t index) {
   if (!n.domain.empty() && n.domain != "ai.onnx") {
     return Error("operator " + n.op_type + " of domain '" + n.domain + "' is not supported");
   }
-  Converter convert = FindConverter(n.op_type);
-  if (!convert) return Error("operator " + n.op_type + " is not supported");
   if (n.output.empty() || n.output[0].empty()) return Error("the node has no output");
   for (const std::string& out : n.output) {
     if (!out.empty() && values_.count(out)) return Error("output '" + out + "' is already defined");
+  }
+  QW_ONNX_ASSIGN(folded, TryFold());
+  if (folded) return Status::Ok();
+  Converter convert = FindConverter(n.op_type);
+  if (!convert) {
+    return Error("operator " + n.op_type + " runs only on constants in qwasm (shape arithmetic, folded at import); " +
+                 "here an input is computed");
   }
   QW_RETURN_IF_ERROR((this->*convert)());
   // Extra outputs (MaxPool indices, Dropout mask, training statistics) are
@@ -502,6 +544,37 @@ Status Importer::ConvertNode(size_t index) {
     }
   }
   return Status::Ok();
+}
+
+// Every operator the model uses that qwasm cannot convert, in one message,
+// before any tensor is judged.
+Status Importer::CheckOperators() const {
+  struct Use {
+    size_t first = 0, count = 0;
+  };
+  std::vector<std::pair<std::string, Use>> missing;
+  for (size_t i = 0; i < m_.graph.node.size(); ++i) {
+    const NodeProto& n = m_.graph.node[i];
+    const bool default_domain = n.domain.empty() || n.domain == "ai.onnx";
+    if (default_domain && (FindConverter(n.op_type) || IsFoldable(n.op_type))) continue;
+    const std::string key = default_domain ? n.op_type : n.op_type + " (domain '" + n.domain + "')";
+    auto it = std::find_if(missing.begin(), missing.end(), [&](const auto& m) { return m.first == key; });
+    if (it == missing.end()) {
+      missing.push_back({key, {i, 1}});
+    } else {
+      ++it->second.count;
+    }
+  }
+  if (missing.empty()) return Status::Ok();
+  std::string list;
+  for (const auto& [op, use] : missing) {
+    const NodeProto& n = m_.graph.node[use.first];
+    list += (list.empty() ? "" : ", ") + op + " (" +
+            (use.count > 1 ? std::to_string(use.count) + " nodes, first " : "") + "node " +
+            std::to_string(use.first) + (n.name.empty() ? "" : " '" + n.name + "'") + ")";
+  }
+  return Status::Error("onnx: this model needs " + std::to_string(missing.size()) + " operator" +
+                       (missing.size() > 1 ? "s" : "") + " qwasm does not support: " + list);
 }
 
 Status Importer::ReadOutputs() {
@@ -560,6 +633,7 @@ Status Importer::FinishQuant() {
 Status Importer::Run() {
   QW_RETURN_IF_ERROR(ReadOpset());
   if (!m_.has_graph) return Status::Error("onnx: the model has no graph");
+  QW_RETURN_IF_ERROR(CheckOperators());
   if (m_.graph.has_sparse_initializer) return Status::Error("onnx: sparse initializers are not supported");
   const std::vector<NodeProto>& nodes = m_.graph.node;
   absorbed_.assign(nodes.size(), false);
