@@ -57,6 +57,8 @@ KernelConfig MakeWasmSimd() {
                 qs8_gemm_4x8c2_scratch_bytes};
   k.qs8_dwconv = {"qs8_dwconv_16c2__wasmsimd", 16, qs8_dwconv_16c2_pack, qs8_dwconv_16c2__wasmsimd};
   k.qs8_add = qs8_add__wasmsimd;
+  k.qs8_mul = qs8_mul__wasmsimd;
+  k.qs8_lut = qs8_lut__wasmsimd;
   k.qs8_average_pool = qs8_average_pool__wasmsimd;
   k.qs8_mean_hw = qs8_mean_hw__wasmsimd;
   k.qs8_softmax = qs8_softmax__wasmsimd;

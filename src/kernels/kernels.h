@@ -27,6 +27,8 @@ void qs8_add__wasmsimd(const QAddParams& p, size_t begin, size_t end, const int8
                        int8_t* output);
 void qs8_mul__ref(const QMulParams& p, size_t begin, size_t end, const int8_t* a, const int8_t* b,
                   int8_t* output);
+void qs8_mul__wasmsimd(const QMulParams& p, size_t begin, size_t end, const int8_t* a, const int8_t* b,
+                       int8_t* output);
 
 // Output rows [row_begin, row_end) (row = n * out_h + oy) and channels
 // [c_begin, c_end). The SIMD variant computes whole 16-channel vectors for
@@ -72,6 +74,7 @@ void qs8_requantize__wasmsimd(const RequantizeParams& p, size_t n, const int8_t*
 
 // output[i] = table[input[i] + 128]: every int8 elementwise function.
 void qs8_lut__ref(const int8_t table[256], size_t n, const int8_t* input, int8_t* output);
+void qs8_lut__wasmsimd(const int8_t table[256], size_t n, const int8_t* input, int8_t* output);
 // table[q + 128] = requantize(f(dequantize(q))) for the 256 int8 values q,
 // f evaluated by f32_unary__ref, rounded to the output grid (full int8 range).
 void qs8_lut_init_unary(const FUnaryParams& f, float in_scale, int32_t in_zero_point, float out_scale,

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "graph_builder.h"
+#include "test_random.h"
 #include "kernels/kernels.h"
 
 using namespace qwasm;
@@ -96,6 +97,37 @@ TEST_CASE("int8 MUL requantizes the exact product, with broadcasting") {
     CHECK(std::abs(got[i] - want) <= 1.0);
   }
   CHECK(got[0] == 51);  // real 1.0 * 1.0 = 1.0 = 50 output steps above the zero point 1
+}
+
+TEST_CASE("int8 ADD broadcasts a channel vector exactly as the same ADD of the tiled vector, both arithmetics") {
+  Rng r(99);
+  for (bool onnx : {false, true}) {
+    for (bool swap : {false, true}) {
+      CAPTURE(onnx);
+      CAPTURE(swap);
+      const int channels = 19, pixels = 7;
+      const std::vector<int8_t> av = r.Int8s(channels * pixels), cv = r.Int8s(channels);
+      std::vector<int8_t> tiled;
+      for (int p = 0; p < pixels; ++p) tiled.insert(tiled.end(), cv.begin(), cv.end());
+      auto run = [&](bool broadcast) {
+        GraphBuilder b;
+        const int32_t x = b.Q8("a", {1, 1, pixels, channels}, 0.07f, 3);
+        const int32_t y = b.Q8("b", broadcast ? std::vector<int32_t>{1, 1, 1, channels} : std::vector<int32_t>{1, 1, pixels, channels},
+                               0.02f, -9);
+        const int32_t out = b.Q8("out", {1, 1, pixels, channels}, 0.05f, -2);
+        OpAttrs attrs;
+        attrs.onnx_numerics = onnx;
+        attrs.activation = Activation::kRelu6;
+        b.Node(OpType::kAdd, swap ? std::vector<int32_t>{y, x} : std::vector<int32_t>{x, y}, {out}, attrs);
+        b.g->inputs = {x, y};
+        b.g->outputs = {out};
+        Result<std::unique_ptr<Interpreter>> it = b.Build();
+        REQUIRE_MESSAGE(it.ok(), it.status().message());
+        return RunOnce<int8_t>(*it.value(), {av, broadcast ? cv : tiled});
+      };
+      CHECK(run(true) == run(false));
+    }
+  }
 }
 
 TEST_CASE("int8 MAX_POOL_2D takes the window max on one grid and clamps to the activation") {

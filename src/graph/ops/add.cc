@@ -1,6 +1,6 @@
-// ADD with a fused activation: int8 tensors of the same shape (no
-// broadcasting), in TFLite's fixed-point or ONNX Runtime's float arithmetic
-// (QAddParams); float32 tensors with broadcasting (binary_common.h).
+// ADD with a fused activation, broadcasting one operand (binary_common.h):
+// int8 in TFLite's fixed-point or ONNX Runtime's float arithmetic
+// (QAddParams), float32.
 #include <algorithm>
 #include <cmath>
 
@@ -11,15 +11,45 @@
 namespace qwasm {
 namespace {
 
+// int8 ADD over ranges of the output. A broadcast operand b repeats every
+// b_size elements: the same-shape kernel runs on each stretch where both
+// operands are contiguous (a channel vector [C] over [N, H, W, C]: once per
+// pixel).
+class QAddOp final : public PreparedOp {
+ public:
+  QAddOp(QAddParams p, size_t b_size, QAddFn kernel, int32_t a, int32_t b, int32_t out)
+      : p_(p), b_size_(b_size), kernel_(kernel), a_(a), b_(b), out_(out) {}
+  void Run(const RunContext& t) override {
+    const int8_t* a = t.at<int8_t>(a_);
+    const int8_t* b = t.at<int8_t>(b_);
+    int8_t* out = t.at<int8_t>(out_);
+    ParallelRanges(t.pool, p_.size, 16, 1, [&](size_t begin, size_t end) {
+      if (b_size_ == p_.size) {
+        kernel_(p_, begin, end, a, b, out);
+        return;
+      }
+      for (size_t i = begin; i < end;) {
+        const size_t offset = i % b_size_, n = std::min(end - i, b_size_ - offset);
+        kernel_(p_, 0, n, a + i, b + offset, out + i);
+        i += n;
+      }
+    });
+  }
+
+ private:
+  QAddParams p_;
+  size_t b_size_;
+  QAddFn kernel_;
+  int32_t a_, b_, out_;
+};
+
 PrepareResult PrepareAdd(const OpContext& c) {
   QW_RETURN_IF_ERROR(CheckQ8Binary(c));
   const Tensor& a = c.Input(0);
   const Tensor& b = c.Input(1);
   const Tensor& output = c.Output(0);
-  if (a.shape != b.shape || a.shape != output.shape) {
-    return c.Error("inputs " + ShapeString(a.shape) + " and " + ShapeString(b.shape) + " and output " +
-                   ShapeString(output.shape) + " differ (broadcasting ADD is not supported)");
-  }
+  Result<Broadcast> bc = ResolveBroadcast(c, a, b, output);
+  if (!bc.ok()) return bc.status();
   Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
   if (!stage.ok()) return stage.status();
   // Each input's scale relative to the output, as a fixed-point multiplier:
@@ -33,7 +63,7 @@ PrepareResult PrepareAdd(const OpContext& c) {
   }
   const int shift = 20 - std::ilogb(larger);  // larger * 2^shift in [2^20, 2^21)
   QAddParams p;
-  p.size = static_cast<size_t>(output.num_elements());
+  p.size = bc.value().size;
   p.a_zero_point = a.quant.zero_point[0];
   p.b_zero_point = b.quant.zero_point[0];
   p.a_multiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(static_cast<double>(a_scale), shift)));
@@ -46,9 +76,15 @@ PrepareResult PrepareAdd(const OpContext& c) {
   // The zero point in the output's model dtype (see QAddParams).
   p.rounding_zero_point = output.quant.zero_point[0] + (output.was_uint8 ? 128 : 0);
   p.output = stage.value();
-  // Ranges of whole 16-element vectors; only the last has a tail.
-  return std::unique_ptr<PreparedOp>(new BinaryOp<QAddParams, int8_t>(p, c.kernels().qs8_add, 16, c.node().inputs[0],
-                                                                      c.node().inputs[1], c.node().outputs[0]));
+  // The full operand is a: swap the inputs' roles (ADD commutes).
+  int32_t in_a = c.node().inputs[0], in_b = c.node().inputs[1];
+  if (bc.value().swap) {
+    std::swap(in_a, in_b);
+    std::swap(p.a_zero_point, p.b_zero_point);
+    std::swap(p.a_multiplier, p.b_multiplier);
+    std::swap(p.a_scale, p.b_scale);
+  }
+  return std::unique_ptr<PreparedOp>(new QAddOp(p, bc.value().b_size, c.kernels().qs8_add, in_a, in_b, c.node().outputs[0]));
 }
 
 PrepareResult PrepareAddF32(const OpContext& c) { return PrepareF32Binary(c, c.kernels().f32_add); }

@@ -252,10 +252,15 @@ Status Importer::ConvertGemm() {
   QW_ONNX_ASSIGN(trans_b, IntAttr("transB", 0));
   QW_ONNX_ASSIGN(alpha, FloatAttr("alpha", 1.0f));
   QW_ONNX_ASSIGN(beta, FloatAttr("beta", 1.0f));
-  if (trans_a != 0) return Error("transA=1 is not supported");
   if (a->shape.size() != 2 || bc->dims.size() != 2) return Error("Gemm needs a 2-D input and 2-D weights");
-  if (!(alpha > 0.0f) || !std::isfinite(alpha) || !std::isfinite(beta)) return Error("alpha must be positive and beta finite");
-  return FullyConnected(*a, *bc, trans_b != 0, c, alpha, beta);
+  if (!std::isfinite(alpha) || alpha == 0.0f || !std::isfinite(beta)) return Error("alpha must be finite and nonzero, beta finite");
+  if (alpha < 0.0f && bc->quantized) return Error("a negative alpha on quantized weights is not supported");
+  Value at = *a;
+  if (trans_a != 0) {  // A is [K, M]: read it transposed (a TRANSPOSE only if M > 1)
+    at.shape = {a->shape[1], a->shape[0]};
+    at.perm = {a->perm[0] == 0 ? 1 : 0, a->perm[1] == 0 ? 1 : 0};
+  }
+  return FullyConnected(at, *bc, trans_b != 0, c, alpha, beta);
 }
 
 Status Importer::ConvertMatMul() {
