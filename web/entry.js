@@ -7,6 +7,7 @@ import { loadWith } from './model.js';
 
 export { QwasmError } from './errors.js';
 export { topK } from './model.js';
+export { cosineSimilarity } from './vectors.js';
 
 /**
  * The embedded default model: a small int8 CNN for Fashion-MNIST (28x28

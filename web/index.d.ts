@@ -73,6 +73,19 @@ export interface ClassifyOptions {
   topK?: number;
 }
 
+export interface EmbedOptions {
+  /** Divide the vector by its L2 norm (a vector of zeros stays zeros), so
+   * that dot products are cosine similarities. Default false. */
+  normalize?: boolean;
+}
+
+/** What a model's output is, as qwasm reads it (Model.outputKind):
+ *  - 'scores': a vector (at most one dimension larger than 1) with labels,
+ *    or without labels when it comes from a softmax or a sigmoid;
+ *  - 'embedding': a vector without labels that does not come from one;
+ *  - 'tensor': anything else (a feature map, a mask, several vectors). */
+export type OutputKind = 'scores' | 'embedding' | 'tensor';
+
 export interface ModelMetadata {
   name: string;
   description: string;
@@ -84,7 +97,10 @@ export interface ModelMetadata {
   labels: string[];
   mean?: number[];
   std?: number[];
-  /** Non-fatal findings while reading the file. */
+  /** Non-fatal findings while reading the file, and what load() found
+   * about the output when classify() may not mean what it says: no labels,
+   * labels that do not match the output, an output that is not a vector
+   * (see Model.outputKind). */
   notes: string[];
   /** Central crop the model file asks for (e.g. 1 for Fashion-MNIST). */
   cropFraction?: number;
@@ -99,8 +115,17 @@ export interface Model {
   readonly inputShape: [number, number, number, number];
   readonly inputType: TensorType;
   readonly inputQuantization: { scale: number; zeroPoint: number } | null;
+  /** Values in output 0. */
   readonly outputSize: number;
   readonly outputType: TensorType;
+  /** Shape of output 0 (NHWC for image-like outputs of ONNX models). */
+  readonly outputShape: number[];
+  /** real = (q - zeroPoint) * scale for int8 / uint8 outputs; null for float32. */
+  readonly outputQuantization: { scale: number; zeroPoint: number } | null;
+  /** Class scores, an embedding, or another tensor. On anything but
+   * scores over its labels, classify() warns once (console.warn) with the
+   * reason, also in metadata.notes; its results name classes 'class N'. */
+  readonly outputKind: OutputKind;
   /** Class names (from options, else the model file), or null. */
   readonly labels: string[] | null;
   readonly metadata: ModelMetadata;
@@ -118,6 +143,11 @@ export interface Model {
 
   /** Top-k classes of an image, best first. */
   classify(image: ImageInput, options?: ClassifyOptions): Promise<Classification[]>;
+  /** The model's output for an image (preprocessed as for classify()) as
+   * real values: all outputSize of them, dequantized for int8 / uint8
+   * outputs, flattened row-major. For embedding models; on a classifier,
+   * the scores classify() ranks. */
+  embed(image: ImageInput, options?: EmbedOptions): Promise<Float32Array>;
   /** The image as the model's input tensor (a copy). */
   preprocess(image: ImageInput): Promise<TensorData>;
   /** Runs the model on a raw input tensor; returns a copy of the raw output. */
@@ -282,6 +312,12 @@ export declare function quantize(
   calibration: Iterable<CalibrationItem> | AsyncIterable<CalibrationItem>,
   options?: QuantizeOptions,
 ): Promise<{ model: Uint8Array; report: QuantizeReport }>;
+
+/** Cosine similarity of two vectors of equal length (e.g. from
+ * model.embed()): a number in [-1, 1]; 0 when either is all zeros. Throws
+ * QwasmError for vectors of different lengths (naming both), empty ones, or
+ * values that are not finite. */
+export declare function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number;
 
 /** Indices of the k largest values, ties to the lower index. */
 export declare function topK(values: ArrayLike<number>, k: number): number[];

@@ -8,7 +8,7 @@ import { QwasmError } from './errors.js';
 import { entryPoints } from './entry.js';
 import { pixelsFromObject } from './pixels.js';
 
-export { DEFAULT_MODEL, QwasmError, topK } from './entry.js';
+export { cosineSimilarity, DEFAULT_MODEL, QwasmError, topK } from './entry.js';
 
 async function readSource(source, what) {
   if (typeof source === 'string' || source instanceof URL) {

@@ -5,8 +5,9 @@
 // come in through the `platform` object of web/index.js or web/node.js.
 import { QwasmError } from './errors.js';
 import { convertOnnx, looksLikeOnnx } from './convert.js';
-import { CLASSIFY_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
+import { CLASSIFY_OPTIONS, EMBED_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
 import { stage, toBytes } from './staging.js';
+import { describeOutput, l2Normalize } from './vectors.js';
 import { prepare } from './wasm.js';
 
 const DEFAULT_CROP = 0.875;
@@ -37,8 +38,16 @@ export class Model {
     this.inputQuantization = input.scale ? { scale: input.scale, zeroPoint: input.zeroPoint } : null;
     this.outputSize = info.outputSize;
     this.outputType = info.outputType;
+    this.outputShape = info.outputShape;
+    this.outputQuantization = info.outputScale ? { scale: info.outputScale, zeroPoint: info.outputZeroPoint } : null;
     this.metadata = info.metadata;
     this.labels = labels ?? (this.metadata.labels.length ? this.metadata.labels : null);
+    // Whether classify() means what it says: class scores over the labels,
+    // or an embedding or some other tensor (web/vectors.js describeOutput).
+    const output = describeOutput(this.outputShape, this.labels, info.outputOps);
+    this.outputKind = output.kind;
+    if (output.note) this.metadata.notes.push(output.note);
+    this._classifyWarning = output.warn ? `qwasm: ${output.note}` : null;
     // The crop the model file states (e.g. 1 for Fashion-MNIST), else ImageNet's.
     this.cropFraction = cropFraction ?? this.metadata.cropFraction ?? DEFAULT_CROP;
     this.lastInferenceMs = 0;
@@ -86,12 +95,33 @@ export class Model {
     const handle = this._setImage(px);
     this._invoke(handle);
     const scores = handle.scores().slice();
+    if (this._classifyWarning) {
+      console.warn(this._classifyWarning);  // once per model
+      this._classifyWarning = null;
+    }
     const count = Math.max(1, Math.min(Math.floor(k) || 1, scores.length));
     return topK(scores, count).map((index) => ({
       index,
       label: this.labels?.[index] ?? `class ${index}`,
       score: scores[index],
     }));
+  }
+
+  /**
+   * The model's output for an image as real values: a Float32Array of
+   * outputSize values (dequantized: (q - zeroPoint) * scale for int8 and
+   * uint8 outputs), preprocessed as classify() does. With normalize: true,
+   * divided by its L2 norm (a vector of zeros stays zeros).
+   */
+  async embed(image, options = {}) {
+    const { normalize = false } = pick(options, EMBED_OPTIONS);
+    if (typeof normalize !== 'boolean') throw new QwasmError(`option normalize must be true or false, got ${normalize}`);
+    this._live();
+    const px = await this._platform.toPixels(image);
+    const handle = this._setImage(px);  // synchronous from here, as in classify()
+    this._invoke(handle);
+    const values = handle.scores().slice();
+    return normalize ? l2Normalize(values) : values;
   }
 
   /**

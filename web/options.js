@@ -10,6 +10,9 @@ export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads',
 /** model.classify(image, options): ClassifyOptions. */
 export const CLASSIFY_OPTIONS = ['topK'];
 
+/** model.embed(image, options): EmbedOptions. */
+export const EMBED_OPTIONS = ['normalize'];
+
 /** Metadata written into a .qwm by convert() and quantize(). */
 export const METADATA_OPTIONS = ['name', 'description', 'version', 'author', 'license', 'labels', 'mean', 'std',
   'cropFraction', 'colorOrder'];
@@ -29,6 +32,7 @@ export const AUTO_MIXED_OPTIONS = ['maxDrop', 'minSqnrDb', 'confidence', 'budget
 export const OPTION_TYPES = {
   LoadOptions: LOAD_OPTIONS,
   ClassifyOptions: CLASSIFY_OPTIONS,
+  EmbedOptions: EMBED_OPTIONS,
   ModelFileOptions: CONVERT_OPTIONS,
   QuantizeOptions: QUANTIZE_OPTIONS,
   'QuantizeOptions.autoMixed': AUTO_MIXED_OPTIONS,

@@ -11,14 +11,16 @@
 //   staging(n)        a view of n bytes to fill (boundary.h), or an error string
 //   load(threads)     the model file from staging
 //   info()            {input: {batch, height, width, channels, dtype, scale,
-//                     zeroPoint}, outputSize, outputType, threads, arenaBytes,
-//                     metadata}
+//                     zeroPoint}, outputSize, outputType, outputShape,
+//                     outputScale, outputZeroPoint, outputOps, threads,
+//                     arenaBytes, metadata}
 //   setImage(image)   pixels from staging: {width, height, channels,
 //                     cropFraction, mean?, std?} (js::ImageFromJs)
 //   inputView() run() outputView() scores() profile(runs)
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +59,25 @@ val MetadataToJs(const ModelMetadata& m) {
   return o;
 }
 
+// The operators that compute graph output 0, last first: its producer, the
+// producer of that node's first input, and so on (at most `max`; fewer when
+// a graph input or a constant is reached). web/vectors.js reads what the
+// output is from them (e.g. a SOFTMAX behind a RESHAPE).
+val OutputOps(const Graph& g, size_t max) {
+  val out = val::array();
+  int32_t t = g.outputs.empty() ? -1 : g.outputs[0];
+  for (size_t k = 0; k < max && t >= 0; ++k) {
+    const Node* producer = nullptr;
+    for (const Node& n : g.nodes) {
+      if (std::find(n.outputs.begin(), n.outputs.end(), t) != n.outputs.end()) producer = &n;
+    }
+    if (producer == nullptr) break;
+    out.set(k, std::string(OpTypeName(producer->op)));
+    t = producer->inputs.empty() ? -1 : producer->inputs[0];
+  }
+  return out;
+}
+
 }  // namespace
 
 class WasmModel : public js::Staged {
@@ -84,7 +105,13 @@ class WasmModel : public js::Staged {
     val o = val::object();
     o.set("input", input);
     o.set("outputSize", static_cast<double>(model_->output_size()));
-    o.set("outputType", std::string(DTypeName(Interpreter::ExternalDType(it.output_tensor(0)))));
+    const Tensor& out = it.output_tensor(0);
+    o.set("outputType", std::string(DTypeName(Interpreter::ExternalDType(out))));
+    o.set("outputShape", Array(out.shape));
+    // Model::OutputScores dequantizes with these (0 / 0: not quantized).
+    o.set("outputScale", out.quant.quantized() ? out.quant.scale[0] : 0.0f);
+    o.set("outputZeroPoint", out.quant.quantized() ? Interpreter::ExternalZeroPoint(out) : 0);
+    o.set("outputOps", OutputOps(it.graph(), 4));
     o.set("threads", it.threads());
     // Peak activation memory: the planned arena.
     o.set("arenaBytes", static_cast<double>(it.arena_bytes()));

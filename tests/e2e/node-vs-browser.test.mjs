@@ -1,6 +1,7 @@
 // node-vs-browser.test.mjs — the same model and the same photo give the same
 // answer in Node and in Chromium: byte-identical input tensors and identical
-// top-5 (indices, labels and scores; int8 results admit no tolerance).
+// top-5 (indices, labels and scores; int8 results admit no tolerance), and
+// identical embed() vectors and cosineSimilarity() between photos.
 //
 // BMPs decode to the file's exact pixels everywhere; JPEGs decode in Node
 // with libjpeg-turbo's algorithm (web/jpeg-node.js), as Chromium does, so
@@ -8,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { load } from 'qwasm';
+import { cosineSimilarity, load } from 'qwasm';
 import { startBrowser } from './browser.mjs';
 
 const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
@@ -38,11 +39,15 @@ async function inNode(modelName) {
   const model = await load(`${SHARED}models/${modelName}.tflite`);
   try {
     const out = [];
+    let first;
     for (const { file } of IMAGES) {
       const path = `${SHARED}images/${file}`;
       const tensor = await model.preprocess(path);
       const top5 = await model.classify(path, { topK: 5 });
-      out.push({ file, inputType: model.inputType, tensor: Buffer.from(tensor.buffer, tensor.byteOffset, tensor.byteLength), top5 });
+      const embedding = await model.embed(path, { normalize: true });
+      first ??= embedding;
+      out.push({ file, inputType: model.inputType, tensor: Buffer.from(tensor.buffer, tensor.byteOffset, tensor.byteLength), top5,
+        embedding: Array.from(embedding), cosine: cosineSimilarity(first, embedding) });
     }
     return out;
   } finally {
@@ -52,19 +57,23 @@ async function inNode(modelName) {
 
 function inBrowser(modelName) {
   return page.evaluate(async ({ modelUrl, imageUrls }) => {
-    const { load } = await import('/web/index.js');
+    const { cosineSimilarity, load } = await import('/web/index.js');
     const model = await load(modelUrl);
     try {
       const out = [];
+      let first;
       for (const url of imageUrls) {
         const blob = await (await fetch(url)).blob();
         const tensor = await model.preprocess(blob);
         const top5 = await model.classify(blob, { topK: 5 });
+        const embedding = await model.embed(blob, { normalize: true });
+        first ??= embedding;
         const bytes = new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength);
         // Base64 keeps the 150 KB tensors cheap to hand back to Node.
         let binary = '';
         for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        out.push({ inputType: model.inputType, tensor: btoa(binary), top5 });
+        out.push({ inputType: model.inputType, tensor: btoa(binary), top5, embedding: Array.from(embedding),
+          cosine: cosineSimilarity(first, embedding) });
       }
       return out;
     } finally {
@@ -91,6 +100,9 @@ for (const modelName of MODELS) {
       }
       assert.deepEqual(b.top5, n.top5, `${file}: top-5 (indices, labels, scores)`);
       assert.equal(n.top5.length, 5);
+      assert.equal(n.embedding.length, 1001);
+      assert.deepEqual(b.embedding, n.embedding, `${file}: embed()`);
+      assert.equal(b.cosine, n.cosine, `${file}: cosineSimilarity()`);
       if (top1) assert.ok(top1.includes(n.top5[0].index), `${file}: top-1 is ${n.top5[0].index} ${n.top5[0].label}`);
     });
   });

@@ -1,5 +1,8 @@
 // Compile-only check that the public declarations describe real usage.
-import { convert, DEFAULT_MODEL, load, quantize, QwasmError, topK, type CalibrationMethod, type Classification, type Model } from 'qwasm';
+import {
+  convert, cosineSimilarity, DEFAULT_MODEL, load, quantize, QwasmError, topK,
+  type CalibrationMethod, type Classification, type Model, type OutputKind,
+} from 'qwasm';
 
 async function main(): Promise<void> {
   const model: Model = await load('model.tflite', { labels: ['a', 'b'], cropFraction: 0.875, mean: 127.5, std: [127.5, 127.5, 127.5] });
@@ -12,6 +15,16 @@ async function main(): Promise<void> {
   const ms: number = model.lastInferenceMs;
   const arena: number = model.arenaBytes;
   const slowest: string = model.profile(5).sort((a, b) => b.ms - a.ms)[0].op;
+  const a: Float32Array = await model.embed('cat.jpg');
+  const b: Float32Array = await model.embed({ data: new Uint8Array(height * width * 4), width, height }, { normalize: true });
+  const similarity: number = cosineSimilarity(a, b) + cosineSimilarity([1, 0], new Float32Array(2));
+  const kind: OutputKind = model.outputKind;
+  const dims: number[] = model.outputShape;
+  const real: number = model.outputQuantization ? (output[0] - model.outputQuantization.zeroPoint) * model.outputQuantization.scale : output[0];
+  const notes: string[] = model.metadata.notes;
+  // @ts-expect-error normalize is a boolean
+  await model.embed('cat.jpg', { normalize: 1 });
+  console.log(similarity, kind === 'embedding', dims, real, notes);
   try {
     await load(new Uint8Array(4));
   } catch (e) {
