@@ -39,6 +39,14 @@ export function floats(name, dims, values) {
   return t.varint(2, FLOAT).str(8, name).data(9, raw);
 }
 
+/** An int64 initializer (shapes, axes, split sizes). */
+export function int64s(name, dims, values) {
+  const t = new Msg();
+  for (const d of dims) t.varint(1, d);
+  const raw = new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer);
+  return t.varint(2, 7).str(8, name).data(9, raw);
+}
+
 /** A float graph input or output of the given shape. */
 export function valueInfo(name, dims) {
   const shape = new Msg();
@@ -48,6 +56,12 @@ export function valueInfo(name, dims) {
 }
 
 export const attrInt = (name, i) => new Msg().str(1, name).varint(20, 2).varint(3, i);
+export function attrFloat(name, f) {
+  const m = new Msg().str(1, name).varint(20, 1);
+  m.raw(2 * 8 + 5);
+  for (const b of new Uint8Array(Float32Array.of(f).buffer)) m.bytes.push(b);
+  return m;
+}
 export function attrInts(name, values) {
   const packed = new Msg();
   for (const v of values) packed.raw(v);
