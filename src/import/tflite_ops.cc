@@ -1,8 +1,338 @@
-// Names of TFLite's builtin operators (schema.fbs, BuiltinOperator), so that
-// an unsupported operator is reported by name.
+// TFLite builtin operators onto qwasm's graph operators (tflite_ops.h): the
+// mapping, each builtin's options table, the constant inputs folded into
+// attributes, and the builtins' names for messages.
+#include "import/tflite_ops.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "graph/op.h"
 #include "import/tflite_reader.h"
 
 namespace qwasm::tflite {
+namespace {
+
+// BuiltinOperator codes (schema.fbs) of the builtins qwasm runs.
+enum Builtin : int32_t {
+  kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3, kDepthwiseConv2D = 4, kDequantize = 6,
+  kFullyConnected = 9, kLogistic = 14, kMaxPool2D = 17, kMul = 18, kRelu = 19, kReluN1To1 = 20, kRelu6 = 21,
+  kReshape = 22, kSoftmax = 25, kPad = 34, kTranspose = 39, kMean = 40, kSqueeze = 43, kPadV2 = 60,
+  kExpandDims = 70, kQuantize = 114, kHardSwish = 117, kRelu0To1 = 152,
+};
+
+// BuiltinOptions union tags of the options tables read here.
+enum OptionsType : uint8_t {
+  kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5, kFullyConnectedOptions = 8,
+  kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kMulOptions = 21, kReducerOptions = 27,
+  kSqueezeOptions = 30,
+};
+
+// Operator table fields (schema.fbs).
+constexpr int kOpOptionsType = 3, kOpOptions = 4;
+
+// The options table each builtin's attributes come from; 0: none read
+// (RESHAPE, PAD, PADV2, TRANSPOSE, EXPAND_DIMS, QUANTIZE, DEQUANTIZE and the
+// activation functions have no options qwasm needs).
+uint8_t OptionsTableOf(int32_t builtin) {
+  switch (builtin) {
+    case kConv2D: return kConv2DOptions;
+    case kDepthwiseConv2D: return kDepthwiseConv2DOptions;
+    case kAveragePool2D:
+    case kMaxPool2D: return kPool2DOptions;
+    case kFullyConnected: return kFullyConnectedOptions;
+    case kSoftmax: return kSoftmaxOptions;
+    case kConcatenation: return kConcatenationOptions;
+    case kAdd: return kAddOptions;
+    case kMul: return kMulOptions;
+    case kMean: return kReducerOptions;
+    case kSqueeze: return kSqueezeOptions;
+    default: return 0;
+  }
+}
+
+Status ReadActivation(int8_t v, Activation* out, const std::string& label) {
+  switch (v) {
+    case 0: *out = Activation::kNone; return Status::Ok();
+    case 1: *out = Activation::kRelu; return Status::Ok();
+    case 2: *out = Activation::kReluN1To1; return Status::Ok();
+    case 3: *out = Activation::kRelu6; return Status::Ok();
+    case 4: return Status::Error(label + ": fused activation TANH is not supported");
+    case 5: return Status::Error(label + ": fused activation SIGN_BIT is not supported");
+    default: return Status::Error(label + ": unknown fused activation " + std::to_string(v));
+  }
+}
+
+Status ReadPadding(int8_t v, Padding* out, const std::string& label) {
+  if (v == 0) *out = Padding::kSame;
+  else if (v == 1) *out = Padding::kValid;
+  else return Status::Error(label + ": unknown padding " + std::to_string(v));
+  return Status::Ok();
+}
+
+// Tensor `id` of the graph, or null when the index is out of range
+// (ValidateGraph reports that with the node).
+const Tensor* TensorAt(const Graph& g, int32_t id) {
+  return id >= 0 && static_cast<size_t>(id) < g.tensors.size() ? &g.tensors[id] : nullptr;
+}
+
+// The value of a one-element constant (shape [] or all 1s), as a real value:
+// float32, int32 / int64, or quantized int8 dequantized.
+Result<double> ConstantScalar(const Graph& g, int32_t id, const char* role, const std::string& label) {
+  const Tensor* t = TensorAt(g, id);
+  if (!t) return Status::Error(label + ": " + role + " index " + std::to_string(id) + " is out of range");
+  const std::string what = label + ": " + role + " '" + t->name + "'";
+  bool one = t->is_constant() && t->data_bytes == DTypeSize(t->dtype);
+  for (int32_t d : t->shape) one = one && d == 1;
+  if (!one) return Status::Error(what + " must be a constant holding one value");
+  switch (t->dtype) {
+    case DType::kFloat32: { float v; std::memcpy(&v, t->data, 4); return static_cast<double>(v); }
+    case DType::kInt32: { int32_t v; std::memcpy(&v, t->data, 4); return static_cast<double>(v); }
+    case DType::kInt64: { int64_t v; std::memcpy(&v, t->data, 8); return static_cast<double>(v); }
+    case DType::kInt8:
+      if (t->quant.scale.size() != 1) return Status::Error(what + " is int8 without one scale");
+      return static_cast<double>(t->quant.scale[0]) *
+             static_cast<double>(int64_t{static_cast<int8_t>(t->data[0])} - t->quant.zero_point[0]);
+    default: return Status::Error(what + " has type " + DTypeName(t->dtype) + ", which is not supported");
+  }
+}
+
+// SQUEEZE and EXPAND_DIMS run as RESHAPE, which takes the output tensor's
+// shape as it is: check that it is the shape the builtin defines.
+Status CheckOutputShape(const Graph& g, const Node& n, const std::vector<int32_t>& expected, const std::string& label) {
+  const Tensor* out = n.outputs.empty() ? nullptr : TensorAt(g, n.outputs[0]);
+  if (out && out->shape != expected) {
+    return Status::Error(label + ": output '" + out->name + "' has shape " + ShapeString(out->shape) + ", expected " +
+                         ShapeString(expected));
+  }
+  return Status::Ok();
+}
+
+// SQUEEZE drops the size-1 axes in squeeze_dims (negative: from the end),
+// or every size-1 axis when the list is empty.
+Status CheckSqueeze(const Graph& g, const Node& n, const std::vector<int32_t>& dims, const std::string& label) {
+  const Tensor* in = n.inputs.empty() ? nullptr : TensorAt(g, n.inputs[0]);
+  if (!in) return Status::Ok();
+  const int rank = static_cast<int>(in->shape.size());
+  std::vector<bool> drop(rank, false);
+  for (int a = 0; a < rank; ++a) drop[a] = dims.empty() && in->shape[a] == 1;
+  for (int32_t d : dims) {
+    const int a = d < 0 ? d + rank : d;
+    if (a < 0 || a >= rank || in->shape[a] != 1) {
+      return Status::Error(label + ": squeeze_dims " + ShapeString(dims) + " do not name size-1 axes of input " +
+                           ShapeString(in->shape));
+    }
+    drop[a] = true;
+  }
+  std::vector<int32_t> expected;
+  for (int a = 0; a < rank; ++a) {
+    if (!drop[a]) expected.push_back(in->shape[a]);
+  }
+  return CheckOutputShape(g, n, expected, label);
+}
+
+// EXPAND_DIMS inserts a size-1 axis at input 1's constant axis (negative:
+// from the end of the output). The axis input is dropped: RESHAPE has none.
+Status FoldExpandDims(const Graph& g, Node* n, const std::string& label) {
+  if (n->inputs.size() != 2) return Status::Error(label + ": EXPAND_DIMS needs 2 inputs (input, axis)");
+  const Tensor* t = TensorAt(g, n->inputs[1]);
+  if (t && t->dtype != DType::kInt32 && t->dtype != DType::kInt64) {
+    return Status::Error(label + ": axis '" + t->name + "' must be int32 or int64");
+  }
+  Result<double> axis = ConstantScalar(g, n->inputs[1], "axis", label);
+  if (!axis.ok()) return axis.status();
+  n->inputs.resize(1);
+  const Tensor* in = TensorAt(g, n->inputs[0]);
+  if (!in) return Status::Ok();
+  const int rank = static_cast<int>(in->shape.size());
+  const double v = axis.value();
+  if (!(v >= -(rank + 1) && v <= rank)) {
+    const std::string shown = std::fabs(v) < 1e15 ? std::to_string(static_cast<int64_t>(v)) : std::to_string(v);
+    return Status::Error(label + ": axis " + shown + " is out of range for an input of rank " + std::to_string(rank));
+  }
+  const int a = v < 0 ? static_cast<int>(v) + rank + 1 : static_cast<int>(v);
+  std::vector<int32_t> expected = in->shape;
+  expected.insert(expected.begin() + a, 1);
+  return CheckOutputShape(g, *n, expected, label);
+}
+
+// PADV2's input 2 (the pad value, on the output's grid for int8) becomes
+// attrs.pad_value as a real value, which PAD quantizes to the output grid;
+// without it PAD pads a real 0 (the zero point), as TFLite does.
+Status FoldPadValue(const Graph& g, Node* n, const std::string& label) {
+  if (n->inputs.size() < 3) return Status::Ok();
+  const int32_t id = n->inputs[2];
+  n->inputs.resize(2);
+  if (id == -1) return Status::Ok();
+  Result<double> value = ConstantScalar(g, id, "constant_values", label);
+  if (!value.ok()) return value.status();
+  n->attrs.pad_value = static_cast<float>(value.value());
+  return Status::Ok();
+}
+
+// MEAN's Prepare reads keep_dims from the output's rank; a file whose
+// keep_dims says otherwise is inconsistent.
+Status CheckKeepDims(const Graph& g, const Node& n, const std::string& label) {
+  const Tensor* in = n.inputs.empty() ? nullptr : TensorAt(g, n.inputs[0]);
+  const Tensor* out = n.outputs.empty() ? nullptr : TensorAt(g, n.outputs[0]);
+  if (!in || !out) return Status::Ok();
+  if ((out->shape.size() == in->shape.size()) != n.attrs.keep_dims) {
+    return Status::Error(label + ": keep_dims is " + (n.attrs.keep_dims ? "true" : "false") + " but output '" +
+                         out->name + "' " + ShapeString(out->shape) + " has " +
+                         (n.attrs.keep_dims ? "fewer axes than" : "as many axes as") + " input " +
+                         ShapeString(in->shape));
+  }
+  return Status::Ok();
+}
+
+Status SetClamp(float lo, float hi, OpAttrs* a) {
+  a->clamp_min = lo;
+  a->clamp_max = hi;
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool GraphOperator(int32_t builtin, OpType* op) {
+  switch (builtin) {
+    case kConv2D: *op = OpType::kConv2D; return true;
+    case kDepthwiseConv2D: *op = OpType::kDepthwiseConv2D; return true;
+    case kFullyConnected: *op = OpType::kFullyConnected; return true;
+    case kAdd: *op = OpType::kAdd; return true;
+    case kMul: *op = OpType::kMul; return true;
+    case kAveragePool2D: *op = OpType::kAveragePool2D; return true;
+    case kMaxPool2D: *op = OpType::kMaxPool2D; return true;
+    case kMean: *op = OpType::kMean; return true;
+    case kSoftmax: *op = OpType::kSoftmax; return true;
+    case kConcatenation: *op = OpType::kConcatenation; return true;
+    case kTranspose: *op = OpType::kTranspose; return true;
+    case kQuantize: *op = OpType::kQuantize; return true;
+    case kDequantize: *op = OpType::kDequantize; return true;
+    case kHardSwish: *op = OpType::kHardSwish; return true;
+    case kLogistic: *op = OpType::kLogistic; return true;
+    case kReshape:
+    case kSqueeze:
+    case kExpandDims: *op = OpType::kReshape; return true;
+    case kPad:
+    case kPadV2: *op = OpType::kPad; return true;
+    case kRelu:
+    case kRelu6:
+    case kReluN1To1:
+    case kRelu0To1: *op = OpType::kClamp; return true;
+    default: return false;
+  }
+}
+
+Status ReadNodeOptions(const fb::Table& op, int32_t builtin, const Graph& g, Node* node, const std::string& label) {
+  OpAttrs& a = node->attrs;
+  const uint8_t expected = OptionsTableOf(builtin);
+  fb::Table o;  // empty when the operator has no options table: all defaults, which Prepare then judges
+  if (expected != 0) {
+    QW_ASSIGN_OR_RETURN(options_type, op.Scalar<uint8_t>(kOpOptionsType, 0), label);
+    bool present = false;
+    QW_ASSIGN_OR_RETURN(table, op.SubTable(kOpOptions, &present), label + ": options");
+    if (present && options_type != expected) {
+      return Status::Error(label + ": options table has type " + std::to_string(options_type) + ", expected " +
+                           std::to_string(expected));
+    }
+    o = table;
+  }
+  auto i32 = [&](int f, int32_t d) { return o.Scalar<int32_t>(f, d); };
+  auto i8 = [&](int f) { return o.Scalar<int8_t>(f, 0); };
+  switch (builtin) {
+    case kConv2D:
+    case kDepthwiseConv2D: {
+      const bool dw = builtin == kDepthwiseConv2D;
+      // Conv2DOptions: padding 0, stride_w 1, stride_h 2, activation 3, dilation_w 4, dilation_h 5.
+      // DepthwiseConv2DOptions: the same with depth_multiplier at 3 shifting the rest by one.
+      QW_ASSIGN_OR_RETURN(pad, i8(0), label);
+      QW_ASSIGN_OR_RETURN(sw, i32(1, 0), label);
+      QW_ASSIGN_OR_RETURN(sh, i32(2, 0), label);
+      QW_ASSIGN_OR_RETURN(act, i8(dw ? 4 : 3), label);
+      QW_ASSIGN_OR_RETURN(dil_w, i32(dw ? 5 : 4, 1), label);
+      QW_ASSIGN_OR_RETURN(dil_h, i32(dw ? 6 : 5, 1), label);
+      QW_RETURN_IF_ERROR(ReadPadding(pad, &a.padding, label));
+      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
+      a.stride_w = sw;
+      a.stride_h = sh;
+      a.dilation_w = dil_w;
+      a.dilation_h = dil_h;
+      if (dw) {
+        QW_ASSIGN_OR_RETURN(dm, i32(3, 0), label);
+        a.depth_multiplier = dm;
+      }
+      return Status::Ok();
+    }
+    case kAveragePool2D:
+    case kMaxPool2D: {
+      // Pool2DOptions: padding 0, stride_w 1, stride_h 2, filter_w 3, filter_h 4, activation 5.
+      QW_ASSIGN_OR_RETURN(pad, i8(0), label);
+      QW_ASSIGN_OR_RETURN(sw, i32(1, 0), label);
+      QW_ASSIGN_OR_RETURN(sh, i32(2, 0), label);
+      QW_ASSIGN_OR_RETURN(fw, i32(3, 0), label);
+      QW_ASSIGN_OR_RETURN(fh, i32(4, 0), label);
+      QW_ASSIGN_OR_RETURN(act, i8(5), label);
+      QW_RETURN_IF_ERROR(ReadPadding(pad, &a.padding, label));
+      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
+      a.stride_w = sw;
+      a.stride_h = sh;
+      a.filter_w = fw;
+      a.filter_h = fh;
+      return Status::Ok();
+    }
+    case kFullyConnected: {
+      // FullyConnectedOptions: activation 0, weights_format 1, keep_num_dims 2.
+      QW_ASSIGN_OR_RETURN(act, i8(0), label);
+      QW_ASSIGN_OR_RETURN(format, i8(1), label);
+      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
+      if (format != 0) return Status::Error(label + ": shuffled weight formats are not supported");
+      return Status::Ok();
+    }
+    case kSoftmax: {
+      QW_ASSIGN_OR_RETURN(beta, o.Scalar<float>(0, 0.0f), label);
+      a.beta = beta;
+      return Status::Ok();
+    }
+    case kAdd:
+    case kMul: {
+      // AddOptions / MulOptions: activation 0.
+      QW_ASSIGN_OR_RETURN(act, i8(0), label);
+      return ReadActivation(act, &a.activation, label);
+    }
+    case kConcatenation: {
+      // ConcatenationOptions: axis 0, activation 1. The graph's CONCATENATION
+      // has no output stage: a fused activation is refused, not dropped.
+      QW_ASSIGN_OR_RETURN(axis, i32(0, 0), label);
+      QW_ASSIGN_OR_RETURN(act, i8(1), label);
+      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
+      if (a.activation != Activation::kNone) {
+        static const char* const kNames[] = {"NONE", "RELU", "RELU_N1_TO_1", "RELU6"};
+        return Status::Error(label + ": fused activation " + kNames[act] + " is not supported");
+      }
+      a.axis = axis;
+      return Status::Ok();
+    }
+    case kMean: {
+      QW_ASSIGN_OR_RETURN(keep, o.Scalar<uint8_t>(0, 0), label);
+      a.keep_dims = keep != 0;
+      return CheckKeepDims(g, *node, label);
+    }
+    case kSqueeze: {
+      // SqueezeOptions: squeeze_dims 0.
+      QW_ASSIGN_OR_RETURN(v, o.VectorField(0, 4), label + ": squeeze_dims");
+      std::vector<int32_t> dims(v.count);
+      for (uint32_t i = 0; i < v.count; ++i) dims[i] = v.At<int32_t>(i);
+      return CheckSqueeze(g, *node, dims, label);
+    }
+    case kExpandDims: return FoldExpandDims(g, node, label);
+    case kPadV2: return FoldPadValue(g, node, label);
+    case kRelu: return SetClamp(0.0f, a.clamp_max, &a);  // no upper bound
+    case kRelu6: return SetClamp(0.0f, 6.0f, &a);
+    case kReluN1To1: return SetClamp(-1.0f, 1.0f, &a);
+    case kRelu0To1: return SetClamp(0.0f, 1.0f, &a);
+    default: return Status::Ok();  // RESHAPE, PAD, TRANSPOSE, QUANTIZE, DEQUANTIZE, HARD_SWISH, LOGISTIC
+  }
+}
 
 std::string BuiltinName(int32_t code) {
   static const char* const kNames[] = {

@@ -4,6 +4,7 @@
 
 #include "import/flatbuffer.h"
 #include "import/tflite_metadata.h"
+#include "import/tflite_ops.h"
 
 namespace qwasm::tflite {
 namespace {
@@ -20,20 +21,10 @@ constexpr int kTensorShape = 0, kTensorType = 1, kTensorBuffer = 2, kTensorName 
               kTensorQuantization = 4, kTensorSparsity = 6;
 constexpr int kQuantScale = 2, kQuantZeroPoint = 3, kQuantDetailsType = 4, kQuantDimension = 6;
 constexpr int kBufferData = 0, kBufferOffset = 1, kBufferSize = 2;
-constexpr int kOpOpcodeIndex = 0, kOpInputs = 1, kOpOutputs = 2, kOpOptionsType = 3, kOpOptions = 4;
+constexpr int kOpOpcodeIndex = 0, kOpInputs = 1, kOpOutputs = 2;
 }  // namespace field
 
-// BuiltinOperator codes we implement.
-enum Builtin : int32_t {
-  kAdd = 0, kAveragePool2D = 1, kConv2D = 3, kDepthwiseConv2D = 4, kDequantize = 6,
-  kFullyConnected = 9, kReshape = 22, kSoftmax = 25, kCustom = 32, kMean = 40, kQuantize = 114,
-};
-
-// BuiltinOptions union tags of the options tables we read.
-enum OptionsType : uint8_t {
-  kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5,
-  kFullyConnectedOptions = 8, kSoftmaxOptions = 9, kAddOptions = 11, kReducerOptions = 27,
-};
+constexpr int32_t kBuiltinCustom = 32;  // BuiltinOperator CUSTOM
 
 // TensorType codes.
 enum TensorType : int8_t { kFloat32 = 0, kFloat16 = 1, kInt32 = 2, kUInt8 = 3, kInt64 = 4, kInt8 = 9 };
@@ -79,10 +70,10 @@ class Reader {
   Status ReadTensors(const Table& subgraph);
   Status ReadTensor(const Table& t, size_t index);
   Status ReadQuantization(const Table& t, Tensor* tensor);
+  Status CheckOperatorsSupported(const Table& subgraph);
+  Result<const OpCode*> OperatorCode(const Table& op, const std::string& label);
   Status ReadOperators(const Table& subgraph);
   Status ReadOperator(const Table& op, size_t index);
-  Status ReadOptions(const Table& op, int32_t builtin, uint8_t expected_type, Node* node,
-                     const std::string& label);
   Result<std::vector<int32_t>> IntVector(const Table& t, int field, const char* what);
 
   std::shared_ptr<const std::vector<uint8_t>> bytes_;
@@ -113,6 +104,9 @@ Result<std::unique_ptr<Graph>> Reader::Read() {
   QW_ASSIGN_OR_RETURN(subgraphs, model.VectorField(field::kModelSubgraphs, 4), "tflite: subgraphs");
   if (subgraphs.count < 1) return Status::Error("tflite: the model has no subgraph");
   QW_ASSIGN_OR_RETURN(sg, Table::TableAt(subgraphs, 0), "tflite: subgraph 0");
+  // Operators first: a model qwasm cannot run is named by the operators it
+  // lacks, not by the first tensor type or quantization they would use.
+  QW_RETURN_IF_ERROR(CheckOperatorsSupported(sg));
   QW_RETURN_IF_ERROR(ReadTensors(sg));
   QW_ASSIGN_OR_RETURN(inputs, IntVector(sg, field::kSubgraphInputs, "inputs"), "tflite: subgraph 0");
   QW_ASSIGN_OR_RETURN(outputs, IntVector(sg, field::kSubgraphOutputs, "outputs"), "tflite: subgraph 0");
@@ -242,6 +236,74 @@ Status Reader::ReadQuantization(const Table& t, Tensor* tensor) {
   return Status::Ok();
 }
 
+// One unsupported operator (a builtin, or a custom op by its name): where it
+// first appears and how often.
+struct Unsupported {
+  int32_t builtin;
+  std::string custom;
+  std::string first;  // "node 3 'lstm/out'"
+  size_t count;
+};
+
+std::string UnsupportedMessage(const std::vector<Unsupported>& list) {
+  std::string msg = "tflite: this model needs " + std::to_string(list.size()) +
+                    (list.size() == 1 ? " operator" : " operators") + " qwasm does not support: ";
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Unsupported& u = list[i];
+    if (i) msg += ", ";
+    msg += BuiltinName(u.builtin);
+    if (!u.custom.empty()) msg += " '" + u.custom + "'";
+    msg += u.count == 1 ? " (" + u.first + ")" : " (" + std::to_string(u.count) + " nodes, first " + u.first + ")";
+  }
+  return msg;
+}
+
+Result<const Reader::OpCode*> Reader::OperatorCode(const Table& op, const std::string& label) {
+  QW_ASSIGN_OR_RETURN(opcode, op.Scalar<uint32_t>(field::kOpOpcodeIndex, 0), label);
+  if (opcode >= op_codes_.size()) {
+    return Status::Error(label + ": operator code index " + std::to_string(opcode) + " is out of range");
+  }
+  return &op_codes_[opcode];
+}
+
+// Reads only what naming an operator needs (its code and its first output's
+// name), so that every unsupported operator is listed in one message, each
+// once (custom ops by name), before any tensor is judged.
+Status Reader::CheckOperatorsSupported(const Table& subgraph) {
+  QW_ASSIGN_OR_RETURN(tensors, subgraph.VectorField(field::kSubgraphTensors, 4), "tflite: tensors");
+  QW_ASSIGN_OR_RETURN(list, subgraph.VectorField(field::kSubgraphOperators, 4), "tflite: operators");
+  std::vector<Unsupported> unsupported;
+  for (uint32_t i = 0; i < list.count; ++i) {
+    const std::string label = "tflite: node " + std::to_string(i);
+    QW_ASSIGN_OR_RETURN(op, Table::TableAt(list, i), label);
+    Result<const OpCode*> found = OperatorCode(op, label);
+    if (!found.ok()) return found.status();
+    const OpCode* code = found.value();
+    OpType type;
+    if (GraphOperator(code->builtin, &type)) continue;
+    const std::string custom = code->builtin == kBuiltinCustom ? code->custom : "";
+    bool seen = false;
+    for (Unsupported& u : unsupported) {
+      if (u.builtin == code->builtin && u.custom == custom) {
+        ++u.count;
+        seen = true;
+        break;
+      }
+    }
+    if (seen) continue;
+    std::string where = "node " + std::to_string(i);
+    QW_ASSIGN_OR_RETURN(outputs, IntVector(op, field::kOpOutputs, "outputs"), label);
+    if (!outputs.empty() && outputs[0] >= 0 && static_cast<uint32_t>(outputs[0]) < tensors.count) {
+      QW_ASSIGN_OR_RETURN(t, Table::TableAt(tensors, outputs[0]), label + ": output tensor");
+      QW_ASSIGN_OR_RETURN(name, t.String(field::kTensorName), label + ": output tensor");
+      if (!name.empty()) where += " '" + name + "'";
+    }
+    unsupported.push_back({code->builtin, custom, where, 1});
+  }
+  if (unsupported.empty()) return Status::Ok();
+  return Status::Error(UnsupportedMessage(unsupported));
+}
+
 Status Reader::ReadOperators(const Table& subgraph) {
   QW_ASSIGN_OR_RETURN(list, subgraph.VectorField(field::kSubgraphOperators, 4), "tflite: operators");
   for (uint32_t i = 0; i < list.count; ++i) {
@@ -265,140 +327,14 @@ Status Reader::ReadOperator(const Table& op, size_t index) {
     }
   }
   label += " '" + node.name + "'";
-  QW_ASSIGN_OR_RETURN(opcode, op.Scalar<uint32_t>(field::kOpOpcodeIndex, 0), label);
-  if (opcode >= op_codes_.size()) {
-    return Status::Error(label + ": operator code index " + std::to_string(opcode) + " is out of range");
-  }
-  const OpCode& code = op_codes_[opcode];
-  switch (code.builtin) {
-    case kConv2D: node.op = OpType::kConv2D; break;
-    case kDepthwiseConv2D: node.op = OpType::kDepthwiseConv2D; break;
-    case kFullyConnected: node.op = OpType::kFullyConnected; break;
-    case kAdd: node.op = OpType::kAdd; break;
-    case kAveragePool2D: node.op = OpType::kAveragePool2D; break;
-    case kMean: node.op = OpType::kMean; break;
-    case kReshape: node.op = OpType::kReshape; break;
-    case kSoftmax: node.op = OpType::kSoftmax; break;
-    case kQuantize: node.op = OpType::kQuantize; break;
-    case kDequantize: node.op = OpType::kDequantize; break;
-    case kCustom:
-      return Status::Error(label + ": custom operator '" + code.custom + "' is not supported");
-    default:
-      return Status::Error(label + ": operator " + BuiltinName(code.builtin) + " is not supported");
-  }
-  label += " (" + std::string(OpTypeName(node.op)) + ")";
-  QW_ASSIGN_OR_RETURN(options_type, op.Scalar<uint8_t>(field::kOpOptionsType, 0), label);
-  QW_RETURN_IF_ERROR(ReadOptions(op, code.builtin, options_type, &node, label));
+  Result<const OpCode*> found = OperatorCode(op, label);
+  if (!found.ok()) return found.status();
+  const OpCode* code = found.value();
+  // CheckOperatorsSupported has refused the rest.
+  if (!GraphOperator(code->builtin, &node.op)) return Status::Error(label + ": unsupported operator");
+  label += " (" + BuiltinName(code->builtin) + ")";
+  QW_RETURN_IF_ERROR(ReadNodeOptions(op, code->builtin, *graph_, &node, label));
   graph_->nodes.push_back(std::move(node));
-  return Status::Ok();
-}
-
-Status ReadActivation(int8_t v, Activation* out, const std::string& label) {
-  switch (v) {
-    case 0: *out = Activation::kNone; return Status::Ok();
-    case 1: *out = Activation::kRelu; return Status::Ok();
-    case 2: *out = Activation::kReluN1To1; return Status::Ok();
-    case 3: *out = Activation::kRelu6; return Status::Ok();
-    case 4: return Status::Error(label + ": fused activation TANH is not supported");
-    case 5: return Status::Error(label + ": fused activation SIGN_BIT is not supported");
-    default: return Status::Error(label + ": unknown fused activation " + std::to_string(v));
-  }
-}
-
-Status ReadPadding(int8_t v, Padding* out, const std::string& label) {
-  if (v == 0) *out = Padding::kSame;
-  else if (v == 1) *out = Padding::kValid;
-  else return Status::Error(label + ": unknown padding " + std::to_string(v));
-  return Status::Ok();
-}
-
-Status Reader::ReadOptions(const Table& op, int32_t builtin, uint8_t options_type, Node* node,
-                           const std::string& label) {
-  uint8_t expected = 0;
-  switch (builtin) {
-    case kConv2D: expected = kConv2DOptions; break;
-    case kDepthwiseConv2D: expected = kDepthwiseConv2DOptions; break;
-    case kAveragePool2D: expected = kPool2DOptions; break;
-    case kFullyConnected: expected = kFullyConnectedOptions; break;
-    case kSoftmax: expected = kSoftmaxOptions; break;
-    case kAdd: expected = kAddOptions; break;
-    case kMean: expected = kReducerOptions; break;
-    default: return Status::Ok();  // RESHAPE, QUANTIZE, DEQUANTIZE: nothing we need
-  }
-  bool present = false;
-  QW_ASSIGN_OR_RETURN(o, op.SubTable(field::kOpOptions, &present), label + ": options");
-  if (present && options_type != expected) {
-    return Status::Error(label + ": options table has type " + std::to_string(options_type) +
-                         ", expected " + std::to_string(expected));
-  }
-  // An absent options table means all defaults, which Prepare then judges.
-  OpAttrs& a = node->attrs;
-  auto i32 = [&](int f, int32_t d) { return o.Scalar<int32_t>(f, d); };
-  auto i8 = [&](int f) { return o.Scalar<int8_t>(f, 0); };
-  switch (builtin) {
-    case kConv2D:
-    case kDepthwiseConv2D: {
-      const bool dw = builtin == kDepthwiseConv2D;
-      // Conv2DOptions: padding 0, stride_w 1, stride_h 2, activation 3, dilation_w 4, dilation_h 5.
-      // DepthwiseConv2DOptions: the same with depth_multiplier at 3 shifting the rest by one.
-      QW_ASSIGN_OR_RETURN(pad, i8(0), label);
-      QW_ASSIGN_OR_RETURN(sw, i32(1, 0), label);
-      QW_ASSIGN_OR_RETURN(sh, i32(2, 0), label);
-      QW_ASSIGN_OR_RETURN(act, i8(dw ? 4 : 3), label);
-      QW_ASSIGN_OR_RETURN(dil_w, i32(dw ? 5 : 4, 1), label);
-      QW_ASSIGN_OR_RETURN(dil_h, i32(dw ? 6 : 5, 1), label);
-      QW_RETURN_IF_ERROR(ReadPadding(pad, &a.padding, label));
-      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
-      a.stride_w = sw;
-      a.stride_h = sh;
-      a.dilation_w = dil_w;
-      a.dilation_h = dil_h;
-      if (dw) {
-        QW_ASSIGN_OR_RETURN(dm, i32(3, 0), label);
-        a.depth_multiplier = dm;
-      }
-      break;
-    }
-    case kAveragePool2D: {
-      // Pool2DOptions: padding 0, stride_w 1, stride_h 2, filter_w 3, filter_h 4, activation 5.
-      QW_ASSIGN_OR_RETURN(pad, i8(0), label);
-      QW_ASSIGN_OR_RETURN(sw, i32(1, 0), label);
-      QW_ASSIGN_OR_RETURN(sh, i32(2, 0), label);
-      QW_ASSIGN_OR_RETURN(fw, i32(3, 0), label);
-      QW_ASSIGN_OR_RETURN(fh, i32(4, 0), label);
-      QW_ASSIGN_OR_RETURN(act, i8(5), label);
-      QW_RETURN_IF_ERROR(ReadPadding(pad, &a.padding, label));
-      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
-      a.stride_w = sw;
-      a.stride_h = sh;
-      a.filter_w = fw;
-      a.filter_h = fh;
-      break;
-    }
-    case kFullyConnected: {
-      // FullyConnectedOptions: activation 0, weights_format 1, keep_num_dims 2.
-      QW_ASSIGN_OR_RETURN(act, i8(0), label);
-      QW_ASSIGN_OR_RETURN(format, i8(1), label);
-      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
-      if (format != 0) return Status::Error(label + ": shuffled weight formats are not supported");
-      break;
-    }
-    case kSoftmax: {
-      QW_ASSIGN_OR_RETURN(beta, o.Scalar<float>(0, 0.0f), label);
-      a.beta = beta;
-      break;
-    }
-    case kAdd: {
-      QW_ASSIGN_OR_RETURN(act, i8(0), label);
-      QW_RETURN_IF_ERROR(ReadActivation(act, &a.activation, label));
-      break;
-    }
-    case kMean: {
-      QW_ASSIGN_OR_RETURN(keep, o.Scalar<uint8_t>(0, 0), label);
-      a.keep_dims = keep != 0;
-      break;
-    }
-  }
   return Status::Ok();
 }
 

@@ -1,10 +1,12 @@
 // tflite_reader.h — TensorFlow Lite flatbuffer -> qwasm Graph.
 //
 // Reads subgraph 0 of a TFLite model (schema version 3), validating every
-// offset and size with fb::Table. Supported operators: CONV_2D,
-// DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, AVERAGE_POOL_2D, MEAN, RESHAPE,
-// SOFTMAX, QUANTIZE, DEQUANTIZE, with fused NONE/RELU/RELU_N1_TO_1/RELU6.
-// Any other operator is an error naming the operator and the node.
+// offset and size with fb::Table. The builtins it maps onto graph operators
+// are listed in tflite_ops.h (fused NONE/RELU/RELU_N1_TO_1/RELU6). A model
+// with any other operator fails before its tensors are read, with one
+// message naming every operator it lacks (each once, with its first node):
+//   tflite: this model needs 2 operators qwasm does not support:
+//   CUSTOM 'throw_error' (node 0), TANH (40 nodes, first node 3 'act/out')
 // uint8 tensors become int8 (graph.h explains the shift).
 #pragma once
 
