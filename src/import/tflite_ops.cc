@@ -3,12 +3,19 @@
 // attributes, and the builtins' names for messages.
 #include "import/tflite_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "graph/op.h"
 #include "import/tflite_reader.h"
+
+// QW_ASSIGN_OR_RETURN without added context: the message names the node.
+#define QW_TFL_ASSIGN(var, expr)                       \
+  auto var##_result = (expr);                          \
+  if (!var##_result.ok()) return var##_result.status(); \
+  auto var = var##_result.take()
 
 namespace qwasm::tflite {
 namespace {
@@ -17,15 +24,16 @@ namespace {
 enum Builtin : int32_t {
   kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3, kDepthwiseConv2D = 4, kDequantize = 6,
   kFullyConnected = 9, kLogistic = 14, kMaxPool2D = 17, kMul = 18, kRelu = 19, kReluN1To1 = 20, kRelu6 = 21,
-  kReshape = 22, kSoftmax = 25, kPad = 34, kTranspose = 39, kMean = 40, kSqueeze = 43, kPadV2 = 60,
-  kExpandDims = 70, kQuantize = 114, kHardSwish = 117, kRelu0To1 = 152,
+  kReshape = 22, kSoftmax = 25, kPad = 34, kTranspose = 39, kMean = 40, kSqueeze = 43, kStridedSlice = 45,
+  kSplit = 49, kPadV2 = 60, kSlice = 65, kExpandDims = 70, kSplitV = 102, kQuantize = 114, kHardSwish = 117,
+  kRelu0To1 = 152,
 };
 
 // BuiltinOptions union tags of the options tables read here.
 enum OptionsType : uint8_t {
   kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kPool2DOptions = 5, kFullyConnectedOptions = 8,
   kSoftmaxOptions = 9, kConcatenationOptions = 10, kAddOptions = 11, kMulOptions = 21, kReducerOptions = 27,
-  kSqueezeOptions = 30,
+  kSqueezeOptions = 30, kStridedSliceOptions = 32,
 };
 
 // Operator table fields (schema.fbs).
@@ -47,6 +55,7 @@ uint8_t OptionsTableOf(int32_t builtin) {
     case kMul: return kMulOptions;
     case kMean: return kReducerOptions;
     case kSqueeze: return kSqueezeOptions;
+    case kStridedSlice: return kStridedSliceOptions;
     default: return 0;
   }
 }
@@ -191,6 +200,159 @@ Status SetClamp(float lo, float hi, OpAttrs* a) {
   return Status::Ok();
 }
 
+
+// A constant int32 / int64 list (begin, size, split sizes, axes).
+Result<std::vector<int64_t>> ConstantList(const Graph& g, int32_t id, const char* role, const std::string& label) {
+  const Tensor* t = TensorAt(g, id);
+  if (!t || !t->is_constant() || (t->dtype != DType::kInt32 && t->dtype != DType::kInt64) ||
+      t->data_bytes != t->num_bytes()) {
+    return Status::Error(label + ": " + role + " must be a constant int32 or int64 tensor");
+  }
+  std::vector<int64_t> v(static_cast<size_t>(t->num_elements()));
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (t->dtype == DType::kInt32) {
+      int32_t x;
+      std::memcpy(&x, t->data + 4 * i, 4);
+      v[i] = x;
+    } else {
+      std::memcpy(&v[i], t->data + 8 * i, 8);
+    }
+  }
+  return v;
+}
+
+// SLICE's attrs for the box [begin, begin + size) of `in`: elements cut off
+// before and after each axis.
+Status SetCut(const std::vector<int32_t>& in, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
+              Node* n, const std::string& label) {
+  n->attrs.paddings.clear();
+  for (size_t a = 0; a < in.size(); ++a) {
+    if (begin[a] < 0 || size[a] < 1 || begin[a] + size[a] > in[a]) {
+      return Status::Error(label + ": the slice [" + std::to_string(begin[a]) + ", " +
+                           std::to_string(begin[a] + size[a]) + ") of axis " + std::to_string(a) +
+                           " does not lie in its " + std::to_string(in[a]) + " elements");
+    }
+    n->attrs.paddings.push_back(static_cast<int32_t>(begin[a]));
+    n->attrs.paddings.push_back(static_cast<int32_t>(in[a] - begin[a] - size[a]));
+  }
+  return Status::Ok();
+}
+
+// SLICE (input, begin, size; size -1: to the end).
+Status FoldSlice(const Graph& g, Node* n, const std::string& label) {
+  if (n->inputs.size() != 3) return Status::Error(label + ": SLICE needs 3 inputs (input, begin, size)");
+  const Tensor* in = TensorAt(g, n->inputs[0]);
+  QW_TFL_ASSIGN(begin, ConstantList(g, n->inputs[1], "begin", label));
+  QW_TFL_ASSIGN(size, ConstantList(g, n->inputs[2], "size", label));
+  if (!in) return Status::Ok();
+  if (begin.size() != in->shape.size() || size.size() != in->shape.size()) {
+    return Status::Error(label + ": begin and size need one value per axis of " + ShapeString(in->shape));
+  }
+  for (size_t a = 0; a < size.size(); ++a) {
+    if (size[a] == -1) size[a] = in->shape[a] - begin[a];
+  }
+  n->inputs.resize(1);
+  return SetCut(in->shape, begin, size, n, label);
+}
+
+// STRIDED_SLICE with strides of 1, no ellipsis or new axes. A shrunk axis
+// (shrink_axis_mask) keeps size 1 in the box; the output tensor's shape
+// drops it, and AppendNodes adds a RESHAPE.
+Status FoldStridedSlice(const fb::Table& o, const Graph& g, Node* n, const std::string& label) {
+  if (n->inputs.size() != 4) {
+    return Status::Error(label + ": STRIDED_SLICE needs 4 inputs (input, begin, end, strides)");
+  }
+  const Tensor* in = TensorAt(g, n->inputs[0]);
+  QW_TFL_ASSIGN(begin, ConstantList(g, n->inputs[1], "begin", label));
+  QW_TFL_ASSIGN(end, ConstantList(g, n->inputs[2], "end", label));
+  QW_TFL_ASSIGN(strides, ConstantList(g, n->inputs[3], "strides", label));
+  // StridedSliceOptions: begin_mask 0, end_mask 1, ellipsis_mask 2, new_axis_mask 3, shrink_axis_mask 4, offset 5.
+  QW_ASSIGN_OR_RETURN(begin_mask, o.Scalar<int32_t>(0, 0), label);
+  QW_ASSIGN_OR_RETURN(end_mask, o.Scalar<int32_t>(1, 0), label);
+  QW_ASSIGN_OR_RETURN(ellipsis_mask, o.Scalar<int32_t>(2, 0), label);
+  QW_ASSIGN_OR_RETURN(new_axis_mask, o.Scalar<int32_t>(3, 0), label);
+  QW_ASSIGN_OR_RETURN(shrink_mask, o.Scalar<int32_t>(4, 0), label);
+  QW_ASSIGN_OR_RETURN(offset, o.Scalar<uint8_t>(5, 0), label);
+  if (ellipsis_mask != 0 || new_axis_mask != 0) {
+    return Status::Error(label + ": ellipsis_mask and new_axis_mask are not supported");
+  }
+  if (!in) return Status::Ok();
+  const size_t rank = in->shape.size();
+  if (begin.size() != rank || end.size() != rank || strides.size() != rank) {
+    return Status::Error(label + ": begin, end and strides need one value per axis of " + ShapeString(in->shape));
+  }
+  std::vector<int64_t> b(rank), size(rank);
+  std::vector<int32_t> kept;
+  for (size_t a = 0; a < rank; ++a) {
+    if (strides[a] != 1) return Status::Error(label + ": strides other than 1 are not supported");
+    const int64_t dim = in->shape[a];
+    int64_t lo = begin_mask >> a & 1 ? 0 : begin[a] < 0 ? begin[a] + dim : begin[a];
+    int64_t hi = end_mask >> a & 1 ? dim : offset ? lo + end[a] : end[a] < 0 ? end[a] + dim : end[a];
+    if (shrink_mask >> a & 1) hi = lo + 1;
+    lo = std::min(std::max<int64_t>(lo, 0), dim);
+    hi = std::min(std::max<int64_t>(hi, 0), dim);
+    b[a] = lo;
+    size[a] = hi - lo;
+    if (!(shrink_mask >> a & 1)) kept.push_back(static_cast<int32_t>(size[a]));
+  }
+  n->inputs.resize(1);
+  QW_RETURN_IF_ERROR(SetCut(in->shape, b, size, n, label));
+  return CheckOutputShape(g, *n, kept, label);
+}
+
+// SPLIT (axis, input; SplitOptions num_splits) and SPLIT_V (input,
+// size_splits, axis): every output's (begin, size) along the axis, kept in
+// attrs.paddings for AppendNodes, which makes one SLICE of each.
+Status FoldSplit(int32_t builtin, const Graph& g, Node* n, const std::string& label) {
+  const bool v = builtin == kSplitV;
+  if (n->inputs.size() != (v ? 3u : 2u)) {
+    return Status::Error(label + (v ? ": SPLIT_V needs 3 inputs (input, size_splits, axis)"
+                                    : ": SPLIT needs 2 inputs (axis, input)"));
+  }
+  const int32_t data = v ? n->inputs[0] : n->inputs[1];
+  QW_TFL_ASSIGN(axis_v, ConstantScalar(g, v ? n->inputs[2] : n->inputs[0], "axis", label));
+  const Tensor* in = TensorAt(g, data);
+  if (!in) return Status::Error(label + ": input index " + std::to_string(data) + " is out of range");
+  const int rank = static_cast<int>(in->shape.size());
+  const int axis = static_cast<int>(axis_v) < 0 ? static_cast<int>(axis_v) + rank : static_cast<int>(axis_v);
+  if (axis < 0 || axis >= rank) {
+    return Status::Error(label + ": axis " + std::to_string(static_cast<int64_t>(axis_v)) + " is out of range");
+  }
+  const int64_t dim = in->shape[axis], parts = static_cast<int64_t>(n->outputs.size());
+  std::vector<int64_t> sizes;
+  if (v) {
+    QW_TFL_ASSIGN(s, ConstantList(g, n->inputs[1], "size_splits", label));
+    sizes = s;
+    int64_t known = 0, infer = -1;
+    for (size_t k = 0; k < sizes.size(); ++k) {
+      if (sizes[k] == -1) infer = static_cast<int64_t>(k); else known += sizes[k];
+    }
+    if (infer >= 0) sizes[infer] = dim - known;
+  } else {
+    if (parts < 1 || dim % parts != 0) {
+      return Status::Error(label + ": " + std::to_string(dim) + " elements do not split into " +
+                           std::to_string(parts) + " equal parts");
+    }
+    sizes.assign(parts, dim / parts);
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes) total += s;
+  if (static_cast<int64_t>(sizes.size()) != parts || total != dim) {
+    return Status::Error(label + ": the split sizes do not cover axis " + std::to_string(axis) + " with " +
+                         std::to_string(parts) + " outputs");
+  }
+  n->inputs = {data};
+  n->attrs.axis = axis;
+  n->attrs.paddings.clear();
+  int64_t at = 0;
+  for (int64_t s : sizes) {
+    n->attrs.paddings.push_back(static_cast<int32_t>(at));
+    n->attrs.paddings.push_back(static_cast<int32_t>(s));
+    at += s;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool GraphOperator(int32_t builtin, OpType* op) {
@@ -219,6 +381,10 @@ bool GraphOperator(int32_t builtin, OpType* op) {
     case kRelu6:
     case kReluN1To1:
     case kRelu0To1: *op = OpType::kClamp; return true;
+    case kSlice:
+    case kStridedSlice:
+    case kSplit:
+    case kSplitV: *op = OpType::kSlice; return true;
     default: return false;
   }
 }
@@ -325,6 +491,10 @@ Status ReadNodeOptions(const fb::Table& op, int32_t builtin, const Graph& g, Nod
       return CheckSqueeze(g, *node, dims, label);
     }
     case kExpandDims: return FoldExpandDims(g, node, label);
+    case kSlice: return FoldSlice(g, node, label);
+    case kStridedSlice: return FoldStridedSlice(o, g, node, label);
+    case kSplit:
+    case kSplitV: return FoldSplit(builtin, g, node, label);
     case kPadV2: return FoldPadValue(g, node, label);
     case kRelu: return SetClamp(0.0f, a.clamp_max, &a);  // no upper bound
     case kRelu6: return SetClamp(0.0f, 6.0f, &a);
@@ -332,6 +502,52 @@ Status ReadNodeOptions(const fb::Table& op, int32_t builtin, const Graph& g, Nod
     case kRelu0To1: return SetClamp(0.0f, 1.0f, &a);
     default: return Status::Ok();  // RESHAPE, PAD, TRANSPOSE, QUANTIZE, DEQUANTIZE, HARD_SWISH, LOGISTIC
   }
+}
+
+Status AppendNodes(Node node, int32_t builtin, Graph* g, const std::string& label) {
+  if (builtin == kSplit || builtin == kSplitV) {  // one SLICE per output
+    const std::vector<int32_t> in = g->tensors[node.inputs[0]].shape;  // FoldSplit checked the index
+    const std::vector<int32_t> cuts = node.attrs.paddings;
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      Node slice = node;
+      slice.outputs = {node.outputs[k]};
+      if (const Tensor* t = TensorAt(*g, node.outputs[k])) slice.name = t->name;
+      std::vector<int64_t> begin(in.size(), 0), size(in.begin(), in.end());
+      begin[node.attrs.axis] = cuts[2 * k];
+      size[node.attrs.axis] = cuts[2 * k + 1];
+      QW_RETURN_IF_ERROR(SetCut(in, begin, size, &slice, label));
+      slice.attrs.axis = 0;
+      QW_RETURN_IF_ERROR(CheckOutputShape(*g, slice, std::vector<int32_t>(size.begin(), size.end()), label));
+      g->nodes.push_back(std::move(slice));
+    }
+    return Status::Ok();
+  }
+  const Tensor* in = node.inputs.empty() ? nullptr : TensorAt(*g, node.inputs[0]);
+  const Tensor* out = node.outputs.empty() ? nullptr : TensorAt(*g, node.outputs[0]);
+  if (builtin == kStridedSlice && in && out) {
+    std::vector<int32_t> box(in->shape.size());
+    for (size_t a = 0; a < box.size(); ++a) {
+      box[a] = in->shape[a] - node.attrs.paddings[2 * a] - node.attrs.paddings[2 * a + 1];
+    }
+    if (box != out->shape) {  // shrunk axes: SLICE into the box, then RESHAPE
+      Tensor t = *out;
+      t.name += "_box";
+      t.shape = box;
+      g->tensors.push_back(std::move(t));
+      const int32_t mid = static_cast<int32_t>(g->tensors.size() - 1);
+      Node reshape;
+      reshape.op = OpType::kReshape;
+      reshape.name = node.name;
+      reshape.inputs = {mid};
+      reshape.outputs = node.outputs;
+      node.outputs = {mid};
+      g->nodes.push_back(std::move(node));
+      g->nodes.push_back(std::move(reshape));
+      return Status::Ok();
+    }
+  }
+  g->nodes.push_back(std::move(node));
+  return Status::Ok();
 }
 
 std::string BuiltinName(int32_t code) {

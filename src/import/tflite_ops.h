@@ -8,6 +8,8 @@
 //   RESHAPE, SQUEEZE, EXPAND_DIMS      -> RESHAPE (the output shape rules)
 //   PAD, PADV2                         -> PAD (PADV2's value as a real value)
 //   RELU, RELU6, RELU_N1_TO_1, RELU_0_TO_1 -> CLAMP
+//   SLICE, STRIDED_SLICE (strides 1)   -> SLICE (+ RESHAPE for shrunk axes)
+//   SPLIT, SPLIT_V                     -> one SLICE per output
 #pragma once
 
 #include <cstdint>
@@ -27,5 +29,10 @@ bool GraphOperator(int32_t builtin, OpType* op);
 // outputs and op set; `g` holds every tensor already. Errors start with
 // `label` ("tflite: node 4 'name' (MUL)").
 Status ReadNodeOptions(const fb::Table& op, int32_t builtin, const Graph& g, Node* node, const std::string& label);
+
+// Appends the node(s) a builtin becomes to g->nodes: the node itself, one
+// SLICE per output of SPLIT / SPLIT_V, or STRIDED_SLICE's SLICE then a
+// RESHAPE dropping its shrunk axes.
+Status AppendNodes(Node node, int32_t builtin, Graph* g, const std::string& label);
 
 }  // namespace qwasm::tflite

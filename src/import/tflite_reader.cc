@@ -334,8 +334,7 @@ Status Reader::ReadOperator(const Table& op, size_t index) {
   if (!GraphOperator(code->builtin, &node.op)) return Status::Error(label + ": unsupported operator");
   label += " (" + BuiltinName(code->builtin) + ")";
   QW_RETURN_IF_ERROR(ReadNodeOptions(op, code->builtin, *graph_, &node, label));
-  graph_->nodes.push_back(std::move(node));
-  return Status::Ok();
+  return AppendNodes(std::move(node), code->builtin, graph_.get(), label);
 }
 
 }  // namespace

@@ -483,3 +483,54 @@ TEST_CASE("tflite squeeze-and-excitation block: MEAN, LOGISTIC, MUL by the compu
   }
   CHECK(Run<float>(b.Build({in}, {out}), {x}) == want);
 }
+
+TEST_CASE("tflite SLICE, STRIDED_SLICE (masks, shrunk axes), SPLIT and SPLIT_V run as SLICE nodes") {
+  const std::vector<float> x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};  // [1, 2, 2, 3]
+  {  // SLICE: begin [0, 1, 0, 1], size [-1, 1, 2, -1]
+    TfliteBuilder b;
+    const int32_t in = b.F32("x", {1, 2, 2, 3});
+    const int32_t begin = b.Const<int32_t>("begin", tfl::kInt32, {4}, {0, 1, 0, 1});
+    const int32_t size = b.Const<int32_t>("size", tfl::kInt32, {4}, {-1, 1, 2, -1});
+    const int32_t out = b.F32("out", {1, 1, 2, 2});
+    CHECK(Run<float>(OneOp(b, tfl::kSlice, {in, begin, size}, out, {in}), {x}) == std::vector<float>{7, 8, 10, 11});
+  }
+  {  // STRIDED_SLICE x[:, 1, :, -2:] (begin / end masks on axes 0 and 2, axis 1 shrunk)
+    TfliteBuilder b;
+    const int32_t in = b.F32("x", {1, 2, 2, 3});
+    const int32_t begin = b.Const<int32_t>("begin", tfl::kInt32, {4}, {7, 1, 7, -2});
+    const int32_t end = b.Const<int32_t>("end", tfl::kInt32, {4}, {0, 2, 0, 3});
+    const int32_t strides = b.Const<int32_t>("strides", tfl::kInt32, {4}, {1, 1, 1, 1});
+    const int32_t out = b.F32("out", {1, 2, 2});
+    fbw::Table o;
+    o.Scalar<int32_t>(0, 0b0101).Scalar<int32_t>(1, 0b0101).Scalar<int32_t>(4, 0b0010);
+    const Bytes file = OneOp(b, tfl::kStridedSlice, {in, begin, end, strides}, out, {in}, tfl::kStridedSliceOptions, o);
+    CHECK(Run<float>(file, {x}) == std::vector<float>{7, 8, 10, 11});
+    TfliteBuilder s;
+    const int32_t in2 = s.F32("x", {1, 2, 2, 3});
+    const int32_t b2 = s.Const<int32_t>("begin", tfl::kInt32, {4}, {0, 0, 0, 0});
+    const int32_t e2 = s.Const<int32_t>("end", tfl::kInt32, {4}, {1, 2, 2, 3});
+    const int32_t st2 = s.Const<int32_t>("strides", tfl::kInt32, {4}, {1, 1, 2, 1});
+    const int32_t o2 = s.F32("out", {1, 2, 1, 3});
+    CHECK(LoadError(OneOp(s, tfl::kStridedSlice, {in2, b2, e2, st2}, o2, {in2})) ==
+          "tflite: node 0 'out' (STRIDED_SLICE): strides other than 1 are not supported");
+  }
+  {  // SPLIT along channels into 3, int8 with the outputs on other grids
+    TfliteBuilder b;
+    const int32_t axis = b.Const<int32_t>("axis", tfl::kInt32, {}, {-1});
+    const int32_t in = b.Q8("x", {1, 2, 2, 3}, 0.5f, 0);
+    const int32_t o0 = b.Q8("o0", {1, 2, 2, 1}, 0.5f, 0), o1 = b.Q8("o1", {1, 2, 2, 1}, 0.25f, 1),
+                  o2 = b.Q8("o2", {1, 2, 2, 1}, 0.5f, 0);
+    b.Op(tfl::kSplit, {axis, in}, {o0, o1, o2}, 35, fbw::Table().Scalar<int32_t>(0, 3));  // SplitOptions
+    const Bytes file = b.Build({in}, {o1});
+    CHECK(Run<int8_t>(file, {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}) == std::vector<int8_t>{3, 9, 15, 21});
+  }
+  {  // SPLIT_V with an inferred size
+    TfliteBuilder b;
+    const int32_t in = b.F32("x", {1, 2, 2, 3});
+    const int32_t sizes = b.Const<int32_t>("sizes", tfl::kInt32, {2}, {1, -1});
+    const int32_t axis = b.Const<int32_t>("axis", tfl::kInt32, {}, {1});
+    const int32_t a = b.F32("a", {1, 1, 2, 3}), c = b.F32("c", {1, 1, 2, 3});
+    b.Op(tfl::kSplitV, {in, sizes, axis}, {a, c}, 77, fbw::Table().Scalar<int32_t>(0, 2));  // SplitVOptions
+    CHECK(Run<float>(b.Build({in}, {c}), {x}) == std::vector<float>{6, 7, 8, 9, 10, 11});
+  }
+}

@@ -155,13 +155,14 @@ enum Builtin : int32_t {
   kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3, kDequantize = 6, kFullyConnected = 9,
   kLogistic = 14, kMaxPool2D = 17, kMul = 18, kRelu = 19, kReluN1To1 = 20, kRelu6 = 21, kReshape = 22,
   kSoftmax = 25, kTanh = 28, kCustom = 32, kPad = 34, kTranspose = 39, kMean = 40, kSqueeze = 43,
-  kUnidirectionalSequenceLstm = 44, kStridedSlice = 45, kPadV2 = 60, kExpandDims = 70, kQuantize = 114,
+  kSpaceToDepth = 26, kUnidirectionalSequenceLstm = 44, kStridedSlice = 45, kSplit = 49, kPadV2 = 60, kSlice = 65,
+  kExpandDims = 70, kSplitV = 102, kQuantize = 114,
   kHardSwish = 117, kRelu0To1 = 152,
 };
 // BuiltinOptions union tags.
 enum Options : uint8_t {
   kPool2DOptions = 5, kFullyConnectedOptions = 8, kConcatenationOptions = 10, kAddOptions = 11,
-  kMulOptions = 21, kReducerOptions = 27, kSqueezeOptions = 30,
+  kMulOptions = 21, kReducerOptions = 27, kSqueezeOptions = 30, kStridedSliceOptions = 32,
 };
 // TensorType codes.
 enum Type : int8_t { kFloat32 = 0, kInt32 = 2, kUInt8 = 3, kInt64 = 4, kInt16 = 7, kInt8 = 9 };
