@@ -4,7 +4,7 @@
 // Runtime Web in FP32, quantized with default options, and timed. Prints a
 // markdown table (stdout), writes build/zoo/results.json and, for a full run,
 // the table in docs/models.md (between its zoo markers). Not part of
-// `npm test`: a full run takes about an hour on two cores (docs/models.md).
+// `npm test`: a full run takes 20-30 minutes on two cores (docs/models.md).
 //
 //   npm run zoo [-- options]     (= node tools/zoo/run.mjs)
 //     --models a,b       architectures (default: all 12; see export.py)
@@ -150,7 +150,11 @@ async function runJob(job) {
   const { Progress } = await import('../lib/progress.mjs');
   const r = { stages: {} };
   const tag = `${job.name} op${job.opset}`;
-  const say = (m) => process.stderr.write(`zoo: ${tag}: ${m}\n`);
+  // Each progress line also sends what is measured so far to the parent.
+  const say = (m) => {
+    process.stderr.write(`zoo: ${tag}: ${m}\n`);
+    process.send({ partial: r });
+  };
   const fail = (stage, e) => {
     r.error = { stage, message: shorten(e?.message ?? e) };
     say(`${stage} failed: ${r.error.message}`);
@@ -336,7 +340,8 @@ function rowCells(row) {
   const r = row.result ?? {};
   const notes = [];
   if (row.dynamicBatch) notes.push('dynamic batch dimension');
-  if (r.error) notes.push(`**${r.error.stage} failed**: ${cell(r.error.message)}`);
+  const what = { timeout: 'timed out', crash: 'crashed' }[r.error?.stage] ?? `${r.error?.stage} failed`;
+  if (r.error) notes.push(`**${what}**: ${cell(r.error.message)}`);
   const loads = r.loaded ? 'yes' : r.error ? 'no' : '–';
   let delta = '–';
   if (r.maxDelta != null) {
@@ -413,6 +418,9 @@ function runChild(job, timeoutMin) {
   return new Promise((resolve) => {
     // The child's stdout joins its stderr, so that only the table is on ours.
     const child = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // The child reports what it has after every stage ({partial}), then
+    // {final}: a crash or a timeout keeps what was measured before it.
+    let partial = {};
     let result = null;
     let tail = '';
     const pass = (d) => {
@@ -421,16 +429,23 @@ function runChild(job, timeoutMin) {
     };
     child.stdout.on('data', pass);
     child.stderr.on('data', pass);
+    // The last thing the child said, without its "zoo: <model> op<N>: " tag.
+    const lastWords = () => tail.split('\n').map((l) => l.trim().replace(/^zoo: \S+ op\d+: /, ''))
+      .filter((l) => l && !/^at /.test(l) && !/^Node\.js v/.test(l)).pop();
     const timer = setTimeout(() => {
-      result = { error: { stage: 'timeout', message: `no result after ${timeoutMin} min` } };
+      const last = lastWords();
+      result = { ...partial, error: { stage: 'timeout', message: `no result after ${timeoutMin} min${last ? `; last: ${shorten(last, 120)}` : ''}` } };
       child.kill('SIGKILL');
     }, timeoutMin * 60000);
-    child.on('message', (m) => { result = m; });
+    child.on('message', (m) => {
+      if (m.partial) partial = m.partial;
+      else result = m.final;
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (!result) {
-        const last = tail.split('\n').map((l) => l.trim()).filter((l) => l && !/^at /.test(l) && !/^Node\.js v/.test(l)).pop();
-        result = { error: { stage: 'crash', message: `${signal ? `killed by ${signal}` : `exit code ${code}`}${last ? `: ${shorten(last, 140)}` : ''}` } };
+        const last = lastWords();
+        result = { ...partial, error: { stage: 'crash', message: `${signal ? `killed by ${signal}` : `exit code ${code}`}${last ? `; last: ${shorten(last, 120)}` : ''}` } };
       }
       resolve(result);
     });
@@ -451,7 +466,7 @@ async function main() {
   let exportSeconds = null;
   if (o.export) {
     const t = performance.now();
-    process.stderr.write(`zoo: exporting ${o.models.length} architectures at opsets ${o.opsets.join(', ')} (cached files are kept)\n`);
+    process.stderr.write(`zoo: exporting ${o.models.length} architecture${o.models.length === 1 ? '' : 's'} at opset${o.opsets.length === 1 ? '' : 's'} ${o.opsets.join(', ')} (cached files are kept)\n`);
     const p = spawnSync('/usr/bin/python3', [path.join(HERE, 'export.py'), '--models', o.models.join(','), '--opsets', o.opsets.join(','),
       '--dynamic', dynamic.join(','), '--out', OUT, '--photos', o.dataset, ...(o.reference ? [] : ['--no-reference'])],
     { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -527,7 +542,7 @@ if (process.argv[2] === '--child') {
     } catch (e) {
       r = { error: { stage: 'crash', message: shorten(e?.message ?? e) } };
     }
-    process.send(r, () => process.exit(0));
+    process.send({ final: r }, () => process.exit(0));
   });
 } else {
   main().catch((e) => {
