@@ -99,11 +99,6 @@ struct Folder {
     return a.i;
   }
 
-  // Axes from the attribute (older opsets) or input k (newer ones).
-  Result<std::vector<int64_t>> Axes(size_t k) const {
-    if (im.HasInput(k)) return Ints(k);
-    return im.IntsAttr("axes");
-  }
 
   Result<int64_t> Axis(int64_t axis, size_t rank) const {
     const int64_t r = static_cast<int64_t>(rank);
@@ -171,7 +166,7 @@ struct Folder {
     }
     std::vector<int64_t> begin, step;
     std::vector<int64_t> dims = data.dims;
-    QW_RETURN_IF_ERROR(ResolveSlice(data.dims, starts, ends, axes, steps, &begin, &step, &dims));
+    QW_RETURN_IF_ERROR(ResolveOnnxSlice(im, data.dims, starts, ends, axes, steps, &begin, &step, &dims));
     Array out = Resized(data.type, dims);
     const std::vector<int64_t> stride = Strides(data.dims);
     ForEachIndex(dims, [&](size_t k, const std::vector<int64_t>& o) {
@@ -182,25 +177,10 @@ struct Folder {
     return out;
   }
 
-  // Per-axis begin, step and output size of an ONNX Slice.
-  Status ResolveSlice(const std::vector<int64_t>& in, const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
-                      std::vector<int64_t> axes, std::vector<int64_t> steps, std::vector<int64_t>* begin,
-                      std::vector<int64_t>* step, std::vector<int64_t>* out) const {
-    return ResolveOnnxSlice(im, in, starts, ends, std::move(axes), std::move(steps), begin, step, out);
-  }
-
-  Result<Array> Unsqueeze() const {
+  Result<Array> Squeeze(bool squeeze) const {
     QW_ONNX_ASSIGN(data, In(0));
-    QW_ONNX_ASSIGN(axes, Axes(1));
-    QW_ONNX_ASSIGN(dims, UnsqueezedDims(im, data.dims, axes));
-    data.dims = dims;
-    return data;
-  }
-
-  Result<Array> Squeeze() const {
-    QW_ONNX_ASSIGN(data, In(0));
-    QW_ONNX_ASSIGN(axes, Axes(1));
-    QW_ONNX_ASSIGN(dims, SqueezedDims(im, data.dims, axes));
+    QW_ONNX_ASSIGN(axes, im.IntsInputOrAttr(1, "axes"));
+    QW_ONNX_ASSIGN(dims, squeeze ? SqueezedDims(im, data.dims, axes) : UnsqueezedDims(im, data.dims, axes));
     data.dims = dims;
     return data;
   }
@@ -367,8 +347,7 @@ struct Folder {
     if (op == "Shape") return Shape();
     if (op == "Gather") return Gather();
     if (op == "Slice") return Slice();
-    if (op == "Unsqueeze") return Unsqueeze();
-    if (op == "Squeeze") return Squeeze();
+    if (op == "Unsqueeze" || op == "Squeeze") return Squeeze(op == "Squeeze");
     if (op == "Concat") return Concat();
     if (op == "Cast") return Cast();
     if (op == "ConstantOfShape") return ConstantOfShape();

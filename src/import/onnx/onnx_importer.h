@@ -107,6 +107,8 @@ class Importer {
   Result<float> FloatAttr(const char* name, float fallback) const;
   Result<std::string> StringAttr(const char* name, const std::string& fallback) const;
   Result<std::vector<int64_t>> IntsAttr(const char* name) const;  // empty when absent
+  // Constant input k when present (newer opsets), else attribute `name`.
+  Result<std::vector<int64_t>> IntsInputOrAttr(size_t k, const char* name) const;
 
   // Constant contents.
   Result<std::vector<float>> Floats(const Constant& c, const char* role) const;

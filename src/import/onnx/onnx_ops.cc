@@ -280,15 +280,7 @@ Status Importer::ConvertReduce() {
     if (x->shape.size() != 4) return Error("only 4-D inputs are supported");
     return SpatialReduce(*x, true, true);
   }
-  std::vector<int64_t> axes;
-  if (HasInput(1)) {
-    QW_ONNX_ASSIGN(ac, ConstantInput(1));
-    QW_ONNX_ASSIGN(v, Ints(*ac, "axes"));
-    axes = v;
-  } else {
-    QW_ONNX_ASSIGN(v, IntsAttr("axes"));
-    axes = v;
-  }
+  QW_ONNX_ASSIGN(axes, IntsInputOrAttr(1, "axes"));
   QW_ONNX_ASSIGN(keep, IntAttr("keepdims", 1));
   const int64_t rank = static_cast<int64_t>(x->shape.size());
   for (int64_t& a : axes) a = a < 0 ? a + rank : a;
@@ -615,15 +607,7 @@ Status Importer::ConvertSlice() {
   QW_ONNX_ASSIGN(axis_attr, IntAttr("axis", 0));
   Result<int> axis = NormalizeAxis(axis_attr, rank);
   if (!axis.ok()) return Error(axis.status().message());
-  std::vector<int64_t> sizes;
-  if (HasInput(1)) {
-    QW_ONNX_ASSIGN(c, ConstantInput(1));
-    QW_ONNX_ASSIGN(v, Ints(*c, "split"));
-    sizes = v;
-  } else {
-    QW_ONNX_ASSIGN(v, IntsAttr("split"));
-    sizes = v;
-  }
+  QW_ONNX_ASSIGN(sizes, IntsInputOrAttr(1, "split"));
   const int64_t total = in[axis.value()];
   const int64_t parts = static_cast<int64_t>(node().output.size());
   if (sizes.empty()) {
@@ -656,15 +640,7 @@ Status Importer::ConvertSlice() {
 // Squeeze / Unsqueeze of a computed tensor: a reshape.
 Status Importer::ConvertSqueeze() {
   QW_ONNX_ASSIGN(x, ActivationInput(0));
-  std::vector<int64_t> axes;
-  if (HasInput(1)) {
-    QW_ONNX_ASSIGN(c, ConstantInput(1));
-    QW_ONNX_ASSIGN(v, Ints(*c, "axes"));
-    axes = v;
-  } else {
-    QW_ONNX_ASSIGN(v, IntsAttr("axes"));
-    axes = v;
-  }
+  QW_ONNX_ASSIGN(axes, IntsInputOrAttr(1, "axes"));
   const std::vector<int64_t> in(x->shape.begin(), x->shape.end());
   Result<std::vector<int64_t>> dims =
       node().op_type == "Squeeze" ? SqueezedDims(*this, in, axes) : UnsqueezedDims(*this, in, axes);

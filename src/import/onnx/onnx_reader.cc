@@ -208,6 +208,12 @@ Result<std::vector<int64_t>> Importer::IntsAttr(const char* name) const {
   return a->ints;
 }
 
+Result<std::vector<int64_t>> Importer::IntsInputOrAttr(size_t k, const char* name) const {
+  if (!HasInput(k)) return IntsAttr(name);
+  QW_ONNX_ASSIGN(c, ConstantInput(k));
+  return Ints(*c, name);
+}
+
 Result<std::vector<float>> Importer::Floats(const Constant& c, const char* role) const {
   const size_t n = static_cast<size_t>(c.count());
   std::vector<float> out(n);
