@@ -147,16 +147,18 @@ TEST_CASE("onnx import: BatchNormalization folds into Conv, Clip(0, 6) becomes R
   CHECK(ir->tensors[ir->outputs[0]].name == "y");
 
   // A BatchNormalization whose input has another consumer is not folded:
-  // per-channel MUL + ADD; Clip(0, 4) is no fused activation: CLAMP.
+  // a 1x1 DEPTHWISE_CONV_2D (scale as weights, shift as bias); Clip(0, 4)
+  // is no fused activation: CLAMP.
   GraphSpec two = g;
   two.initializers.back() = Scalar("hi", 4.0f);
   two.outputs.push_back(ValueInfo("c", kFloat, {1, 1, 2, 2}));
   std::unique_ptr<Graph> ir2 = ImportOk(Model(two));
-  REQUIRE(Ops(*ir2) == std::vector<OpType>{OpType::kConv2D, OpType::kMul, OpType::kAdd, OpType::kClamp});
+  REQUIRE(Ops(*ir2) == std::vector<OpType>{OpType::kConv2D, OpType::kDepthwiseConv2D, OpType::kClamp});
+  CHECK(ir2->tensors[ir2->nodes[1].inputs[1]].shape == std::vector<int32_t>{1, 1, 1, 1});
   CHECK(At<float>(ir2->tensors[ir2->nodes[1].inputs[1]], 0) == 1.5f);
-  CHECK(At<float>(ir2->tensors[ir2->nodes[2].inputs[1]], 0) == -1.0f);  // 0.5 - 1 * 1.5
-  CHECK(ir2->nodes[3].attrs.clamp_min == 0.0f);
-  CHECK(ir2->nodes[3].attrs.clamp_max == 4.0f);
+  CHECK(At<float>(ir2->tensors[ir2->nodes[1].inputs[2]], 0) == -1.0f);  // 0.5 - 1 * 1.5
+  CHECK(ir2->nodes[2].attrs.clamp_min == 0.0f);
+  CHECK(ir2->nodes[2].attrs.clamp_max == 4.0f);
 }
 
 TEST_CASE("onnx import: Gemm folds alpha and beta, transposes B to [N, K]") {

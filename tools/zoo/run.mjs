@@ -48,6 +48,16 @@ const DEFAULT_DYNAMIC = ['resnet18', 'shufflenet_v2_x1_0'];
 const MEAN = [123.675, 116.28, 103.53];
 const STD = [58.395, 57.12, 57.375];
 const CROP = 0.875;  // resize 256 + centre crop 224
+// torchvision's 1000 ImageNet classes, as a user would pass them: the shared
+// 1001-line list without its 'background' line (null when it is missing).
+function imagenetLabels() {
+  try {
+    const lines = readFileSync(path.join(ROOT, '..', 'shared', 'models', 'imagenet_labels.txt'), 'utf8').split(/\r?\n/);
+    return lines.slice(1, 1001).length === 1000 ? lines.slice(1, 1001) : null;
+  } catch {
+    return null;
+  }
+}
 // Acceptance thresholds of issue 13.
 const MAX_DELTA = 1e-4;
 const MIN_INT8_SHARE = 0.95;
@@ -161,6 +171,8 @@ async function runJob(job) {
     return r;
   };
   const meta = { mean: MEAN, std: STD, cropFraction: CROP, name: `${job.name} (torchvision, opset ${job.opset})` };
+  const labels = imagenetLabels();
+  if (labels) meta.labels = labels;
   const bytes = readFileSync(job.file);
   const { compare, calibration, sqnr } = job.photos;
 

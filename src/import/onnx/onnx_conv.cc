@@ -1,6 +1,7 @@
 // Operators with weights: Conv (regular and depthwise), Gemm, MatMul, and
 // BatchNormalization (folded into the Conv / Gemm before it when it is that
-// operator's only consumer, else a per-channel MUL + ADD).
+// operator's only consumer, else a 1x1 depthwise convolution, or a
+// per-channel MUL + ADD for other ranks).
 #include <cmath>
 #include <cstring>
 
@@ -328,8 +329,23 @@ Status Importer::ConvertBatchNorm() {
   QW_RETURN_IF_ERROR(FoldBatchNorm(node(), &scale, &shift));
   QW_ONNX_ASSIGN(plan, PlanOutput(false, true, false));
   Commit(plan);
+  OpAttrs a;
+  a.activation = plan.act;
+  if (x->shape.size() == 4) {
+    // A 1x1 depthwise convolution (as TFLite's converter makes it): one
+    // node with the ReLU after it fused, and int8 weights quantized per
+    // channel, so every channel's scale is exact (a per-tensor MUL
+    // constant would round small scales away).
+    QW_ONNX_ASSIGN(xs, WithPerm(*x, DefaultPerm(4)));
+    QW_ONNX_ASSIGN(in, FloatTensor(xs));
+    const int32_t w = AddFloatConstant(node().output[0] + "_bn_scale", {1, 1, 1, channels}, scale);
+    const int32_t b = AddFloatConstant(node().output[0] + "_bn_shift", {channels}, shift);
+    QW_ONNX_ASSIGN(out, DefineOutput(plan, x->shape, DefaultPerm(4)));
+    AddNode(OpType::kDepthwiseConv2D, {in, w, b}, out, a);
+    return Status::Ok();
+  }
   QW_ONNX_ASSIGN(in, FloatTensor(*x));
-  // Per-channel constants broadcast along the logical channel axis 1.
+  // Other ranks: per-channel constants broadcast along the logical channel axis 1.
   std::vector<int32_t> cshape(x->shape.size(), 1);
   cshape[1] = channels;
   cshape = StorageShape(cshape, x->perm);
@@ -337,8 +353,6 @@ Status Importer::ConvertBatchNorm() {
   const int32_t b = AddFloatConstant(node().output[0] + "_bn_shift", cshape, shift);
   const int32_t mid = AddTensor(node().output[0] + "_scaled", DType::kFloat32, g_->tensors[in].shape);
   AddNode(OpType::kMul, {in, s}, mid);
-  OpAttrs a;
-  a.activation = plan.act;
   QW_ONNX_ASSIGN(out, DefineOutput(plan, x->shape, x->perm));
   AddNode(OpType::kAdd, {mid, b}, out, a);
   return Status::Ok();
