@@ -11,38 +11,6 @@
 namespace qwasm {
 namespace {
 
-// int8 ADD over ranges of the output. A broadcast operand b repeats every
-// b_size elements: the same-shape kernel runs on each stretch where both
-// operands are contiguous (a channel vector [C] over [N, H, W, C]: once per
-// pixel).
-class QAddOp final : public PreparedOp {
- public:
-  QAddOp(QAddParams p, size_t b_size, QAddFn kernel, int32_t a, int32_t b, int32_t out)
-      : p_(p), b_size_(b_size), kernel_(kernel), a_(a), b_(b), out_(out) {}
-  void Run(const RunContext& t) override {
-    const int8_t* a = t.at<int8_t>(a_);
-    const int8_t* b = t.at<int8_t>(b_);
-    int8_t* out = t.at<int8_t>(out_);
-    ParallelRanges(t.pool, p_.size, 16, 1, [&](size_t begin, size_t end) {
-      if (b_size_ == p_.size) {
-        kernel_(p_, begin, end, a, b, out);
-        return;
-      }
-      for (size_t i = begin; i < end;) {
-        const size_t offset = i % b_size_, n = std::min(end - i, b_size_ - offset);
-        kernel_(p_, 0, n, a + i, b + offset, out + i);
-        i += n;
-      }
-    });
-  }
-
- private:
-  QAddParams p_;
-  size_t b_size_;
-  QAddFn kernel_;
-  int32_t a_, b_, out_;
-};
-
 PrepareResult PrepareAdd(const OpContext& c) {
   QW_RETURN_IF_ERROR(CheckQ8Binary(c));
   const Tensor& a = c.Input(0);
@@ -84,7 +52,9 @@ PrepareResult PrepareAdd(const OpContext& c) {
     std::swap(p.a_multiplier, p.b_multiplier);
     std::swap(p.a_scale, p.b_scale);
   }
-  return std::unique_ptr<PreparedOp>(new QAddOp(p, bc.value().b_size, c.kernels().qs8_add, in_a, in_b, c.node().outputs[0]));
+  // Ranges of whole 16-element vectors; a broadcast b is walked in stretches.
+  return std::unique_ptr<PreparedOp>(new BinaryOp<QAddParams, int8_t>(p, c.kernels().qs8_add, 16, in_a, in_b,
+                                                                      c.node().outputs[0], bc.value().b_size));
 }
 
 PrepareResult PrepareAddF32(const OpContext& c) { return PrepareF32Binary(c, c.kernels().f32_add); }

@@ -6,6 +6,8 @@
 // broadcast operand always becomes b.
 #pragma once
 
+#include <algorithm>
+
 #include "graph/op.h"
 #include "graph/ops/parallel.h"
 
@@ -19,19 +21,32 @@ struct Broadcast {
 Result<Broadcast> ResolveBroadcast(const OpContext& c, const Tensor& a, const Tensor& b, const Tensor& out);
 
 // One elementwise binary kernel over ranges of the output: float32 (4
-// bytes each) or int8 (MUL; 16-element vectors).
+// bytes each) or int8 (16-element vectors). Kernels that broadcast b
+// themselves (MUL, float ADD) get b as it is; with `stretch_b` set to the
+// broadcast operand's size (int8 ADD, whose kernel takes same-shape
+// operands), the kernel runs on each stretch where both operands are
+// contiguous (a channel vector [C] over [N, H, W, C]: once per pixel).
 template <typename Params, typename T>
 class BinaryOp final : public PreparedOp {
  public:
   using Kernel = void (*)(const Params&, size_t, size_t, const T*, const T*, T*);
-  BinaryOp(Params p, Kernel kernel, size_t unit, int32_t a, int32_t b, int32_t out)
-      : p_(p), kernel_(kernel), unit_(unit), a_(a), b_(b), out_(out) {}
+  BinaryOp(Params p, Kernel kernel, size_t unit, int32_t a, int32_t b, int32_t out, size_t stretch_b = 0)
+      : p_(p), kernel_(kernel), unit_(unit), a_(a), b_(b), out_(out), stretch_b_(stretch_b) {}
   void Run(const RunContext& t) override {
     const T* a = t.at<T>(a_);
     const T* b = t.at<T>(b_);
     T* out = t.at<T>(out_);
-    ParallelRanges(t.pool, p_.size, unit_, sizeof(T),
-                   [&](size_t begin, size_t end) { kernel_(p_, begin, end, a, b, out); });
+    ParallelRanges(t.pool, p_.size, unit_, sizeof(T), [&](size_t begin, size_t end) {
+      if (stretch_b_ == 0 || stretch_b_ == p_.size) {
+        kernel_(p_, begin, end, a, b, out);
+        return;
+      }
+      for (size_t i = begin; i < end;) {
+        const size_t offset = i % stretch_b_, n = std::min(end - i, stretch_b_ - offset);
+        kernel_(p_, 0, n, a + i, b + offset, out + i);
+        i += n;
+      }
+    });
   }
 
  private:
@@ -39,6 +54,7 @@ class BinaryOp final : public PreparedOp {
   Kernel kernel_;
   size_t unit_;
   int32_t a_, b_, out_;
+  size_t stretch_b_;
 };
 
 // Two int8 inputs and an int8 output, one scale each.
