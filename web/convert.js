@@ -11,7 +11,6 @@
 import { QwasmError } from './errors.js';
 import { AUTO_MIXED_OPTIONS, CONVERT_OPTIONS, METADATA_OPTIONS, QUANTIZE_OPTIONS, pick } from './options.js';
 import { stage, toBytes } from './staging.js';
-import { prepareTools } from './wasm.js';
 
 const COLOR_ORDERS = ['RGB', 'BGR', 'gray'];
 
@@ -57,7 +56,7 @@ function check(err) {
 export async function convertWith(platform, source, options = {}) {
   const o = pick(options, CONVERT_OPTIONS);
   const bytes = await platform.readSource(source, 'model');
-  return convertBytes(toBytes(bytes), await metadataOverrides(platform, o), o);
+  return convertBytes(platform, toBytes(bytes), await metadataOverrides(platform, o), o);
 }
 
 /** True for bytes that start like an ONNX ModelProto (see onnx_reader.h). */
@@ -66,12 +65,12 @@ export function looksLikeOnnx(b) {
 }
 
 /** ONNX bytes -> .qwm bytes, for load() (the runtime module reads no ONNX). */
-export function convertOnnx(bytes, options = {}) {
-  return convertBytes(bytes, {}, options);
+export function convertOnnx(platform, bytes, options = {}) {
+  return convertBytes(platform, bytes, {}, options);
 }
 
-async function convertBytes(bytes, meta, options) {
-  const module = await prepareTools(options);
+async function convertBytes(platform, bytes, meta, options) {
+  const module = await platform.runtime.prepareTools(options);
   const tool = new module.WasmConverter();
   try {
     stage(tool, bytes, 'model');
@@ -166,7 +165,7 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
   }
   const o = pick(options, QUANTIZE_OPTIONS);
   const ptq = ptqOptions(o);
-  const [module, bytes] = await Promise.all([prepareTools(o), platform.readSource(source, 'model')]);
+  const [module, bytes] = await Promise.all([platform.runtime.prepareTools(o), platform.readSource(source, 'model')]);
   const meta = await metadataOverrides(platform, o);
   const q = new module.WasmQuantizer();
   try {

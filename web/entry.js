@@ -1,7 +1,9 @@
-// entry.js — what the browser (web/index.js) and Node (web/node.js) entry
+// entry.js — what the browser (web/browser.js) and Node (web/node.js) entry
 // points share: load(), convert() and quantize() for a platform, which says
-// how to read a source (`readSource(source, what)`) and how to turn an image
-// into pixels (`toPixels(image)`). Imports nothing platform-specific.
+// how to read a source (`readSource(source, what)`), how to turn an image
+// into pixels (`toPixels(image)`), which wasm runtime to use (`runtime`,
+// web/wasm.js) and where the default model is (`defaultModel`). Imports
+// nothing platform-specific.
 import { convertWith, quantizeWith } from './convert.js';
 import { loadWith } from './model.js';
 
@@ -10,15 +12,15 @@ export { topK } from './model.js';
 export { cosineSimilarity } from './vectors.js';
 
 /**
- * The embedded default model: a small int8 CNN for Fashion-MNIST (28x28
- * grayscale clothing photos, 10 classes), made by tools/fashion-mnist/.
- * load() with no source loads it.
+ * The public functions that read sources and images the platform's way, and
+ * DEFAULT_MODEL: the embedded default model, a small int8 CNN for
+ * Fashion-MNIST (28x28 grayscale clothing photos, 10 classes) made by
+ * tools/fashion-mnist/, which load() with no source loads.
  */
-export const DEFAULT_MODEL = new URL('../models/fashion-mnist/fashion-mnist.qwm', import.meta.url);
-
-/** The public functions that read sources and images the platform's way. */
 export function entryPoints(platform) {
+  const DEFAULT_MODEL = platform.defaultModel;
   return {
+    DEFAULT_MODEL,
     /**
      * Loads a model file (.qwm, TFLite, or ONNX, converted first).
      * @returns {Promise<import('./model.js').Model>}

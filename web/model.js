@@ -8,7 +8,6 @@ import { convertOnnx, looksLikeOnnx } from './convert.js';
 import { CLASSIFY_OPTIONS, EMBED_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
 import { stage, toBytes } from './staging.js';
 import { describeOutput, l2Normalize } from './vectors.js';
-import { prepare } from './wasm.js';
 
 const DEFAULT_CROP = 0.875;
 
@@ -182,7 +181,7 @@ function normTriple(v, name) {
  */
 export async function loadWith(platform, source, options) {
   const o = pick(options, LOAD_OPTIONS);
-  const [{ module, threads }, bytes] = await Promise.all([prepare(o), platform.readSource(source, 'model')]);
+  const [{ module, threads }, bytes] = await Promise.all([platform.runtime.prepare(o), platform.readSource(source, 'model')]);
   let labels = o.labels;
   if (typeof labels === 'string' || labels instanceof URL) {
     labels = parseLabels(new TextDecoder().decode(await platform.readSource(labels, 'labels')));
@@ -193,7 +192,7 @@ export async function loadWith(platform, source, options) {
   normTriple(o.std, 'std');
   // The runtime reads .qwm and TFLite; an ONNX file is converted first by
   // the tools module (fetched only then).
-  const modelBytes = looksLikeOnnx(toBytes(bytes)) ? await convertOnnx(toBytes(bytes), o) : toBytes(bytes);
+  const modelBytes = looksLikeOnnx(toBytes(bytes)) ? await convertOnnx(platform, toBytes(bytes), o) : toBytes(bytes);
   const handle = new module.WasmModel();
   try {
     stage(handle, modelBytes, 'model');

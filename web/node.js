@@ -13,8 +13,9 @@ import { applyOrientation, jpegOrientation } from './exif.js';
 import { decodeJpeg } from './jpeg-node.js';
 import { entryPoints } from './entry.js';
 import { pixelsFromObject } from './pixels.js';
+import { runtime } from './wasm-node.js';
 
-export { cosineSimilarity, DEFAULT_MODEL, QwasmError, topK } from './entry.js';
+export { cosineSimilarity, QwasmError, topK } from './entry.js';
 
 async function readSource(source, what) {
   if (typeof source === 'string' || source instanceof URL) {
@@ -65,5 +66,10 @@ async function toPixels(image) {
   throw new QwasmError('unsupported image: expected a file path, JPEG/PNG/BMP bytes, or {data, width, height}');
 }
 
-/** load(), convert() and quantize() reading sources and images as above (web/entry.js). */
-export const { load, convert, quantize } = entryPoints({ readSource, toPixels });
+const defaultModel = new URL('../models/fashion-mnist/fashion-mnist.qwm', import.meta.url);
+
+/** load(), convert(), quantize() and DEFAULT_MODEL, reading sources and images as above (web/entry.js). */
+export const { load, convert, quantize, DEFAULT_MODEL } = entryPoints({ readSource, toPixels, runtime, defaultModel });
+
+/** The wasm runtime Node uses (module cache and thread policy; web/wasm.js). */
+export { runtime };

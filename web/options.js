@@ -5,7 +5,7 @@
 // keys in the interface named here.
 
 /** load(source, options): LoadOptions. */
-export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmUrl', 'wasmBinary'];
+export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmPaths', 'wasmUrl', 'wasmBinary'];
 
 /** model.classify(image, options): ClassifyOptions. */
 export const CLASSIFY_OPTIONS = ['topK'];
@@ -18,7 +18,7 @@ export const METADATA_OPTIONS = ['name', 'description', 'version', 'author', 'li
   'cropFraction', 'colorOrder'];
 
 /** convert(source, options): ModelFileOptions. */
-export const CONVERT_OPTIONS = [...METADATA_OPTIONS, 'wasmUrl'];
+export const CONVERT_OPTIONS = [...METADATA_OPTIONS, 'wasmPaths', 'wasmUrl'];
 
 /** quantize(source, calibration, options): QuantizeOptions. */
 export const QUANTIZE_OPTIONS = [...CONVERT_OPTIONS, 'calibration', 'percentile', 'perChannel', 'equalize',

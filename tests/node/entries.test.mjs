@@ -1,22 +1,26 @@
-// The browser entry point (web/index.js) must run without Node: no module it
-// imports statically, however indirectly, may be a node: builtin or a
-// Node-only package (web/node.js decodes images with pngjs and
-// @jsquash/jpeg; web/wasm.js imports node: modules dynamically, only in Node).
+// The browser entry points (web/index.js, and web/index-inline.js for
+// bundlers that emit no assets) must run without Node: no module they
+// import, statically or dynamically, however indirectly, may be a node:
+// builtin or a Node-only package — a bundler would try to resolve it
+// (web/node.js decodes images with pngjs and @jsquash/jpeg and starts wasm
+// through web/wasm-node.js). And every asset the browser entry needs is
+// named by a literal `new URL('...', import.meta.url)` that a bundler can
+// follow to a file in the package.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-const STATIC_IMPORT = /^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|^\s*import\s+'([^']+)'/gm;
+const IMPORT = /^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\('([^']+)'\)/gm;
 
-/** Every specifier imported statically from `entry` and the web/ files it reaches. */
-function staticImports(entry) {
+/** Every specifier imported from `entry` and the package files it reaches. */
+function imports(entry) {
   const seen = new Set();
   const specifiers = new Set();
   const visit = (url) => {
     if (seen.has(url.href)) return;
     seen.add(url.href);
-    for (const m of readFileSync(url, 'utf8').matchAll(STATIC_IMPORT)) {
-      const spec = m[1] ?? m[2];
+    for (const m of readFileSync(url, 'utf8').matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2] ?? m[3];
       specifiers.add(spec);
       if (spec.startsWith('.')) visit(new URL(spec, url));
     }
@@ -25,13 +29,39 @@ function staticImports(entry) {
   return { files: seen, specifiers };
 }
 
-test('web/index.js reaches no node: module and no Node-only package', () => {
-  const { files, specifiers } = staticImports(new URL('../../web/index.js', import.meta.url));
-  assert.ok(files.size > 5, [...files].join(', '));
-  assert.deepEqual([...specifiers].filter((s) => !s.startsWith('./')), []);
-});
+for (const entry of ['index.js', 'index-inline.js']) {
+  test(`web/${entry} reaches no node: module, no Node-only package, no Node glue`, () => {
+    const { files, specifiers } = imports(new URL(`../../web/${entry}`, import.meta.url));
+    assert.ok(files.size > 5, [...files].join(', '));
+    assert.deepEqual([...specifiers].filter((s) => !s.startsWith('.')), []);
+    const reached = [...files].map((f) => f.replace(/^.*?\/(web|dist)\//, '$1/'));
+    assert.deepEqual(reached.filter((f) => /node|dist\/node\//.test(f)), []);
+    for (const f of files) {
+      if (f.includes('/dist/')) assert.doesNotMatch(readFileSync(new URL(f), 'utf8'), /\brequire\(|new Worker\(/, f);
+    }
+  });
+}
 
 test('web/node.js is the entry that decodes images with Node packages', () => {
-  const { specifiers } = staticImports(new URL('../../web/node.js', import.meta.url));
-  for (const s of ['node:fs/promises', 'pngjs', './jpeg-node.js', './entry.js']) assert.ok(specifiers.has(s), s);
+  const { specifiers } = imports(new URL('../../web/node.js', import.meta.url));
+  for (const s of ['node:fs/promises', 'pngjs', './jpeg-node.js', './entry.js', './wasm-node.js']) assert.ok(specifiers.has(s), s);
+});
+
+test('the browser assets are literal new URL(..., import.meta.url) to files that exist', () => {
+  const url = new URL('../../web/assets.js', import.meta.url);
+  const text = readFileSync(url, 'utf8');
+  const literals = [...text.matchAll(/new URL\('([^']+)', import\.meta\.url\)/g)].map((m) => m[1]);
+  assert.deepEqual(literals.sort(), ['../dist/qwasm-mt.wasm', '../dist/qwasm-mt.worker.mjs', '../dist/qwasm-tools.wasm',
+    '../dist/qwasm.wasm', '../models/fashion-mnist/fashion-mnist.qwm']);
+  for (const l of literals) assert.ok(existsSync(new URL(l, url)), l);
+  assert.match(text, /new Worker\(new URL\('\.\.\/dist\/qwasm-mt\.worker\.mjs', import\.meta\.url\), \{ type: 'module' \}\)/);
+});
+
+test('package.json sends Node to web/node.js, asset-emitting bundlers to web/index.js, others to the inline entry', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const root = pkg.exports['.'];
+  assert.deepEqual(Object.keys(root), ['types', 'node', 'webpack', 'development', 'production', 'default']);
+  assert.equal(root.node, './web/node.js');
+  assert.equal(root.default, './web/index-inline.js');
+  for (const c of ['webpack', 'development', 'production']) assert.equal(root[c], './web/index.js');
 });

@@ -1,0 +1,132 @@
+// wasm-browser.js — how browsers and workers start the wasm module: the
+// .wasm is compiled while it streams in (with progress), and the pthreads
+// module's Workers are module Workers that carry their own copy of the glue
+// (dist/qwasm-mt.worker.mjs), so nothing depends on where a bundler put the
+// main script. Where the files are comes from an assets table
+// (web/assets.js: URLs next to this package, which bundlers emit;
+// web/assets-inline.js: the bytes themselves), or from options.wasmPaths.
+import { QwasmError } from './errors.js';
+import { createRuntime, customPath, WASM_FILES } from './wasm.js';
+
+const GLUE = {
+  st: () => import('../dist/qwasm.mjs'),
+  mt: () => import('../dist/qwasm-mt.mjs'),
+  tools: () => import('../dist/qwasm-tools.mjs'),
+};
+const WORKER_FILE = 'qwasm-mt.worker.mjs';
+
+/**
+ * A Worker that does not report for this long is taken as one that will
+ * never start (a script blocked without an error event): load() then falls
+ * back to one thread. Pool Workers only instantiate an already compiled
+ * module, which takes milliseconds.
+ */
+const WORKER_START_MS = 4000;
+
+/**
+ * @param assets {{
+ *   wasm: Record<'st'|'mt'|'tools', () => Promise<URL | Uint8Array>>,
+ *   pthreadWorker: () => Promise<() => Worker>,
+ * }}
+ */
+export function browserRuntime(assets) {
+  return createRuntime({
+    threadsSupported: () => typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object'
+      && globalThis.crossOriginIsolated === true && typeof Worker === 'function',
+    cores: async () => globalThis.navigator?.hardwareConcurrency || 1,
+    start: async (variant, options, settings, fail) => {
+      if (options.wasmBinary && variant === 'st') {
+        settings.wasmBinary = options.wasmBinary;
+      } else {
+        const base = globalThis.location?.href;
+        const source = customPath(options, WASM_FILES[variant], base) ?? await assets.wasm[variant]();
+        const compiled = compile(source, WASM_FILES[variant], options.onWasmProgress);
+        compiled.catch(() => {});  // reported through instantiateWasm
+        settings.instantiateWasm = (imports, receive) => {
+          // The pthreads module sends the compiled module on to its Workers.
+          compiled.then((m) => WebAssembly.instantiate(m, imports).then((instance) => receive(instance, m)))
+            .catch(fail);
+          return {};
+        };
+      }
+      if (variant === 'mt') {
+        const custom = customPath(options, WORKER_FILE, globalThis.location?.href);
+        const create = custom ? () => workerFromUrl(custom) : await assets.pthreadWorker();
+        settings.createPthreadWorker = () => watchWorker(create(), fail);
+      }
+      const { default: createQwasm } = await GLUE[variant]();
+      return createQwasm(settings);
+    },
+  });
+}
+
+/** A WebAssembly.Module from a URL (streamed, with progress) or bytes. */
+async function compile(source, file, onProgress) {
+  if (source instanceof Uint8Array) {
+    onProgress?.(source.length, source.length);
+    return WebAssembly.compile(source);
+  }
+  let response;
+  try {
+    response = await fetch(source, { credentials: 'same-origin' });
+  } catch (e) {
+    throw new QwasmError(`could not load ${file} from ${source}: ${e.message}`, { cause: e });
+  }
+  if (!response.ok) throw new QwasmError(`could not load ${file} from ${source}: HTTP ${response.status}`);
+  if (onProgress) response = withProgress(response, onProgress);
+  try {
+    const streaming = WebAssembly.compileStreaming && response.headers.get('content-type') === 'application/wasm';
+    return await (streaming ? WebAssembly.compileStreaming(response) : WebAssembly.compile(await response.arrayBuffer()));
+  } catch (e) {
+    throw new QwasmError(`could not load ${file} from ${source}: ${e.message}`, { cause: e });
+  }
+}
+
+/** The response with its body counted as it streams: onProgress(loaded, total). */
+function withProgress(response, onProgress) {
+  const total = Number(response.headers.get('content-length')) || 0;
+  let loaded = 0;
+  const counter = new TransformStream({
+    transform(chunk, controller) {
+      loaded += chunk.byteLength;
+      onProgress(loaded, Math.max(total, loaded));
+      controller.enqueue(chunk);
+    },
+    flush() { if (loaded !== total) onProgress(loaded, loaded); },
+  });
+  return new Response(response.body.pipeThrough(counter), { headers: response.headers });
+}
+
+/**
+ * A module Worker for a script at any URL: started through a same-origin
+ * blob that imports it, since a Worker's own script must be same-origin
+ * (CDNs) — the imported script only needs CORS (and CORP when isolated).
+ */
+function workerFromUrl(url) {
+  const blob = new Blob([`import ${JSON.stringify(String(url))};`], { type: 'text/javascript' });
+  return new Worker(URL.createObjectURL(blob), { type: 'module' });
+}
+
+/**
+ * Fails the module start when a pool Worker cannot run: its script is
+ * missing or blocked (an error event), or it never reports. Emscripten's own
+ * onerror handler (which logs `undefined:undefined` and rethrows the event
+ * as an uncaught error) is replaced by this one.
+ */
+function watchWorker(worker, fail) {
+  let started = false;
+  const timer = setTimeout(() => fail(new Error(`its Worker did not start within ${WORKER_START_MS} ms`)), WORKER_START_MS);
+  const onMessage = () => {
+    started = true;
+    clearTimeout(timer);
+    worker.removeEventListener('message', onMessage);
+  };
+  worker.addEventListener('message', onMessage);
+  worker.addEventListener('error', (e) => {
+    clearTimeout(timer);
+    if (started) console.error(`qwasm: a thread failed: ${e.message}`);
+    else fail(new Error(`its Worker failed to start${e.message ? `: ${e.message}` : ' (script missing or blocked)'}`));
+  });
+  Object.defineProperty(worker, 'onerror', { configurable: true, get: () => null, set: () => {} });
+  return worker;
+}

@@ -1,0 +1,89 @@
+// wasm-node.js — how Node starts the wasm module: the .wasm bytes are read
+// from disk (or fetched, for an http(s) wasmPaths), and the pthreads module
+// is the Node build of the glue (dist/node/: it runs its threads on
+// worker_threads with the CommonJS qwasm-mt.worker.js). Reached only from
+// web/node.js, so browser bundles never see a node: module.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { QwasmError } from './errors.js';
+import { createRuntime, customPath, WASM_FILES } from './wasm.js';
+
+const GLUE = {
+  st: () => import('../dist/qwasm.mjs'),
+  mt: () => import('../dist/node/qwasm-mt.mjs'),
+  tools: () => import('../dist/qwasm-tools.mjs'),
+};
+const DIST = new URL('../dist/', import.meta.url);
+
+export const runtime = createRuntime({
+  threadsSupported: () => typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object',
+  cores: async () => os.availableParallelism?.() ?? os.cpus().length,
+  start: async (variant, options, settings, fail) => {
+    if (options.wasmBinary && variant === 'st') {
+      settings.wasmBinary = options.wasmBinary;
+    } else {
+      const file = WASM_FILES[variant];
+      const url = customPath(options, file, DIST) ?? new URL(variant === 'mt' ? `node/${file}` : file, DIST);
+      const bytes = readBytes(url, file);
+      bytes.catch(() => {});  // reported through instantiateWasm
+      settings.instantiateWasm = (imports, receive) => {
+        bytes.then((b) => WebAssembly.instantiate(b, imports))
+          .then((r) => receive(r.instance, r.module), fail);
+        return {};
+      };
+    }
+    const { default: create } = await GLUE[variant]();
+    if (variant !== 'mt') return create(settings);
+    // A Worker whose script fails to load reports only here.
+    settings.printErr = (text) => {
+      if (/worker sent an error/.test(text)) fail(new Error(text));
+      console.warn(text);
+    };
+    const module = await createInNode(create, settings);
+    // Node must not wait for idle worker threads before exiting (unref()
+    // before the Workers have loaded does not stick).
+    for (const w of module.PThread.unusedWorkers) w.unref();
+    return module;
+  },
+});
+
+async function readBytes(url, file) {
+  try {
+    if (url.protocol === 'file:') return await readFile(url);
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
+  } catch (e) {
+    throw new QwasmError(`could not load ${file} from ${url}: ${e.code ?? e.cause?.code ?? e.message}`, { cause: e });
+  }
+}
+
+// Emscripten 3.1.6's Node code for the pthreads module expects CommonJS
+// globals (require, __dirname) while creating the module, defines a global
+// Worker and adds process-wide 'uncaughtException' / 'unhandledRejection'
+// handlers that rethrow. All of that is only needed during the synchronous
+// start-up (every Worker is created then), so it is undone right after.
+function createInNode(create, settings) {
+  const added = [];
+  const define = (name, value) => {
+    if (!(name in globalThis)) {
+      globalThis[name] = value;
+      added.push(name);
+    }
+  };
+  define('require', createRequire(import.meta.url));
+  define('__dirname', fileURLToPath(new URL('node/', DIST)));
+  define('Worker', undefined);  // so that the one Emscripten sets is removed again
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = events.map((e) => process.listeners(e));
+  try {
+    return create(settings);
+  } finally {
+    for (const name of added) delete globalThis[name];
+    events.forEach((e, i) => {
+      for (const l of process.listeners(e)) if (!before[i].includes(l)) process.off(e, l);
+    });
+  }
+}
