@@ -13,10 +13,13 @@ for a in "$@"; do
 done
 say() { [[ $quiet == 1 ]] || echo "setup: $*"; }
 
-# Debian packages: the Emscripten toolchain, doctest, SIMDe (native SIMD
-# kernel tests), Chromium for browser
-# tests, CMake, a C++ compiler, and Fashion-MNIST (tests of the default model).
-packages=(emscripten doctest-dev libsimde-dev chromium cmake g++ make dataset-fashion-mnist)
+# Debian packages: the Emscripten toolchain, CMake and doctest (the wasm
+# build configures its test suite) for everything; for the tests also SIMDe
+# (native SIMD kernel tests), Chromium (browser tests), a C++ compiler and
+# Fashion-MNIST (tests of the default model). `runtime` (npm start) needs
+# only the first group.
+packages=(emscripten cmake make doctest-dev)
+[[ " ${targets[*]} " == " runtime " ]] || packages+=(libsimde-dev chromium g++ dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,6 +33,7 @@ if (( ${#missing[@]} )); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
+  echo "setup: installed ${#missing[@]} packages"
 fi
 
 # npm packages, reinstalled when the lock file's contents changed (a hash
@@ -43,4 +47,7 @@ fi
 
 build_args=("${targets[@]}")
 [[ $quiet == 1 ]] && build_args+=(--quiet)
+if [[ " ${targets[*]} " == " runtime " && ! -f dist/qwasm.wasm ]]; then
+  say "building the WebAssembly runtime (dist/qwasm, dist/node/qwasm-mt; a few minutes the first time)"
+fi
 bash tools/build.sh "${build_args[@]}"
