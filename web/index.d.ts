@@ -52,12 +52,27 @@ export interface LoadOptions {
    * isolation or with `wasmBinary`. `Model.threads` tells what was used.
    * Must be a positive integer. */
   threads?: number;
-  /** Where to fetch qwasm.wasm from (default: next to the package's dist/);
-   * qwasm-mt.wasm, for threads, is expected next to it. */
+  /** Where the wasm files are when not where the package (or your bundler)
+   * put them, e.g. a CDN: a folder URL holding qwasm.wasm, qwasm-mt.wasm,
+   * qwasm-mt.worker.mjs and qwasm-tools.wasm (the package's dist/), or an
+   * object mapping those file names to URLs (files not named stay where
+   * they are). A cross-origin folder needs CORS (and
+   * Cross-Origin-Resource-Policy on isolated pages). */
+  wasmPaths?: string | URL | WasmPaths;
+  /** Older form of wasmPaths: the URL of qwasm.wasm; the other files lie
+   * next to it. */
   wasmUrl?: string | URL;
   /** The qwasm.wasm bytes, if the caller already has them (implies one
    * thread). */
   wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+/** The wasm files by name, for LoadOptions.wasmPaths. */
+export interface WasmPaths {
+  'qwasm.wasm'?: string | URL;
+  'qwasm-mt.wasm'?: string | URL;
+  'qwasm-mt.worker.mjs'?: string | URL;
+  'qwasm-tools.wasm'?: string | URL;
 }
 
 export interface Classification {
@@ -179,8 +194,10 @@ export interface ModelFileOptions {
   /** The input's channel order, recorded in the file (ModelMetadata.colorOrder);
    * preprocessing gives RGB (or gray) whatever it says. */
   colorOrder?: 'RGB' | 'BGR' | 'gray';
-  /** Where to fetch the tools module (qwasm-tools.wasm lies next to the
-   * qwasm.wasm named here; default: the package's dist/). */
+  /** Where the wasm files are (see LoadOptions.wasmPaths). */
+  wasmPaths?: string | URL | WasmPaths;
+  /** Older form of wasmPaths: the URL of qwasm.wasm (qwasm-tools.wasm lies
+   * next to it). */
   wasmUrl?: string | URL;
 }
 

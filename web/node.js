@@ -70,6 +70,3 @@ const defaultModel = new URL('../models/fashion-mnist/fashion-mnist.qwm', import
 
 /** load(), convert(), quantize() and DEFAULT_MODEL, reading sources and images as above (web/entry.js). */
 export const { load, convert, quantize, DEFAULT_MODEL } = entryPoints({ readSource, toPixels, runtime, defaultModel });
-
-/** The wasm runtime Node uses (module cache and thread policy; web/wasm.js). */
-export { runtime };

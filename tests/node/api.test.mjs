@@ -142,7 +142,7 @@ describe('bad input gives QwasmError with a clear message', () => {
     }
     await assert.rejects(model.classify({ data, width: 24000, height: 24000 }),
       (e) => e instanceof QwasmError && e.message === 'image: cannot stage 2304000000 bytes: wasm memory holds at most 2147483647 bytes');
-    const { getModule } = (await import('../../web/node.js')).runtime;
+    const { getModule } = (await import('../../web/wasm-node.js')).runtime;
     const handle = new (await getModule()).WasmModel();
     try {
       assert.equal(handle.staging(-1), 'not a byte count');
@@ -184,7 +184,7 @@ describe('labels option and disposal', () => {
   });
 
   it('frees wasm memory: load/dispose cycles do not grow the heap', async () => {
-    const { getModule } = (await import('../../web/node.js')).runtime;
+    const { getModule } = (await import('../../web/wasm-node.js')).runtime;
     const mod = await getModule();
     const bytes = await readFile(MODEL);
     const cycle = async () => { const m = await load(bytes); await m.classify(CAT); m.dispose(); };

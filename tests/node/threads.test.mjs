@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { load, QwasmError } from 'qwasm';
-import { runtime } from '../../web/node.js';
+import { runtime } from '../../web/wasm-node.js';
 const { getModule } = runtime;
 
 const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
