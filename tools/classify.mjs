@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // classify.mjs — classify images with a model, from the command line.
 //
-//   node tools/classify.mjs [model] <image> [image...] [--top N] [--labels file] [--crop F]
+//   qwasm-classify [model] <image> [image...] [--top N] [--labels file] [--crop F]
+//   (in a checkout: node tools/classify.mjs ...)
 //
 // model: a .qwm, .tflite or .onnx file; without one, the embedded default
 // model (Fashion-MNIST, models/fashion-mnist/fashion-mnist.qwm).
@@ -9,12 +10,10 @@
 // the model (inference only) and by the whole call (decode + preprocess too).
 // It imports the package exactly as a user would.
 import { DEFAULT_MODEL, load, QwasmError } from 'qwasm';
+import { fail, usageOf } from './lib/cli.mjs';
 
-function usage(message) {
-  if (message) console.error(`error: ${message}\n`);
-  console.error('usage: classify.mjs [model.qwm|.tflite|.onnx] <image> [image...] [--top N] [--labels labels.txt] [--crop 0.875]');
-  process.exit(2);
-}
+const BIN = 'qwasm-classify';
+const usage = usageOf(BIN, '[model.qwm|.tflite|.onnx] <image> [image...] [--top N] [--labels labels.txt] [--crop 0.875]');
 
 function parseArgs(argv) {
   const opts = { top: 5, files: [] };
@@ -30,7 +29,7 @@ function parseArgs(argv) {
   }
   if (!/\.(qwm|tflite|onnx)$/i.test(opts.files[0] ?? '')) opts.files.unshift(null);  // the default model
   if (opts.files.length < 2) usage('give at least one image');
-  if (!(opts.top >= 1)) usage('--top needs a positive number');
+  if (!(Number.isInteger(opts.top) && opts.top >= 1)) usage('--top needs a positive integer');
   if (opts.crop !== undefined && !(opts.crop > 0 && opts.crop <= 1)) usage('--crop needs a number in (0, 1]');
   return opts;
 }
@@ -64,7 +63,4 @@ async function main() {
   process.exitCode = failed ? 1 : 0;
 }
 
-main().catch((e) => {
-  console.error(`error: ${e.message}`);
-  process.exit(1);
-});
+main().catch((e) => fail(BIN, e.message));

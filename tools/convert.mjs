@@ -2,17 +2,15 @@
 // convert.mjs — any supported model (TFLite, ONNX QDQ/float, .qwm) to a
 // qwasm model file, unchanged in what it computes.
 //
-//   node tools/convert.mjs <model> -o out.qwm [--labels labels.txt] [--mean M --std S] [--crop F]
-//                          [--name N] [--description D] [--version V] [--author A] [--license L]
+//   qwasm-convert <model> -o out.qwm [--labels labels.txt] [--mean M --std S] [--crop F]
+//                 [--name N] [--description D] [--version V] [--author A] [--license L]
 import { writeFileSync, statSync } from 'node:fs';
 import { convert, QwasmError } from 'qwasm';
-import { METADATA_OPTIONS, kB, metadataOptions, parseCli } from './lib/cli.mjs';
+import { METADATA_OPTIONS, fail, kB, metadataOptions, parseCli, usageOf } from './lib/cli.mjs';
 
-function usage(message) {
-  if (message) console.error(`error: ${message}\n`);
-  console.error('usage: convert.mjs <model> -o out.qwm [--labels file] [--mean M --std S] [--crop F] [--name N] ...');
-  process.exit(2);
-}
+const BIN = 'qwasm-convert';
+const usage = usageOf(BIN, '<model> -o out.qwm [--labels file] [--mean M --std S] [--crop F] [--name N] [--description D]',
+  '[--version V] [--author A] [--license L]');
 
 const o = parseCli(process.argv.slice(2), { values: ['-o', '--out', ...METADATA_OPTIONS], usage });
 const out = o.o ?? o.out;
@@ -25,6 +23,5 @@ try {
   console.log(`${o._[0]} (${kB(statSync(o._[0]).size)}) -> ${out} (${kB(bytes.length)}) in ${(performance.now() - t0).toFixed(0)} ms`);
 } catch (e) {
   if (!(e instanceof QwasmError)) throw e;
-  console.error(`error: ${e.message}`);
-  process.exit(1);
+  fail(BIN, e.message);
 }

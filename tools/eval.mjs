@@ -3,8 +3,8 @@
 // progress; models run side by side on the same images, so their top-1
 // agreement is reported too.
 //
-//   node tools/eval.mjs <dataset> --model A [--model B ...] [--range 100:] [--offset auto|N]
-//                       [--threads N] [--crop F] [--json out.json]
+//   qwasm-eval <dataset> --model A [--model B ...] [--range 100:] [--offset auto|N]
+//              [--threads N] [--crop F] [--json out.json]
 //
 // dataset: a folder with labels.csv (file,class), a .csv, or an IDX images
 // file (labels found beside it). --range start:end picks items (0-based,
@@ -15,14 +15,13 @@
 // prepares, to cross-check a float model's accuracy.
 import { writeFileSync } from 'node:fs';
 import { load, QwasmError } from 'qwasm';
+import { fail, usageOf } from './lib/cli.mjs';
 import { openDataset, sliceItems, DatasetError } from './lib/datasets.mjs';
 import { Progress } from './lib/progress.mjs';
 
-function usage(message) {
-  if (message) console.error(`error: ${message}\n`);
-  console.error('usage: eval.mjs <dataset> --model A [--model B ...] [--range start:end] [--offset auto|N] [--threads N] [--crop F] [--json out.json]');
-  process.exit(2);
-}
+const BIN = 'qwasm-eval';
+const usage = usageOf(BIN, '<dataset> --model A [--model B ...] [--range start:end] [--offset auto|N] [--threads N] [--crop F]',
+  '[--json out.json]');
 
 function parseArgs(argv) {
   const o = { models: [], offset: 'auto', threads: 1 };
@@ -130,9 +129,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  if (e instanceof QwasmError || e instanceof DatasetError) {
-    console.error(`error: ${e.message}`);
-    process.exit(1);
-  }
+  if (e instanceof QwasmError || e instanceof DatasetError) fail(BIN, e.message);
   throw e;
 });

@@ -3,7 +3,7 @@
 // calibration images, with a progress bar and a per-layer report
 // (precision, weight bytes, output SQNR against the float model).
 //
-//   node tools/quantize.mjs <model.onnx> --calibration <dataset> -o out.qwm [--range 0:100]
+//   qwasm-quantize <model.onnx> --calibration <dataset> -o out.qwm [--range 0:100]
 //        [--method minmax|moving-average|percentile|mse|kl] [--percentile P]
 //        [--weights F] [--layer-weights node=F,node=F] [--float-weights float32|float16]
 //        [--max-drop POINTS] [--min-sqnr DB] [--confidence C] [--budget-range a:b]
@@ -33,20 +33,18 @@
 // (tools/lib/datasets.mjs); --range start:end picks its items (0-based).
 import { writeFileSync } from 'node:fs';
 import { quantize, QwasmError } from 'qwasm';
-import { METADATA_OPTIONS, kB, metadataOptions, parseCli } from './lib/cli.mjs';
+import { METADATA_OPTIONS, fail, kB, metadataOptions, parseCli, usageOf } from './lib/cli.mjs';
 import { DatasetError, openDataset, sliceItems } from './lib/datasets.mjs';
 import { Progress } from './lib/progress.mjs';
 
-function usage(message) {
-  if (message) console.error(`error: ${message}\n`);
-  console.error('usage: quantize.mjs <model.onnx> --calibration <dataset> -o out.qwm [--range 0:100] [--per-tensor]\n' +
-    '                   [--method minmax|moving-average|percentile|mse|kl] [--percentile P]\n' +
-    '                   [--weights F] [--layer-weights node=F,...] [--float-weights float32|float16]\n' +
-    '                   [--max-drop POINTS] [--min-sqnr DB] [--confidence C] [--budget-range a:b]\n' +
-    '                   [--equalize] [--bias-correction]\n' +
-    '                   [--keep-float a,b] [--threads N] [--report report.json] [--labels file] [--mean M --std S] [--crop F] ...');
-  process.exit(2);
-}
+const BIN = 'qwasm-quantize';
+const usage = usageOf(BIN,
+  '<model.onnx> --calibration <dataset> -o out.qwm [--range 0:100] [--per-tensor]',
+  '[--method minmax|moving-average|percentile|mse|kl] [--percentile P]',
+  '[--weights F] [--layer-weights node=F,...] [--float-weights float32|float16]',
+  '[--max-drop POINTS] [--min-sqnr DB] [--confidence C] [--budget-range a:b]',
+  '[--equalize] [--bias-correction]',
+  '[--keep-float a,b] [--threads N] [--report report.json] [--labels file] [--mean M --std S] [--crop F] ...');
 
 const o = parseCli(process.argv.slice(2), {
   values: ['-o', '--out', '--calibration', '--range', '--keep-float', '--threads', '--report', '--method', '--percentile',
@@ -112,7 +110,7 @@ try {
   if (o['budget-range'] != null) {
     const budget = sliceItems(dataset, o['budget-range']);
     const judged = new Set(budget);
-    if (items.some((it) => judged.has(it))) console.warn('warning: --budget-range overlaps --range: the budget is not judged on held-out images');
+    if (items.some((it) => judged.has(it))) console.warn(`${BIN}: warning: --budget-range overlaps --range: the budget is not judged on held-out images`);
     autoMixed.budgetItems = budget.map(labelled);
   }
   const progress = new Progress('calibrate', items.length);
@@ -166,6 +164,5 @@ try {
   if (o.report) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
 } catch (e) {
   if (!(e instanceof QwasmError) && !(e instanceof DatasetError)) throw e;
-  console.error(`error: ${e.message}`);
-  process.exit(1);
+  fail(BIN, e.message);
 }

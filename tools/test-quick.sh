@@ -45,6 +45,7 @@ step "build wasm modules (dist/qwasm, qwasm-mt, qwasm-tools)" build_wasm
 step "doctest (native)" build/native/qwasm_tests --no-intro
 step "node API tests (tests/node)" node --test tests/node/
 step "TypeScript declarations" npx --no-install tsc -p tests/types --noEmit
+step "TypeScript declarations without the DOM lib" npx --no-install tsc -p tests/types/tsconfig.node.json --noEmit
 
 echo
 echo "quick tier passed in $(( $(date +%s) - start )) s:"

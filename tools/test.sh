@@ -20,6 +20,7 @@ step "doctest (no SIMD: reference kernels)"; build/scalar/qwasm_tests --no-intro
 step "doctest (wasm, Node)";    node build/wasm/qwasm_tests.cjs --no-intro --no-colors
 step "node API tests";          node --test tests/node/
 step "TypeScript declarations"; npx --no-install tsc -p tests/types --noEmit
+step "TypeScript declarations without the DOM lib"; npx --no-install tsc -p tests/types/tsconfig.node.json --noEmit
 step "browser tests (Chromium)"; node --test tests/e2e/
 
 echo; echo "all tests passed in $(( $(date +%s) - start )) s"

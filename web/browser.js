@@ -8,24 +8,20 @@
 // createImageBitmap), encoded bytes, or {data, width, height[, channels]}.
 import { QwasmError } from './errors.js';
 import { entryPoints } from './entry.js';
+import { fetchBytes, reportSize, responseBytes } from './fetch.js';
 import { pixelsFromObject } from './pixels.js';
 import { browserRuntime } from './wasm-browser.js';
 
-async function readSource(source, what) {
-  if (typeof source === 'string' || source instanceof URL) {
-    let r;
-    try {
-      r = await fetch(source);
-    } catch (e) {
-      throw new QwasmError(`could not fetch ${what} from ${source}: ${e.message}`, { cause: e });
-    }
-    if (!r.ok) throw new QwasmError(`could not fetch ${what} from ${source}: HTTP ${r.status}`);
-    return new Uint8Array(await r.arrayBuffer());
+/** A source's bytes; `options` ({onProgress, cache}) apply to the model (web/fetch.js). */
+async function readSource(source, what, options = {}) {
+  const { onProgress, cache } = options;
+  if (typeof source === 'string' || source instanceof URL) return fetchBytes(source, { what, onProgress, cache });
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    return responseBytes(source, { what, url: source.url || 'a Response', onProgress });
   }
-  if (typeof Response !== 'undefined' && source instanceof Response) return new Uint8Array(await source.arrayBuffer());
-  if (typeof Blob !== 'undefined' && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return reportSize(new Uint8Array(await source.arrayBuffer()), onProgress);
+  if (source instanceof ArrayBuffer) return reportSize(new Uint8Array(source), onProgress);
+  if (ArrayBuffer.isView(source)) return reportSize(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), onProgress);
   throw new QwasmError(`unsupported ${what} source: expected a URL, a Blob, a Response, an ArrayBuffer or a typed array`);
 }
 

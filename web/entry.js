@@ -8,6 +8,7 @@ import { convertWith, quantizeWith } from './convert.js';
 import { loadWith } from './model.js';
 
 export { QwasmError } from './errors.js';
+export { clearCache } from './fetch.js';
 export { topK } from './model.js';
 export { cosineSimilarity } from './vectors.js';
 

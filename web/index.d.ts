@@ -1,4 +1,15 @@
 // Public types of qwasm (browser, worker and Node.js entry points share them).
+// They compile without the DOM lib (a Node-only project): browser classes are
+// named through GlobalType, the real DOM type where the DOM lib is loaded.
+
+/** The instance type of the global class K where the environment declares it
+ * (the DOM lib, @types/node), else Fallback: browser image types are `never`
+ * in a project without the DOM lib rather than a compile error. */
+type GlobalType<K extends string, Fallback = never> =
+  typeof globalThis extends { [P in K]: { prototype: infer T } } ? T : Fallback;
+
+/** The WHATWG URL class (DOM lib or @types/node), else any object with an href. */
+type URLType = GlobalType<'URL', { readonly href: string }>;
 
 /** Thrown for bad input: damaged or unsupported models, undecodable or
  * mis-sized images, use after dispose(). */
@@ -17,26 +28,27 @@ export interface Pixels {
 
 /** Browser and worker image sources. */
 export type BrowserImage =
-  | HTMLImageElement
-  | HTMLCanvasElement
-  | HTMLVideoElement
-  | ImageBitmap
-  | OffscreenCanvas
-  | VideoFrame
-  | ImageData
-  | Blob;
+  | GlobalType<'HTMLImageElement'>
+  | GlobalType<'HTMLCanvasElement'>
+  | GlobalType<'HTMLVideoElement'>
+  | GlobalType<'ImageBitmap'>
+  | GlobalType<'OffscreenCanvas'>
+  | GlobalType<'VideoFrame'>
+  | GlobalType<'ImageData'>
+  | GlobalType<'Blob'>;
 
-/** Anything classify() accepts. In Node: a file path, or encoded JPEG / PNG /
- * BMP bytes, or Pixels. In browsers: a BrowserImage, encoded bytes or Pixels. */
-export type ImageInput = BrowserImage | Pixels | ArrayBuffer | ArrayBufferView | string | URL;
+/** Anything classify() accepts. In Node: a file path or http(s) URL, encoded
+ * JPEG / PNG / BMP bytes (also as a Blob), or Pixels. In browsers: a
+ * BrowserImage, encoded bytes or Pixels. */
+export type ImageInput = BrowserImage | Pixels | ArrayBuffer | ArrayBufferView | string | URLType;
 
 /** Where a model comes from: a URL or file path, bytes, a Blob or a Response. */
-export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | Response;
+export type ModelSource = string | URLType | ArrayBuffer | ArrayBufferView | GlobalType<'Blob'> | GlobalType<'Response'>;
 
 export interface LoadOptions {
   /** Class names: an array, or a path / URL of a text file with one per line.
    * Default: the labels embedded in the model file, if any. */
-  labels?: string[] | string | URL;
+  labels?: string[] | string | URLType;
   /** Fraction of the shorter image side kept by the central square crop
    * before resizing. Default 0.875 (the standard ImageNet evaluation crop). */
   cropFraction?: number;
@@ -58,34 +70,58 @@ export interface LoadOptions {
    * object mapping those file names to URLs (files not named stay where
    * they are). A cross-origin folder needs CORS (and
    * Cross-Origin-Resource-Policy on isolated pages). */
-  wasmPaths?: string | URL | WasmPaths;
+  wasmPaths?: string | URLType | WasmPaths;
   /** Older form of wasmPaths: the URL of qwasm.wasm; the other files lie
    * next to it. */
-  wasmUrl?: string | URL;
+  wasmUrl?: string | URLType;
   /** The qwasm.wasm bytes, if the caller already has them (implies one
    * thread). */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Called as the model file's bytes arrive: `loaded` strictly increases;
+   * `total` is the Content-Length, or null when the response has none (or
+   * is compressed). The last call has loaded === total, the file's size.
+   * Sources read whole (a file path, bytes, a Blob, the cache) give that
+   * one call. */
+  onProgress?: (loaded: number, total: number | null) => void;
+  /** Keep the model file (an http(s) URL) in a persistent cache: the Cache
+   * API ('qwasm-models-v1'), else IndexedDB; a no-op where neither exists
+   * (Node). A cached file is used without any request, keyed by its
+   * absolute URL and never revalidated: when the file at a URL changes,
+   * call clearCache() or use a new URL (e.g. `model.qwm?v=2`). Bytes
+   * load() cannot read as a model are dropped from the cache. Default false. */
+  cache?: boolean;
 }
 
 /** The wasm files by name, for LoadOptions.wasmPaths. */
 export interface WasmPaths {
-  'qwasm.wasm'?: string | URL;
-  'qwasm-mt.wasm'?: string | URL;
-  'qwasm-mt.worker.mjs'?: string | URL;
-  'qwasm-tools.wasm'?: string | URL;
+  'qwasm.wasm'?: string | URLType;
+  'qwasm-mt.wasm'?: string | URLType;
+  'qwasm-mt.worker.mjs'?: string | URLType;
+  'qwasm-tools.wasm'?: string | URLType;
 }
 
 export interface Classification {
   /** Output index (for 1001-class ImageNet models, 0 is "background"). */
   index: number;
   label: string;
-  /** The model's output value: a probability for softmax classifiers. */
+  /** A probability in [0, 1]: the model's own for softmax and sigmoid
+   * outputs (Model.outputKind 'probabilities'), a softmax over all classes
+   * of its logits ('logits'); the raw output value for 'embedding' and
+   * 'tensor' outputs. */
   score: number;
 }
 
 export interface ClassifyOptions {
-  /** How many classes to return, best first. Default 5. */
+  /** How many classes to return at most, best first: a positive integer
+   * (more than the model has gives them all). Default 5. */
   topK?: number;
+  /** Leave out classes scoring below this, a number in [0, 1] (so fewer
+   * than topK, or none, may come back). Default 0. */
+  minScore?: number;
+  /** Class indices never returned, e.g. [0] for the background class of
+   * 1001-class ImageNet models. The other scores stay as they were (not
+   * renormalised). Default []. */
+  exclude?: readonly number[];
 }
 
 export interface EmbedOptions {
@@ -94,12 +130,17 @@ export interface EmbedOptions {
   normalize?: boolean;
 }
 
-/** What a model's output is, as qwasm reads it (Model.outputKind):
- *  - 'scores': a vector (at most one dimension larger than 1) with labels,
- *    or without labels when it comes from a softmax or a sigmoid;
- *  - 'embedding': a vector without labels that does not come from one;
- *  - 'tensor': anything else (a feature map, a mask, several vectors). */
-export type OutputKind = 'scores' | 'embedding' | 'tensor';
+/** What a model's output is, as qwasm reads it from the graph at load
+ * (Model.outputKind):
+ *  - 'probabilities': a vector (at most one dimension larger than 1)
+ *    computed by a softmax or a sigmoid: classify() reports it as it is;
+ *  - 'logits': a vector with labels computed by anything else: classify()
+ *    applies a softmax (float64, max subtracted);
+ *  - 'embedding': a vector without labels not computed by a softmax or a
+ *    sigmoid (give labels to load() if it is logits);
+ *  - 'tensor': anything else (a feature map, a mask, several vectors).
+ * embed() and run() always give the raw output. */
+export type OutputKind = 'probabilities' | 'logits' | 'embedding' | 'tensor';
 
 export interface ModelMetadata {
   name: string;
@@ -137,9 +178,10 @@ export interface Model {
   readonly outputShape: number[];
   /** real = (q - zeroPoint) * scale for int8 / uint8 outputs; null for float32. */
   readonly outputQuantization: { scale: number; zeroPoint: number } | null;
-  /** Class scores, an embedding, or another tensor. On anything but
-   * scores over its labels, classify() warns once (console.warn) with the
-   * reason, also in metadata.notes; its results name classes 'class N'. */
+  /** Class probabilities, logits, an embedding, or another tensor. On
+   * anything but probabilities or logits over its labels, classify() warns
+   * once (console.warn) with the reason, also in metadata.notes; its results
+   * name classes 'class N'. */
   readonly outputKind: OutputKind;
   /** Class names (from options, else the model file), or null. */
   readonly labels: string[] | null;
@@ -156,7 +198,9 @@ export interface Model {
    * returns the mean milliseconds of every node, in graph order. */
   profile(runs?: number): { op: string; output: string; ms: number }[];
 
-  /** Top-k classes of an image, best first. */
+  /** Top-k classes of an image, best first, scored by probability (see
+   * Classification.score). Options are checked first: a QwasmError names a
+   * bad one. */
   classify(image: ImageInput, options?: ClassifyOptions): Promise<Classification[]>;
   /** The model's output for an image (preprocessed as for classify()) as
    * real values: all outputSize of them, dequantized for int8 / uint8
@@ -175,7 +219,11 @@ export interface Model {
 export declare function load(source?: ModelSource, options?: LoadOptions): Promise<Model>;
 
 /** The embedded default model (Fashion-MNIST, int8 .qwm); load() with no source loads it. */
-export declare const DEFAULT_MODEL: URL;
+export declare const DEFAULT_MODEL: URLType;
+
+/** Removes every model file load({ cache: true }) kept; resolves to how many
+ * (0 where there is no cache, as in Node). */
+export declare function clearCache(): Promise<number>;
 
 /** Metadata written into a .qwm by convert() / quantize(). */
 export interface ModelFileOptions {
@@ -185,7 +233,7 @@ export interface ModelFileOptions {
   author?: string;
   license?: string;
   /** Class names, or a path / URL of a file with one per line. */
-  labels?: string[] | string | URL;
+  labels?: string[] | string | URLType;
   /** Input normalisation x = (pixel - mean) / std, in pixel units. */
   mean?: number | number[];
   std?: number | number[];
@@ -195,10 +243,10 @@ export interface ModelFileOptions {
    * preprocessing gives RGB (or gray) whatever it says. */
   colorOrder?: 'RGB' | 'BGR' | 'gray';
   /** Where the wasm files are (see LoadOptions.wasmPaths). */
-  wasmPaths?: string | URL | WasmPaths;
+  wasmPaths?: string | URLType | WasmPaths;
   /** Older form of wasmPaths: the URL of qwasm.wasm (qwasm-tools.wasm lies
    * next to it). */
-  wasmUrl?: string | URL;
+  wasmUrl?: string | URLType;
 }
 
 /** Converts a TFLite, ONNX (QDQ int8 or float) or .qwm model to .qwm bytes. */

@@ -6,6 +6,6 @@
 import * as assets from './assets.js';
 import { browserEntry } from './browser.js';
 
-export { cosineSimilarity, QwasmError, topK } from './entry.js';
+export { clearCache, cosineSimilarity, QwasmError, topK } from './entry.js';
 
 export const { load, convert, quantize, DEFAULT_MODEL } = browserEntry(assets);

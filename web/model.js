@@ -5,7 +5,10 @@
 // come in through the `platform` object of web/index.js or web/node.js.
 import { QwasmError } from './errors.js';
 import { convertOnnx, looksLikeOnnx } from './convert.js';
-import { CLASSIFY_OPTIONS, EMBED_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
+import { uncache } from './fetch.js';
+import { classifyOptions, rankClasses } from './classify.js';
+import { EMBED_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
+import { sumProgress } from './progress.js';
 import { stage, toBytes } from './staging.js';
 import { describeOutput, l2Normalize } from './vectors.js';
 
@@ -41,8 +44,9 @@ export class Model {
     this.outputQuantization = info.outputScale ? { scale: info.outputScale, zeroPoint: info.outputZeroPoint } : null;
     this.metadata = info.metadata;
     this.labels = labels ?? (this.metadata.labels.length ? this.metadata.labels : null);
-    // Whether classify() means what it says: class scores over the labels,
-    // or an embedding or some other tensor (web/vectors.js describeOutput).
+    // Whether classify() means what it says: class probabilities or logits
+    // over the labels (softmaxed by classify()), or an embedding or some
+    // other tensor (web/vectors.js describeOutput). Decided once, here.
     const output = describeOutput(this.outputShape, this.labels, info.outputOps);
     this.outputKind = output.kind;
     if (output.note) this.metadata.notes.push(output.note);
@@ -83,9 +87,13 @@ export class Model {
     return this._copyTyped(handle.outputView(), this.outputType);
   }
 
-  /** Top-k classes of an image: [{index, label, score}], best first. */
+  /**
+   * Top-k classes of an image: [{index, label, score}], best first. Scores
+   * are probabilities: a softmax of the output when it is logits (outputKind
+   * 'logits'), the output itself when the model computes probabilities.
+   */
   async classify(image, options = {}) {
-    const { topK: k = 5 } = pick(options, CLASSIFY_OPTIONS);
+    const opts = classifyOptions(options, this.outputSize);
     this._live();
     const px = await this._platform.toPixels(image);
     // From here on everything is synchronous, so concurrent classify() calls
@@ -93,17 +101,12 @@ export class Model {
     // the output.
     const handle = this._setImage(px);
     this._invoke(handle);
-    const scores = handle.scores().slice();
+    const values = handle.scores().slice();
     if (this._classifyWarning) {
       console.warn(this._classifyWarning);  // once per model
       this._classifyWarning = null;
     }
-    const count = Math.max(1, Math.min(Math.floor(k) || 1, scores.length));
-    return topK(scores, count).map((index) => ({
-      index,
-      label: this.labels?.[index] ?? `class ${index}`,
-      score: scores[index],
-    }));
+    return rankClasses(values, opts, { logits: this.outputKind === 'logits', labels: this.labels });
   }
 
   /**
@@ -181,7 +184,15 @@ function normTriple(v, name) {
  */
 export async function loadWith(platform, source, options) {
   const o = pick(options, LOAD_OPTIONS);
-  const [{ module, threads }, bytes] = await Promise.all([platform.runtime.prepare(o), platform.readSource(source, 'model')]);
+  if (o.onProgress != null && typeof o.onProgress !== 'function') {
+    throw new QwasmError(`option onProgress must be a function, got ${typeof o.onProgress}`);
+  }
+  if (o.cache != null && typeof o.cache !== 'boolean') throw new QwasmError(`option cache must be true or false, got ${typeof o.cache}`);
+  // One progress for the model file and, on the first load, the .wasm.
+  const progress = sumProgress(o.onProgress);
+  const read = platform.readSource(source, 'model', { onProgress: progress.part(), cache: o.cache });
+  const [{ module, threads }, bytes] = await Promise.all([platform.runtime.prepare({ ...o, onWasmProgress: progress.part() }), read]);
+  progress.finish();
   let labels = o.labels;
   if (typeof labels === 'string' || labels instanceof URL) {
     labels = parseLabels(new TextDecoder().decode(await platform.readSource(labels, 'labels')));
@@ -190,16 +201,18 @@ export async function loadWith(platform, source, options) {
   if ((o.mean == null) !== (o.std == null)) throw new QwasmError('options mean and std must be given together');
   normTriple(o.mean, 'mean');
   normTriple(o.std, 'std');
-  // The runtime reads .qwm and TFLite; an ONNX file is converted first by
-  // the tools module (fetched only then).
-  const modelBytes = looksLikeOnnx(toBytes(bytes)) ? await convertOnnx(platform, toBytes(bytes), o) : toBytes(bytes);
   const handle = new module.WasmModel();
   try {
+    // The runtime reads .qwm and TFLite; an ONNX file is converted first by
+    // the tools module (fetched only then).
+    const modelBytes = looksLikeOnnx(toBytes(bytes)) ? await convertOnnx(platform, toBytes(bytes), o) : toBytes(bytes);
     stage(handle, modelBytes, 'model');
     const err = handle.load(threads);
     if (err) throw new QwasmError(err);
   } catch (e) {
     handle.delete();
+    // Keep no cached bytes that are not a model (e.g. an HTML page served with 200).
+    if (o.cache) await uncache(source);
     throw e;
   }
   return new Model(module, handle, { ...o, labels, platform });

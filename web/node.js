@@ -1,10 +1,10 @@
 // node.js — the Node.js entry point: `import { load } from 'qwasm'`.
 //
-// Models load from a file path, an http(s) URL, or bytes. Images may be a
-// file path, JPEG / PNG / BMP bytes (Buffer, Uint8Array, ArrayBuffer), or
-// decoded pixels {data, width, height[, channels]} (e.g. an ImageData-like
-// object). JPEGs decode exactly as in Chromium (web/jpeg-node.js), EXIF
-// orientation applied, as browsers do.
+// Models load from a file path, an http(s) URL, bytes, a Blob or a Response. Images may
+// be a file path, JPEG / PNG / BMP bytes (Buffer, Uint8Array, ArrayBuffer,
+// Blob), or decoded pixels {data, width, height[, channels]} (e.g. an
+// ImageData-like object). JPEGs decode exactly as in Chromium
+// (web/jpeg-node.js), EXIF orientation applied, as browsers do.
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { decodeBmp, isBmp } from './bmp.js';
@@ -12,28 +12,31 @@ import { QwasmError } from './errors.js';
 import { applyOrientation, jpegOrientation } from './exif.js';
 import { decodeJpeg } from './jpeg-node.js';
 import { entryPoints } from './entry.js';
+import { fetchBytes, reportSize, responseBytes } from './fetch.js';
 import { pixelsFromObject } from './pixels.js';
 import { runtime } from './wasm-node.js';
 
-export { cosineSimilarity, QwasmError, topK } from './entry.js';
+export { clearCache, cosineSimilarity, QwasmError, topK } from './entry.js';
 
-async function readSource(source, what) {
+/** A source's bytes; `options` ({onProgress, cache}) apply to the model (web/fetch.js). */
+async function readSource(source, what, options = {}) {
+  const { onProgress, cache } = options;
   if (typeof source === 'string' || source instanceof URL) {
     const s = String(source);
-    if (/^https?:\/\//i.test(s)) {
-      const r = await fetch(s);
-      if (!r.ok) throw new QwasmError(`could not fetch ${what} from ${s}: HTTP ${r.status}`);
-      return new Uint8Array(await r.arrayBuffer());
-    }
+    if (/^https?:\/\//i.test(s)) return fetchBytes(s, { what, onProgress, cache });
+    let bytes;
     try {
-      return await readFile(source instanceof URL ? source : s);
+      bytes = await readFile(source instanceof URL ? source : s);
     } catch (e) {
       throw new QwasmError(`could not read ${what} file ${s}: ${e.code ?? e.message}`, { cause: e });
     }
+    return reportSize(bytes, onProgress);
   }
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  throw new QwasmError(`unsupported ${what} source: expected a path, a URL, an ArrayBuffer or a typed array`);
+  if (source instanceof Response) return responseBytes(source, { what, url: source.url || 'a Response', onProgress });
+  if (source instanceof Blob) return reportSize(new Uint8Array(await source.arrayBuffer()), onProgress);
+  if (source instanceof ArrayBuffer) return reportSize(new Uint8Array(source), onProgress);
+  if (ArrayBuffer.isView(source)) return reportSize(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), onProgress);
+  throw new QwasmError(`unsupported ${what} source: expected a path, a URL, a Blob, a Response, an ArrayBuffer or a typed array`);
 }
 
 /** Decodes JPEG / PNG / BMP bytes to RGBA pixels. */
@@ -56,14 +59,15 @@ export async function decodeImage(bytes) {
 }
 
 async function toPixels(image) {
-  if (typeof image === 'string' || image instanceof URL || image instanceof ArrayBuffer || ArrayBuffer.isView(image)) {
+  if (typeof image === 'string' || image instanceof URL || image instanceof ArrayBuffer || ArrayBuffer.isView(image)
+    || image instanceof Blob) {
     const img = await decodeImage(await readSource(image, 'image'));
     return { ...img, channels: 4 };
   }
   if (image && typeof image === 'object' && 'data' in image && 'width' in image && 'height' in image) {
     return pixelsFromObject(image);
   }
-  throw new QwasmError('unsupported image: expected a file path, JPEG/PNG/BMP bytes, or {data, width, height}');
+  throw new QwasmError('unsupported image: expected a file path, an http(s) URL, JPEG/PNG/BMP bytes or Blob, or {data, width, height}');
 }
 
 const defaultModel = new URL('../models/fashion-mnist/fashion-mnist.qwm', import.meta.url);

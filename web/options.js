@@ -5,10 +5,11 @@
 // keys in the interface named here.
 
 /** load(source, options): LoadOptions. */
-export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmPaths', 'wasmUrl', 'wasmBinary'];
+export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmPaths', 'wasmUrl', 'wasmBinary',
+  'onProgress', 'cache'];
 
 /** model.classify(image, options): ClassifyOptions. */
-export const CLASSIFY_OPTIONS = ['topK'];
+export const CLASSIFY_OPTIONS = ['topK', 'minScore', 'exclude'];
 
 /** model.embed(image, options): EmbedOptions. */
 export const EMBED_OPTIONS = ['normalize'];

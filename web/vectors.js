@@ -76,17 +76,21 @@ export function l2Normalize(v) {
 
 // Operators that move or requantize values without changing what they mean.
 const PASS_THROUGH = new Set(['RESHAPE', 'SQUEEZE', 'TRANSPOSE', 'QUANTIZE', 'DEQUANTIZE']);
-// Operators whose output is a score per class: probabilities (softmax) or
-// independent per-class probabilities (sigmoid, multi-label classifiers).
-const SCORE_OPS = new Set(['SOFTMAX', 'LOGISTIC']);
+// Operators whose output is already a probability per class: a distribution
+// (softmax) or independent per-class probabilities (sigmoids, multi-label
+// classifiers). classify() applies a softmax to anything else it ranks as
+// classes (logits).
+const PROBABILITY_OPS = new Set(['SOFTMAX', 'LOGISTIC', 'HARD_SIGMOID']);
 
 const shapeText = (shape) => `[${shape.join(', ')}]`;
 
 /**
  * What a model's output is, from its shape, its labels and the operators
  * that compute it (last first, as the bindings' info().outputOps lists them):
- *   'scores'     a vector (at most one dimension larger than 1) with labels,
- *                or without labels when it comes from a softmax or sigmoid;
+ *   'probabilities'  a vector (at most one dimension larger than 1) that
+ *                comes from a softmax or a sigmoid, with labels or without;
+ *   'logits'     a vector with labels that does not come from one (classify()
+ *                turns it into probabilities with a softmax);
  *   'embedding'  a vector without labels that does not come from one;
  *   'tensor'     anything else (a feature map, a segmentation mask, ...).
  * `note` says why, when classify() may not mean what it says (the Model
@@ -96,6 +100,8 @@ export function describeOutput(shape, labels, ops) {
   const n = shape.reduce((p, d) => p * d, 1);
   const isVector = shape.filter((d) => d > 1).length <= 1;
   const nLabels = labels?.length ?? 0;
+  const producer = (ops ?? []).find((op) => !PASS_THROUGH.has(op));
+  const scores = PROBABILITY_OPS.has(producer) ? 'probabilities' : 'logits';
   if (!isVector) {
     return {
       kind: 'tensor',
@@ -105,10 +111,10 @@ export function describeOutput(shape, labels, ops) {
     };
   }
   if (nLabels > 0) {
-    if (nLabels === n) return { kind: 'scores', warn: false, note: null };
+    if (nLabels === n) return { kind: scores, warn: false, note: null };
     if (nLabels === n - 1) {
       return {
-        kind: 'scores',
+        kind: scores,
         warn: true,
         note: `the output has ${n} values but there are ${nLabels} labels: value 0 is probably a background class, `
           + 'so each label would name the class after its own; give labels with one for index 0 first '
@@ -116,16 +122,15 @@ export function describeOutput(shape, labels, ops) {
       };
     }
     return {
-      kind: 'scores',
+      kind: scores,
       warn: true,
       note: `the output has ${n} values but there are ${nLabels} labels: `
         + (n > nLabels ? `classes ${nLabels} to ${n - 1} are named 'class N'` : `labels ${n} to ${nLabels - 1} are never used`),
     };
   }
-  const producer = (ops ?? []).find((op) => !PASS_THROUGH.has(op));
-  if (SCORE_OPS.has(producer)) {
+  if (scores === 'probabilities') {
     return {
-      kind: 'scores',
+      kind: scores,
       warn: false,
       note: `the model has no labels: classify() names its ${n} classes 'class 0' to 'class ${n - 1}'`,
     };
@@ -137,4 +142,18 @@ export function describeOutput(shape, labels, ops) {
       + "embedding rather than class scores: classify() names its values 'class N'. Use model.embed() for the "
       + 'vector, or pass labels to load() if these are class scores (logits)',
   };
+}
+
+/**
+ * Softmax of `logits` in float64: exp(x - max) / sum, so no value overflows
+ * and the largest gives exp(0) = 1 (the sum is at least 1, never 0).
+ */
+export function softmax(logits) {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  const p = new Float64Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += (p[i] = Math.exp(logits[i] - max));
+  for (let i = 0; i < p.length; i++) p[i] /= sum;
+  return p;
 }

@@ -82,17 +82,21 @@ async function compile(source, file, onProgress) {
   }
 }
 
-/** The response with its body counted as it streams: onProgress(loaded, total). */
+/**
+ * The response with its body counted as it streams: onProgress(loaded,
+ * total), total null without a Content-Length; the last call has
+ * loaded === total.
+ */
 function withProgress(response, onProgress) {
-  const total = Number(response.headers.get('content-length')) || 0;
+  const size = Number(response.headers.get('content-length')) || null;
   let loaded = 0;
   const counter = new TransformStream({
     transform(chunk, controller) {
       loaded += chunk.byteLength;
-      onProgress(loaded, Math.max(total, loaded));
+      if (loaded !== size) onProgress(loaded, size && Math.max(size, loaded));
       controller.enqueue(chunk);
     },
-    flush() { if (loaded !== total) onProgress(loaded, loaded); },
+    flush() { onProgress(loaded, loaded); },
   });
   return new Response(response.body.pipeThrough(counter), { headers: response.headers });
 }

@@ -42,10 +42,11 @@ describe('load + classify', () => {
     assert.ok(model.lastInferenceMs > 0);
   });
 
-  it('honours topK and clamps it to the number of classes', async () => {
+  it('honours topK, clamps it to the number of classes, and refuses one that is no positive integer', async () => {
     assert.equal((await model.classify(CAT, { topK: 1 })).length, 1);
     assert.equal((await model.classify(CAT, { topK: 5000 })).length, 1001);
-    assert.equal((await model.classify(CAT, { topK: 0 })).length, 1);
+    await assert.rejects(model.classify(CAT, { topK: 0 }),
+      (e) => e instanceof QwasmError && e.message === 'option topK must be a positive integer, got 0');
   });
 
   it('accepts a path, a Buffer, an ArrayBuffer and decoded pixels alike', async () => {

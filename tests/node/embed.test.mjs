@@ -59,16 +59,16 @@ describe('model.embed on the default model (int8 output)', () => {
   before(async () => { model = await load(undefined, { threads: 1 }); });
   after(() => model?.dispose());
 
-  it('describes its output: class scores [1, 10] over its 10 labels, int8', () => {
+  it('describes its output: class logits [1, 10] over its 10 labels, int8', () => {
     assert.deepEqual(model.outputShape, [1, 10]);
-    assert.equal(model.outputKind, 'scores');
+    assert.equal(model.outputKind, 'logits');
     assert.equal(model.outputType, 'int8');
     assert.ok(model.outputQuantization.scale > 0, JSON.stringify(model.outputQuantization));
     assert.ok(Number.isInteger(model.outputQuantization.zeroPoint));
     assert.ok(!model.metadata.notes.some((n) => /output|labels/.test(n)), model.metadata.notes.join('\n'));
   });
 
-  it('equals the dequantized output of run(): (q - zeroPoint) * scale, and classify()\'s scores', async () => {
+  it('equals the dequantized output of run(): (q - zeroPoint) * scale, whose softmax classify() reports', async () => {
     const image = SAMPLE('0000-ankle-boot');
     const e = await model.embed(image);
     assert.ok(e instanceof Float32Array);
@@ -78,7 +78,8 @@ describe('model.embed on the default model (int8 output)', () => {
     const { scale, zeroPoint } = model.outputQuantization;
     assert.deepEqual(e, Float32Array.from(q, (v) => (v - zeroPoint) * scale));
     const top = await model.classify(image, { topK: 10 });
-    for (const { index, score } of top) assert.equal(score, e[index]);
+    const sum = e.reduce((s, x) => s + Math.exp(x), 0);
+    for (const { index, score } of top) assert.ok(Math.abs(score - Math.exp(e[index]) / sum) < 1e-12, `${index}: ${score}`);
     assert.equal(top[0].label, 'Ankle boot');
   });
 
@@ -204,7 +205,7 @@ describe('models that are not classifiers', () => {
     const labels = Array.from({ length: 64 }, (_, i) => `thing ${i}`);
     const model = await load(tinyModel(), { threads: 1, labels });
     try {
-      assert.equal(model.outputKind, 'scores');
+      assert.equal(model.outputKind, 'logits');
       assert.ok(!model.metadata.notes.some((n) => /labels/.test(n)));
       let top;
       assert.deepEqual(await warnings(t, async () => { top = await model.classify(picture(1), { topK: 1 }); }), []);
@@ -217,7 +218,7 @@ describe('models that are not classifiers', () => {
   it('ending in a softmax without labels it is a classifier: a note, no warning', async (t) => {
     const model = await load(tinyModel({ softmax: true }), { threads: 1 });
     try {
-      assert.equal(model.outputKind, 'scores');
+      assert.equal(model.outputKind, 'probabilities');
       assert.ok(model.metadata.notes.includes("the model has no labels: classify() names its 64 classes 'class 0' to 'class 63'"));
       assert.deepEqual(await warnings(t, () => model.classify(picture(1))), []);
       const p = await model.embed(picture(1));
@@ -247,7 +248,7 @@ describe('models that are not classifiers', () => {
     const full = await load(MOBILENET, { threads: 1 });
     const imagenet = full.labels;
     assert.equal(imagenet.length, 1001);
-    assert.equal(full.outputKind, 'scores');
+    assert.equal(full.outputKind, 'probabilities');
     full.dispose();
     const cases = [
       [imagenet.slice(1), /output has 1001 values but there are 1000 labels: value 0 is probably a background class/],
@@ -256,7 +257,7 @@ describe('models that are not classifiers', () => {
     for (const [labels, message] of cases) {
       const model = await load(MOBILENET, { threads: 1, labels });
       try {
-        assert.equal(model.outputKind, 'scores');
+        assert.equal(model.outputKind, 'probabilities');
         assert.ok(model.metadata.notes.some((n) => message.test(n)), model.metadata.notes.join('\n'));
         const warned = await warnings(t, () => model.classify(new URL('images/cat.bmp', SHARED).pathname));
         assert.equal(warned.length, 1);

@@ -1,13 +1,27 @@
 // Compile-only check that the public declarations describe real usage.
 import {
-  convert, cosineSimilarity, DEFAULT_MODEL, load, quantize, QwasmError, topK,
-  type CalibrationMethod, type Classification, type Model, type OutputKind,
+  clearCache, convert, cosineSimilarity, DEFAULT_MODEL, load, quantize, QwasmError, topK,
+  type BrowserImage, type CalibrationMethod, type Classification, type Model, type ModelSource, type OutputKind,
 } from 'qwasm';
+
+// With the DOM lib, the browser types are the DOM's own (not `never`, not `{}`).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const domImages: Same<BrowserImage, HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | ImageBitmap |
+  OffscreenCanvas | VideoFrame | ImageData | Blob> = true;
+const domSources: Same<Extract<ModelSource, object>, URL | ArrayBuffer | ArrayBufferView | Blob | Response> = true;
+const url: URL = DEFAULT_MODEL;
 
 async function main(): Promise<void> {
   const model: Model = await load('model.tflite', { labels: ['a', 'b'], cropFraction: 0.875, mean: 127.5, std: [127.5, 127.5, 127.5] });
   const [batch, height, width, channels] = model.inputShape;
-  const top: Classification[] = await model.classify('cat.jpg', { topK: 3 });
+  const top: Classification[] = await model.classify('cat.jpg', { topK: 3, minScore: 0.05, exclude: [0] });
+  await model.classify(document.createElement('img'));
+  // @ts-expect-error a number is no image
+  await model.classify(42);
+  const cached: Model = await load(new URL('m.qwm', location.href), {
+    cache: true, onProgress: (loaded: number, total: number | null) => console.log(loaded / (total ?? loaded)),
+  });
+  console.log(await clearCache(), cached.outputKind === 'probabilities', domImages, domSources, url.pathname);
   const best: string = top[0].label;
   const input = await model.preprocess({ data: new Uint8Array(height * width * channels), width, height });
   const output = model.run(input);

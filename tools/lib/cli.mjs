@@ -1,5 +1,31 @@
 // cli.mjs — option parsing shared by the command-line tools: --flag value
-// pairs, boolean flags, positional arguments; model-metadata options.
+// pairs, boolean flags, positional arguments; model-metadata options; usage
+// and errors under the name the tool is run by (its package.json bin).
+
+/**
+ * usage(message) for the tool `bin` (e.g. 'qwasm-classify'), whose synopsis
+ * is `lines` (continuation lines are indented under the first): without a
+ * message (--help) it prints the usage to stdout and exits 0; with one, the
+ * error and the usage to stderr, exit code 2.
+ */
+export function usageOf(bin, ...lines) {
+  const text = `usage: ${bin} ${lines.join(`\n${' '.repeat(`usage: ${bin} `.length)}`)}`;
+  return (message) => {
+    if (message === undefined) {
+      console.log(text);
+      process.exit(0);
+    }
+    console.error(`${bin}: error: ${message}\n`);
+    console.error(text);
+    process.exit(2);
+  };
+}
+
+/** Prints `${bin}: error: ${message}` and exits 1 (a failure that is no usage error). */
+export function fail(bin, message) {
+  console.error(`${bin}: error: ${message}`);
+  process.exit(1);
+}
 export function parseCli(argv, { values = [], flags = [], usage }) {
   const o = { _: [] };
   for (let i = 0; i < argv.length; i++) {

@@ -147,12 +147,10 @@ const median = (xs) => {
 
 // ---------------------------------------------------------------- one model (child)
 
-/** Output values of `model` for a photo as floats (int8 outputs dequantized). */
+/** Output values of `model` for a photo as floats (int8 outputs dequantized;
+ * embed(), not classify(), whose scores are softmaxed logits). */
 async function scoresOf(model, photo) {
-  const all = await model.classify(photo, { topK: model.outputSize });
-  const out = new Float64Array(model.outputSize);
-  for (const r of all) out[r.index] = r.score;
-  return out;
+  return Float64Array.from(await model.embed(photo));
 }
 
 async function runJob(job) {
