@@ -13,7 +13,7 @@
 //   web-glue.mjs inline <dist> <model.qwm>   writes dist/inline/*.js: each
 //     .wasm, that Worker script and the default model as base64 modules,
 //     for bundlers that do not emit `new URL(..., import.meta.url)` assets
-//     (esbuild, Rollup; web/assets-inline.js).
+//     (esbuild, Rollup; web/assets.js falls back to them).
 //
 // Each rewrite checks that Emscripten's code looks as expected, so a
 // different Emscripten fails the build instead of shipping broken glue.

@@ -1,6 +1,5 @@
-// browser.js — what the browser / worker entry points (web/index.js,
-// web/index-inline.js) are, given where their files lie (an assets table:
-// web/assets.js or web/assets-inline.js).
+// browser.js — what the browser / worker entry point (web/index.js) is,
+// given where its files lie (web/assets.js).
 //
 // Models load from a URL, a Blob / File, a Response or bytes. Images may be
 // an HTMLImageElement, HTMLCanvasElement, HTMLVideoElement, ImageBitmap,
@@ -85,5 +84,14 @@ async function toPixels(image) {
  */
 export function browserEntry(assets) {
   const runtime = browserRuntime(assets);
-  return { ...entryPoints({ readSource, toPixels, runtime, defaultModel: assets.DEFAULT_MODEL }), runtime };
+  // The default model from its inline copy when the bundler did not emit it.
+  const read = async (source, what, options = {}) => {
+    if (source !== assets.DEFAULT_MODEL) return readSource(source, what, options);
+    try {
+      return await readSource(source, what, options);
+    } catch {
+      return reportSize(await assets.defaultModelInline(), options.onProgress);
+    }
+  };
+  return { ...entryPoints({ readSource: read, toPixels, runtime, defaultModel: assets.DEFAULT_MODEL }), runtime };
 }

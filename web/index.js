@@ -1,8 +1,8 @@
 // index.js — the browser / worker entry point: `import { load } from 'qwasm'`
-// (what package.json's "exports" gives bundlers that emit assets, and what
-// an unbundled page imports). Its files lie next to this package
-// (web/assets.js). Models load from a URL, a Blob / File, a Response or
-// bytes; images are listed in web/browser.js.
+// (what package.json's "exports" gives every bundler, and what an unbundled
+// page imports). Its files lie next to this package, or inside it for
+// bundlers that emit none (web/assets.js). Models load from a URL, a Blob /
+// File, a Response or bytes; images are listed in web/browser.js.
 import * as assets from './assets.js';
 import { browserEntry } from './browser.js';
 

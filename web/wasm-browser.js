@@ -2,9 +2,8 @@
 // .wasm is compiled while it streams in (with progress), and the pthreads
 // module's Workers are module Workers that carry their own copy of the glue
 // (dist/qwasm-mt.worker.mjs), so nothing depends on where a bundler put the
-// main script. Where the files are comes from an assets table
-// (web/assets.js: URLs next to this package, which bundlers emit;
-// web/assets-inline.js: the bytes themselves), or from options.wasmPaths.
+// main script. Where the files are comes from web/assets.js (next to the
+// package, else inline copies), or from options.wasmPaths.
 import { QwasmError } from './errors.js';
 import { createRuntime, customPath, WASM_FILES } from './wasm.js';
 
@@ -25,9 +24,10 @@ const WORKER_START_MS = 4000;
 
 /**
  * @param assets {{
- *   wasm: Record<'st'|'mt'|'tools', () => Promise<URL | Uint8Array>>,
- *   pthreadWorker: () => Promise<() => Worker>,
- * }}
+ *   wasm: Record<'st'|'mt'|'tools', {url: URL, inline: () => Promise<Uint8Array>}>,
+ *   pthreadWorker: () => Worker,
+ *   pthreadWorkerInline: () => Promise<() => Worker>,
+ * }} (web/assets.js)
  */
 export function browserRuntime(assets) {
   return createRuntime({
@@ -35,26 +35,37 @@ export function browserRuntime(assets) {
       && globalThis.crossOriginIsolated === true && typeof Worker === 'function',
     cores: async () => globalThis.navigator?.hardwareConcurrency || 1,
     start: async (variant, options, settings, fail) => {
+      const glue = GLUE[variant]();
+      glue.catch(() => {});  // awaited below
+      const base = globalThis.location?.href;
+      let inline = false;
       if (options.wasmBinary && variant === 'st') {
         settings.wasmBinary = options.wasmBinary;
       } else {
-        const base = globalThis.location?.href;
-        const source = customPath(options, WASM_FILES[variant], base) ?? await assets.wasm[variant]();
-        const compiled = compile(source, WASM_FILES[variant], options.onWasmProgress);
-        compiled.catch(() => {});  // reported through instantiateWasm
+        const file = WASM_FILES[variant];
+        const custom = customPath(options, file, base);
+        const onProgress = options.onWasmProgress;
+        // Where the bundler emitted no file (a 404, or an HTML fallback
+        // page), the inline copy.
+        const module = custom ? await compile(custom, file, onProgress)
+          : await compile(assets.wasm[variant].url, file, onProgress).catch(async () => {
+            inline = true;
+            return compile(await assets.wasm[variant].inline(), file, onProgress);
+          });
+        // The pthreads module sends the compiled module on to its Workers.
         settings.instantiateWasm = (imports, receive) => {
-          // The pthreads module sends the compiled module on to its Workers.
-          compiled.then((m) => WebAssembly.instantiate(m, imports).then((instance) => receive(instance, m)))
-            .catch(fail);
+          WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module), fail);
           return {};
         };
       }
       if (variant === 'mt') {
-        const custom = customPath(options, WORKER_FILE, globalThis.location?.href);
-        const create = custom ? () => workerFromUrl(custom) : await assets.pthreadWorker();
+        // The Worker script comes from where the .wasm came from.
+        const custom = customPath(options, WORKER_FILE, base);
+        const create = custom ? () => workerFromUrl(custom)
+          : inline ? await assets.pthreadWorkerInline() : assets.pthreadWorker;
         settings.createPthreadWorker = () => watchWorker(create(), fail);
       }
-      const { default: createQwasm } = await GLUE[variant]();
+      const { default: createQwasm } = await glue;
       return createQwasm(settings);
     },
   });

@@ -1,6 +1,5 @@
-// The browser entry points (web/index.js, and web/index-inline.js for
-// bundlers that emit no assets) must run without Node: no module they
-// import, statically or dynamically, however indirectly, may be a node:
+// The browser entry point (web/index.js) must run without Node: no module
+// it imports, statically or dynamically, however indirectly, may be a node:
 // builtin or a Node-only package — a bundler would try to resolve it
 // (web/node.js decodes images with pngjs and @jsquash/jpeg and starts wasm
 // through web/wasm-node.js). And every asset the browser entry needs is
@@ -29,7 +28,7 @@ function imports(entry) {
   return { files: seen, specifiers };
 }
 
-for (const entry of ['index.js', 'index-inline.js']) {
+for (const entry of ['index.js']) {
   test(`web/${entry} reaches no node: module, no Node-only package, no Node glue`, () => {
     const { files, specifiers } = imports(new URL(`../../web/${entry}`, import.meta.url));
     assert.ok(files.size > 5, [...files].join(', '));
@@ -57,11 +56,15 @@ test('the browser assets are literal new URL(..., import.meta.url) to files that
   assert.match(text, /new Worker\(new URL\('\.\.\/dist\/qwasm-mt\.worker\.mjs', import\.meta\.url\), \{ type: 'module' \}\)/);
 });
 
-test('package.json sends Node to web/node.js, asset-emitting bundlers to web/index.js, others to the inline entry', () => {
+test('package.json sends Node to web/node.js and everything else to web/index.js', () => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  const root = pkg.exports['.'];
-  assert.deepEqual(Object.keys(root), ['types', 'node', 'webpack', 'development', 'production', 'default']);
-  assert.equal(root.node, './web/node.js');
-  assert.equal(root.default, './web/index-inline.js');
-  for (const c of ['webpack', 'development', 'production']) assert.equal(root[c], './web/index.js');
+  assert.deepEqual(pkg.exports['.'], { types: './web/index.d.ts', node: './web/node.js', default: './web/index.js' });
+  assert.equal(pkg.module, './web/index.js');
+});
+
+test('every asset has an inline copy, for bundlers that emit none', () => {
+  const text = readFileSync(new URL('../../web/assets.js', import.meta.url), 'utf8');
+  const inline = [...text.matchAll(/import\('\.\.\/dist\/inline\/([^']+)\.js'\)/g)].map((m) => m[1]);
+  assert.deepEqual(inline.sort(), ['default-model.qwm', 'qwasm-mt.wasm', 'qwasm-mt.worker.mjs', 'qwasm-tools.wasm', 'qwasm.wasm']);
+  for (const f of inline) assert.ok(existsSync(new URL(`../../dist/inline/${f}.js`, import.meta.url)), f);
 });
