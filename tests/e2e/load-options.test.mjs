@@ -3,7 +3,10 @@
 // next page load asks the network for NO model bytes (requests for the model
 // URL counted with page.on('request')); progress rises to (size, size), and
 // from the cache is that one call; clearCache() empties the cache and the
-// next load fetches again; bytes that are not a model are not kept.
+// next load fetches again; bytes that are not a model are not kept. The
+// first load of a page also downloads qwasm.wasm, which its progress
+// includes; the other cases start the wasm module first, so that their
+// progress is the model's alone.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -14,11 +17,17 @@ const SIZE = readFileSync(new URL(`../../..${MODEL}`, import.meta.url)).length;
 const CAT = '/shared/images/cat.bmp';
 const CAT_CLASSES = [286, 282, 283];  // Egyptian cat, tabby, tiger cat
 
-/** Loads `model` in the page with onProgress recorded, classifies the cat, disposes. */
-function loadInPage(page, options, model = MODEL) {
-  return page.evaluate(async ({ model, image, options }) => {
+const WASM_SIZE = readFileSync(new URL('../../dist/qwasm.wasm', import.meta.url)).length;
+
+/**
+ * Loads `model` in the page with onProgress recorded, classifies the cat,
+ * disposes. With warm (default), the wasm module is started first.
+ */
+function loadInPage(page, options, model = MODEL, warm = true) {
+  return page.evaluate(async ({ model, image, options, warm }) => {
     const { load } = await import('/web/index.js');
     const calls = [];
+    if (warm) (await load(undefined, { threads: 1 })).dispose();
     try {
       const m = await load(model, { ...options, threads: 1, onProgress: (loaded, total) => calls.push([loaded, total]) });
       const top = await m.classify(await (await fetch(image)).blob(), { topK: 3, exclude: [0] });
@@ -27,7 +36,7 @@ function loadInPage(page, options, model = MODEL) {
     } catch (e) {
       return { calls, error: `${e.name}: ${e.message}` };
     }
-  }, { model, image: CAT, options });
+  }, { model, image: CAT, options, warm });
 }
 
 /** An empty same-origin page. */
@@ -69,6 +78,18 @@ for (const store of ['Cache API', 'IndexedDB']) {
       assert.deepEqual(await page.evaluate(() => [typeof caches, typeof indexedDB]),
         store === 'Cache API' ? ['object', 'object'] : ['undefined', 'object']);
       assert.equal(await clearCacheInPage(page), 0);
+    });
+
+    test('the first load of a page counts qwasm.wasm and the model in one progress', { timeout: 60_000 }, async () => {
+      const first = await loadInPage(page, {}, MODEL, false);
+      assert.equal(first.error, undefined);
+      const { calls } = first;
+      for (let i = 1; i < calls.length; i++) assert.ok(calls[i][0] > calls[i - 1][0], JSON.stringify(calls));
+      assert.deepEqual(calls.at(-1), [SIZE + WASM_SIZE, SIZE + WASM_SIZE]);
+      assert.ok(calls.slice(0, -1).every(([l, t]) => t === null || l < t), 'only the last call is complete');
+      assert.equal(modelRequests, 1);
+      modelRequests = 0;
+      await page.reload();
     });
 
     test('first load downloads the model once, with progress', { timeout: 60_000 }, async () => {
