@@ -7,6 +7,7 @@
 import { QwasmError } from './errors.js';
 import { entryPoints } from './entry.js';
 import { pixelsFromObject } from './pixels.js';
+import { createWorkerModel } from './worker-model.js';
 
 export { cosineSimilarity, DEFAULT_MODEL, QwasmError, topK } from './entry.js';
 
@@ -82,5 +83,13 @@ async function toPixels(image) {
   throw new QwasmError('unsupported image: expected an image element, canvas, video, ImageBitmap, ImageData, Blob or bytes');
 }
 
-/** load(), convert() and quantize() reading sources and images as above (web/entry.js). */
-export const { load, convert, quantize } = entryPoints({ readSource, toPixels });
+const entry = entryPoints({ readSource, toPixels });
+
+/** convert() and quantize() reading sources and images as above (web/entry.js). */
+export const { convert, quantize } = entry;
+
+/** load() as in web/entry.js; with { worker: true } the model runs in a module Worker (web/worker-model.js). */
+export function load(source, options) {
+  if (options?.worker) return createWorkerModel(source, options);
+  return entry.load(source, options);
+}

@@ -8,6 +8,7 @@ import { convertOnnx, looksLikeOnnx } from './convert.js';
 import { CLASSIFY_OPTIONS, EMBED_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
 import { stage, toBytes } from './staging.js';
 import { describeOutput, l2Normalize } from './vectors.js';
+import { classifyVideo } from './video.js';
 import { prepare } from './wasm.js';
 
 const DEFAULT_CROP = 0.875;
@@ -105,6 +106,11 @@ export class Model {
       label: this.labels?.[index] ?? `class ${index}`,
       score: scores[index],
     }));
+  }
+
+  /** Classifies a playing video's frames as they are shown (web/video.js). Browsers only. */
+  classifyVideo(video, callback, options) {
+    return classifyVideo(this, video, callback, options);
   }
 
   /**

@@ -65,5 +65,15 @@ async function toPixels(image) {
   throw new QwasmError('unsupported image: expected a file path, JPEG/PNG/BMP bytes, or {data, width, height}');
 }
 
-/** load(), convert() and quantize() reading sources and images as above (web/entry.js). */
-export const { load, convert, quantize } = entryPoints({ readSource, toPixels });
+const entry = entryPoints({ readSource, toPixels });
+
+/** convert() and quantize() reading sources and images as above (web/entry.js). */
+export const { convert, quantize } = entry;
+
+/** load() as in web/entry.js. The worker option is the browser entry's. */
+export function load(source, options) {
+  if (options?.worker) {
+    return Promise.reject(new QwasmError('the worker option is for browsers; in Node, call load() inside a worker_threads Worker'));
+  }
+  return entry.load(source, options);
+}

@@ -7,8 +7,14 @@
 /** load(source, options): LoadOptions. */
 export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmUrl', 'wasmBinary'];
 
+/** load(source, {worker: true}): the model in a module Worker (web/worker-model.js). */
+export const WORKER_LOAD_OPTIONS = ['worker'];
+
 /** model.classify(image, options): ClassifyOptions. */
 export const CLASSIFY_OPTIONS = ['topK'];
+
+/** model.classifyVideo(video, callback, options): ClassifyVideoOptions. */
+export const CLASSIFY_VIDEO_OPTIONS = [...CLASSIFY_OPTIONS, 'fps', 'onError'];
 
 /** model.embed(image, options): EmbedOptions. */
 export const EMBED_OPTIONS = ['normalize'];
@@ -30,8 +36,9 @@ export const AUTO_MIXED_OPTIONS = ['maxDrop', 'minSqnrDb', 'confidence', 'budget
 
 /** Each table above under the name web/index.d.ts gives its type. */
 export const OPTION_TYPES = {
-  LoadOptions: LOAD_OPTIONS,
+  LoadOptions: [...LOAD_OPTIONS, ...WORKER_LOAD_OPTIONS],
   ClassifyOptions: CLASSIFY_OPTIONS,
+  ClassifyVideoOptions: CLASSIFY_VIDEO_OPTIONS,
   EmbedOptions: EMBED_OPTIONS,
   ModelFileOptions: CONVERT_OPTIONS,
   QuantizeOptions: QUANTIZE_OPTIONS,
