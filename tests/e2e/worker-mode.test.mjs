@@ -34,6 +34,9 @@ describe('worker mode', () => {
       const canvas = Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
       canvas.getContext('2d').drawImage(bitmap, 0, 0);
       const imageData = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      const frame = new VideoFrame(bitmap, { timestamp: 0 });
+      const offscreen = new OffscreenCanvas(bitmap.width, bitmap.height);
+      offscreen.getContext('2d').drawImage(bitmap, 0, 0);
       const img = new Image();
       img.src = image;  // not loaded yet: both sides must wait for it
       const [main, worker] = await Promise.all([load(url), load(url, { worker: true })]);
@@ -43,10 +46,12 @@ describe('worker mode', () => {
       }
       out.fields.labels = [main.labels.length, worker.labels.length];
       out.fields.metadata = [main.metadata.producer, worker.metadata.producer];
-      for (const [name, input] of Object.entries({ blob, bitmap, canvas, imageData, img })) {
+      for (const [name, input] of Object.entries({ blob, bitmap, frame, canvas, offscreen, imageData, img })) {
         out.results[name] = [await main.classify(input), await worker.classify(input)];
       }
-      out.bitmapKept = bitmap.width;  // the caller's bitmap was not transferred away
+      // The caller's bitmap and frame were not transferred away.
+      out.kept = [bitmap.width, frame.displayWidth];
+      frame.close();
       out.inferenceMs = worker.lastInferenceMs;
       out.embed = [Array.from(await main.embed(blob)), Array.from(await worker.embed(blob))];
       const tensor = await worker.preprocess(blob);
@@ -69,7 +74,7 @@ describe('worker mode', () => {
       assert.ok(CAT_CLASSES.includes(inWorker[0].index), `${name}: top-1 is ${inWorker[0].label}`);
       assert.deepEqual(inWorker, inMain, name);  // indices and scores
     }
-    assert.equal(r.bitmapKept, 512);
+    assert.deepEqual(r.kept, [512, 512]);
     assert.ok(r.inferenceMs > 0);
     assert.deepEqual(r.embed[1], r.embed[0]);
     assert.deepEqual(r.preprocess[1], r.preprocess[0]);
