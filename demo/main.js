@@ -193,7 +193,7 @@ async function startCamera() {
   $('preview').hidden = true;
   $('preview-caption').textContent = 'Camera';
   $('camera-toggle').textContent = 'Stop camera';
-  $('camera-toggle').setAttribute('aria-pressed', 'true');
+  $('camera-toggle').dataset.on = 'true';
   await video.play();
   if (model) startLive();
   else setState('idle', 'Camera on. Choose a model.');
@@ -224,7 +224,7 @@ function stopCamera() {
   video.srcObject = null;
   video.hidden = true;
   $('camera-toggle').textContent = 'Start camera';
-  $('camera-toggle').setAttribute('aria-pressed', 'false');
+  $('camera-toggle').dataset.on = 'false';
   $('preview').hidden = !image;
   $('preview-caption').textContent = image?.name ?? '';
   if (app.dataset.state === 'live') setState('idle', 'Camera stopped.');
