@@ -25,6 +25,7 @@ let lastSource = null;  // what it was loaded from (to reload it in or out of a 
 let image = null;       // {blob, name}: the image on show
 let camera = null;      // {stream, loop, frames, since} while the camera runs
 let loadCount = 0;      // the latest model load wins; earlier ones are dropped
+let modelLoading = false;  // an image chosen meanwhile waits for the new model
 let runCount = 0;       // likewise for classifications
 
 function setState(state, message) {
@@ -66,6 +67,7 @@ function showSamples(set) {
 
 async function selectModel(source, name) {
   const ticket = ++loadCount;
+  modelLoading = true;
   clearError('model');
   setState('loading', `Loading model ${name}…`);
   showDownload({ loaded: 0, total: 0 }, name);
@@ -84,6 +86,7 @@ async function selectModel(source, name) {
     loaded = await qwasm.load(source, { worker: $('worker-toggle').checked, cache: $('cache-toggle').checked, onProgress });
   } catch (e) {
     if (ticket !== loadCount) return;
+    modelLoading = false;
     showDownload(null);
     // Keep the previous model (if any) so the page stays usable.
     modelSelect.value = modelSource;
@@ -92,6 +95,7 @@ async function selectModel(source, name) {
     return;
   }
   if (ticket !== loadCount) return loaded.dispose();
+  modelLoading = false;
   camera?.loop?.stop();
   model?.dispose();
   model = loaded;
@@ -123,7 +127,7 @@ async function selectImage(blob, name) {
   preview.hidden = false;
   $('preview-caption').textContent = name;
   image = { blob, name };
-  if (model) await classify();
+  if (model && !modelLoading) await classify();
   else if (app.dataset.state !== 'loading' && $('error').hidden) setState('idle', 'Image ready. Choose a model.');
 }
 
