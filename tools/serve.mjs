@@ -66,6 +66,8 @@ export async function startServer({
         'Content-Length': info.size,
         'Cache-Control': 'no-cache',
       };
+      // The demo's service worker may control the whole site (demo/sw.js).
+      if (req.url.split('?')[0] === '/demo/sw.js') headers['Service-Worker-Allowed'] = '/';
       if (isolation) {
         headers['Cross-Origin-Opener-Policy'] = 'same-origin';
         headers['Cross-Origin-Embedder-Policy'] = 'require-corp';

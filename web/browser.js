@@ -10,6 +10,7 @@ import { entryPoints } from './entry.js';
 import { fetchBytes, reportSize, responseBytes } from './fetch.js';
 import { pixelsFromObject } from './pixels.js';
 import { browserRuntime } from './wasm-browser.js';
+import { createWorkerModel } from './worker-model.js';
 
 /** A source's bytes; `options` ({onProgress, cache}) apply to the model (web/fetch.js). */
 async function readSource(source, what, options = {}) {
@@ -93,5 +94,11 @@ export function browserEntry(assets) {
       return reportSize(await assets.defaultModelInline(), options.onProgress);
     }
   };
-  return { ...entryPoints({ readSource: read, toPixels, runtime, defaultModel: assets.DEFAULT_MODEL }), runtime };
+  const entry = entryPoints({ readSource: read, toPixels, runtime, defaultModel: assets.DEFAULT_MODEL });
+  return {
+    ...entry,
+    /** load() as in web/entry.js; with { worker: true } the model runs in a module Worker (web/worker-model.js). */
+    load: (source, options) => (options?.worker ? createWorkerModel(source, options) : entry.load(source, options)),
+    runtime,
+  };
 }

@@ -390,3 +390,77 @@ export declare function topK(values: ArrayLike<number>, k: number): number[];
 /** Node only: decodes JPEG / PNG / BMP bytes to RGBA pixels (JPEGs exactly
  * as Chromium's libjpeg-turbo decodes them, EXIF orientation applied). */
 export declare function decodeImage(bytes: Uint8Array | ArrayBuffer): Promise<{ data: Uint8Array; width: number; height: number }>;
+
+// --- Worker mode and video (web/worker-model.js, web/video.js) ---
+
+export interface LoadOptions {
+  /** Browsers: `true` runs the wasm module and the model in a module Worker
+   * and resolves to a WorkerModel (every method async) instead of a Model
+   * (WorkerLoadOptions). In Node, load() rejects with a QwasmError: use
+   * worker_threads there. */
+  worker?: false;
+}
+
+/** load() options that put the model in a module Worker. */
+export type WorkerLoadOptions = Omit<LoadOptions, 'worker'> & { worker: true };
+
+export interface ClassifyVideoOptions extends ClassifyOptions {
+  /** At most this many classifications per second. Default: one per frame
+   * shown, as fast as the model allows. */
+  fps?: number;
+  /** Called when classify() or the callback throws; the loop has stopped.
+   * Default: console.error. */
+  onError?: (error: Error) => void;
+}
+
+/** What classifyVideo() passes with each result. */
+export interface VideoFrameInfo {
+  /** The frame's media time (seconds), from requestVideoFrameCallback or
+   * video.currentTime. */
+  mediaTime: number;
+  /** The model's inference time for this frame. */
+  inferenceMs: number;
+}
+
+/** A running classifyVideo() loop. */
+export interface VideoClassification {
+  /** Stops the loop; a result still being computed is not delivered. */
+  stop(): void;
+  /** Frames shown since the start. */
+  readonly frames: number;
+  /** Frames classified (callbacks made). */
+  readonly classified: number;
+  /** Frames shown while an inference was running: dropped, never queued. */
+  readonly dropped: number;
+}
+
+export interface Model {
+  /** Browsers: classifies the frames of a playing video as they are shown
+   * (requestVideoFrameCallback, else requestAnimationFrame), calling
+   * `callback` with each frame's top-k. A frame shown while an inference
+   * runs is dropped, not queued. */
+  classifyVideo(
+    video: GlobalType<'HTMLVideoElement'>,
+    callback: (results: Classification[], info: VideoFrameInfo) => void,
+    options?: ClassifyVideoOptions,
+  ): VideoClassification;
+}
+
+/** A model loaded with load(source, { worker: true }): it lives in a module
+ * Worker. The same fields as Model (copied once loaded; lastInferenceMs is
+ * updated after each call) and methods, but run() and profile() return
+ * promises. Images are sent as transferred ImageBitmaps / VideoFrames
+ * (elements and bitmaps are snapshot first; the caller keeps its own);
+ * ImageData, Blobs, bytes and Pixels are copied. Errors from the worker
+ * reject as QwasmError (others keep their name). Callback options of load()
+ * (e.g. onProgress) are called on this thread. */
+export interface WorkerModel extends Omit<Model, 'run' | 'profile' | 'dispose'> {
+  run(input: TensorData | ArrayBuffer): Promise<TensorData>;
+  profile(runs?: number): Promise<{ op: string; output: string; ms: number }[]>;
+  /** Terminates the worker: pending calls reject, later calls throw QwasmError. */
+  dispose(): void;
+}
+
+export declare function load(source: ModelSource | undefined, options: WorkerLoadOptions): Promise<WorkerModel>;
+export declare function load(source: ModelSource | undefined, options: Omit<LoadOptions, 'worker'> & { worker?: boolean }):
+  Promise<Model | WorkerModel>;

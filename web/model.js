@@ -11,6 +11,7 @@ import { EMBED_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
 import { sumProgress } from './progress.js';
 import { stage, toBytes } from './staging.js';
 import { describeOutput, l2Normalize } from './vectors.js';
+import { classifyVideo } from './video.js';
 
 const DEFAULT_CROP = 0.875;
 
@@ -107,6 +108,11 @@ export class Model {
       this._classifyWarning = null;
     }
     return rankClasses(values, opts, { logits: this.outputKind === 'logits', labels: this.labels });
+  }
+
+  /** Classifies a playing video's frames as they are shown (web/video.js). Browsers only. */
+  classifyVideo(video, callback, options) {
+    return classifyVideo(this, video, callback, options);
   }
 
   /**

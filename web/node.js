@@ -72,5 +72,15 @@ async function toPixels(image) {
 
 const defaultModel = new URL('../models/fashion-mnist/fashion-mnist.qwm', import.meta.url);
 
-/** load(), convert(), quantize() and DEFAULT_MODEL, reading sources and images as above (web/entry.js). */
-export const { load, convert, quantize, DEFAULT_MODEL } = entryPoints({ readSource, toPixels, runtime, defaultModel });
+const entry = entryPoints({ readSource, toPixels, runtime, defaultModel });
+
+/** convert(), quantize() and DEFAULT_MODEL, reading sources and images as above (web/entry.js). */
+export const { convert, quantize, DEFAULT_MODEL } = entry;
+
+/** load() as in web/entry.js. The worker option is the browser entry's. */
+export function load(source, options) {
+  if (options?.worker) {
+    return Promise.reject(new QwasmError('the worker option is for browsers; in Node, call load() inside a worker_threads Worker'));
+  }
+  return entry.load(source, options);
+}

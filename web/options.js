@@ -8,8 +8,14 @@
 export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmPaths', 'wasmUrl', 'wasmBinary',
   'onProgress', 'cache'];
 
+/** load(source, {worker: true}): the model in a module Worker (web/worker-model.js). */
+export const WORKER_LOAD_OPTIONS = ['worker'];
+
 /** model.classify(image, options): ClassifyOptions. */
 export const CLASSIFY_OPTIONS = ['topK', 'minScore', 'exclude'];
+
+/** model.classifyVideo(video, callback, options): ClassifyVideoOptions. */
+export const CLASSIFY_VIDEO_OPTIONS = [...CLASSIFY_OPTIONS, 'fps', 'onError'];
 
 /** model.embed(image, options): EmbedOptions. */
 export const EMBED_OPTIONS = ['normalize'];
@@ -31,8 +37,9 @@ export const AUTO_MIXED_OPTIONS = ['maxDrop', 'minSqnrDb', 'confidence', 'budget
 
 /** Each table above under the name web/index.d.ts gives its type. */
 export const OPTION_TYPES = {
-  LoadOptions: LOAD_OPTIONS,
+  LoadOptions: [...LOAD_OPTIONS, ...WORKER_LOAD_OPTIONS],
   ClassifyOptions: CLASSIFY_OPTIONS,
+  ClassifyVideoOptions: CLASSIFY_VIDEO_OPTIONS,
   EmbedOptions: EMBED_OPTIONS,
   ModelFileOptions: CONVERT_OPTIONS,
   QuantizeOptions: QUANTIZE_OPTIONS,

@@ -9,15 +9,19 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+/** A fake camera (a moving test pattern) that getUserMedia gets without asking. */
+export const FAKE_CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
 /**
- * @param {{isolation?: boolean}} [options] isolation: serve COOP/COEP headers
+ * @param {{isolation?: boolean, args?: string[]}} [options] isolation: serve
+ *   COOP/COEP headers; args: more Chromium switches (e.g. FAKE_CAMERA_ARGS)
  * @returns {Promise<{browser, server, url: string, newPage: () => Promise<any>, close: () => Promise<void>}>}
  */
-export async function startBrowser({ isolation = true } = {}) {
+export async function startBrowser({ isolation = true, args = [] } = {}) {
   const server = await startServer({ isolation });
   const browser = await chromium.launch({
     executablePath: process.env.QWASM_CHROMIUM ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
   });
   const newPage = async () => {
     const page = await browser.newPage();

@@ -2,6 +2,7 @@
 import {
   clearCache, convert, cosineSimilarity, DEFAULT_MODEL, load, quantize, QwasmError, topK,
   type BrowserImage, type CalibrationMethod, type Classification, type Model, type ModelSource, type OutputKind,
+  type VideoClassification, type WorkerModel,
 } from 'qwasm';
 
 // With the DOM lib, the browser types are the DOM's own (not `never`, not `{}`).
@@ -65,3 +66,24 @@ async function main(): Promise<void> {
   console.log(fashion.metadata.cropFraction, same.threads, qwm.length, int8.length, worst, report.outputSqnrDb);
 }
 void main;
+
+// Worker mode and classifyVideo (web/worker-model.js, web/video.js).
+async function inWorker(video: HTMLVideoElement, useWorker: boolean): Promise<void> {
+  const model: WorkerModel = await load('model.tflite', { worker: true, threads: 2 });
+  const top: Classification[] = await model.classify(video, { topK: 3 });
+  const output = await model.run(await model.preprocess(video));
+  const nodes: number = (await model.profile(5)).length;
+  const loop: VideoClassification = model.classifyVideo(video, (results, { mediaTime, inferenceMs }) => {
+    console.log(results[0].label, mediaTime, inferenceMs);
+  }, { fps: 10, topK: 1, onError: (e: Error) => console.error(e.message) });
+  loop.stop();
+  console.log(top, output.length, nodes, loop.frames, loop.dropped, model.labels, model.lastInferenceMs);
+  // @ts-expect-error run() is async on a WorkerModel
+  const raw: Uint8Array = model.run(new Uint8Array(4));
+  const either: Model | WorkerModel = await load(undefined, { worker: useWorker });
+  const main: Model = await load('model.tflite', { worker: false });
+  main.classifyVideo(video, () => {}).stop();
+  model.dispose();
+  console.log(raw, either, main);
+}
+void inWorker;
