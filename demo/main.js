@@ -131,6 +131,11 @@ async function selectImage(blob, name) {
   else if (app.dataset.state !== 'loading' && $('error').hidden) setState('idle', 'Image ready. Choose a model.');
 }
 
+/** Top 5, without ImageNet's "background" class (index 0 of 1001-class models). */
+function classifyOptions(model) {
+  return model.labels?.[0] === 'background' ? { topK: 5, exclude: [0] } : { topK: 5 };
+}
+
 async function classify() {
   const ticket = ++runCount;
   const current = { model, image, modelName };
@@ -142,7 +147,7 @@ async function classify() {
   const t0 = performance.now();
   let results;
   try {
-    results = await current.model.classify(current.image.blob, { topK: 5 });
+    results = await current.model.classify(current.image.blob, classifyOptions(current.model));
   } catch (e) {
     if (ticket === runCount) showError(`Could not classify ${current.image.name}: ${e.message}`, 'image');
     return;
@@ -217,7 +222,7 @@ function startLive() {
     $('timing').dataset.inferenceMs = inferenceMs.toFixed(1);
     $('timing').textContent = `Inference ${inferenceMs.toFixed(1)} ms · ${rate.toFixed(1)} frames/s classified · `
       + `${loop.dropped} dropped while busy`;
-  }, { topK: 5, onError: (e) => showError(`Live classification stopped: ${e.message}`, 'camera') });
+  }, { ...classifyOptions(current.model), onError: (e) => showError(`Live classification stopped: ${e.message}`, 'camera') });
   camera.loop = loop;
 }
 
