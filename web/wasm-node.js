@@ -3,7 +3,7 @@
 // is the Node build of the glue (dist/node/: it runs its threads on
 // worker_threads with the CommonJS qwasm-mt.worker.js). Reached only from
 // web/node.js, so browser bundles never see a node: module.
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ export const runtime = createRuntime({
       settings.wasmBinary = options.wasmBinary;
     } else {
       const file = WASM_FILES[variant];
-      const url = customPath(options, file, DIST) ?? new URL(variant === 'mt' ? `node/${file}` : file, DIST);
+      const url = customPath(options, file, DIST) ?? await defaultPath(variant, file);
       const bytes = readBytes(url, file);
       bytes.catch(() => {});  // reported through instantiateWasm
       settings.instantiateWasm = (imports, receive) => {
@@ -48,6 +48,15 @@ export const runtime = createRuntime({
     return module;
   },
 });
+
+// The Node build of qwasm-mt links to the same .wasm as the browser build
+// (tests/node/entries.test.mjs checks); the package ships one copy, while a
+// checkout built by `npm start` has only the Node build's.
+async function defaultPath(variant, file) {
+  if (variant !== 'mt') return new URL(file, DIST);
+  const own = new URL(`node/${file}`, DIST);
+  return access(own).then(() => own, () => new URL(file, DIST));
+}
 
 async function readBytes(url, file) {
   try {

@@ -68,3 +68,10 @@ test('every asset has an inline copy, for bundlers that emit none', () => {
   assert.deepEqual(inline.sort(), ['default-model.qwm', 'qwasm-mt.wasm', 'qwasm-mt.worker.mjs', 'qwasm-tools.wasm', 'qwasm.wasm']);
   for (const f of inline) assert.ok(existsSync(new URL(`../../dist/inline/${f}.js`, import.meta.url)), f);
 });
+
+test('the Node build of qwasm-mt uses the same .wasm as the browser build (the package ships one)', () => {
+  const dist = new URL('../../dist/', import.meta.url);
+  const own = new URL('node/qwasm-mt.wasm', dist);
+  if (!existsSync(own)) return;
+  assert.ok(readFileSync(own).equals(readFileSync(new URL('qwasm-mt.wasm', dist))));
+});
