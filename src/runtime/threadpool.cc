@@ -1,17 +1,25 @@
-// threadpool.cc — the persistent pool behind ThreadPool::For.
+// threadpool.cc — the shared worker threads behind ThreadPool::For.
 //
 // Built with threads natively and in the -pthread wasm module; the
 // single-threaded wasm module (no -pthread) gets the plain loop at the end.
 //
+// One process-wide set of worker threads serves every ThreadPool. A pool is
+// a handle holding a thread limit; its Run publishes a job to the shared
+// workers, of which at most threads() - 1 join it. The workers run one job
+// at a time: Run first takes `busy` (an atomic flag, never waited for); a
+// Run that finds it taken (another thread's job) runs its tiles inline.
+//
 // Protocol (one job at a time, published through one atomic word):
-//   state   = job id << 1 | open. Run writes the job (task, ctx, n, next = 0),
-//             then stores an odd state: "job open".
+//   state   = job id << 1 | open. Run (holding busy) writes the job (task,
+//             ctx, n, next = 0, seats = threads - 1), then stores an odd
+//             state: "job open".
 //   workers wait for state to change (spin, then sleep), take a reference
-//             (refs += 1), re-read state and join only if that same job is
-//             still open; they claim tiles with next.fetch_add until none is
-//             left and drop the reference.
+//             (refs += 1), re-read state and, only if that same job is still
+//             open, take a seat (seats -= 1); with a seat they claim tiles
+//             with next.fetch_add until none is left. Then they drop the
+//             reference.
 //   Run     claims tiles too; when none is left it closes the job (even
-//             state) and waits until refs == 0.
+//             state), waits until refs == 0 and releases busy.
 // The seq_cst pair "refs += 1; read state" (worker) / "close; read refs"
 // (caller) guarantees that either the caller sees the worker's reference and
 // waits for it, or the worker sees the job closed and never touches it. So
@@ -19,11 +27,14 @@
 // browser a worker can start late): the caller then does every tile itself,
 // and a late worker cannot read the next job's half-written fields.
 //
-// Worker threads outlive pools: a pool borrows them from a process-wide cache
-// and gives them back when destroyed, so loading and disposing models creates
-// no threads after the first load. (In a browser a thread is a Web Worker
-// from Emscripten's pre-started pool; one that exits only returns to that
-// pool when the JS event loop runs, so create/exit cycles would run dry.)
+// Worker threads are started on demand, when a pool asks for more than
+// exist, and never end, so loading and disposing models creates no threads
+// after the first load. (In a browser a thread is a Web Worker from
+// Emscripten's pre-started pool; one that exits only returns to that pool
+// when the JS event loop runs, so create/exit cycles would run dry.) Once
+// pthread_create fails the set stops growing for good: in a browser the
+// Workers are all started with the module, and Emscripten 3.1.6 leaks the
+// new thread's 2 MB stack on every failed pthread_create.
 #include "runtime/threadpool.h"
 
 #if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)
@@ -36,7 +47,6 @@
 #include <mutex>
 #include <pthread.h>
 #include <thread>
-#include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -44,6 +54,9 @@
 
 namespace qwasm {
 namespace {
+
+// More than 64 threads cannot help an operator of a phone-sized model.
+constexpr int kMaxWorkers = 63;
 
 // Workers spin this long for the next job before sleeping: longer than the
 // gap between two operators of a model, so a whole inference runs without
@@ -73,8 +86,16 @@ bool SpinUntil(Ready ready) {
   }
 }
 
+// The caller never sleeps (a browser main thread cannot); past the spin
+// time it yields, which matters natively when threads outnumber cores.
+template <typename Ready>
+void SpinThenYield(Ready ready) {
+  while (!SpinUntil(ready)) std::this_thread::yield();
+}
+
 // Locks without blocking: the caller may be a browser's main thread, which
-// must not block (Emscripten warns). Every lock here is held for an instant.
+// must not block (Emscripten warns). Every lock here is held for an instant
+// (or, in Grow, for the pthread_create of a pre-started Worker).
 std::unique_lock<std::mutex> LockSpinning(std::mutex& m) {
   std::unique_lock<std::mutex> lock(m, std::try_to_lock);
   while (!lock.owns_lock()) {
@@ -88,181 +109,141 @@ std::unique_lock<std::mutex> LockSpinning(std::mutex& m) {
 // inline instead of overwriting the job that is running.
 thread_local bool tls_in_task = false;
 
-// What the caller and the workers share.
-struct Pool {
-  // The job; written by Run only while no worker holds a reference.
-  void (*task)(void*, size_t) = nullptr;
-  void* ctx = nullptr;
-  size_t n = 0;
-  alignas(64) std::atomic<size_t> next{0};
-  alignas(64) std::atomic<uint32_t> state{0};  // what idle workers poll
-  std::atomic<bool> stop{false};
-  alignas(64) std::atomic<uint32_t> refs{0};
-  std::atomic<int> attached{0};  // borrowed workers still inside WorkerLoop
-
-  std::mutex mu;
-  std::condition_variable job_cv;  // idle workers sleep here
-  std::atomic<int> sleeping{0};
-
-  void RunTiles() {
-    tls_in_task = true;
-    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) task(ctx, i);
-    tls_in_task = false;
-  }
-
-  // Blocks until state != seen or stop; returns the new state.
-  uint32_t WaitForChange(uint32_t seen) {
-    auto changed = [&] {
-      return state.load(std::memory_order_seq_cst) != seen || stop.load(std::memory_order_seq_cst);
-    };
-    if (!SpinUntil(changed)) {
-      std::unique_lock<std::mutex> lock(mu);
-      sleeping.fetch_add(1, std::memory_order_seq_cst);
-      job_cv.wait(lock, changed);
-      sleeping.fetch_sub(1, std::memory_order_relaxed);
-    }
-    return state.load(std::memory_order_acquire);
-  }
-
-  // A borrowed worker's life in this pool; returns once stop is set.
-  void WorkerLoop() {
-    uint32_t seen = 0;  // the initial state: a job opened before this thread arrived is still joined
-    for (;;) {
-      const uint32_t s = WaitForChange(seen);
-      if (stop.load(std::memory_order_acquire)) return;
-      seen = s;
-      if (!(s & 1)) continue;  // a closed job
-      refs.fetch_add(1, std::memory_order_seq_cst);
-      if (state.load(std::memory_order_seq_cst) == s) RunTiles();
-      refs.fetch_sub(1, std::memory_order_release);
-    }
-  }
-
-  // Wakes sleeping workers after state or stop changed. Taking the lock
-  // orders this after a sleeper's last look at state.
-  void WakeWorkers() {
-    if (sleeping.load(std::memory_order_seq_cst) == 0) return;
-    LockSpinning(mu).unlock();
-    job_cv.notify_all();
-  }
-
-  // The caller never sleeps (a browser main thread cannot); past the spin
-  // time it yields, which matters natively when threads outnumber cores.
-  template <typename Ready>
-  static void SpinThenYield(Ready ready) {
-    while (!SpinUntil(ready)) std::this_thread::yield();
-  }
-};
-
-// Parked worker threads, shared by all pools. Never destroyed: its threads
-// live until the process (or the wasm module) ends.
-class ThreadCache {
+// The shared worker threads and the job they run. Never destroyed: its
+// threads live until the process (or the wasm module) ends.
+class Workers {
  public:
-  struct Worker {
-    std::mutex mu;
-    std::condition_variable cv;
-    Pool* pool = nullptr;  // guarded by mu
-  };
-
-  static ThreadCache& Get() {
-    static ThreadCache* cache = new ThreadCache();
-    return *cache;
+  static Workers& Get() {
+    static Workers* workers = new Workers();
+    return *workers;
   }
 
-  // Lends a parked worker to `pool`, starting a thread if none is parked;
-  // false when no thread can be started.
-  bool Lend(Pool* pool) {
-    Worker* w = nullptr;
-    {
-      auto lock = LockSpinning(mu_);
-      if (!parked_.empty()) {
-        w = parked_.back();
-        parked_.pop_back();
-      }
-    }
-    if (!w) {
-      w = new Worker();
+  // Starts threads until `wanted` (at most kMaxWorkers) exist or the
+  // platform refuses one; returns how many exist.
+  int Grow(int wanted) {
+    wanted = std::min(wanted, kMaxWorkers);
+    if (count() >= wanted) return count();
+    auto lock = LockSpinning(grow_mu_);
+    if (limit_ >= 0) wanted = std::min(wanted, limit_);
+    while (count_.load(std::memory_order_relaxed) < wanted && !exhausted_) {
       pthread_t thread;
-      if (pthread_create(&thread, nullptr, &ThreadCache::Main, w) != 0) {
-        delete w;
-        return false;
+      if (pthread_create(&thread, nullptr, &Workers::Main, this) != 0) {
+        exhausted_ = true;
+        break;
       }
       pthread_detach(thread);
+      count_.fetch_add(1, std::memory_order_release);
     }
-    pool->attached.fetch_add(1, std::memory_order_relaxed);
-    {
-      auto lock = LockSpinning(w->mu);
-      w->pool = pool;
-    }
-    w->cv.notify_one();
+    return count();
+  }
+
+  int count() const { return count_.load(std::memory_order_acquire); }
+
+  void Limit(int most) {
+    auto lock = LockSpinning(grow_mu_);
+    limit_ = most;
+  }
+
+  // Runs the job on the caller and at most `helpers` workers; returns false
+  // without running anything when another job holds the workers.
+  bool TryRun(size_t n, void (*task)(void*, size_t), void* ctx, int helpers) {
+    if (busy_.exchange(true, std::memory_order_acquire)) return false;
+    task_ = task;
+    ctx_ = ctx;
+    n_ = n;
+    next_.store(0, std::memory_order_relaxed);
+    seats_.store(helpers, std::memory_order_relaxed);
+    const uint32_t open = state_.load(std::memory_order_relaxed) + 1;  // odd
+    state_.store(open, std::memory_order_seq_cst);
+    WakeWorkers();
+    RunTiles();
+    state_.store(open + 1, std::memory_order_seq_cst);  // closed
+    SpinThenYield([&] { return refs_.load(std::memory_order_seq_cst) == 0; });
+    busy_.store(false, std::memory_order_release);
     return true;
   }
 
  private:
   static void* Main(void* arg) {
-    Worker* w = static_cast<Worker*>(arg);
+    static_cast<Workers*>(arg)->WorkerLoop();
+    return nullptr;
+  }
+
+  void WorkerLoop() {
+    uint32_t seen = 0;  // the initial state: a job opened before this thread started is still joined
     for (;;) {
-      Pool* pool;
-      {
-        std::unique_lock<std::mutex> lock(w->mu);
-        w->cv.wait(lock, [&] { return w->pool != nullptr; });
-        pool = w->pool;
-        w->pool = nullptr;
+      const uint32_t s = WaitForChange(seen);
+      seen = s;
+      if (!(s & 1)) continue;  // a closed job
+      refs_.fetch_add(1, std::memory_order_seq_cst);
+      if (state_.load(std::memory_order_seq_cst) == s && seats_.fetch_sub(1, std::memory_order_relaxed) > 0) {
+        RunTiles();
       }
-      pool->WorkerLoop();
-      {
-        std::lock_guard<std::mutex> lock(Get().mu_);
-        Get().parked_.push_back(w);
-      }
-      // Parked before detaching, so the next pool finds this thread; after
-      // this line the pool may be gone.
-      pool->attached.fetch_sub(1, std::memory_order_release);
+      refs_.fetch_sub(1, std::memory_order_release);
     }
   }
 
+  void RunTiles() {
+    tls_in_task = true;
+    for (size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < n_;) task_(ctx_, i);
+    tls_in_task = false;
+  }
+
+  // Blocks until state != seen; returns the new state.
+  uint32_t WaitForChange(uint32_t seen) {
+    auto changed = [&] { return state_.load(std::memory_order_seq_cst) != seen; };
+    if (!SpinUntil(changed)) {
+      std::unique_lock<std::mutex> lock(mu_);
+      sleeping_.fetch_add(1, std::memory_order_seq_cst);
+      job_cv_.wait(lock, changed);
+      sleeping_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    return state_.load(std::memory_order_acquire);
+  }
+
+  // Wakes sleeping workers after state changed. Taking the lock orders this
+  // after a sleeper's last look at state.
+  void WakeWorkers() {
+    if (sleeping_.load(std::memory_order_seq_cst) == 0) return;
+    LockSpinning(mu_).unlock();
+    job_cv_.notify_all();
+  }
+
+  // The job; written by the busy holder before it opens the job.
+  void (*task_)(void*, size_t) = nullptr;
+  void* ctx_ = nullptr;
+  size_t n_ = 0;
+  alignas(64) std::atomic<size_t> next_{0};
+  std::atomic<int> seats_{0};  // workers that may still join the open job
+  alignas(64) std::atomic<uint32_t> state_{0};  // what idle workers poll
+  alignas(64) std::atomic<uint32_t> refs_{0};
+  std::atomic<bool> busy_{false};  // held by the Run whose job the workers serve
+
   std::mutex mu_;
-  std::vector<Worker*> parked_;
+  std::condition_variable job_cv_;  // idle workers sleep here
+  std::atomic<int> sleeping_{0};
+
+  std::mutex grow_mu_;
+  std::atomic<int> count_{0};  // threads started
+  bool exhausted_ = false;     // pthread_create failed once; guarded by grow_mu_
+  int limit_ = -1;             // LimitWorkerThreads; guarded by grow_mu_
 };
 
 }  // namespace
 
-struct ThreadPool::Impl {
-  Pool pool;
-  int threads = 1;
-};
-
-ThreadPool::ThreadPool(int threads) : impl_(new Impl()) {
-  // More than 64 threads cannot help an operator of a phone-sized model.
-  const int wanted = std::min(std::max(threads, 1), 64);
-  while (impl_->threads < wanted && ThreadCache::Get().Lend(&impl_->pool)) ++impl_->threads;
+ThreadPool::ThreadPool(int threads) {
+  const int helpers = std::min(std::max(threads, 1), kMaxWorkers + 1) - 1;
+  if (helpers > 0) threads_ = 1 + std::min(helpers, Workers::Get().Grow(helpers));
 }
-
-ThreadPool::~ThreadPool() {
-  Pool& p = impl_->pool;
-  p.stop.store(true, std::memory_order_seq_cst);
-  p.WakeWorkers();
-  Pool::SpinThenYield([&] { return p.attached.load(std::memory_order_acquire) == 0; });
-}
-
-int ThreadPool::threads() const { return impl_->threads; }
 
 void ThreadPool::Run(size_t n, void (*task)(void*, size_t), void* ctx) {
-  Pool& p = impl_->pool;
-  if (n <= 1 || impl_->threads == 1 || tls_in_task) {
+  if (n <= 1 || threads_ == 1 || tls_in_task || !Workers::Get().TryRun(n, task, ctx, threads_ - 1)) {
     for (size_t i = 0; i < n; ++i) task(ctx, i);
-    return;
   }
-  p.task = task;
-  p.ctx = ctx;
-  p.n = n;
-  p.next.store(0, std::memory_order_relaxed);
-  const uint32_t open = p.state.load(std::memory_order_relaxed) + 1;  // odd
-  p.state.store(open, std::memory_order_seq_cst);
-  p.WakeWorkers();
-  p.RunTiles();
-  p.state.store(open + 1, std::memory_order_seq_cst);  // closed
-  Pool::SpinThenYield([&] { return p.refs.load(std::memory_order_seq_cst) == 0; });
 }
+
+int ThreadPool::WorkerThreads() { return Workers::Get().count(); }
+void ThreadPool::LimitWorkerThreads(int most) { Workers::Get().Limit(most); }
 
 }  // namespace qwasm
 
@@ -270,14 +251,12 @@ void ThreadPool::Run(size_t n, void (*task)(void*, size_t), void* ctx) {
 
 namespace qwasm {
 
-struct ThreadPool::Impl {};
-
-ThreadPool::ThreadPool(int) : impl_(new Impl()) {}
-ThreadPool::~ThreadPool() = default;
-int ThreadPool::threads() const { return 1; }
+ThreadPool::ThreadPool(int) {}
 void ThreadPool::Run(size_t n, void (*task)(void*, size_t), void* ctx) {
   for (size_t i = 0; i < n; ++i) task(ctx, i);
 }
+int ThreadPool::WorkerThreads() { return 0; }
+void ThreadPool::LimitWorkerThreads(int) {}
 
 }  // namespace qwasm
 

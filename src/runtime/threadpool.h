@@ -1,31 +1,41 @@
-// threadpool.h — a persistent pool that splits one operator's tiles across
-// threads (pthreadpool's model: the calling thread works too, tiles are
-// claimed dynamically, Run returns when every tile is done).
+// threadpool.h — splits one operator's tiles across threads (pthreadpool's
+// model: the calling thread works too, tiles are claimed dynamically, Run
+// returns when every tile is done).
 //
 // Operators split their output into tiles (rows of pixels, blocks of
 // channels) and call For(). With threads() == 1 (the single-threaded wasm
 // build, or a model loaded with threads: 1) For is a plain loop.
+//
+// A ThreadPool is a handle: every pool in the process runs its jobs on one
+// shared set of worker threads, so any number of live models each get the
+// threads they asked for (as far as the platform has threads at all).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 namespace qwasm {
 
 class ThreadPool {
  public:
-  // `threads` counts the calling thread; values < 1 mean 1. The pool may
-  // start fewer threads than asked when the platform cannot provide them.
+  // `threads` counts the calling thread; values < 1 mean 1. Starts shared
+  // worker threads until threads - 1 exist (they are never stopped); the
+  // pool gets fewer threads than asked when the platform cannot provide them.
   explicit ThreadPool(int threads);
-  ~ThreadPool();
+  ~ThreadPool() = default;  // the shared workers keep running
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  int threads() const;
+  // min(threads asked, 1 + worker threads the process could start).
+  int threads() const { return threads_; }
 
   // Calls task(ctx, i) for every i in [0, n), each exactly once, spread over
-  // the pool; returns when all calls have returned. Not reentrant.
+  // the caller and at most threads() - 1 shared workers; returns when all
+  // calls have returned. The workers run one job at a time: a Run that finds
+  // them busy with another pool's job (another thread's call), or a Run from
+  // inside a task, does every tile itself. So Run never waits for another
+  // job and may be called from several threads at once, on the same or
+  // different pools.
   void Run(size_t n, void (*task)(void* ctx, size_t i), void* ctx);
 
   template <typename F>
@@ -37,9 +47,15 @@ class ThreadPool {
     Run(n, [](void* c, size_t i) { (*static_cast<F*>(c))(i); }, &f);
   }
 
+  // For tests: worker threads started so far in this process (shared by all
+  // pools, never ended; 0 in the single-threaded wasm module), and a cap on
+  // how many may be started (as a browser's fixed set of Web Workers caps
+  // them; < 0: no cap but the platform's).
+  static int WorkerThreads();
+  static void LimitWorkerThreads(int most);
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  int threads_ = 1;
 };
 
 // How many tiles to cut an operator's work into: 1 when single-threaded or

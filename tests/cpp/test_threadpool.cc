@@ -1,8 +1,11 @@
 // ThreadPool: every tile exactly once, back-to-back jobs, idle pools that
-// went to sleep, nesting. Natively the pool runs real threads (and the ASan
+// went to sleep, nesting, live pools sharing the workers (and their thread
+// limits), jobs from several threads at once. Natively the pool runs real threads (and the ASan
 // suite runs them too); the single-threaded wasm module's pool is a loop.
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -119,16 +122,183 @@ std::thread::id WorkerOfPairedTiles(ThreadPool& pool) {
 TEST_CASE("ThreadPool: a destroyed pool's workers serve the next pool" * doctest::skip(!kThreaded)) {
   // No thread is created per model: in a browser new threads would need new
   // Web Workers, which only start when the JS event loop runs.
-  std::thread::id first;
   {
     ThreadPool pool(2);
-    first = WorkerOfPairedTiles(pool);
+    const bool had_worker = WorkerOfPairedTiles(pool) != std::thread::id();  // (thread ids do not print)
+    CHECK(had_worker);
   }
+  const int workers = ThreadPool::WorkerThreads();
+  CHECK(workers >= 1);
   ThreadPool pool(2);
-  const bool had_worker = first != std::thread::id();  // (thread ids do not print)
-  const bool same_worker = WorkerOfPairedTiles(pool) == first;
+  const bool had_worker = WorkerOfPairedTiles(pool) != std::thread::id();
   CHECK(had_worker);
-  CHECK(same_worker);
+  CHECK(ThreadPool::WorkerThreads() == workers);
+}
+
+// The distinct threads that ran tiles of one For(n) whose tiles each wait
+// (up to `patience`) until `want` distinct threads have joined: a job that
+// may use that many threads gets them, one that may not shows how many did.
+size_t ThreadsOnJob(ThreadPool& pool, size_t n, size_t want, std::chrono::milliseconds patience) {
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  pool.For(n, [&](size_t) {
+    size_t seen;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(std::this_thread::get_id());
+      seen = ids.size();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (seen < want && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+      std::lock_guard<std::mutex> lock(mu);
+      seen = ids.size();
+    }
+  });
+  return ids.size();
+}
+
+TEST_CASE("ThreadPool: two live pools both get their threads (issue 14)" * doctest::skip(!kThreaded)) {
+  // As in a browser, where the Web Workers started with the module are all
+  // the threads there will be: the first live model must not starve the next.
+  { ThreadPool warm(3); }
+  const int workers = ThreadPool::WorkerThreads();
+  REQUIRE(workers >= 2);
+  ThreadPool::LimitWorkerThreads(workers);
+  {
+    const int all = workers + 1;
+    ThreadPool a(all);  // each wants every worker there is
+    ThreadPool b(all);
+    ThreadPool c(2);
+    ThreadPool d(all + 2);  // more than can exist: as many as there are
+    CHECK(a.threads() == all);
+    CHECK(b.threads() == all);
+    CHECK(c.threads() == 2);
+    CHECK(d.threads() == all);
+    // Each one really runs on as many threads as it reports.
+    for (ThreadPool* p : {&a, &b, &c, &d}) {
+      const size_t t = static_cast<size_t>(p->threads());
+      CHECK(ThreadsOnJob(*p, t, t, std::chrono::seconds(10)) == t);
+    }
+  }
+  ThreadPool::LimitWorkerThreads(-1);
+  CHECK(ThreadPool::WorkerThreads() == workers);
+}
+
+TEST_CASE("ThreadPool: live pools interleaved compute what a loop computes") {
+  // Three "models" with different thread counts, alive together, each running
+  // its own chain of dependent jobs, called alternately (as JS would).
+  constexpr size_t kWidth = 24;
+  constexpr int kJobs = 3000;
+  auto step = [](const std::vector<uint32_t>& in, std::vector<uint32_t>& out, size_t b, size_t e, uint32_t salt) {
+    for (size_t j = b; j < e; ++j) out[j] = in[(j + 5) % kWidth] * 7u + in[j] + salt;
+  };
+  struct Model {
+    ThreadPool pool;
+    uint32_t salt;
+    std::vector<uint32_t> buf[2] = {std::vector<uint32_t>(kWidth, 1), std::vector<uint32_t>(kWidth, 0)};
+    std::vector<uint32_t> serial[2] = {std::vector<uint32_t>(kWidth, 1), std::vector<uint32_t>(kWidth, 0)};
+  };
+  Model models[3] = {{ThreadPool(2), 11}, {ThreadPool(4), 13}, {ThreadPool(3), 17}};
+  for (int job = 0; job < kJobs; ++job) {
+    for (Model& m : models) {
+      const size_t n = 1 + (job + m.salt) % 9;
+      m.pool.For(n, [&](size_t t) {
+        size_t b, e;
+        TileRange(kWidth, n, t, &b, &e);
+        step(m.buf[job % 2], m.buf[(job + 1) % 2], b, e, m.salt + job);
+      });
+      step(m.serial[job % 2], m.serial[(job + 1) % 2], 0, kWidth, m.salt + job);
+    }
+  }
+  for (Model& m : models) CHECK(m.buf[kJobs % 2] == m.serial[kJobs % 2]);
+}
+
+TEST_CASE("ThreadPool: a pool with threads 2 lets one worker join a job" * doctest::skip(!kThreaded)) {
+  ThreadPool big(4);  // three workers exist
+  REQUIRE(big.threads() == 4);
+  CHECK(ThreadsOnJob(big, 8, 4, std::chrono::seconds(10)) == 4);
+  ThreadPool two(2);
+  ThreadPool one(1);
+  for (int round = 0; round < 5; ++round) {
+    // Tiles wait 20 ms for a third thread, which never may come.
+    CHECK(ThreadsOnJob(two, 8, 3, std::chrono::milliseconds(20)) <= 2);
+    CHECK(ThreadsOnJob(one, 8, 2, std::chrono::milliseconds(5)) == 1);
+  }
+}
+
+TEST_CASE("ThreadPool: a job while another thread's job runs goes inline on its caller" * doctest::skip(!kThreaded)) {
+  // Thread A's job holds the workers until B's job is done: B's tiles must
+  // all run on B, without waiting for A.
+  ThreadPool a(2);
+  ThreadPool b(3);
+  std::atomic<bool> a_running{false};
+  std::atomic<bool> b_done{false};
+  std::atomic<bool> timed_out{false};
+  std::thread ta([&] {
+    a.For(2, [&](size_t) {
+      a_running = true;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!b_done.load()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          timed_out = true;
+          return;
+        }
+        std::this_thread::yield();
+      }
+    });
+  });
+  while (!a_running.load()) std::this_thread::yield();
+  const std::thread::id me = std::this_thread::get_id();
+  std::vector<std::atomic<int>> hits(32);
+  std::atomic<int> foreign{0};
+  b.For(32, [&](size_t i) {
+    hits[i].fetch_add(1);
+    if (std::this_thread::get_id() != me) foreign.fetch_add(1);
+  });
+  b_done = true;
+  ta.join();
+  CHECK(!timed_out.load());
+  CHECK(foreign.load() == 0);
+  for (auto& h : hits) CHECK(h.load() == 1);
+}
+
+TEST_CASE("ThreadPool: two threads running jobs on two pools at once" * doctest::skip(!kThreaded)) {
+  // Natively several threads may drive models at the same time: one job gets
+  // the workers, the other runs inline, and neither waits for the other.
+  constexpr int kJobs = 4000;
+  ThreadPool pools[2] = {ThreadPool(2), ThreadPool(3)};
+  std::atomic<int> bad{0};
+  auto drive = [&](ThreadPool& pool, int seed) {
+    constexpr size_t kMost = 40;
+    std::vector<std::atomic<int>> hits(kMost);
+    for (int job = 0; job < kJobs; ++job) {
+      const size_t n = static_cast<size_t>((job * 7 + seed) % kMost) + 1;
+      for (size_t i = 0; i < n; ++i) hits[i].store(0, std::memory_order_relaxed);
+      pool.For(n, [&](size_t i) { hits[i].fetch_add(1, std::memory_order_relaxed); });
+      for (size_t i = 0; i < n; ++i) {
+        if (hits[i].load(std::memory_order_relaxed) != 1) bad.fetch_add(1);
+      }
+    }
+  };
+  std::thread t0([&] { drive(pools[0], 1); });
+  std::thread t1([&] { drive(pools[1], 5); });
+  drive(pools[0], 3);  // the main thread too, on a pool another thread also uses
+  t0.join();
+  t1.join();
+  CHECK(bad.load() == 0);
+}
+
+TEST_CASE("ThreadPool: 1000 pools created and destroyed start no thread after the first" * doctest::skip(!kThreaded)) {
+  { ThreadPool first(3); }
+  const int workers = ThreadPool::WorkerThreads();
+  CHECK(workers >= 2);
+  for (int i = 0; i < 1000; ++i) {
+    ThreadPool pool(1 + i % 3);
+    CHECK(pool.threads() == 1 + i % 3);
+    if (i % 10 == 0) CHECK(TileCounts(pool, 7) == std::vector<int>(7, 1));
+  }
+  CHECK(ThreadPool::WorkerThreads() == workers);
 }
 
 TEST_CASE("ThreadPool: jobs after the workers went to sleep, and slow tiles") {
