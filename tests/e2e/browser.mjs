@@ -34,3 +34,18 @@ export async function startBrowser({ isolation = true, args = [] } = {}) {
   };
   return { browser, server, url: server.url, newPage, close };
 }
+
+/**
+ * A new page on an empty same-origin document (nothing of the demo loaded),
+ * cross-origin isolated or not.
+ */
+export async function blankPage(env, { isolation = true } = {}) {
+  const page = await env.newPage();
+  await page.route(`${env.url}/__blank`, (route) => route.fulfill({
+    contentType: 'text/html',
+    headers: isolation ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {},
+    body: '<!doctype html><title>blank</title>',
+  }));
+  await page.goto(`${env.url}/__blank`);
+  return page;
+}

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startBrowser } from './browser.mjs';
+import { blankPage, startBrowser } from './browser.mjs';
 
 const MODEL = '/shared/models/mobilenet_v2_1.0_224_quant.tflite';
 const SIZE = readFileSync(new URL(`../../..${MODEL}`, import.meta.url)).length;
@@ -39,13 +39,6 @@ function loadInPage(page, options, model = MODEL, warm = true) {
   }, { model, image: CAT, options, warm });
 }
 
-/** An empty same-origin page. */
-async function blankPage(env) {
-  const page = await env.newPage();
-  await page.route(`${env.url}/__blank`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
-  return page;
-}
-
 const clearCacheInPage = (page) => page.evaluate(async () => (await import('/web/index.js')).clearCache());
 
 /** Progress of a download: loaded strictly increasing, total the size, last (size, size). */
@@ -65,7 +58,7 @@ for (const store of ['Cache API', 'IndexedDB']) {
     const errors = [];
     before(async () => {
       env = await startBrowser({ isolation: false });
-      page = await blankPage(env);
+      page = await blankPage(env, { isolation: false });
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('request', (r) => { if (new URL(r.url()).pathname === MODEL) modelRequests++; });
       // Without the Cache API (as on plain-http pages), fetch.js falls back to IndexedDB.
@@ -155,7 +148,7 @@ describe('errors in the browser name the URL', () => {
   let page;
   before(async () => {
     env = await startBrowser({ isolation: false });
-    page = await blankPage(env);
+    page = await blankPage(env, { isolation: false });
     await page.goto(`${env.url}/__blank`);
   });
   after(async () => { await env?.close(); });

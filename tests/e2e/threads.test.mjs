@@ -73,6 +73,18 @@ describe('cross-origin isolated page', () => {
     assert.deepEqual(messages, []);
   });
 
+  test('every live model gets its threads, not only the first (issue 14)', { timeout: 60_000 }, async () => {
+    const threads = await page.evaluate(async ({ model }) => {
+      const { load } = await import('/web/index.js');
+      const models = [await load(), await load(model, { threads: 2 }), await load(model)];
+      const t = models.map((m) => m.threads);
+      for (const m of models) m.dispose();
+      return t;
+    }, { model: MODEL });
+    assert.deepEqual(threads, [2, 2, Math.min(cores, 4)].map((n) => Math.min(n, cores)));
+    assert.deepEqual(messages, []);
+  });
+
   test('threads in a module worker give the same output', { timeout: 60_000 }, async () => {
     const [inMain] = await inPage(page, [1]);
     const runs = await inWorker(page, [2, 1]);

@@ -4,7 +4,7 @@
 // the rate, stop() stops; on the main thread and in worker mode.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FAKE_CAMERA_ARGS, startBrowser } from './browser.mjs';
+import { FAKE_CAMERA_ARGS, blankPage, startBrowser } from './browser.mjs';
 
 const MODEL = '/shared/models/mobilenet_v1_0.25_128_quant.tflite';
 
@@ -12,13 +12,7 @@ let env;
 let page;
 before(async () => {
   env = await startBrowser({ args: FAKE_CAMERA_ARGS });
-  page = await env.newPage();
-  await page.route(`${env.url}/__blank`, (route) => route.fulfill({
-    contentType: 'text/html',
-    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
-    body: '<!doctype html><title>blank</title>',
-  }));
-  await page.goto(`${env.url}/__blank`);
+  page = await blankPage(env);
   // window.setup(url, worker, delayMs): a model on the camera's <video>, its
   // classify() wrapped to record each frame it is given and how many calls
   // overlap; `delayMs` makes inference look that much slower. A live

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { load as nodeLoad, QwasmError } from '../../web/node.js';
-import { startBrowser } from './browser.mjs';
+import { blankPage, startBrowser } from './browser.mjs';
 
 const MODEL = '/shared/models/mobilenet_v2_1.0_224_quant.tflite';
 const CAT = '/shared/images/cat.bmp';
@@ -15,13 +15,7 @@ let env;
 let page;
 before(async () => {
   env = await startBrowser();
-  page = await env.newPage();
-  await page.route(`${env.url}/__blank`, (route) => route.fulfill({
-    contentType: 'text/html',
-    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
-    body: '<!doctype html><title>blank</title>',
-  }));
-  await page.goto(`${env.url}/__blank`);
+  page = await blankPage(env);
 });
 after(async () => { await env?.close(); });
 

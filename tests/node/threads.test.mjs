@@ -47,6 +47,25 @@ describe('threads: 2 against threads: 1', multiCore, () => {
   }
 });
 
+describe('models share the worker threads', multiCore, () => {
+  it('every live model gets the threads it asks for, not only the first (issue 14)', { timeout: 60_000 }, async () => {
+    const models = [await load(), await load(SMALL, { threads: 2 }), await load(`${SHARED}models/mobilenet_v2_1.0_224_quant.tflite`)];
+    try {
+      assert.deepEqual(models.map((m) => m.threads), [2, 2, 2]);
+      // Interleaved runs on the shared threads give each model's single-threaded bytes.
+      const one = await load(SMALL, { threads: 1 });
+      const input = await one.preprocess(`${SHARED}images/cat.bmp`);
+      for (let i = 0; i < 3; i++) {
+        await models[0].classify(`${SHARED}images/cat.bmp`);
+        assert.deepEqual(models[1].run(input), one.run(input));
+      }
+      one.dispose();
+    } finally {
+      for (const m of models) m.dispose();
+    }
+  });
+});
+
 describe('choosing the module', () => {
   it('threads > 1 uses the pthreads module, on shared memory', multiCore, async () => {
     const mt = await getModule({ threads: 2 });
