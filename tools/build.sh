@@ -36,7 +36,7 @@ for t in "${targets[@]}"; do
               # One line per compiled file, so a first build shows it is moving.
               cmake --build build/wasm -j"$jobs" --target qwasm qwasm-mt-node 2>&1 \
                 | { grep --line-buffered -E '^\[ *[0-9]+%\] (Building|Linking)' || true; } \
-                | sed -u -E 's#^\[ *([0-9]+)%\] Building CXX object .*/src/(.*)\.o$#build: \1% \2#; s#^\[ *([0-9]+)%\] Linking CXX executable .*/(.*)$#build: \1% linking \2#'
+                | sed -u -E 's#^\[ *([0-9]+)%\] Building CXX object .*/src/(.*)\.o$#build: \1% \2#; s#^\[ *([0-9]+)%\] Linking CXX (executable|static library) (.*/)?(.*)$#build: \1% linking \4#'
             fi ;;
     scalar) [[ -f build/scalar/CMakeCache.txt ]] || run cmake -S . -B build/scalar -DCMAKE_BUILD_TYPE=Release -DQWASM_SIMD=OFF
             run cmake --build build/scalar -j"$jobs" --target qwasm_tests ;;
