@@ -10,7 +10,7 @@
 // src/bindings/embind_tools.cc); the work is the C++ core's.
 import { QwasmError } from './errors.js';
 import { AUTO_MIXED_OPTIONS, CONVERT_OPTIONS, METADATA_OPTIONS, QUANTIZE_OPTIONS, pick } from './options.js';
-import { stage, toBytes } from './staging.js';
+import { checkImageSize, stage, toBytes } from './staging.js';
 
 const COLOR_ORDERS = ['RGB', 'BGR', 'gray'];
 
@@ -185,6 +185,7 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
         check(q.add({ label, budget }));
       } else {
         const px = await platform.toPixels(item);
+        checkImageSize(px.width, px.height);
         stage(q, px.data, 'image');
         // cropFraction undefined: the model's own.
         const image = { width: px.width, height: px.height, channels: px.channels, cropFraction: meta.cropFraction, ...norm };

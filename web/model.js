@@ -9,7 +9,7 @@ import { uncache } from './fetch.js';
 import { classifyOptions, rankClasses } from './classify.js';
 import { EMBED_OPTIONS, LOAD_OPTIONS, pick } from './options.js';
 import { sumProgress } from './progress.js';
-import { stage, toBytes } from './staging.js';
+import { checkImageSize, stage, toBytes } from './staging.js';
 import { describeOutput, l2Normalize } from './vectors.js';
 import { classifyVideo } from './video.js';
 
@@ -153,6 +153,8 @@ export class Model {
     const handle = this._live();
     const mean = normTriple(this._norm.mean, 'mean');
     const std = normTriple(this._norm.std, 'std');
+    checkImageSize(px.width, px.height);
+    // setImage() frees a large staging buffer again: no call leaves an image in wasm memory.
     stage(handle, px.data, 'image');
     const norm = mean == null ? {} : { mean, std };
     const err = handle.setImage({ width: px.width, height: px.height, channels: px.channels, cropFraction: this.cropFraction, ...norm });

@@ -17,6 +17,22 @@ export function toBytes(data) {
  */
 export function stage(handle, bytes, what) {
   const view = handle.staging(bytes.length);
-  if (typeof view === 'string') throw new QwasmError(`${what}: cannot stage ${bytes.length} bytes: ${view}`);
+  // Refused before anything was written; the module stays usable.
+  if (typeof view === 'string') throw new QwasmError(`${what} needs ${formatBytes(bytes.length)}, ${view}`);
   view.set(bytes);
+}
+
+/** "12 MB" (MiB, rounded), or "N bytes" under 1 MB. */
+export function formatBytes(n) {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${n} bytes`;
+}
+
+/** The largest image side the runtime takes (src/image/preprocess.cc). */
+export const MAX_IMAGE_SIDE = 32768;
+
+/** Refuses an image the runtime would not take, before its pixels are staged. */
+export function checkImageSize(width, height) {
+  if (!(width >= 1 && height >= 1 && width <= MAX_IMAGE_SIDE && height <= MAX_IMAGE_SIDE)) {
+    throw new QwasmError(`image size ${width}x${height} is not supported (1..${MAX_IMAGE_SIDE} per side)`);
+  }
 }

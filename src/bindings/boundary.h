@@ -11,6 +11,7 @@
 #pragma once
 
 #include <emscripten/bind.h>
+#include <emscripten/emmalloc.h>
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
 
@@ -36,24 +37,41 @@ val View(const std::vector<T>& v) {
 }
 
 // A handle class whose bytes come in through staging(n): JS writes the view
-// it returns, then calls the method that takes the bytes.
+// it returns, then calls the method that takes the bytes. What a call
+// stages is released by that call (TakeStaged, ReleaseStaged): a handle
+// keeps no more than kKeepStaged bytes between calls, so one large image
+// does not hold wasm memory that the next call (on any handle) needs.
 class Staged {
  public:
+  // Staging buffers up to this size are kept for the next call (a 1024²
+  // RGBA image, a video frame of that size): no malloc per call for them.
+  static constexpr size_t kKeepStaged = size_t{4} << 20;
+
   // A view of `bytes` zeroed bytes for JS to fill, or a string saying why
-  // that many cannot be staged: not a whole number (a double, so that no
-  // size wraps on the way in), more than wasm memory (or a vector) can ever
-  // hold, or more than it can hold now. The last is tried with malloc, which
-  // fails softly, before the vector allocates: without C++ exceptions a
-  // failed operator new aborts the module.
+  // that many cannot be staged, which JS puts after "<what> needs N MB, ":
+  // not a whole number (a double, so that no size wraps on the way in),
+  // more than wasm memory (or a vector) can ever hold, or more than it can
+  // provide now. The last is tried with malloc, which fails softly
+  // (ABORTING_MALLOC=0, the default with ALLOW_MEMORY_GROWTH), before the
+  // vector allocates: without C++ exceptions a failed operator new aborts
+  // the module. Nothing is written when it fails.
   val staging(double bytes) {
-    const size_t max = std::min<size_t>(emscripten_get_heap_max(), bytes_.max_size());
+    const size_t heap_max = emscripten_get_heap_max();
+    const size_t max = std::min<size_t>(heap_max, bytes_.max_size());
     if (!(bytes >= 0.0 && bytes == std::floor(bytes))) return val(std::string("not a byte count"));
-    if (bytes > static_cast<double>(max)) return val("wasm memory holds at most " + std::to_string(max) + " bytes");
+    if (bytes > static_cast<double>(max)) {
+      return val("more than the " + Mb(max) + " MB that wasm memory can hold");
+    }
     const size_t n = static_cast<size_t>(bytes);
     if (n > bytes_.capacity()) {
       std::vector<uint8_t>().swap(bytes_);  // the previous buffer is free first
       void* volatile probe = std::malloc(n);  // volatile: the compiler may not elide it
-      if (probe == nullptr) return val(std::string("out of wasm memory"));
+      if (probe == nullptr) {
+        // Free now: memory not yet grown into, plus the allocator's free blocks
+        // (which may be split, so even this much need not fit in one piece).
+        const size_t free = heap_max - emscripten_get_heap_size() + emmalloc_free_dynamic_memory();
+        return val("more than the " + Mb(free) + " MB free in wasm memory (at most " + Mb(heap_max) + " MB)");
+      }
       std::free(probe);
     }
     bytes_.assign(n, 0);
@@ -65,11 +83,18 @@ class Staged {
   // The staged bytes, leaving the buffer empty.
   std::vector<uint8_t> TakeStaged() {
     std::vector<uint8_t> out = std::move(bytes_);
-    bytes_.clear();
+    std::vector<uint8_t>().swap(bytes_);
     return out;
+  }
+  // Ends a call that read staged(): a buffer larger than kKeepStaged is
+  // freed, a smaller one kept for the next call.
+  void ReleaseStaged() {
+    if (bytes_.capacity() > kKeepStaged) std::vector<uint8_t>().swap(bytes_);
   }
 
  private:
+  static std::string Mb(size_t bytes) { return std::to_string((bytes + (size_t{1} << 19)) >> 20); }
+
   std::vector<uint8_t> bytes_;
 };
 

@@ -136,10 +136,13 @@ class WasmModel : public js::Staged {
     return out;
   }
 
+  // The image is read from staging, which is released after it (succeeded
+  // or not): a large image's bytes do not stay in wasm memory.
   std::string setImage(val image) {
     Result<ImageInput> in = js::ImageFromJs(image, staged());
-    if (!in.ok()) return in.status().message();
-    return model_->SetImage(in.value()).message();
+    const std::string error = in.ok() ? model_->SetImage(in.value()).message() : in.status().message();
+    ReleaseStaged();
+    return error;
   }
 
   // The raw input tensor (model-facing dtype), written by JS in place.

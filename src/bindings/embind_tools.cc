@@ -176,19 +176,11 @@ class WasmQuantizer : public js::Staged {
   }
   // A sample in staging: {image?, label, budget}, image as js::ImageFromJs
   // reads it; without one the bytes are a float32 input tensor.
+  // The staged bytes are released after it (the quantizer keeps copies).
   std::string add(val sample) {
-    QuantizeSample s;
-    s.label = sample["label"].as<int>();
-    s.budget = sample["budget"].as<bool>();
-    if (sample["image"].isUndefined()) {
-      s.tensor = reinterpret_cast<const float*>(staged().data());
-      s.tensor_elements = staged().size() / sizeof(float);
-    } else {
-      Result<ImageInput> in = js::ImageFromJs(sample["image"], staged());
-      if (!in.ok()) return in.status().message();
-      s.image = in.value();
-    }
-    return quantizer_->Add(s).message();
+    std::string error = AddStaged(sample);
+    ReleaseStaged();
+    return error;
   }
   // Quantizes; onProgress(done, total) after each evaluation of the
   // mixed-precision search.
@@ -204,6 +196,22 @@ class WasmQuantizer : public js::Staged {
   val report() const { return ReportToJs(output_, quantizer_->budget_given()); }
 
  private:
+  // add() without the release.
+  std::string AddStaged(val sample) {
+    QuantizeSample s;
+    s.label = sample["label"].as<int>();
+    s.budget = sample["budget"].as<bool>();
+    if (sample["image"].isUndefined()) {
+      s.tensor = reinterpret_cast<const float*>(staged().data());
+      s.tensor_elements = staged().size() / sizeof(float);
+    } else {
+      Result<ImageInput> in = js::ImageFromJs(sample["image"], staged());
+      if (!in.ok()) return in.status().message();
+      s.image = in.value();
+    }
+    return quantizer_->Add(s).message();
+  }
+
   QuantizeOptions options_;
   std::unique_ptr<Quantizer> quantizer_;
   QuantizeOutput output_;

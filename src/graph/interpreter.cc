@@ -1,7 +1,9 @@
 #include "graph/interpreter.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "graph/validate.h"
 #include "runtime/memory_plan.h"
@@ -63,7 +65,19 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
   }
   const MemoryPlan plan = PlanMemory(lifetimes, kArenaAlign);
   it->arena_bytes_ = plan.arena_bytes;
-  it->arena_storage_.assign(plan.arena_bytes + kArenaTail + kArenaAlign, 0);
+  const size_t storage = plan.arena_bytes + kArenaTail + kArenaAlign;
+  {
+    // Built without C++ exceptions, a failed operator new aborts (in wasm: the
+    // whole module). malloc fails softly: ask it first, so that a model whose
+    // activations do not fit is an error and the module stays usable.
+    void* volatile probe = std::malloc(storage);
+    if (probe == nullptr) {
+      return Status::Error("the model's activations need " + std::to_string((storage + (1u << 19)) >> 20) +
+                           " MB, more than the memory has free");
+    }
+    std::free(probe);
+  }
+  it->arena_storage_.assign(storage, 0);
   uint8_t* base = it->arena_storage_.data();
   base += (kArenaAlign - reinterpret_cast<uintptr_t>(base) % kArenaAlign) % kArenaAlign;
   it->data_.ptr.assign(g.tensors.size(), nullptr);
