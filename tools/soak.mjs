@@ -3,9 +3,12 @@
 //
 //   npm run soak -- [--cycles N] [--classify M] [--every K] [--threads 1,2]
 //                   [--models default,mobilenet] [--big] [--max-growth MB]
-//                   [--browser]
+//                   [--browser] [--no-resident]
 //
-// For every thread count and model: N load/dispose cycles, then M classify
+// For every thread count and model: N load/dispose cycles (while another
+// model, the default one, stays loaded: the case that leaked 2 MB a cycle
+// with threads before the worker threads were shared; --no-resident: alone),
+// then M classify
 // calls on one loaded model, printing the wasm heap (module.HEAPU8.length:
 // wasm memory never shrinks, so it is the high-water mark of the module's
 // allocations) and the process RSS every K steps, and the heap growth after
@@ -37,7 +40,7 @@ const MODELS = {
 const MB = 1024 * 1024;
 
 function parseArgs(argv) {
-  const o = { cycles: 1000, classify: 10000, every: 100, threads: [1, 2], models: ['default', 'mobilenet'], big: false, maxGrowth: 1 };
+  const o = { cycles: 1000, classify: 10000, every: 100, threads: [1, 2], models: ['default', 'mobilenet'], big: false, maxGrowth: 1, resident: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -51,9 +54,10 @@ function parseArgs(argv) {
     else if (a === '--models') o.models = value().split(',');
     else if (a === '--big') o.big = true;
     else if (a === '--browser') o.browser = true;
+    else if (a === '--no-resident') o.resident = false;
     else if (a === '--max-growth') o.maxGrowth = Number(value());
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node tools/soak.mjs [--cycles N] [--classify M] [--every K] [--threads 1,2] [--models default,mobilenet] [--big] [--max-growth MB] [--browser]');
+      console.log('usage: node tools/soak.mjs [--cycles N] [--classify M] [--every K] [--threads 1,2] [--models default,mobilenet] [--big] [--max-growth MB] [--browser] [--no-resident]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -146,12 +150,14 @@ async function main() {
         console.log(`threads ${threads}, ${name}: skipped (${path} not found)`);
         continue;
       }
-      console.log(`threads ${threads}, ${name}:`);
+      console.log(`threads ${threads}, ${name}${o.resident ? ', beside a loaded model' : ''}:`);
+      const resident = o.resident ? await load(undefined, { threads }) : null;
       const cycles = await soak('load/dispose', module, o.cycles, o.every, async () => {
         const m = await load(path, { threads });
         if (m.threads !== threads) throw new Error(`asked for ${threads} threads, got ${m.threads}`);
         m.dispose();
       });
+      resident?.dispose();
       const pixels = await pixelsOf(photo);
       const model = await load(path, { threads });
       const calls = await soak('classify', module, o.classify, o.every * 10, () => model.classify(pixels, { topK: 1 }));
@@ -187,8 +193,8 @@ async function inBrowser(o) {
     };
     for (const threads of o.threads) {
       for (const name of o.models) {
-        console.log(`chromium, threads ${threads}, ${name}:`);
-        const growths = await page.evaluate(async ({ threads, path, photo, cycles, calls, every }) => {
+        console.log(`chromium, threads ${threads}, ${name}${o.resident ? ', beside a loaded model' : ''}:`);
+        const growths = await page.evaluate(async ({ threads, path, photo, cycles, calls, every, resident }) => {
           const { load } = await import('/web/index.js');
           const mb = (b) => (b / 1048576).toFixed(1);
           const jsHeap = () => (performance.memory ? mb(performance.memory.usedJSHeapSize) : '?');
@@ -217,12 +223,18 @@ async function inBrowser(o) {
           if (first.threads !== threads) throw new Error(`asked for ${threads} threads, got ${first.threads}`);
           module = first._module;
           first.dispose();
-          const g1 = await soak('load/dispose', cycles, every, async () => (await load(path, { threads })).dispose());
+          const kept = resident ? await load(undefined, { threads }) : null;
+          const g1 = await soak('load/dispose', cycles, every, async () => {
+            const m = await load(path, { threads });
+            if (m.threads !== threads) throw new Error(`asked for ${threads} threads, got ${m.threads}`);
+            m.dispose();
+          });
+          kept?.dispose();
           const model = await load(path, { threads });
           const g2 = await soak('classify', calls, every * 10, () => model.classify(pixels, { topK: 1 }));
           model.dispose();
           return [g1, g2];
-        }, { threads, ...paths[name], cycles: o.cycles, calls: o.classify, every: o.every });
+        }, { threads, ...paths[name], cycles: o.cycles, calls: o.classify, every: o.every, resident: o.resident });
         for (const [what, growth] of [['load/dispose', growths[0]], ['classify', growths[1]]]) {
           if (growth > o.maxGrowth * MB) {
             console.log(`  FAIL ${what}: heap grew ${mb(growth)} MB after the first 10 (limit ${o.maxGrowth} MB)`);
