@@ -9,7 +9,7 @@ export function isBmp(b) {
 }
 
 export function decodeBmp(b) {
-  const fail = (why) => { throw new QwasmError(`BMP: ${why}`); };
+  const fail = (why) => { throw new QwasmError(`could not decode BMP: ${why}`); };
   if (b.length < 26 || !isBmp(b)) fail('not a BMP file');
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const offset = dv.getUint32(10, true);
@@ -24,6 +24,7 @@ export function decodeBmp(b) {
   if (![1, 4, 8, 16, 24, 32].includes(bpp)) fail(`${bpp} bits per pixel is not supported`);
   if (compression !== 0 && compression !== 3) fail(`compression ${compression} (RLE/JPEG/PNG) is not supported`);
   const stride = Math.floor((width * bpp + 31) / 32) * 4;
+  if (offset < 14 + headerSize) fail(`pixel data offset ${offset} lies inside the ${14 + headerSize}-byte header`);
   if (offset > b.length || stride * height > b.length - offset) fail('pixel data is truncated');
 
   let masks = null;
@@ -32,10 +33,13 @@ export function decodeBmp(b) {
       ? [dv.getUint32(54, true), dv.getUint32(58, true), dv.getUint32(62, true), headerSize >= 56 ? dv.getUint32(66, true) : 0]
       : [0x7c00, 0x03e0, 0x001f, 0];
     if (compression === 3 && headerSize === 40 && 14 + 40 + 12 > b.length) fail('bitfield masks are truncated');
+    if (!masks[0] && !masks[1] && !masks[2]) fail('the red, green and blue bit masks are all zero');
+    if (compression === 3 && headerSize === 40 && offset < 14 + 40 + 12) fail(`pixel data offset ${offset} lies inside the bit masks`);
   }
   let palette = null;
+  let colors = 0;
   if (bpp <= 8) {
-    const colors = dv.getUint32(46, true) || 1 << bpp;
+    colors = dv.getUint32(46, true) || 1 << bpp;
     const start = 14 + headerSize;
     if (colors > 256 || start + colors * 4 > offset) fail('palette is truncated');
     palette = new Uint8Array(256 * 4);
@@ -66,6 +70,7 @@ export function decodeBmp(b) {
         const bit = x * bpp;
         const byte = b[row + (bit >> 3)];
         const index = bpp === 8 ? byte : (byte >> (8 - bpp - (bit & 7))) & ((1 << bpp) - 1);
+        if (index >= colors) fail(`pixel (${x}, ${y}) uses colour ${index} of a ${colors}-colour palette`);
         data.set(palette.subarray(index * 4, index * 4 + 4), d);
       } else if (masks) {
         const v = bpp === 16 ? dv.getUint16(row + x * 2, true) : dv.getUint32(row + x * 4, true);

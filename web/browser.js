@@ -8,7 +8,8 @@
 import { QwasmError } from './errors.js';
 import { entryPoints } from './entry.js';
 import { fetchBytes, reportSize, responseBytes } from './fetch.js';
-import { pixelsFromObject } from './pixels.js';
+import { checkImageBytes, checkPixelCount, DEFAULT_MAX_PIXELS, HEADER_BYTES, readImageHeader } from './image-header.js';
+import { checkNotDetached, pixelsFromObject } from './pixels.js';
 import { browserRuntime } from './wasm-browser.js';
 import { createWorkerModel } from './worker-model.js';
 
@@ -38,11 +39,12 @@ function drawableSize(image) {
   return [image.width, image.height];
 }
 
-function readPixels(image) {
+function readPixels(image, maxPixels) {
   const [width, height] = drawableSize(image);
   if (!(width > 0 && height > 0)) {
     throw new QwasmError(`image has no pixels yet (${width}x${height}); wait for it to load`);
   }
+  checkPixelCount(width, height, maxPixels);
   const canvas = typeof OffscreenCanvas !== 'undefined'
     ? new OffscreenCanvas(width, height)
     : Object.assign(document.createElement('canvas'), { width, height });
@@ -52,29 +54,45 @@ function readPixels(image) {
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height, channels: 4 };
 }
 
-async function toPixels(image) {
-  if (is(image, 'ImageData')) return pixelsFromObject({ data: image.data, width: image.width, height: image.height, channels: 4 });
+/**
+ * Checks encoded bytes or a Blob before createImageBitmap decodes them
+ * (web/image-header.js): the header's size from the first bytes, then that
+ * the file holds enough data for that size.
+ */
+async function checkEncoded(blob, maxPixels) {
+  const header = readImageHeader(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer()));
+  if (!header) return;  // another format, or a header past the first bytes: the browser's limits apply
+  checkPixelCount(header.width, header.height, maxPixels);
+  checkImageBytes(new Uint8Array(await blob.arrayBuffer()), maxPixels);
+}
+
+async function toPixels(image, { maxPixels = DEFAULT_MAX_PIXELS } = {}) {
+  if (is(image, 'ImageData')) {
+    return pixelsFromObject({ data: image.data, width: image.width, height: image.height, channels: 4 }, maxPixels);
+  }
   if (is(image, 'HTMLImageElement') && !image.complete) await image.decode();
   if (['HTMLImageElement', 'HTMLCanvasElement', 'HTMLVideoElement', 'ImageBitmap', 'OffscreenCanvas', 'VideoFrame']
     .some((name) => is(image, name))) {
-    return readPixels(image);
+    return readPixels(image, maxPixels);
   }
   if (is(image, 'Blob') || image instanceof ArrayBuffer || ArrayBuffer.isView(image)) {
+    checkNotDetached(image);
     const blob = is(image, 'Blob') ? image : new Blob([image]);
+    await checkEncoded(blob, maxPixels);
     let bitmap;
     try {
       bitmap = await createImageBitmap(blob, BITMAP_OPTIONS);
     } catch (e) {
-      throw new QwasmError(`could not decode image: ${e.message}`, { cause: e });
+      throw new QwasmError(`could not decode image: ${e?.message || e?.name || 'the browser cannot decode it'}`, { cause: e });
     }
     try {
-      return readPixels(bitmap);
+      return readPixels(bitmap, maxPixels);
     } finally {
       bitmap.close();
     }
   }
   if (image && typeof image === 'object' && 'data' in image && 'width' in image && 'height' in image) {
-    return pixelsFromObject(image);
+    return pixelsFromObject(image, maxPixels);
   }
   throw new QwasmError('unsupported image: expected an image element, canvas, video, ImageBitmap, ImageData, Blob or bytes');
 }

@@ -90,6 +90,12 @@ export interface LoadOptions {
    * call clearCache() or use a new URL (e.g. `model.qwm?v=2`). Bytes
    * load() cannot read as a model are dropped from the cache. Default false. */
   cache?: boolean;
+  /** The largest image, in pixels (width * height), that classify(),
+   * embed() and preprocess() accept. Checked against the file's header
+   * (PNG, JPEG, BMP) before decoding, and against the size of pixel objects
+   * and image elements; larger images are a QwasmError. Default 67108864
+   * (64 M pixels, e.g. 8192 x 8192). See docs/security.md. */
+  maxPixels?: number;
 }
 
 /** The wasm files by name, for LoadOptions.wasmPaths. */
@@ -194,6 +200,8 @@ export interface Model {
   /** Peak activation memory in bytes: the one arena every intermediate
    * tensor shares (tensors whose lifetimes do not overlap share bytes). */
   readonly arenaBytes: number;
+  /** The largest image (width * height) accepted: LoadOptions.maxPixels. */
+  readonly maxPixels: number;
   /** Runs the model `runs` times (default 10) on its current input and
    * returns the mean milliseconds of every node, in graph order. */
   profile(runs?: number): { op: string; output: string; ms: number }[];

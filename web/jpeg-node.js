@@ -29,12 +29,12 @@ export async function decodeJpeg(bytes) {
   try {
     img = await decode(bytes);
   } catch (e) {
-    throw new QwasmError(`could not decode image: ${messages.at(-1) ?? e.message}`, { cause: e });
+    throw new QwasmError(`could not decode JPEG: ${messages.at(-1) ?? e?.message ?? String(e ?? 'unknown error')}`, { cause: e });
   }
   // libjpeg fills a cut-off image with grey and only warns; a classifier
   // should not silently look at half a photo.
   if (messages.some((m) => /Premature end of JPEG file/.test(m))) {
-    throw new QwasmError('could not decode image: the JPEG data is truncated (premature end of file)');
+    throw new QwasmError('could not decode JPEG: the image data is truncated (premature end of file)');
   }
   return { data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height };
 }

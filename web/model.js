@@ -12,6 +12,7 @@ import { sumProgress } from './progress.js';
 import { checkImageSize, stage, toBytes } from './staging.js';
 import { describeOutput, l2Normalize } from './vectors.js';
 import { classifyVideo } from './video.js';
+import { describeValue, maxPixelsOption } from './image-header.js';
 
 const DEFAULT_CROP = 0.875;
 
@@ -28,9 +29,12 @@ export function topK(values, k) {
   return idx.slice(0, k);
 }
 
+// The typed arrays run() takes for each input dtype.
+const INPUT_ARRAYS = { int8: [Int8Array], uint8: [Uint8Array, Uint8ClampedArray], float32: [Float32Array] };
+
 export class Model {
   /** @internal use load() */
-  constructor(module, handle, { labels, cropFraction, mean, std, platform }) {
+  constructor(module, handle, { labels, cropFraction, mean, std, maxPixels, platform }) {
     this._module = module;
     this._handle = handle;
     this._platform = platform;
@@ -60,6 +64,12 @@ export class Model {
     /** Peak activation memory: the one arena all intermediate tensors share. */
     this.arenaBytes = info.arenaBytes;
     this._norm = { mean: mean ?? null, std: std ?? null };
+    /** The largest image (width * height) accepted, checked before decoding (load() option maxPixels). */
+    this.maxPixels = maxPixelsOption(maxPixels);
+  }
+
+  _toPixels(image) {
+    return this._platform.toPixels(image, { maxPixels: this.maxPixels });
   }
 
   _live() {
@@ -72,7 +82,7 @@ export class Model {
    * Returns a copy of the tensor (Uint8Array, Int8Array or Float32Array).
    */
   async preprocess(image) {
-    const px = await this._platform.toPixels(image);
+    const px = await this._toPixels(image);
     const handle = this._setImage(px);
     return this._copyTyped(handle.inputView(), this.inputType);
   }
@@ -83,6 +93,11 @@ export class Model {
     const bytes = toBytes(input);
     const view = handle.inputView();
     if (bytes.length !== view.length) throw new QwasmError(`input tensor needs ${view.length} bytes, got ${bytes.length}`);
+    const types = INPUT_ARRAYS[this.inputType];
+    if (types && !types.some((T) => input instanceof T)) {
+      throw new QwasmError(`input tensor must be ${types.map((T) => `${/^[AEIO]/.test(T.name) ? 'an' : 'a'} ${T.name}`).join(' or ')} for this ${this.inputType} model,`
+        + ` got ${input?.constructor?.name ?? typeof input}`);
+    }
     view.set(bytes);
     this._invoke(handle);
     return this._copyTyped(handle.outputView(), this.outputType);
@@ -96,7 +111,7 @@ export class Model {
   async classify(image, options = {}) {
     const opts = classifyOptions(options, this.outputSize);
     this._live();
-    const px = await this._platform.toPixels(image);
+    const px = await this._toPixels(image);
     // From here on everything is synchronous, so concurrent classify() calls
     // on one model cannot interleave between writing the input and reading
     // the output.
@@ -123,9 +138,9 @@ export class Model {
    */
   async embed(image, options = {}) {
     const { normalize = false } = pick(options, EMBED_OPTIONS);
-    if (typeof normalize !== 'boolean') throw new QwasmError(`option normalize must be true or false, got ${normalize}`);
+    if (typeof normalize !== 'boolean') throw new QwasmError(`option normalize must be true or false, got ${describeValue(normalize)}`);
     this._live();
-    const px = await this._platform.toPixels(image);
+    const px = await this._toPixels(image);
     const handle = this._setImage(px);  // synchronous from here, as in classify()
     this._invoke(handle);
     const values = handle.scores().slice();
@@ -192,6 +207,7 @@ function normTriple(v, name) {
  */
 export async function loadWith(platform, source, options) {
   const o = pick(options, LOAD_OPTIONS);
+  maxPixelsOption(o.maxPixels);
   if (o.onProgress != null && typeof o.onProgress !== 'function') {
     throw new QwasmError(`option onProgress must be a function, got ${typeof o.onProgress}`);
   }

@@ -3,10 +3,11 @@
 // table is exactly what its parser accepts (other keys are ignored);
 // tests/node/types.test.mjs checks that web/index.d.ts declares the same
 // keys in the interface named here.
+import { QwasmError } from './errors.js';
 
 /** load(source, options): LoadOptions. */
 export const LOAD_OPTIONS = ['labels', 'cropFraction', 'mean', 'std', 'threads', 'wasmPaths', 'wasmUrl', 'wasmBinary',
-  'onProgress', 'cache'];
+  'onProgress', 'cache', 'maxPixels'];
 
 /** load(source, {worker: true}): the model in a module Worker (web/worker-model.js). */
 export const WORKER_LOAD_OPTIONS = ['worker'];
@@ -49,7 +50,11 @@ export const OPTION_TYPES = {
 /** The options among `keys` that `options` sets (undefined ones left out). */
 export function pick(options, keys) {
   const picked = {};
-  if (options == null) return picked;
+  if (options == null) return picked;  // null and undefined are no options
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    const got = Array.isArray(options) ? 'an array' : typeof options === 'string' ? JSON.stringify(options) : String(options);
+    throw new QwasmError(`options must be an object, got ${got}`);
+  }
   for (const k of keys) if (options[k] !== undefined) picked[k] = options[k];
   return picked;
 }

@@ -105,7 +105,7 @@ describe('model.embed on the default model (int8 output)', () => {
 
   it('rejects a bad normalize option, and works only until dispose()', async () => {
     await assert.rejects(model.embed(SAMPLE('0002-trouser'), { normalize: 'yes' }),
-      (e) => e instanceof QwasmError && e.message === 'option normalize must be true or false, got yes');
+      (e) => e instanceof QwasmError && e.message === 'option normalize must be true or false, got "yes"');
     const m = await load(undefined, { threads: 1 });
     m.dispose();
     await assert.rejects(m.embed(SAMPLE('0002-trouser')), (e) => e instanceof QwasmError && /disposed/.test(e.message));
