@@ -537,7 +537,8 @@ Status Reader::ReadTensors() {
     if (in_record && r.ok()) {
       int64_t elements = 1;
       for (int32_t d : t.shape) {
-        if (d < 1 || (elements *= d) > kMaxTensorElements) elements = INT64_MAX;
+        // Stop at the first bad dimension: multiplying on would overflow.
+        if (d < 1 || (elements *= d) > kMaxTensorElements) { elements = INT64_MAX; break; }
       }
       if (elements == INT64_MAX || static_cast<uint64_t>(elements) > r.remaining()) {
         r.Fail("shape " + ShapeString(t.shape) + " needs more values than the " + std::to_string(r.remaining()) +
