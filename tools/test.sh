@@ -7,6 +7,7 @@
 #   5. Node API tests                    (tests/node)
 #   6. TypeScript check of the public .d.ts
 #   7. browser end-to-end tests          (tests/e2e, Debian Chromium)
+#   8. a short fuzzing run: each libFuzzer target 25 s (tools/fuzz.sh, clang-14)
 # `npm run test:quick` (tools/test-quick.sh) runs 1, 5 and 6 only, for the
 # edit-compile loop.
 set -euo pipefail
@@ -22,5 +23,6 @@ step "node API tests";          node --test tests/node/
 step "TypeScript declarations"; npx --no-install tsc -p tests/types --noEmit
 step "TypeScript declarations without the DOM lib"; npx --no-install tsc -p tests/types/tsconfig.node.json --noEmit
 step "browser tests (Chromium)"; node --test tests/e2e/
+step "fuzzing (25 s per target)"; tools/fuzz.sh --seconds 25
 
 echo; echo "all tests passed in $(( $(date +%s) - start )) s"

@@ -1241,3 +1241,21 @@ TEST_CASE("qwm: measure int constants and scales of real models") {
                  << " scales, " << fp16_exact << " exact in float16");
   }
 }
+
+// Fuzzing (tests/fuzz/fuzz_qwm.cc) found: an int constant stored in its record
+// whose shape has a dimension below 1 (or a product past the limit) followed by
+// more dimensions multiplied the INT64_MAX marker on: signed overflow (UB).
+TEST_CASE("qwm: an in-record constant's shape 0 x 2 is refused without overflow (fuzz regression)") {
+  const Graph g = TinyLowBitModel();
+  const Bytes bytes = MustWrite(g);
+  const std::vector<TensorRecord> records = TensorRecords(bytes);
+  size_t axes = 0;
+  while (axes < records.size() && records[axes].name != "mean/axes") ++axes;
+  REQUIRE(axes < records.size());
+  REQUIRE(bytes[records[axes].rank_at] == 1);      // rank 1
+  REQUIRE(bytes[records[axes].rank_at + 1] == 2);  // shape [2]
+  // Rank 2, shape [0, 2] (the first value's byte becomes the second dimension).
+  const std::string msg = Patched(bytes, records[axes].rank_at, {2, 0, 2});
+  CHECK(msg == "qwm: section TENS, tensor " + std::to_string(axes) +
+                   ": shape [0, 2] needs more values than the 1 bytes left");
+}

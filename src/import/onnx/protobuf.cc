@@ -129,6 +129,7 @@ Status AppendFixed32(const Field& f, size_t max_count, std::vector<uint32_t>* ou
   if (count > max_count - out->size()) {
     return Status::Error("more than " + std::to_string(max_count) + " values");
   }
+  if (count == 0) return Status::Ok();  // an empty packed field: memcpy from/to null is UB
   const size_t old = out->size();
   out->resize(old + count);
   std::memcpy(out->data() + old, f.bytes.data, f.bytes.size);
