@@ -17,6 +17,7 @@ elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds=$(( $1 * 60 )); shift; fi
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(tflite onnx qwm preprocess)
 
+mkdir -p build
 CC=${CC:-clang-14} CXX=${CXX:-clang++-14} cmake -S . -B build/fuzz -DQWASM_FUZZ=ON -DQWASM_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo > build/fuzz-configure.log
 cmake --build build/fuzz -j"${JOBS:-2}" --target fuzz_tflite_seeds $(printf 'fuzz_%s ' "${targets[@]}") | grep -v '^\[' || true

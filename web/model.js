@@ -117,7 +117,7 @@ export class Model {
     // the output.
     const handle = this._setImage(px);
     this._invoke(handle);
-    const values = handle.scores().slice();
+    const values = finiteScores(handle.scores().slice());
     if (this._classifyWarning) {
       console.warn(this._classifyWarning);  // once per model
       this._classifyWarning = null;
@@ -143,7 +143,7 @@ export class Model {
     const px = await this._toPixels(image);
     const handle = this._setImage(px);  // synchronous from here, as in classify()
     this._invoke(handle);
-    const values = handle.scores().slice();
+    const values = finiteScores(handle.scores().slice());
     return normalize ? l2Normalize(values) : values;
   }
 
@@ -189,6 +189,18 @@ export class Model {
     if (dtype === 'float32') return new Float32Array(bytes.buffer);
     return bytes;
   }
+}
+
+// A float model whose arithmetic overflowed (an extreme weight or attribute,
+// e.g. LeakyRelu alpha 1e38) gives NaN scores; ranking them would be noise.
+function finiteScores(values) {
+  let bad = 0;
+  for (const v of values) if (!Number.isFinite(v)) bad++;
+  if (bad) {
+    throw new QwasmError(`the model's output has ${bad} non-finite value${bad > 1 ? 's' : ''} (NaN or infinity) among ${values.length}:`
+      + ' its float arithmetic overflowed (an extreme weight or attribute); run() returns the raw output');
+  }
+  return values;
 }
 
 function normTriple(v, name) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <cstring>
 
 #include "format/qwm_format.h"
@@ -134,7 +136,6 @@ Result<std::unique_ptr<Model>> Model::FromGraph(std::unique_ptr<Graph> graph,
       m->default_norm_.std[c] = meta.std[std::min<size_t>(c, meta.std.size() - 1)];
     }
   }
-  m->pixels_.resize(static_cast<size_t>(info.height) * info.width * info.channels);
   return m;
 }
 
@@ -146,24 +147,32 @@ Status Model::SetImage(const ImageView& image, float crop_fraction, const PixelN
   spec.out_height = input_.height;
   spec.out_channels = input_.channels;
   spec.crop_fraction = crop_fraction;
-  QW_RETURN_IF_ERROR(CropResizeBilinear(image, spec, pixels_.data()));
-  const size_t pixels_per_image = pixels_.size();
+  // The resized picture lives only for this call (a model that declares a
+  // huge input keeps no copy of it between calls, and loads without one).
+  const size_t pixels_per_image = static_cast<size_t>(input_.height) * input_.width * input_.channels;
+  std::unique_ptr<uint8_t, void (*)(void*)> scratch(static_cast<uint8_t*>(std::malloc(pixels_per_image)), std::free);
+  if (!scratch) {
+    return Status::Error("the model's input needs " + std::to_string((pixels_per_image + (1u << 19)) >> 20) +
+                         " MB for the resized image, more than the memory has free");
+  }
+  const uint8_t* pixels = scratch.get();
+  QW_RETURN_IF_ERROR(CropResizeBilinear(image, spec, scratch.get()));
   uint8_t* dst = input_data();
   // Every image of a batch gets the same picture (classifiers here use N = 1).
   for (int b = 0; b < input_.batch; ++b) {
     const size_t base = b * pixels_per_image;
     switch (input_.dtype) {
       case DType::kUInt8:
-        std::memcpy(dst + base, pixels_.data(), pixels_per_image);
+        std::memcpy(dst + base, pixels, pixels_per_image);
         break;
       case DType::kInt8:
         if (!norm.known || input_.scale == 0.0f) {
-          for (size_t i = 0; i < pixels_per_image; ++i) dst[base + i] = pixels_[i] ^ 0x80;
+          for (size_t i = 0; i < pixels_per_image; ++i) dst[base + i] = pixels[i] ^ 0x80;
           break;
         }
         for (size_t i = 0; i < pixels_per_image; ++i) {
           const int c = static_cast<int>(i % input_.channels);
-          const float x = (static_cast<float>(pixels_[i]) - norm.mean[c]) / norm.std[c];
+          const float x = (static_cast<float>(pixels[i]) - norm.mean[c]) / norm.std[c];
           dst[base + i] = static_cast<uint8_t>(RoundToQuant(x / input_.scale, input_.zero_point, -128, 127));
         }
         break;
@@ -171,7 +180,7 @@ Status Model::SetImage(const ImageView& image, float crop_fraction, const PixelN
         float* f = reinterpret_cast<float*>(dst) + base;
         for (size_t i = 0; i < pixels_per_image; ++i) {
           const int c = static_cast<int>(i % input_.channels);
-          f[i] = (static_cast<float>(pixels_[i]) - norm.mean[c]) / norm.std[c];
+          f[i] = (static_cast<float>(pixels[i]) - norm.mean[c]) / norm.std[c];
         }
         break;
       }

@@ -118,7 +118,6 @@ class Model {
   std::unique_ptr<Interpreter> interp_;
   InputInfo input_;
   PixelNorm default_norm_;
-  std::vector<uint8_t> pixels_;  // resized RGB / gray scratch
 };
 
 }  // namespace qwasm

@@ -469,6 +469,7 @@ Status Reader::ReadTensors() {
   std::vector<std::pair<uint32_t, uint32_t>> derived(count, {UINT32_MAX, UINT32_MAX});
   std::vector<uint32_t> flags_of(count, 0);
   std::vector<uint64_t> offset_of(count, 0), size_of(count, 0);
+  uint32_t quant_params = 0;  // over all tensors, at most kMaxQuantParams
   for (uint32_t i = 0; i < count; ++i) {
     std::string ctx = where + ", tensor " + std::to_string(i);
     Cursor r = c.Record("tensor record");
@@ -497,9 +498,21 @@ Status Reader::ReadTensors() {
     const bool is_derived = flags & kTensorScalesDerived;
     // Scales: 4 bytes each when listed; zero points: at least one byte each when listed.
     if (fp16 && is_derived) r.Fail("scales both derived and float16");
-    const uint32_t nq = r.VCount("quantization parameter count",
-                                 (is_derived ? 0 : fp16 ? 2 : 4) + (zero_points == kZeroPointsListed ? 1 : 0),
-                                 kMaxQuantParams);
+    // Derived scales and shared zero points take no bytes per parameter, so
+    // the bytes left do not bound them: per-channel parameters belong to
+    // constants (one per channel of data that is in the file), and the file
+    // as a whole holds at most kMaxQuantParams.
+    uint32_t nq = r.VCount("quantization parameter count",
+                           (is_derived ? 0 : fp16 ? 2 : 4) + (zero_points == kZeroPointsListed ? 1 : 0),
+                           kMaxQuantParams - quant_params);
+    if (nq > 1 && !(flags & kTensorConstant)) {
+      r.Fail(std::to_string(nq) + " quantization parameters on a tensor that is not a constant (one is allowed)");
+      nq = 0;  // the record is parsed on to its end: nothing may be sized by a refused count
+    } else if (nq > 1 && nq / 2 > size_) {
+      r.Fail(std::to_string(nq) + " quantization parameters, more channels than the file has bytes");
+      nq = 0;
+    }
+    quant_params += nq;
     t.quant.axis = static_cast<int32_t>(r.V32("quantization axis"));
     if (nq == 0 && (is_derived || fp16 || zero_points != kZeroPointsZero)) {
       r.Fail("a tensor without quantization has derived or float16 scales or zero points");

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <cstring>
 #include <string>
 
 #include "graph/validate.h"
@@ -66,19 +67,18 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
   const MemoryPlan plan = PlanMemory(lifetimes, kArenaAlign);
   it->arena_bytes_ = plan.arena_bytes;
   const size_t storage = plan.arena_bytes + kArenaTail + kArenaAlign;
-  {
-    // Built without C++ exceptions, a failed operator new aborts (in wasm: the
-    // whole module). malloc fails softly: ask it first, so that a model whose
-    // activations do not fit is an error and the module stays usable.
-    void* volatile probe = std::malloc(storage);
-    if (probe == nullptr) {
-      return Status::Error("the model's activations need " + std::to_string((storage + (1u << 19)) >> 20) +
-                           " MB, more than the memory has free");
-    }
-    std::free(probe);
+  // Built without C++ exceptions, a failed operator new aborts (in wasm: the
+  // whole module); malloc fails softly, so a model whose activations do not
+  // fit is an error and the module stays usable. Not zeroed: every tensor is
+  // written before it is read (ValidateGraph), so load time does not grow
+  // with a model's declared activations; only the over-read tail is cleared.
+  it->arena_storage_.reset(static_cast<uint8_t*>(std::malloc(storage)));
+  if (!it->arena_storage_) {
+    return Status::Error("the model's activations need " + std::to_string((storage + (1u << 19)) >> 20) +
+                         " MB, more than the memory has free");
   }
-  it->arena_storage_.assign(storage, 0);
-  uint8_t* base = it->arena_storage_.data();
+  uint8_t* base = it->arena_storage_.get();
+  std::memset(base + storage - kArenaTail - kArenaAlign, 0, kArenaTail + kArenaAlign);
   base += (kArenaAlign - reinterpret_cast<uintptr_t>(base) % kArenaAlign) % kArenaAlign;
   it->data_.ptr.assign(g.tensors.size(), nullptr);
   for (size_t t = 0; t < g.tensors.size(); ++t) {
@@ -90,24 +90,27 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
   it->pool_.reset(new ThreadPool(options.threads));
   it->data_.pool = it->pool_.get();
   for (const auto& op : it->ops_) op->Attach(it->data_);
+  // uint8 ports: the caller's side of the conversion (not zeroed either:
+  // callers write the whole input before running).
   auto make_ports = [&](const std::vector<int32_t>& ids, std::vector<Port>* ports) {
     for (int32_t id : ids) {
       Port p;
       p.internal = it->data_.ptr[id];
       p.bytes = g.tensors[id].num_bytes();
       p.convert = g.tensors[id].was_uint8;
+      p.external = p.internal;
       if (p.convert) {
-        it->port_buffers_.emplace_back(p.bytes, 0);
-        p.external = it->port_buffers_.back().data();
-      } else {
-        p.external = p.internal;
+        it->port_buffers_.emplace_back(static_cast<uint8_t*>(std::malloc(p.bytes)));
+        p.external = it->port_buffers_.back().get();
+        if (!p.external) return false;
       }
       ports->push_back(p);
     }
+    return true;
   };
-  it->port_buffers_.reserve(g.inputs.size() + g.outputs.size());  // stable pointers
-  make_ports(g.inputs, &it->inputs_);
-  make_ports(g.outputs, &it->outputs_);
+  if (!make_ports(g.inputs, &it->inputs_) || !make_ports(g.outputs, &it->outputs_)) {
+    return Status::Error("the model's uint8 inputs and outputs need more memory than is free");
+  }
   return it;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -79,10 +80,14 @@ class Interpreter {
   std::unique_ptr<Graph> graph_;
   std::vector<std::unique_ptr<PreparedOp>> ops_;
   std::unique_ptr<ThreadPool> pool_;
-  std::vector<uint8_t> arena_storage_;
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  using Buffer = std::unique_ptr<uint8_t, FreeDeleter>;  // malloc'ed: failure is an error, not an abort
+  Buffer arena_storage_;
   RunContext data_;
   std::vector<Port> inputs_, outputs_;
-  std::vector<std::vector<uint8_t>> port_buffers_;
+  std::vector<Buffer> port_buffers_;
   size_t arena_bytes_ = 0;
   size_t unplanned_bytes_ = 0;
 };

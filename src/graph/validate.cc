@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/non_finite.h"
 #include "graph/op.h"
 
 namespace qwasm {
@@ -26,6 +27,10 @@ Status ValidateTensor(const Tensor& t, size_t index) {
                          std::to_string(t.num_bytes()));
   }
   QW_RETURN_IF_ERROR(CheckPackedWeights(t).With(label));
+  if (t.is_constant() && (t.dtype == DType::kFloat32 || t.dtype == DType::kFloat16)) {
+    // In the file, or made by an importer's folding (Gemm alpha 1e38 times B).
+    QW_RETURN_IF_ERROR(CheckFiniteValues(label, t.data, static_cast<size_t>(t.num_elements()), t.dtype == DType::kFloat16));
+  }
   const QuantInfo& q = t.quant;
   if (!q.quantized()) {
     if (t.dtype == DType::kInt8) return Status::Error(label + " is int8 without quantization parameters");

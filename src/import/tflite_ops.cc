@@ -314,10 +314,12 @@ Status FoldSplit(int32_t builtin, const Graph& g, Node* n, const std::string& la
   const Tensor* in = TensorAt(g, data);
   if (!in) return Status::Error(label + ": input index " + std::to_string(data) + " is out of range");
   const int rank = static_cast<int>(in->shape.size());
-  const int axis = static_cast<int>(axis_v) < 0 ? static_cast<int>(axis_v) + rank : static_cast<int>(axis_v);
-  if (axis < 0 || axis >= rank) {
-    return Status::Error(label + ": axis " + std::to_string(static_cast<int64_t>(axis_v)) + " is out of range");
+  // Range-checked as a double first: a huge value would not fit an int.
+  if (!(axis_v >= -rank && axis_v < rank)) {
+    const std::string shown = std::fabs(axis_v) < 1e15 ? std::to_string(static_cast<int64_t>(axis_v)) : std::to_string(axis_v);
+    return Status::Error(label + ": axis " + shown + " is out of range");
   }
+  const int axis = static_cast<int>(axis_v) < 0 ? static_cast<int>(axis_v) + rank : static_cast<int>(axis_v);
   const int64_t dim = in->shape[axis], parts = static_cast<int64_t>(n->outputs.size());
   std::vector<int64_t> sizes;
   if (v) {

@@ -39,7 +39,7 @@ struct Msg {
   }
 };
 
-enum Type { kFloat = 1, kUInt8 = 2, kInt8 = 3, kInt32 = 6, kInt64 = 7 };
+enum Type { kFloat = 1, kUInt8 = 2, kInt8 = 3, kInt32 = 6, kInt64 = 7, kFloat16 = 10 };
 
 inline Msg RawTensor(const std::string& name, int type, const std::vector<int64_t>& dims, const void* raw, size_t bytes) {
   Msg t;

@@ -2,6 +2,7 @@
 // uint8 <-> int8 boundary, on small hand-built graphs.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "graph/interpreter.h"
@@ -107,6 +108,23 @@ TEST_CASE("validation names the tensor and the problem") {
     b.g->outputs = {out};
     b.Node(OpType::kConv2D, {in, w}, {out});
     CHECK(b.Error().find("'w' holds 3 bytes") != std::string::npos);
+  }
+  SUBCASE("NaN or infinite float weights, in any format or made by folding") {
+    const float values[2][4] = {{0.5f, NAN, 1.0f, NAN}, {0.5f, INFINITY, -INFINITY, 2.0f}};
+    const char* const want[2] = {"tensor 1 'w' has 2 NaN values among its 4 elements",
+                                 "tensor 1 'w' has 2 infinite values among its 4 elements"};
+    for (int k = 0; k < 2; ++k) {
+      Builder b;
+      std::vector<uint8_t> bytes(16);
+      std::memcpy(bytes.data(), values[k], 16);
+      const int32_t in = b.Add("in", DType::kFloat32, {1, 1, 1, 4});
+      const int32_t w = b.Add("w", DType::kFloat32, {1, 1, 1, 4}, 0, 0, bytes);
+      const int32_t out = b.Add("out", DType::kFloat32, {1, 1, 1, 1});
+      b.g->inputs = {in};
+      b.g->outputs = {out};
+      b.Node(OpType::kConv2D, {in, w}, {out});
+      CHECK(b.Error().find(want[k]) != std::string::npos);
+    }
   }
   SUBCASE("an absurd shape") {
     Builder b;

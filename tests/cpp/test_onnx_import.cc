@@ -404,3 +404,32 @@ TEST_CASE("onnx import: pooling geometry, ceil_mode and Softmax axis errors") {
   sm.nodes[0] = OpNode("Softmax", {"x"}, {"y"});
   CHECK(Ops(*ImportOk(Model(sm))) == std::vector<OpType>{OpType::kSoftmax});
 }
+
+TEST_CASE("onnx import: NaN and infinite weights and float attributes are refused by name") {
+  GraphSpec nan = ConvGraph();
+  std::vector<float> w = Iota(54);
+  w[3] = w[40] = std::nanf("");
+  nan.initializers[0] = Floats("W", {3, 2, 3, 3}, w);
+  CHECK(ImportError(Model(nan)) ==
+        "onnx: initializer: tensor 'W' has 2 NaN values among its 54 elements; non-finite weights would make "
+        "every result NaN");
+  GraphSpec inf = ConvGraph();
+  inf.initializers[1] = Floats("B", {3}, {0.5f, -INFINITY, 2.0f});
+  CHECK(ImportError(Model(inf)).find("tensor 'B' has 1 infinite value among its 3 elements") != std::string::npos);
+  // float16 too: 0x7E00 is a NaN, 0x7C00 +Inf.
+  GraphSpec half = ConvGraph();
+  half.initializers[1] = TensorOf("B", kFloat16, {3}, std::vector<uint16_t>{0x3C00, 0x7E00, 0x7C00});
+  CHECK(ImportError(Model(half)).find("tensor 'B' has 1 NaN and 1 infinite values among its 3 elements") !=
+        std::string::npos);
+  // A one-element infinity is an open bound, as in Clip(x, 0, inf).
+  GraphSpec clip = ConvGraph();
+  clip.outputs[0] = ValueInfo("z", kFloat, {1, 3, 5, 5});
+  clip.initializers.push_back(Scalar("lo", 0.0f));
+  clip.initializers.push_back(Scalar("hi", INFINITY));
+  clip.nodes.push_back(OpNode("Clip", {"y", "lo", "hi"}, {"z"}));
+  ImportOk(Model(clip));
+  GraphSpec alpha = ConvGraph();
+  alpha.outputs[0] = ValueInfo("z", kFloat, {1, 3, 5, 5});
+  alpha.nodes.push_back(OpNode("HardSigmoid", {"y"}, {"z"}, {AttrFloat("alpha", std::nanf(""))}));
+  CHECK(ImportError(Model(alpha)) == "onnx: node 1 'z' (HardSigmoid): attribute 'alpha' is nan, not a finite number");
+}

@@ -16,6 +16,7 @@
 #include "import/tflite_reader.h"
 #include "oracle/oracle.h"
 #include "quant/requantize.h"
+#include "test_util.h"
 #include "tflite_builder.h"
 
 using namespace qwasm;
@@ -533,4 +534,12 @@ TEST_CASE("tflite SLICE, STRIDED_SLICE (masks, shrunk axes), SPLIT and SPLIT_V r
     b.Op(tfl::kSplitV, {in, sizes, axis}, {a, c}, 77, fbw::Table().Scalar<int32_t>(0, 2));  // SplitVOptions
     CHECK(Run<float>(b.Build({in}, {c}), {x}) == std::vector<float>{6, 7, 8, 9, 10, 11});
   }
+}
+
+TEST_CASE("tflite SPLIT: an axis of 2.2e12 is out of range, not undefined behaviour (fuzz regression)") {
+  const std::vector<uint8_t> bytes = ReadFile(SourcePath("tests/data/fuzz/tflite-split-axis-2e12.tflite"));
+  REQUIRE(bytes.size() == 1490);
+  Result<std::unique_ptr<Graph>> g = ReadTflite(bytes);
+  REQUIRE_FALSE(g.ok());
+  CHECK_MESSAGE(g.status().message().find("is out of range") != std::string::npos, g.status().message());
 }

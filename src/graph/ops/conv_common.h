@@ -24,6 +24,11 @@ inline const int8_t* FilterInt8(const ConvQuant& q, const Tensor& filter) {
 }
 
 // int8, or a low-bit weight dtype the operator expands (packed_weights.h).
+// Test hook: the depthwise indirection buffer is kept (built once at load)
+// up to this many pointers per op; larger ops build theirs a few rows at a
+// time as they run (depthwise_conv2d.cc). Both give the same bytes.
+size_t& DepthwiseKeptIndirectionLimit();
+
 Status CheckFilterDType(const OpContext& c, const Tensor& filter);
 
 // `channel_axis` is the filter axis holding output channels (0 for conv,

@@ -12,9 +12,21 @@
 #include "graph/ops/conv_common.h"
 #include "graph/ops/float_common.h"
 #include "graph/ops/parallel.h"
+#include "graph/ops/scratch_slots.h"
 
 namespace qwasm {
 namespace {
+
+// Pointers per op beyond which the indirection buffer is not kept: a model
+// declaring a huge input would otherwise pay time and memory for it at load,
+// in proportion to its activations rather than its file (every MobileNet up
+// to 224x224 stays below; its largest depthwise layer needs 38K).
+size_t kept_indirection_limit = size_t{1} << 18;
+constexpr size_t kBandPointers = 4096;
+
+bool KeepsIndirection(const WindowShape& s) {
+  return WindowRows(s) * dwconv_row_step(s) <= kept_indirection_limit;
+}
 
 class DepthwiseOp final : public PreparedOp {
  public:
@@ -24,12 +36,17 @@ class DepthwiseOp final : public PreparedOp {
         s_(p.shape),
         out_stage_(p.output),
         zero_(dwconv_zero_bytes(s_.in_c), static_cast<int8_t>(p.input_zero_point)),
-        indirection_(WindowRows(s_) * dwconv_row_step(s_)),
+        indirection_(KeepsIndirection(s_) ? WindowRows(s_) * dwconv_row_step(s_) : 0),
         in_(in),
         out_(out) {}
 
   void Attach(const RunContext& t) override {
-    dwconv_indirection_init(s_, t.at<int8_t>(in_), zero_.data(), indirection_.data());
+    if (!indirection_.empty()) {
+      dwconv_indirection_init(s_, t.at<int8_t>(in_), zero_.data(), indirection_.data());
+    } else {
+      band_ = std::max<size_t>(1, kBandPointers / dwconv_row_step(s_));
+      slots_.Reset(static_cast<size_t>(t.pool->threads()), band_ * dwconv_row_step(s_) * sizeof(const int8_t*));
+    }
     // Tiles: output rows x blocks of channel_tile channels (runtime/threadpool.h
     // TileCount).
     const size_t rows = WindowRows(s_);
@@ -42,14 +59,26 @@ class DepthwiseOp final : public PreparedOp {
 
   void Run(const RunContext& t) override {
     int8_t* output = t.at<int8_t>(out_);
+    const int8_t* input = t.at<int8_t>(in_);
     const size_t rows = WindowRows(s_), tile = static_cast<size_t>(kernel_.channel_tile);
     const size_t blocks = (static_cast<size_t>(s_.out_c) + tile - 1) / tile;
     t.pool->For(row_tiles_ * channel_tiles_, [&](size_t i) {
       size_t r0, r1, b0, b1;
       TileRange(rows, row_tiles_, i / channel_tiles_, &r0, &r1);
       TileRange(blocks, channel_tiles_, i % channel_tiles_, &b0, &b1);
-      kernel_.run(w_, out_stage_, s_, indirection_.data(), output, r0, r1, b0 * tile,
-                  std::min<size_t>(b1 * tile, s_.out_c));
+      const size_t c0 = b0 * tile, c1 = std::min<size_t>(b1 * tile, s_.out_c);
+      if (!indirection_.empty()) {
+        kernel_.run(w_, out_stage_, s_, indirection_.data(), output, r0, r1, c0, c1);
+        return;
+      }
+      // A few rows' pointers at a time, in this tile's slot.
+      ScratchSlot slot(slots_);
+      const int8_t** local = reinterpret_cast<const int8_t**>(slot.data());
+      for (size_t r = r0; r < r1; r += band_) {
+        const size_t e = std::min(r1, r + band_);
+        dwconv_indirection_init_rows(s_, input, zero_.data(), r, e, local);
+        kernel_.run(w_, out_stage_, s_, local, output + r * s_.out_w * s_.out_c, 0, e - r, c0, c1);
+      }
     });
   }
 
@@ -59,7 +88,9 @@ class DepthwiseOp final : public PreparedOp {
   WindowShape s_;
   QOutput out_stage_;
   std::vector<int8_t> zero_;  // dwconv_zero_bytes of the input zero point
-  std::vector<const int8_t*> indirection_;
+  std::vector<const int8_t*> indirection_;  // kept (KeepsIndirection), else built per band:
+  ScratchSlots slots_;                        // band_ rows of pointers per running tile
+  size_t band_ = 0;
   size_t row_tiles_ = 1, channel_tiles_ = 1;
   int32_t in_, out_;
 };
@@ -134,6 +165,8 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
 }
 
 }  // namespace
+
+size_t& DepthwiseKeptIndirectionLimit() { return kept_indirection_limit; }
 
 QWASM_OPERATOR(DepthwiseConv2D) = {OpType::kDepthwiseConv2D, "DEPTHWISE_CONV_2D", 2, 0, PrepareDepthwiseConv2D,
                                    PrepareDepthwiseConv2DF32, QuantRule::Weighted(3)};

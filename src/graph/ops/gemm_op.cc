@@ -56,21 +56,23 @@ GemmRows ConvGemmRows(const WindowShape& s, int groups) {
 GemmOp::GemmOp(const QGemmKernel& kernel, std::vector<QGemmWeights> w, QOutput out, const GemmRows& rows,
                int32_t a_zero_point, int32_t in, int32_t output)
     : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), a_zero_point_(a_zero_point), in_(in),
-      output_(output) {
-  // Zero-initialised: the bytes between k and k_read are read and met by
-  // zero weights. Groups take turns in the same rows.
-  if (rows_.im2col) im2col_.assign(rows_.m * w_[0].k_read, 0);
+      output_(output) {}
+
+// The most rows a tile of `plan` holds (row blocks of mr, split evenly).
+static size_t MaxTileRows(const GemmTilePlan& plan, size_t m, size_t mr) {
+  const size_t row_blocks = (m + mr - 1) / mr;
+  return std::min(m, (row_blocks + plan.m_tiles - 1) / plan.m_tiles * mr);
 }
 
 void GemmOp::Attach(const RunContext& rc) {
   const size_t n = static_cast<size_t>(w_[0].n) * w_.size();
   plan_ = PlanGemmTiles(rows_.m, n, static_cast<size_t>(w_[0].k), kernel_.mr, kernel_.nr, rc.pool->threads(),
                         rows_.im2col);
-  // Each tile's scratch starts on its own cache lines: threads rewrite it
-  // every few rows, and a line shared by two tiles would bounce between
-  // cores (measured: a 112x112 K=32 layer ran no faster on 2 threads).
-  scratch_stride_ = (kernel_.scratch_bytes(w_[0]) + 63) / 64 * 64 + 64;
-  scratch_.assign(plan_.m_tiles * plan_.n_tiles * scratch_stride_ + 64, 0);
+  // Zeroed: im2col's bytes between k and k_read are read and met by zero
+  // weights. Groups take turns in the same rows.
+  im2col_offset_ = (kernel_.scratch_bytes(w_[0]) + 63) / 64 * 64;
+  const size_t im2col = rows_.im2col ? MaxTileRows(plan_, rows_.m, kernel_.mr) * w_[0].k_read : 0;
+  slots_.Reset(static_cast<size_t>(rc.pool->threads()), im2col_offset_ + im2col);
 }
 
 void GemmOp::Run(const RunContext& rc) {
@@ -79,32 +81,35 @@ void GemmOp::Run(const RunContext& rc) {
   const size_t group_n = static_cast<size_t>(w_[0].n), n = group_n * w_.size();
   const size_t group_k = w_.size() > 1 ? static_cast<size_t>(w_[0].k) / (rows_.shape.kernel_h * rows_.shape.kernel_w) : 0;
   const size_t a_stride = rows_.im2col ? static_cast<size_t>(w_[0].k_read) : static_cast<size_t>(w_[0].k);
-  uint8_t* scratch = scratch_.data() + (64 - reinterpret_cast<uintptr_t>(scratch_.data()) % 64) % 64;
   ForEachGemmTile(rc.pool, plan_, rows_.m, w_.size() > 1 ? group_n : n, kernel_.mr, kernel_.nr,
-                  [&](size_t t, size_t m0, size_t m1, size_t n0, size_t n1) {
+                  [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
+                    ScratchSlot slot(slots_);
+                    int8_t* rows = reinterpret_cast<int8_t*>(slot.data() + im2col_offset_);
                     for (size_t g = 0; g < w_.size(); ++g) {
                       const int8_t* a = input + m0 * a_stride;
                       if (rows_.im2col) {
-                        Im2colRows(rows_.shape, input, static_cast<int8_t>(a_zero_point_), m0, m1, im2col_.data(),
-                                   a_stride, w_.size() > 1 ? g * group_k : 0, w_.size() > 1 ? group_k : 0);
-                        a = im2col_.data() + m0 * a_stride;
+                        Im2colRows(rows_.shape, input, static_cast<int8_t>(a_zero_point_), m0, m1, rows, a_stride,
+                                   w_.size() > 1 ? g * group_k : 0, w_.size() > 1 ? group_k : 0);
+                        a = rows;
                       }
                       kernel_.run(w_[g], out_, m1 - m0, a, a_stride, output + m0 * n + g * group_n, n, n0, n1,
-                                  scratch + t * scratch_stride_);
+                                  slot.data());
                     }
                   });
 }
 
 F32GemmOp::F32GemmOp(const FGemmKernel& kernel, std::vector<FGemmWeights> w, FOutput out, const GemmRows& rows,
                      int32_t in, int32_t output)
-    : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), in_(in), output_(output) {
-  if (rows_.im2col) im2col_.resize(rows_.m * static_cast<size_t>(w_[0].k));
-}
+    : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), in_(in), output_(output) {}
 
 void F32GemmOp::Attach(const RunContext& rc) {
   const size_t n = static_cast<size_t>(w_[0].n) * w_.size();
   plan_ = PlanGemmTiles(rows_.m, n, static_cast<size_t>(w_[0].k), kernel_.mr, kernel_.nr, rc.pool->threads(),
                         rows_.im2col);
+  if (rows_.im2col) {
+    slots_.Reset(static_cast<size_t>(rc.pool->threads()),
+                 MaxTileRows(plan_, rows_.m, kernel_.mr) * static_cast<size_t>(w_[0].k) * sizeof(float));
+  }
 }
 
 void F32GemmOp::Run(const RunContext& rc) {
@@ -117,11 +122,14 @@ void F32GemmOp::Run(const RunContext& rc) {
                     for (size_t g = 0; g < w_.size(); ++g) {
                       const float* a = input + m0 * k;
                       if (rows_.im2col) {
-                        Im2colRows(rows_.shape, input, 0.0f, m0, m1, im2col_.data(), k,
+                        ScratchSlot slot(slots_);
+                        float* rows = reinterpret_cast<float*>(slot.data());
+                        Im2colRows(rows_.shape, input, 0.0f, m0, m1, rows, k,
                                    w_.size() > 1 ? g * group_k : 0, w_.size() > 1 ? group_k : 0);
-                        a = im2col_.data() + m0 * k;
+                        kernel_.run(w_[g], out_, m1 - m0, rows, k, output + m0 * n + g * group_n, n, n0, n1);
+                      } else {
+                        kernel_.run(w_[g], out_, m1 - m0, a, k, output + m0 * n + g * group_n, n, n0, n1);
                       }
-                      kernel_.run(w_[g], out_, m1 - m0, a, k, output + m0 * n + g * group_n, n, n0, n1);
                     }
                   });
 }

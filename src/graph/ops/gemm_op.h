@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "graph/op.h"
+#include "graph/ops/scratch_slots.h"
 #include "kernels/gemm/gemm.h"
 
 namespace qwasm {
@@ -49,10 +50,11 @@ class GemmOp final : public PreparedOp {
   QOutput out_;
   GemmRows rows_;
   int32_t a_zero_point_;
-  std::vector<int8_t> im2col_;  // im2col rows, k_read bytes each
   GemmTilePlan plan_;
-  std::vector<uint8_t> scratch_;  // per tile: the kernel's scratch, on its own cache lines
-  size_t scratch_stride_ = 0;
+  // Per running tile: the kernel's scratch, then (im2col) the tile's rows,
+  // k_read bytes each.
+  ScratchSlots slots_;
+  size_t im2col_offset_ = 0;
   int32_t in_, output_;
 };
 
@@ -68,8 +70,8 @@ class F32GemmOp final : public PreparedOp {
   std::vector<FGemmWeights> w_;
   FOutput out_;
   GemmRows rows_;
-  std::vector<float> im2col_;  // im2col rows, k floats each
   GemmTilePlan plan_;
+  ScratchSlots slots_;  // im2col only: per running tile, its rows (k floats each)
   int32_t in_, output_;
 };
 

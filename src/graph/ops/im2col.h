@@ -1,6 +1,6 @@
 // im2col.h — copies each output pixel's receptive field into one row of a
 // GEMM operand (int8 and float GEMMs): rows [row_begin, row_end) of the
-// window `s`, row r at dst + r * row_stride, taps in (ky, kx, ic) order,
+// window `s`, row r at scratch + (r - row_begin) * row_stride, taps in (ky, kx, ic) order,
 // cells in the padding set to `pad` (the zero point: real value 0). A
 // grouped convolution takes channels [c_begin, c_begin + c_count) of each
 // input pixel (one group's); by default all of them.
@@ -45,7 +45,7 @@ void Im2colRows(const WindowShape& s, const T* input, T pad, size_t row_begin, s
       ox = 0;
       if (++oy == static_cast<size_t>(s.out_h)) oy = 0, ++b;
     }
-    T* dst = scratch + row * row_stride;
+    T* dst = scratch + (row - row_begin) * row_stride;
     const int ix0 = static_cast<int>(ox) * s.stride_w - s.pad_left;
     const bool row_inside = ix0 >= 0 && ix0 + (s.kernel_w - 1) * s.dilation_w < s.in_w;
     for (int ky = 0; ky < s.kernel_h; ++ky) {

@@ -523,6 +523,9 @@ Status Importer::ConvertConstant() {
   } else if ((a->name == "value_float" && a->type == AttributeProto::kFloatAttr) ||
              (a->name == "value_floats" && a->type == AttributeProto::kFloatsAttr)) {
     const std::vector<float> f = a->type == AttributeProto::kFloatAttr ? std::vector<float>{a->f} : a->floats;
+    for (float x : f) {
+      if (std::isnan(x) || (std::isinf(x) && f.size() > 1)) return Error("attribute '" + a->name + "' holds a non-finite value");
+    }
     c.type = kFloat;
     if (a->type == AttributeProto::kFloatsAttr) c.dims = {static_cast<int64_t>(f.size())};
     c.storage = std::make_shared<std::vector<uint8_t>>(f.size() * 4);

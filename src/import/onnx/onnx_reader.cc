@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/non_finite.h"
 #include "import/onnx/onnx_importer.h"
 #include "quant/float16.h"
 
@@ -47,6 +48,9 @@ Result<Constant> MakeConstant(const TensorProto& t) {
   if (t.has_raw_data) {
     c.data = t.raw_data.data;
     c.bytes = t.raw_data.size;
+    if (t.data_type == kFloat || t.data_type == kFloat16) {
+    QW_RETURN_IF_ERROR(CheckFiniteValues(ctx, c.data, c.bytes / (t.data_type == kFloat ? 4 : 2), t.data_type == kFloat16));
+  }
     return c;
   }
   if (!t.float_data.empty() && t.data_type == kFloat) {
@@ -72,6 +76,9 @@ Result<Constant> MakeConstant(const TensorProto& t) {
   }
   c.data = c.storage->data();
   c.bytes = c.storage->size();
+  if (t.data_type == kFloat || t.data_type == kFloat16) {
+    QW_RETURN_IF_ERROR(CheckFiniteValues(ctx, c.data, c.bytes / (t.data_type == kFloat ? 4 : 2), t.data_type == kFloat16));
+  }
   return c;
 }
 
@@ -191,6 +198,7 @@ Result<float> Importer::FloatAttr(const char* name, float fallback) const {
   const AttributeProto* a = node().Attr(name);
   if (!a) return fallback;
   if (a->type != AttributeProto::kFloatAttr) return Error(std::string("attribute '") + name + "' is not a float");
+  if (!std::isfinite(a->f)) return Error(std::string("attribute '") + name + "' is " + std::to_string(a->f) + ", not a finite number");
   return a->f;
 }
 

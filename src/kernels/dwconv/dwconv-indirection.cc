@@ -19,26 +19,30 @@ size_t dwconv_row_step(const WindowShape& s) {
   return static_cast<size_t>(s.kernel_h) * s.kernel_w + (s.out_w - 1) * dwconv_pixel_step(s);
 }
 
-void dwconv_indirection_init(const WindowShape& s, const int8_t* input, const int8_t* zero,
-                               const int8_t** indirection) {
+void dwconv_indirection_init_rows(const WindowShape& s, const int8_t* input, const int8_t* zero, size_t row_begin,
+                                  size_t row_end, const int8_t** indirection) {
   const size_t row_step = dwconv_row_step(s), pixel_step = dwconv_pixel_step(s);
-  for (int n = 0; n < s.batch; ++n) {
-    for (int y = 0; y < s.out_h; ++y) {
-      const int8_t** row = indirection + (static_cast<size_t>(n) * s.out_h + y) * row_step;
-      for (int x = 0; x < s.out_w; ++x) {
-        for (int kx = 0; kx < s.kernel_w; ++kx) {
-          const int ix = x * s.stride_w - s.pad_left + kx * s.dilation_w;
-          for (int ky = 0; ky < s.kernel_h; ++ky) {
-            const int iy = y * s.stride_h - s.pad_top + ky * s.dilation_h;
-            const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
-            row[x * pixel_step + kx * s.kernel_h + ky] =
-                inside ? input + ((static_cast<size_t>(n) * s.in_h + iy) * s.in_w + ix) * s.in_c
-                       : zero;
-          }
+  for (size_t r = row_begin; r < row_end; ++r) {
+    const size_t n = r / static_cast<size_t>(s.out_h);
+    const int y = static_cast<int>(r % static_cast<size_t>(s.out_h));
+    const int8_t** row = indirection + (r - row_begin) * row_step;
+    for (int x = 0; x < s.out_w; ++x) {
+      for (int kx = 0; kx < s.kernel_w; ++kx) {
+        const int ix = x * s.stride_w - s.pad_left + kx * s.dilation_w;
+        for (int ky = 0; ky < s.kernel_h; ++ky) {
+          const int iy = y * s.stride_h - s.pad_top + ky * s.dilation_h;
+          const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
+          row[x * pixel_step + kx * s.kernel_h + ky] =
+              inside ? input + ((n * s.in_h + iy) * s.in_w + ix) * s.in_c : zero;
         }
       }
     }
   }
+}
+
+void dwconv_indirection_init(const WindowShape& s, const int8_t* input, const int8_t* zero,
+                             const int8_t** indirection) {
+  dwconv_indirection_init_rows(s, input, zero, 0, static_cast<size_t>(s.batch) * s.out_h, indirection);
 }
 
 }  // namespace qwasm

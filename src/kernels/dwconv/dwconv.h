@@ -109,5 +109,10 @@ size_t dwconv_pixel_step(const WindowShape& s);
 // point).
 void dwconv_indirection_init(const WindowShape& s, const int8_t* input, const int8_t* zero,
                              const int8_t** indirection);
+// The same for output rows [row_begin, row_end) only (r = n * out_h + y),
+// written from indirection[0]: for ops that build their pointers a few rows
+// at a time instead of keeping them all.
+void dwconv_indirection_init_rows(const WindowShape& s, const int8_t* input, const int8_t* zero, size_t row_begin,
+                                  size_t row_end, const int8_t** indirection);
 
 }  // namespace qwasm
