@@ -13,12 +13,13 @@
 // wasm memory never shrinks, so it is the high-water mark of the module's
 // allocations) and the process RSS every K steps, and the heap growth after
 // the first 10 steps (the first ones grow the heap to its working size).
-// --big adds the large-image checks: a 16384² RGBA image classified twice on
-// two models, then a photo; a 40000² image and a 24000² RGBA one (more than
+// --big adds the large-image checks (models loaded with maxPixels raised to
+// 40000²): a 16384² RGBA image classified twice on two models, then a photo;
+// a 40000² image (past 32768 per side) and a 24000² RGBA one (more than
 // 2 GB) must be refused (QwasmError) without the module growing. Exits 1 when a growth exceeds --max-growth
 // (default 1 MB) or a big-image check fails.
 //
-// --browser runs the cycles and calls in headless Chromium instead (Debian's
+// --browser runs the cycles, calls and --big checks in headless Chromium instead (Debian's
 // /usr/bin/chromium or QWASM_CHROMIUM, through playwright-core, on a
 // cross-origin isolated page), printing the wasm heap and the page's JS heap
 // (performance.memory) instead of RSS.
@@ -103,7 +104,9 @@ async function bigImages(threads) {
     ok &&= cond;
   };
   const module = await runtime.getModule({ threads });
-  const models = [await load(undefined, { threads }), await load(MODELS.mobilenet.path, { threads })];
+  // maxPixels raised (default 64 M pixels): these checks are about memory, not that option.
+  const options = { threads, maxPixels: 40000 * 40000 };
+  const models = [await load(undefined, options), await load(MODELS.mobilenet.path, options)];
   const photo = await pixelsOf(MODELS.mobilenet.photo);
   const reference = await models[1].classify(photo, { topK: 1 });
   const big = square(16384);
@@ -242,12 +245,62 @@ async function inBrowser(o) {
           }
         }
       }
+      if (o.big) {
+        console.log(`chromium, threads ${threads}, big images:`);
+        const checks = await page.evaluate(bigImagesInPage, { threads, ...paths.mobilenet });
+        for (const [cond, what] of checks) {
+          console.log(`  ${cond ? 'ok  ' : 'FAIL'} ${what}`);
+          ok &&= cond;
+        }
+      }
     }
   } finally {
     await env.close();
   }
   console.log(ok ? 'soak: ok' : 'soak: FAILED');
   process.exitCode = ok ? 0 : 1;
+}
+
+// bigImages() in the page: returns [ok, what] pairs.
+async function bigImagesInPage({ threads, path, photo }) {
+  const { load, QwasmError } = await import('/web/index.js');
+  const checks = [];
+  const mb = (b) => (b / 1048576).toFixed(1);
+  const options = { threads, maxPixels: 40000 * 40000 };
+  const models = [await load(undefined, options), await load(path, options)];
+  const module = models[1]._module;
+  const blob = await (await fetch(photo)).blob();
+  const reference = await models[1].classify(blob, { topK: 1 });
+  const side = 16384;
+  const big = { data: new Uint8Array(side * side * 4), width: side, height: side };
+  for (let i = 0; i < big.data.length; i += 4096) big.data[i] = i & 255;
+  for (const [i, m] of models.entries()) {
+    for (let k = 0; k < 2; k++) {
+      const t0 = performance.now();
+      try {
+        const r = await m.classify(big, { topK: 1 });
+        checks.push([r.length === 1, `16384² on model ${i} (${k + 1}): ${r[0].label} in ${(performance.now() - t0).toFixed(0)} ms, heap ${mb(module.HEAPU8.length)} MB`]);
+      } catch (e) {
+        checks.push([false, `16384² on model ${i} (${k + 1}): ${e}`]);
+      }
+    }
+  }
+  big.data = null;
+  const again = await models[1].classify(blob, { topK: 1 });
+  checks.push([again[0].index === reference[0].index && again[0].score === reference[0].score, `a photo afterwards: ${again[0].label} ${again[0].score.toFixed(3)}`]);
+  for (const [s, channels] of [[40000, 1], [24000, 4]]) {
+    const heapBefore = module.HEAPU8.length;
+    try {
+      await models[1].classify({ data: new Uint8Array(s * s * channels), width: s, height: s, channels });
+      checks.push([false, `${s}² x ${channels} was accepted`]);
+    } catch (e) {
+      checks.push([e instanceof QwasmError && module.HEAPU8.length === heapBefore, `${s}² x ${channels} refused: ${e.message}`]);
+    }
+  }
+  const last = await models[1].classify(blob, { topK: 1 });
+  checks.push([last[0].index === reference[0].index, `the photo again: ${last[0].label}`]);
+  for (const m of models) m.dispose();
+  return checks;
 }
 
 main().catch((e) => {

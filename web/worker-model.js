@@ -7,6 +7,7 @@
 // Images cross as ImageBitmaps or VideoFrames made here and transferred
 // (zero copy); ImageData, Blobs, bytes and pixel objects are cloned.
 import { QwasmError } from './errors.js';
+import { checkPixelCount } from './image-header.js';
 import { WORKER_LOAD_OPTIONS } from './options.js';
 import { classifyVideo } from './video.js';
 
@@ -25,7 +26,7 @@ function elementSize(image) {
 }
 
 /** `image` as something to post, and what to transfer with it. */
-async function imageMessage(image) {
+async function imageMessage(image, maxPixels) {
   if (is(image, 'VideoFrame')) {
     const frame = image.clone();  // the caller keeps (and closes) theirs
     return { image: frame, transfer: [frame] };
@@ -36,6 +37,7 @@ async function imageMessage(image) {
   if (!drawable) return { image, transfer: [] };
   const [width, height] = elementSize(image);
   if (!(width > 0 && height > 0)) throw new QwasmError(`image has no pixels yet (${width}x${height}); wait for it to load`);
+  checkPixelCount(width, height, maxPixels);  // before a bitmap of that size is made on this thread
   if (is(image, 'HTMLVideoElement') && typeof VideoFrame === 'function') {
     try {
       const frame = new VideoFrame(image);  // the frame on show now, without a copy
@@ -117,7 +119,7 @@ export class WorkerModel {
 
   async _withImage(method, image, options) {
     this._live();
-    const { image: sendable, transfer } = await imageMessage(image);
+    const { image: sendable, transfer } = await imageMessage(image, this.maxPixels);
     // cropFraction may have been set on this object since the last call.
     return this._call(method, [sendable, options, this.cropFraction], transfer);
   }

@@ -86,4 +86,43 @@ describe('hostile images in Chromium', () => {
     for (const x of r.results) assert.ok(x.ms < 1000, `${x.name} took ${x.ms} ms`);
     assert.equal(r.pixels, 'QwasmError: image data must be a Uint8Array or Uint8ClampedArray of bytes, got Float32Array');
   });
+
+  test('worker mode: maxPixels reaches the worker, and elements are checked before a bitmap is made', async () => {
+    const r = await page.evaluate(async (image) => {
+      const { load } = await import('/web/index.js');
+      const catBlob = await (await fetch(image)).blob();
+      const main = await load(undefined, { threads: 1 });
+      const want = await main.classify(catBlob, { topK: 3 });
+      main.dispose();
+      const m = await load(undefined, { worker: true, threads: 1, maxPixels: 1000000 });
+      const errors = {};
+      const attempt = async (name, img) => {
+        try {
+          await m.classify(img);
+          errors[name] = null;
+        } catch (e) {
+          errors[name] = `${e.name}: ${e.message}`;
+        }
+      };
+      // A PNG header claiming 2000 x 1000, with no need for real data: refused by its header in the worker.
+      const header = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+        0, 0, 0x07, 0xd0, 0, 0, 0x03, 0xe8, 8, 6, 0, 0, 0, 0, 0, 0, 0]);
+      await attempt('blob', new Blob([header], { type: 'image/png' }));
+      const canvas = document.createElement('canvas');
+      canvas.width = 2000;
+      canvas.height = 1000;
+      await attempt('canvas', canvas);
+      await attempt('pixels', { data: new Uint8Array(2000 * 1000 * 4), width: 2000, height: 1000 });
+      const got = await m.classify(catBlob, { topK: 3 });
+      const maxPixels = m.maxPixels;
+      m.dispose();
+      return { want, got, errors, maxPixels };
+    }, CAT);
+    assert.equal(r.maxPixels, 1000000);
+    const over = 'QwasmError: image is 2000x1000 (1.9 M pixels), more than maxPixels (1000000)';
+    assert.equal(r.errors.blob, over);
+    assert.equal(r.errors.canvas, over);
+    assert.equal(r.errors.pixels, over);
+    assert.deepEqual(r.got, r.want);
+  });
 });
