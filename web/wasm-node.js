@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { QwasmError } from './errors.js';
+import { fetchBytes } from './fetch.js';
 import { createRuntime, customPath, WASM_FILES } from './wasm.js';
 
 const GLUE = {
@@ -58,14 +59,13 @@ async function defaultPath(variant, file) {
   return access(own).then(() => own, () => new URL(file, DIST));
 }
 
+/** A .wasm from disk, or over http(s) through web/fetch.js (its errors name the URL). */
 async function readBytes(url, file) {
+  if (url.protocol !== 'file:') return fetchBytes(url, { what: file });
   try {
-    if (url.protocol === 'file:') return await readFile(url);
-    const r = await fetch(url);
-    if (!r.ok) throw new Error(`HTTP ${r.status}`);
-    return new Uint8Array(await r.arrayBuffer());
+    return await readFile(url);
   } catch (e) {
-    throw new QwasmError(`could not load ${file} from ${url}: ${e.code ?? e.cause?.code ?? e.message}`, { cause: e });
+    throw new QwasmError(`could not load ${file} from ${url}: ${e.code ?? e.message}`, { cause: e });
   }
 }
 
