@@ -18,12 +18,17 @@ targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(tflite onnx qwm preprocess)
 
 mkdir -p build
+# Several fuzz.sh may run at once (one per core, different targets): one
+# configures, builds and writes seeds at a time.
+exec 9> build/fuzz.lock
+flock 9
 CC=${CC:-clang-14} CXX=${CXX:-clang++-14} cmake -S . -B build/fuzz -DQWASM_FUZZ=ON -DQWASM_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo > build/fuzz-configure.log
 cmake --build build/fuzz -j"${JOBS:-2}" --target fuzz_tflite_seeds $(printf 'fuzz_%s ' "${targets[@]}") | grep -v '^\[' || true
 
 node tools/fuzz/seeds.mjs build/fuzz/seeds > /dev/null
 mkdir -p build/fuzz/seeds/tflite && build/fuzz/fuzz_tflite_seeds build/fuzz/seeds/tflite
+flock -u 9
 
 max_len() {  # bytes: models a little larger than their seeds, pixels bounded by the harness
   case $1 in tflite) echo 16384 ;; onnx) echo 16384 ;; qwm) echo 65536 ;; preprocess) echo 4096 ;; esac
