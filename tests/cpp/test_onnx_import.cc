@@ -10,6 +10,7 @@
 #include "graph/interpreter.h"
 #include "import/onnx/onnx_reader.h"
 #include "onnx_builder.h"
+#include "test_util.h"
 
 using namespace qwasm;
 using namespace qwasm::testing::onnxb;
@@ -432,4 +433,15 @@ TEST_CASE("onnx import: NaN and infinite weights and float attributes are refuse
   alpha.outputs[0] = ValueInfo("z", kFloat, {1, 3, 5, 5});
   alpha.nodes.push_back(OpNode("HardSigmoid", {"y"}, {"z"}, {AttrFloat("alpha", std::nanf(""))}));
   CHECK(ImportError(Model(alpha)) == "onnx: node 1 'z' (HardSigmoid): attribute 'alpha' is nan, not a finite number");
+}
+
+TEST_CASE("onnx import: folding a Reshape whose target shape overflows int64 is an error (fuzz regression)") {
+  // fuzz_onnx: a constant Reshape to [8174999059958857734, 435845162357, ...]
+  // multiplied the entries in int64 (signed overflow, undefined behaviour).
+  const std::vector<uint8_t> bytes =
+      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-reshape-overflow.onnx"));
+  REQUIRE(bytes.size() == 302);
+  Result<std::unique_ptr<Graph>> g = Import(bytes);
+  REQUIRE_FALSE(g.ok());
+  CHECK_MESSAGE(g.status().message().find("cannot reshape the constant") != std::string::npos, g.status().message());
 }

@@ -7,6 +7,7 @@
 // operator, which reports what it does not support.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 
@@ -28,9 +29,13 @@ struct Array {
   double at(size_t k) const { return is_float() ? f[k] : static_cast<double>(i[k]); }
 };
 
+// Elements of `dims`; INT64_MAX when the product overflows (dims come from
+// the file: a saturated count fails every size check instead of wrapping).
 int64_t Count(const std::vector<int64_t>& dims) {
   int64_t n = 1;
-  for (int64_t d : dims) n *= d;
+  for (int64_t d : dims) {
+    if (__builtin_mul_overflow(n, d, &n)) return INT64_MAX;
+  }
   return n;
 }
 
@@ -298,7 +303,11 @@ struct Folder {
     std::vector<int64_t> dims = target;
     for (size_t d = 0; d < dims.size(); ++d) {
       if (dims[d] == 0) dims[d] = d < data.dims.size() ? data.dims[d] : 0;
-      if (dims[d] == -1) infer = static_cast<int64_t>(d); else known *= dims[d];
+      if (dims[d] == -1 && infer < 0) {
+        infer = static_cast<int64_t>(d);
+      } else if (dims[d] < 0 || __builtin_mul_overflow(known, dims[d], &known)) {
+        return im.Error("cannot reshape the constant to shape entry " + std::to_string(dims[d]));
+      }
     }
     if (infer >= 0 && known > 0) dims[infer] = Count(data.dims) / known;
     if (Count(dims) != Count(data.dims)) return im.Error("cannot reshape the constant");
