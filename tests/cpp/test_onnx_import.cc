@@ -445,3 +445,14 @@ TEST_CASE("onnx import: folding a Reshape whose target shape overflows int64 is 
   REQUIRE_FALSE(g.ok());
   CHECK_MESSAGE(g.status().message().find("cannot reshape the constant") != std::string::npos, g.status().message());
 }
+
+TEST_CASE("onnx import: folding an elementwise op broadcasts 1 against 0 to 0 (fuzz regression)") {
+  // fuzz_onnx: a constant of shape [0] against one of shape [1] was
+  // broadcast to [1], and folding read element 0 of the empty input.
+  const std::vector<uint8_t> bytes =
+      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-broadcast-empty.onnx"));
+  REQUIRE(bytes.size() == 535);
+  // The fold now gives an empty constant, and the import goes on to the
+  // model's real problem.
+  CHECK(ImportError(bytes) == "onnx: node 3 'cat' (Concat): input 0 'k' is a constant; qwasm expects a computed tensor");
+}

@@ -84,11 +84,15 @@ struct Folder {
       QW_ONNX_ASSIGN(v, im.Ints(c, "input"));
       a.i = v;
     } else if (c.type == kBool) {
+      if (c.count() < 0 || static_cast<uint64_t>(c.count()) > c.bytes) return im.Error("a bool constant is shorter than its shape");
       a.i.assign(c.data, c.data + c.count());
     } else {
       QW_ONNX_ASSIGN(v, im.Floats(c, "input"));
       a.type = kFloat;
       a.f.assign(v.begin(), v.end());
+    }
+    if (static_cast<int64_t>(a.size()) != c.count()) {
+      return im.Error("a constant of " + std::to_string(c.count()) + " elements holds " + std::to_string(a.size()) + " values");
     }
     return a;
   }
@@ -245,7 +249,7 @@ struct Folder {
     db.insert(db.end(), b.dims.begin(), b.dims.end());
     for (size_t d = 0; d < rank; ++d) {
       if (da[d] != db[d] && da[d] != 1 && db[d] != 1) return im.Error("constant inputs do not broadcast");
-      dims[d] = std::max(da[d], db[d]);
+      dims[d] = da[d] == 1 ? db[d] : da[d];  // a 1 stretches to the other side, also to 0
     }
     const bool is_float = a.is_float() || b.is_float();
     const bool compare = op == "Equal" || op == "Less" || op == "Greater";
