@@ -456,3 +456,12 @@ TEST_CASE("onnx import: folding an elementwise op broadcasts 1 against 0 to 0 (f
   // model's real problem.
   CHECK(ImportError(bytes) == "onnx: node 3 'cat' (Concat): input 0 'k' is a constant; qwasm expects a computed tensor");
 }
+
+TEST_CASE("onnx import: folding a Gather with float indices is an error (fuzz regression)") {
+  // fuzz_onnx: constant float indices were read from the (empty) integer storage.
+  const std::vector<uint8_t> bytes =
+      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-gather-float-indices.onnx"));
+  REQUIRE(bytes.size() == 302);
+  const std::string error = ImportError(bytes);
+  CHECK_MESSAGE(error.find("Gather indices must be integers") != std::string::npos, error);
+}

@@ -134,6 +134,8 @@ struct Folder {
     if (data.dims.empty()) return im.Error("Gather of a scalar");
     QW_ONNX_ASSIGN(axis_attr, im.IntAttr("axis", 0));
     QW_ONNX_ASSIGN(axis, Axis(axis_attr, data.dims.size()));
+    if (idx.is_float()) return im.Error("Gather indices must be integers");
+    if (data.dims[axis] == 0 && idx.size() > 0) return im.Error("Gather from an empty axis");
     std::vector<int64_t> dims(data.dims.begin(), data.dims.begin() + axis);
     dims.insert(dims.end(), idx.dims.begin(), idx.dims.end());
     dims.insert(dims.end(), data.dims.begin() + axis + 1, data.dims.end());
