@@ -208,7 +208,9 @@ export interface Model {
 
   /** Top-k classes of an image, best first, scored by probability (see
    * Classification.score). Options are checked first: a QwasmError names a
-   * bad one. */
+   * bad one. A float model whose output holds NaN or infinities (its
+   * arithmetic overflowed) gives a QwasmError here and in embed(); run()
+   * returns such an output as computed. */
   classify(image: ImageInput, options?: ClassifyOptions): Promise<Classification[]>;
   /** The model's output for an image (preprocessed as for classify()) as
    * real values: all outputSize of them, dequantized for int8 / uint8

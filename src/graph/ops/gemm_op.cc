@@ -119,17 +119,18 @@ void F32GemmOp::Run(const RunContext& rc) {
   const size_t group_k = w_.size() > 1 ? k / (rows_.shape.kernel_h * rows_.shape.kernel_w) : 0;
   ForEachGemmTile(rc.pool, plan_, rows_.m, w_.size() > 1 ? group_n : n, kernel_.mr, kernel_.nr,
                   [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
-                    for (size_t g = 0; g < w_.size(); ++g) {
-                      const float* a = input + m0 * k;
-                      if (rows_.im2col) {
-                        ScratchSlot slot(slots_);
-                        float* rows = reinterpret_cast<float*>(slot.data());
-                        Im2colRows(rows_.shape, input, 0.0f, m0, m1, rows, k,
-                                   w_.size() > 1 ? g * group_k : 0, w_.size() > 1 ? group_k : 0);
-                        kernel_.run(w_[g], out_, m1 - m0, rows, k, output + m0 * n + g * group_n, n, n0, n1);
-                      } else {
-                        kernel_.run(w_[g], out_, m1 - m0, a, k, output + m0 * n + g * group_n, n, n0, n1);
+                    if (!rows_.im2col) {
+                      for (size_t g = 0; g < w_.size(); ++g) {
+                        kernel_.run(w_[g], out_, m1 - m0, input + m0 * k, k, output + m0 * n + g * group_n, n, n0, n1);
                       }
+                      return;
+                    }
+                    ScratchSlot slot(slots_);  // one slot for the tile; groups take turns in its rows
+                    float* rows = reinterpret_cast<float*>(slot.data());
+                    for (size_t g = 0; g < w_.size(); ++g) {
+                      Im2colRows(rows_.shape, input, 0.0f, m0, m1, rows, k, w_.size() > 1 ? g * group_k : 0,
+                                 w_.size() > 1 ? group_k : 0);
+                      kernel_.run(w_[g], out_, m1 - m0, rows, k, output + m0 * n + g * group_n, n, n0, n1);
                     }
                   });
 }
