@@ -4,6 +4,7 @@
 #include "kernels/config.h"
 
 #include "kernels/kernels.h"
+#include "kernels/relaxed.h"
 #include "kernels/weight-expand/weight-expand.h"
 
 namespace qwasm {
@@ -96,6 +97,7 @@ const KernelConfig* SimdKernels() {
 }
 
 const KernelConfig& DefaultKernels() {
+  if (const KernelConfig* relaxed = RelaxedKernels()) return *relaxed;  // installed and self-tested
   const KernelConfig* simd = SimdKernels();
   return simd ? *simd : ReferenceKernels();
 }
@@ -103,6 +105,16 @@ const KernelConfig& DefaultKernels() {
 std::vector<const KernelConfig*> AllKernelConfigs() {
   std::vector<const KernelConfig*> all = {&ReferenceKernels()};
   if (SimdKernels()) all.push_back(SimdKernels());
+#if defined(QWASM_SIMDE)
+  // Natively the relaxed microkernel runs on the emulated instruction, under
+  // both readings an engine may have (relaxed-simd.h).
+  static const KernelConfig relaxed_unsigned = MakeRelaxedKernels(RelaxedDotReading::kUnsigned);
+  static const KernelConfig relaxed_signed = MakeRelaxedKernels(RelaxedDotReading::kSigned);
+  all.push_back(&relaxed_unsigned);
+  all.push_back(&relaxed_signed);
+#else
+  if (RelaxedKernels()) all.push_back(RelaxedKernels());
+#endif
   return all;
 }
 

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/gemm/gemm-relaxed-call.h"
 #include "kernels/params.h"
 
 namespace qwasm {
@@ -40,6 +41,12 @@ struct QGemmWeights {
   std::vector<uint8_t> packed;       // weights, layout above
   std::vector<int32_t> bias;         // [n_padded], zero-point terms folded in
   std::vector<float> scale;          // [n_padded] requantization multipliers
+  // Layouts that keep W's bytes as they are (4x8c4): W's per-tensor zero
+  // point, applied at run time through row sums of A, and what the kernel
+  // adds to every A byte before its dot products (128 where the engine
+  // reads that operand unsigned; the pack folds -128 sum W into the bias).
+  int32_t w_zero_point = 0;
+  int32_t a_offset = 0;
 };
 
 // Packs W ([n][k] int8, rows `w_stride` elements apart) with its per-tensor
@@ -76,6 +83,36 @@ void qs8_gemm_4x8c2__ref(const QGemmWeights& w, const QOutput& out, size_t m, co
 void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a,
                               size_t a_stride, int8_t* c, size_t c_stride, size_t n_begin, size_t n_end,
                               void* scratch);
+
+// ---- relaxed SIMD: 4x8c4 -----------------------------------------------------
+// Microkernel "4x8c4": 4 rows of A by 8 channels, K four at a time with
+// i32x4.relaxed_dot_i8x16_i7x16_add_s (kernels/relaxed-simd.h): 16 MACs per
+// instruction where dot_i16x8 does 8, and A is never widened. Each step:
+// two weight vectors (4 channels x 4 k each), one 32-bit broadcast of A per
+// row, eight relaxed dots. W is packed as int8, unchanged:
+//   w[nb][kq][lane j][e] = W[8 nb + j][4 kq + e]      (k padded to 16)
+// A goes into the dot's second operand, whose top bit engines read
+// differently: where they read it unsigned (x86), A's bytes are flipped to
+// a + 128 and the pack folds -128 * sum W into the bias (a_offset 128);
+// where they read it signed (Arm), A goes in as it is (a_offset 0). A
+// per-tensor W zero point (uint8 models) costs one row sum of A per row:
+//   C = bias' + sum_k W (A + a_offset) - zw * sum_k A,
+//   bias' = bias - (a_offset + za) sum_k W + k za zw.
+// The run is a C call into the relaxed side module (kernels/relaxed.h):
+// it takes one QGemmRelaxedCall, plain data, so that module needs no C++
+// library. k_read is k rounded up to 16; A rows are read that far.
+QGemmWeights qs8_gemm_4x8c4_pack_unsigned(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero_point,
+                                          const int32_t* bias, const float* scale, int32_t a_zero_point);
+QGemmWeights qs8_gemm_4x8c4_pack_signed(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero_point,
+                                        const int32_t* bias, const float* scale, int32_t a_zero_point);
+// 4 rows of A, interleaved and offset (k_read bytes each).
+size_t qs8_gemm_4x8c4_scratch_bytes(const QGemmWeights& w);
+void qs8_gemm_4x8c4__ref(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a, size_t a_stride,
+                         int8_t* c, size_t c_stride, size_t n_begin, size_t n_end, void* scratch);
+
+// The relaxed microkernel (qs8-gemm-4x8c4-wasmrelaxed.cc; its C call in
+// gemm-relaxed-call.h).
+extern "C" void qwasm_qs8_gemm_4x8c4_relaxed(const QGemmRelaxedCall* call);
 
 // ---- float32 GEMM ------------------------------------------------------------
 //   C[m][n] = clamp(bias[n] + A[m][0] W[n][0] + A[m][1] W[n][1] + ...)

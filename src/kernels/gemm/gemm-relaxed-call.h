@@ -1,0 +1,24 @@
+// gemm-relaxed-call.h — the one call between the core and the relaxed-SIMD
+// side module (kernels/relaxed.h): plain data, so the module, compiled by a
+// newer clang without any C++ library, shares nothing else with the core.
+#pragma once
+
+#include <stdint.h>
+
+extern "C" {
+
+// C[m][n_begin, n_end) of the 4x8c4 GEMM (kernels/gemm/gemm.h); the fields
+// mirror QGemmWeights, QOutput and QGemmFn's arguments.
+struct QGemmRelaxedCall {
+  const int8_t* packed;
+  const int32_t* bias;
+  const float* scale;
+  const int8_t* a;
+  int8_t* c;
+  void* scratch;  // 4 * k_read bytes, 16-byte aligned
+  uint32_t k, k_read, m, a_stride, c_stride, n_begin, n_end;
+  int32_t w_zero_point, a_offset;
+  int32_t out_zero_point, out_min, out_max;
+};
+
+}

@@ -1,0 +1,58 @@
+// The relaxed-SIMD GEMM's installation (kernels/relaxed.h): the self-test
+// accepts the microkernel only under the engine reading it was packed for,
+// and refuses an engine whose 16-bit pair sums saturate (x86 without VNNI).
+// The microkernel's bytes on every shape are the GEMM tester's
+// (test_gemm.cc runs both relaxed tables natively).
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+#include "kernels/relaxed-simd.h"
+#include "kernels/relaxed.h"
+
+using namespace qwasm;
+
+namespace {
+
+template <RelaxedDotSemantics kEngine>
+void EmulatedEngine(const QGemmRelaxedCall* call) {
+  g_relaxed_dot_semantics = kEngine;
+  qwasm_qs8_gemm_4x8c4_relaxed(call);
+}
+
+// Leaves nothing installed, whatever a check did.
+struct Uninstall {
+  ~Uninstall() { InstallRelaxedGemm(nullptr, RelaxedDotReading::kUnsupported); }
+};
+
+}  // namespace
+
+TEST_CASE("relaxed GEMM: the self-test passes under both readings the tables are packed for") {
+  CHECK(RelaxedSelfTest(MakeRelaxedKernels(RelaxedDotReading::kUnsigned)));
+  CHECK(RelaxedSelfTest(MakeRelaxedKernels(RelaxedDotReading::kSigned)));
+}
+
+TEST_CASE("relaxed GEMM: installed only where the engine computes the reference's bytes") {
+  Uninstall uninstall;
+  REQUIRE(RelaxedKernels() == nullptr);
+  const char* simd_name = DefaultKernels().name;
+
+  // x86 with VNNI, packed for an unsigned reading: used.
+  CHECK(InstallRelaxedGemm(EmulatedEngine<RelaxedDotSemantics::kUnsigned>, RelaxedDotReading::kUnsigned));
+  REQUIRE(RelaxedKernels() != nullptr);
+  CHECK(std::strcmp(DefaultKernels().name, "wasmrelaxed") == 0);
+
+  // Arm (signed reading): used with the signed packing only.
+  CHECK(InstallRelaxedGemm(EmulatedEngine<RelaxedDotSemantics::kSigned>, RelaxedDotReading::kSigned));
+  CHECK(std::strcmp(DefaultKernels().name, "wasmrelaxed-signed") == 0);
+  CHECK_FALSE(InstallRelaxedGemm(EmulatedEngine<RelaxedDotSemantics::kSigned>, RelaxedDotReading::kUnsigned));
+  CHECK_FALSE(InstallRelaxedGemm(EmulatedEngine<RelaxedDotSemantics::kUnsigned>, RelaxedDotReading::kSigned));
+
+  // x86 without VNNI: pmaddubsw saturates pairs of large products.
+  CHECK_FALSE(InstallRelaxedGemm(EmulatedEngine<RelaxedDotSemantics::kUnsignedSaturating>, RelaxedDotReading::kUnsigned));
+  CHECK(RelaxedKernels() == nullptr);
+  CHECK(std::strcmp(DefaultKernels().name, simd_name) == 0);
+
+  CHECK_FALSE(InstallRelaxedGemm(EmulatedEngine<RelaxedDotSemantics::kUnsigned>, RelaxedDotReading::kUnsupported));
+  CHECK(RelaxedKernels() == nullptr);
+}
