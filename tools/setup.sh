@@ -14,12 +14,13 @@ done
 say() { [[ $quiet == 1 ]] || echo "setup: $*"; }
 
 # Debian packages: the Emscripten toolchain, CMake and doctest (the wasm
-# build configures its test suite) for everything; for the tests also SIMDe
+# build configures its test suite), clang-19 and lld-19 (the relaxed-SIMD
+# side module, kernels/relaxed.h) for everything; for the tests also SIMDe
 # (native SIMD kernel tests), Chromium (browser tests), a C++ compiler and
 # Fashion-MNIST (tests of the default model) and clang-14's libFuzzer runtime
 # (tools/fuzz.sh; clang-14 itself comes with emscripten). `runtime` (npm start) needs
 # only the first group.
-packages=(emscripten cmake make doctest-dev)
+packages=(emscripten cmake make doctest-dev clang-19 lld-19)
 [[ " ${targets[*]} " == " runtime " ]] || packages+=(libsimde-dev chromium g++ dataset-fashion-mnist libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -197,6 +197,11 @@ export interface Model {
   readonly lastInferenceMs: number;
   /** Threads that run inference (1 with the single-threaded module). */
   readonly threads: number;
+  /** The kernel table inference runs on: 'wasmrelaxed' where the engine has
+   * relaxed SIMD and the kernels' load-time self-test gave the reference's
+   * bytes ('wasmrelaxed-signed' on engines that read the dot's operand
+   * signed), else 'wasmsimd'. Results are the same bytes either way. */
+  readonly kernels: string;
   /** Peak activation memory in bytes: the one arena every intermediate
    * tensor shares (tensors whose lifetimes do not overlap share bytes). */
   readonly arenaBytes: number;

@@ -61,6 +61,8 @@ export class Model {
     this.lastInferenceMs = 0;
     /** Threads that run inference (1 with the single-threaded module). */
     this.threads = info.threads;
+    /** The kernel table inference runs on: 'wasmrelaxed' (relaxed SIMD, where the engine has it and its self-test passed), 'wasmrelaxed-signed' (the same on engines that read the dot's operand signed), or 'wasmsimd'. */
+    this.kernels = info.kernels;
     /** Peak activation memory: the one arena all intermediate tensors share. */
     this.arenaBytes = info.arenaBytes;
     this._norm = { mean: mean ?? null, std: std ?? null };

@@ -13,7 +13,7 @@
 //   info()            {input: {batch, height, width, channels, dtype, scale,
 //                     zeroPoint}, outputSize, outputType, outputShape,
 //                     outputScale, outputZeroPoint, outputOps, threads,
-//                     arenaBytes, metadata}
+//                     kernels, arenaBytes, metadata}
 //   setImage(image)   pixels from staging: {width, height, channels,
 //                     cropFraction, mean?, std?} (js::ImageFromJs)
 //   inputView() run() outputView() scores() profile(runs)
@@ -113,6 +113,7 @@ class WasmModel : public js::Staged {
     o.set("outputZeroPoint", out.quant.quantized() ? Interpreter::ExternalZeroPoint(out) : 0);
     o.set("outputOps", OutputOps(it.graph(), 4));
     o.set("threads", it.threads());
+    o.set("kernels", std::string(it.kernels_name()));
     // Peak activation memory: the planned arena.
     o.set("arenaBytes", static_cast<double>(it.arena_bytes()));
     o.set("metadata", MetadataToJs(model_->metadata()));

@@ -31,8 +31,10 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
   std::unique_ptr<Interpreter> it(new Interpreter());
   it->graph_ = std::move(graph);
   const Graph& g = *it->graph_;
+  const KernelConfig& kernels = options.kernels ? *options.kernels : DefaultKernels();
+  it->kernels_name_ = kernels.name;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    PrepareResult op = PrepareNode(g, i, options.kernels ? *options.kernels : DefaultKernels());
+    PrepareResult op = PrepareNode(g, i, kernels);
     if (!op.ok()) return op.status();
     it->ops_.push_back(op.take());
   }

@@ -64,6 +64,8 @@ class Interpreter {
   // What one buffer per activation tensor would take (for comparison).
   size_t unplanned_bytes() const { return unplanned_bytes_; }
   int threads() const { return pool_->threads(); }
+  // The kernel table the ops were prepared with ("wasmrelaxed", "wasmsimd", "ref").
+  const char* kernels_name() const { return kernels_name_; }
 
  private:
   struct Port {
@@ -90,6 +92,7 @@ class Interpreter {
   std::vector<Buffer> port_buffers_;
   size_t arena_bytes_ = 0;
   size_t unplanned_bytes_ = 0;
+  const char* kernels_name_ = "";
 };
 
 }  // namespace qwasm

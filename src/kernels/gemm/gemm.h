@@ -105,7 +105,7 @@ QGemmWeights qs8_gemm_4x8c4_pack_unsigned(int n, int k, const int8_t* w, size_t 
                                           const int32_t* bias, const float* scale, int32_t a_zero_point);
 QGemmWeights qs8_gemm_4x8c4_pack_signed(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero_point,
                                         const int32_t* bias, const float* scale, int32_t a_zero_point);
-// 4 rows of A, interleaved and offset (k_read bytes each).
+// 4 rows of A, interleaved and offset (k_read bytes each), and 16 bytes.
 size_t qs8_gemm_4x8c4_scratch_bytes(const QGemmWeights& w);
 void qs8_gemm_4x8c4__ref(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a, size_t a_stride,
                          int8_t* c, size_t c_stride, size_t n_begin, size_t n_end, void* scratch);

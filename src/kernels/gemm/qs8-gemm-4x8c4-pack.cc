@@ -55,6 +55,7 @@ QGemmWeights qs8_gemm_4x8c4_pack_signed(int n, int k, const int8_t* w, size_t w_
   return Pack(n, k, w, w_stride, w_zero_point, bias, scale, a_zero_point, 0);
 }
 
-size_t qs8_gemm_4x8c4_scratch_bytes(const QGemmWeights& w) { return 4 * static_cast<size_t>(w.k_read); }
+// Four interleaved rows, then 16 bytes for partial stores.
+size_t qs8_gemm_4x8c4_scratch_bytes(const QGemmWeights& w) { return 4 * static_cast<size_t>(w.k_read) + 16; }
 
 }  // namespace qwasm

@@ -32,17 +32,15 @@ inline int32_t RowSum(const int8_t* row, size_t k) {
   return static_cast<int32_t>(sum);
 }
 
-inline void StorePartial(int8_t* dst, v128_t v, int half, size_t n) {
-  alignas(16) int8_t tmp[16];
-  wasm_v128_store(tmp, v);
-  for (size_t i = 0; i < n; ++i) dst[i] = tmp[half * 8 + i];
-}
-
-inline void Store8(int8_t* dst, v128_t v, int half, size_t cols) {
+// Stores 8-byte half `half` of v, or its first `cols` bytes. A partial
+// store goes through 16 bytes of the caller's scratch (`tmp`): the side
+// module has no stack of its own in the shared memory.
+inline void Store8(int8_t* dst, v128_t v, int half, size_t cols, int8_t* tmp) {
   if (cols == 8) {
     if (half == 0) wasm_v128_store64_lane(dst, v, 0); else wasm_v128_store64_lane(dst, v, 1);
   } else {
-    StorePartial(dst, v, half, cols);
+    wasm_v128_store(tmp, v);
+    for (size_t i = 0; i < cols; ++i) dst[i] = tmp[half * 8 + i];
   }
 }
 
@@ -50,7 +48,7 @@ inline void Store8(int8_t* dst, v128_t v, int half, size_t cols) {
 // `zw_sums[r]` = zw * sum_k A[r] (0 without a weight zero point).
 inline void Tile(const int8_t* a, const int8_t* wp, size_t k_quads, const int32_t* bias, const float* scale,
                  const int32_t zw_sums[4], const RequantSimd& rq, int8_t* c, size_t c_stride, size_t rows,
-                 size_t cols) {
+                 size_t cols, int8_t* tmp) {
   const v128_t bias0 = wasm_v128_load(bias), bias1 = wasm_v128_load(bias + 4);
   v128_t acc00 = bias0, acc01 = bias1, acc10 = bias0, acc11 = bias1;
   v128_t acc20 = bias0, acc21 = bias1, acc30 = bias0, acc31 = bias1;
@@ -82,16 +80,16 @@ QWASM_LOOP_NO_UNROLL
                                         rq.Apply(acc10, scale0), rq.Apply(acc11, scale1));
   const v128_t y23 = PackI32x4x4ToI8x16(rq.Apply(acc20, scale0), rq.Apply(acc21, scale1),
                                         rq.Apply(acc30, scale0), rq.Apply(acc31, scale1));
-  Store8(c, y01, 0, cols);
-  if (rows > 1) Store8(c + c_stride, y01, 1, cols);
-  if (rows > 2) Store8(c + 2 * c_stride, y23, 0, cols);
-  if (rows > 3) Store8(c + 3 * c_stride, y23, 1, cols);
+  Store8(c, y01, 0, cols, tmp);
+  if (rows > 1) Store8(c + c_stride, y01, 1, cols, tmp);
+  if (rows > 2) Store8(c + 2 * c_stride, y23, 0, cols, tmp);
+  if (rows > 3) Store8(c + 3 * c_stride, y23, 1, cols, tmp);
 }
 
 // One row (fully connected layers): two channel blocks per pass, so four
 // accumulator chains hide the dot's latency. `a`: the offset row.
 inline void Row(const int8_t* a, const int8_t* wp, size_t k_quads, size_t blocks, const int32_t* bias,
-                const float* scale, int32_t zw_sum, const RequantSimd& rq, int8_t* c, size_t cols_last) {
+                const float* scale, int32_t zw_sum, const RequantSimd& rq, int8_t* c, size_t cols_last, int8_t* tmp) {
   const size_t block_bytes = k_quads * 32;
   const v128_t s = wasm_i32x4_splat(zw_sum);
   for (size_t b = 0; b < blocks; b += 2) {
@@ -115,8 +113,8 @@ QWASM_LOOP_NO_UNROLL
     const v128_t y2 = pair ? rq.Apply(acc2, wasm_v128_load(sc + 8)) : y0;
     const v128_t y3 = pair ? rq.Apply(acc3, wasm_v128_load(sc + 12)) : y1;
     const v128_t y = PackI32x4x4ToI8x16(y0, y1, y2, y3);
-    Store8(c + 8 * b, y, 0, b + 1 == blocks ? cols_last : 8);
-    if (pair) Store8(c + 8 * b + 8, y, 1, b + 2 == blocks ? cols_last : 8);
+    Store8(c + 8 * b, y, 0, b + 1 == blocks ? cols_last : 8, tmp);
+    if (pair) Store8(c + 8 * b + 8, y, 1, b + 2 == blocks ? cols_last : 8, tmp);
   }
 }
 
@@ -138,7 +136,7 @@ extern "C" void qwasm_qs8_gemm_4x8c4_relaxed(const QGemmRelaxedCall* call) {
     const int32_t zw_sum = static_cast<int32_t>(static_cast<uint32_t>(p.w_zero_point) * static_cast<uint32_t>(RowSum(p.a, p.k)));
     const size_t cols = p.n_end - p.n_begin, blocks = (cols + 7) / 8;
     Row(scratch, w_begin, k_quads, blocks, p.bias + p.n_begin, p.scale + p.n_begin, zw_sum, rq, p.c + p.n_begin,
-        cols - 8 * (blocks - 1));
+        cols - 8 * (blocks - 1), scratch + k_read);
     return;
   }
   for (size_t m0 = 0; m0 < p.m; m0 += 4) {
@@ -155,7 +153,7 @@ extern "C" void qwasm_qs8_gemm_4x8c4_relaxed(const QGemmRelaxedCall* call) {
     InterleaveRows(src, k_read, flip, scratch);
     for (size_t nb = p.n_begin; nb < p.n_end; nb += 8) {
       Tile(scratch, p.packed + nb * k_read, k_quads, p.bias + nb, p.scale + nb, zw_sums, rq,
-           p.c + m0 * p.c_stride + nb, p.c_stride, rows, p.n_end - nb < 8 ? p.n_end - nb : 8);
+           p.c + m0 * p.c_stride + nb, p.c_stride, rows, p.n_end - nb < 8 ? p.n_end - nb : 8, scratch + 4 * k_read);
     }
   }
 }

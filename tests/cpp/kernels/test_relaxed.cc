@@ -2,7 +2,10 @@
 // accepts the microkernel only under the engine reading it was packed for,
 // and refuses an engine whose 16-bit pair sums saturate (x86 without VNNI).
 // The microkernel's bytes on every shape are the GEMM tester's
-// (test_gemm.cc runs both relaxed tables natively).
+// (test_gemm.cc runs both relaxed tables natively). Native only: the wasm
+// suite's module has no relaxed microkernel of its own (the product loads
+// it as a side module; tests/e2e check it in Chromium).
+#if defined(QWASM_SIMDE)
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -56,3 +59,18 @@ TEST_CASE("relaxed GEMM: installed only where the engine computes the reference'
   CHECK_FALSE(InstallRelaxedGemm(EmulatedEngine<RelaxedDotSemantics::kUnsigned>, RelaxedDotReading::kUnsupported));
   CHECK(RelaxedKernels() == nullptr);
 }
+
+extern "C" int32_t qwasm_relaxed_probe(int32_t minus128);
+
+TEST_CASE("relaxed probe: names each engine's reading of the second operand") {
+  const RelaxedDotSemantics saved = g_relaxed_dot_semantics;
+  g_relaxed_dot_semantics = RelaxedDotSemantics::kUnsigned;
+  CHECK(qwasm_relaxed_probe(-128) == (1 | 4));
+  g_relaxed_dot_semantics = RelaxedDotSemantics::kSigned;
+  CHECK(qwasm_relaxed_probe(-128) == (2 | 4));
+  g_relaxed_dot_semantics = RelaxedDotSemantics::kUnsignedSaturating;
+  CHECK(qwasm_relaxed_probe(-128) == 1);
+  g_relaxed_dot_semantics = saved;
+}
+
+#endif  // QWASM_SIMDE
