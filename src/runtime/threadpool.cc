@@ -27,6 +27,15 @@
 // browser a worker can start late): the caller then does every tile itself,
 // and a late worker cannot read the next job's half-written fields.
 //
+// A busy machine: when other processes share the cores, the OS may stop a
+// worker in the middle of a tile, and the caller, done with every other
+// tile, waits until the worker runs again (milliseconds), so an inference
+// on 2 threads could take longer than on 1. The caller therefore times its
+// own tiles and its wait for the workers' last ones: a wait far longer than
+// its own tiles took means a worker was descheduled, and the jobs of the
+// next kSoloTime run on the caller alone before workers are tried again. On
+// an idle machine no such wait happens and nothing changes.
+//
 // Worker threads are started on demand, when a pool asks for more than
 // exist, and never end, so loading and disposing models creates no threads
 // after the first load. (In a browser a thread is a Web Worker from
@@ -63,6 +72,14 @@ constexpr int kMaxWorkers = 63;
 // futex wake-ups (10-100 µs in browsers), short enough not to burn a core
 // long after the inference.
 constexpr auto kSpin = std::chrono::microseconds(1000);
+
+// A wait for the workers' last tiles longer than this plus twice the
+// caller's mean tile time is a stall (see above); after one, jobs run on the
+// caller alone for kSoloTime.
+constexpr auto kStallSlack = std::chrono::microseconds(100);
+constexpr auto kSoloTime = std::chrono::milliseconds(50);
+
+using Clock = std::chrono::steady_clock;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -147,6 +164,7 @@ class Workers {
   // Runs the job on the caller and at most `helpers` workers; returns false
   // without running anything when another job holds the workers.
   bool TryRun(size_t n, void (*task)(void*, size_t), void* ctx, int helpers) {
+    if (Solo()) return false;
     if (busy_.exchange(true, std::memory_order_acquire)) return false;
     task_ = task;
     ctx_ = ctx;
@@ -156,12 +174,30 @@ class Workers {
     const uint32_t open = state_.load(std::memory_order_relaxed) + 1;  // odd
     state_.store(open, std::memory_order_seq_cst);
     WakeWorkers();
-    RunTiles();
+    const Clock::time_point start = Clock::now();
+    const size_t own = RunTiles();
     state_.store(open + 1, std::memory_order_seq_cst);  // closed
-    SpinThenYield([&] { return refs_.load(std::memory_order_seq_cst) == 0; });
+    if (refs_.load(std::memory_order_seq_cst) != 0) {
+      const Clock::time_point done = Clock::now();
+      SpinThenYield([&] { return refs_.load(std::memory_order_seq_cst) == 0; });
+      const Clock::time_point end = Clock::now();
+      if (own > 0 && end - done > kStallSlack + 2 * (done - start) / own) {
+        solo_until_.store((end + kSoloTime).time_since_epoch().count(), std::memory_order_relaxed);
+        stalls_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
     busy_.store(false, std::memory_order_release);
     return true;
   }
+
+  // Whether jobs run on their caller alone for now (after a stall).
+  bool Solo() const {
+    const Clock::rep until = solo_until_.load(std::memory_order_relaxed);
+    return until != 0 && Clock::now().time_since_epoch().count() < until;
+  }
+
+  int stalls() const { return stalls_.load(std::memory_order_relaxed); }
+  void ForgetStalls() { solo_until_.store(0, std::memory_order_relaxed); }
 
  private:
   static void* Main(void* arg) {
@@ -183,10 +219,13 @@ class Workers {
     }
   }
 
-  void RunTiles() {
+  // Runs tiles until none is left; returns how many this thread ran.
+  size_t RunTiles() {
     tls_in_task = true;
-    for (size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < n_;) task_(ctx_, i);
+    size_t ran = 0;
+    for (size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < n_; ++ran) task_(ctx_, i);
     tls_in_task = false;
+    return ran;
   }
 
   // Blocks until state != seen; returns the new state.
@@ -218,6 +257,8 @@ class Workers {
   alignas(64) std::atomic<uint32_t> state_{0};  // what idle workers poll
   alignas(64) std::atomic<uint32_t> refs_{0};
   std::atomic<bool> busy_{false};  // held by the Run whose job the workers serve
+  std::atomic<Clock::rep> solo_until_{0};  // jobs run on their caller alone until then
+  std::atomic<int> stalls_{0};
 
   std::mutex mu_;
   std::condition_variable job_cv_;  // idle workers sleep here
@@ -244,6 +285,8 @@ void ThreadPool::Run(size_t n, void (*task)(void*, size_t), void* ctx) {
 
 int ThreadPool::WorkerThreads() { return Workers::Get().count(); }
 void ThreadPool::LimitWorkerThreads(int most) { Workers::Get().Limit(most); }
+int ThreadPool::Stalls() { return Workers::Get().stalls(); }
+void ThreadPool::ForgetStalls() { Workers::Get().ForgetStalls(); }
 
 }  // namespace qwasm
 
@@ -257,6 +300,8 @@ void ThreadPool::Run(size_t n, void (*task)(void*, size_t), void* ctx) {
 }
 int ThreadPool::WorkerThreads() { return 0; }
 void ThreadPool::LimitWorkerThreads(int) {}
+int ThreadPool::Stalls() { return 0; }
+void ThreadPool::ForgetStalls() {}
 
 }  // namespace qwasm
 

@@ -31,9 +31,11 @@ class ThreadPool {
 
   // Calls task(ctx, i) for every i in [0, n), each exactly once, spread over
   // the caller and at most threads() - 1 shared workers; returns when all
-  // calls have returned. The workers run one job at a time: a Run that finds
-  // them busy with another pool's job (another thread's call), or a Run from
-  // inside a task, does every tile itself. So Run never waits for another
+  // calls have returned (for a while after a worker was descheduled mid-job
+  // on a busy machine, all on the caller). The workers run one job at a time:
+  // a Run that finds them busy with another pool's job (another thread's
+  // call), or a Run from inside a task, does every tile itself. So Run
+  // never waits for another
   // job and may be called from several threads at once, on the same or
   // different pools.
   void Run(size_t n, void (*task)(void* ctx, size_t i), void* ctx);
@@ -53,6 +55,11 @@ class ThreadPool {
   // them; < 0: no cap but the platform's).
   static int WorkerThreads();
   static void LimitWorkerThreads(int most);
+  // Jobs whose caller waited for a descheduled worker (threadpool.cc: the
+  // jobs that follow one run on their caller alone for a while), and, for
+  // tests that need workers to join, an end to that while.
+  static int Stalls();
+  static void ForgetStalls();
 
  private:
   int threads_ = 1;

@@ -87,6 +87,7 @@ TEST_CASE("ThreadPool: workers really run tiles concurrently" * doctest::skip(!k
   // threads run them at the same time (a 10 s guard turns a hang into a
   // failure).
   ThreadPool pool(2);
+  ThreadPool::ForgetStalls();  // a stall in an earlier test would keep workers out
   std::atomic<int> started{0};
   std::atomic<bool> timed_out{false};
   pool.For(2, [&](size_t) {
@@ -106,6 +107,7 @@ TEST_CASE("ThreadPool: workers really run tiles concurrently" * doctest::skip(!k
 // The id of the worker thread that ran one of two tiles that wait for each
 // other (so the caller cannot run both).
 std::thread::id WorkerOfPairedTiles(ThreadPool& pool) {
+  ThreadPool::ForgetStalls();
   const std::thread::id caller = std::this_thread::get_id();
   std::atomic<int> started{0};
   std::thread::id worker;
@@ -139,6 +141,7 @@ TEST_CASE("ThreadPool: a destroyed pool's workers serve the next pool" * doctest
 // (up to `patience`) until `want` distinct threads have joined: a job that
 // may use that many threads gets them, one that may not shows how many did.
 size_t ThreadsOnJob(ThreadPool& pool, size_t n, size_t want, std::chrono::milliseconds patience) {
+  ThreadPool::ForgetStalls();
   std::mutex mu;
   std::set<std::thread::id> ids;
   pool.For(n, [&](size_t) {
@@ -314,6 +317,47 @@ TEST_CASE("ThreadPool: jobs after the workers went to sleep, and slow tiles") {
     done.fetch_add(1);
   });
   CHECK(done.load() == 3);
+}
+
+TEST_CASE("ThreadPool: after a worker stalls a job, the next jobs run on the caller alone" * doctest::skip(!kThreaded)) {
+  // The worker's tile sleeps 20 ms (as if descheduled) while the caller's
+  // tiles are instant: the caller's wait is a stall.
+  ThreadPool pool(2);
+  ThreadPool::ForgetStalls();
+  const std::thread::id caller = std::this_thread::get_id();
+  const int stalls = ThreadPool::Stalls();
+  std::atomic<int> foreign{0};
+  std::atomic<bool> timed_out{false};
+  pool.For(64, [&](size_t) {
+    if (std::this_thread::get_id() == caller) {
+      // Keep some tiles until a worker joined, so one does.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (foreign.load() == 0 && !timed_out) {
+        if (std::chrono::steady_clock::now() > deadline) timed_out = true;
+      }
+      return;
+    }
+    if (foreign.fetch_add(1) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+  REQUIRE(!timed_out.load());
+  CHECK(ThreadPool::Stalls() == stalls + 1);
+  // Within the solo time every tile runs on the caller.
+  std::atomic<int> elsewhere{0};
+  pool.For(64, [&](size_t) {
+    if (std::this_thread::get_id() != caller) elsewhere.fetch_add(1);
+  });
+  CHECK(elsewhere.load() == 0);
+  // Afterwards workers join again (paired tiles need two threads).
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  std::atomic<int> started{0};
+  pool.For(2, [&](size_t) {
+    started.fetch_add(1);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+    }
+  });
+  CHECK(started.load() == 2);
+  ThreadPool::ForgetStalls();
 }
 
 TEST_CASE("ThreadPool: a For inside a task runs inline on that thread") {
