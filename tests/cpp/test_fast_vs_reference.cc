@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <string>
 
 #include "api/model.h"
 #include "graph/ops/conv_common.h"
@@ -15,10 +16,11 @@ using namespace qwasm::testing;
 
 namespace {
 
-std::unique_ptr<Model> LoadModel(const std::string& name, int threads, bool reference) {
+std::unique_ptr<Model> LoadModel(const std::string& name, int threads, bool reference,
+                                 const KernelConfig* kernels = nullptr) {
   InterpreterOptions o;
   o.threads = threads;
-  o.kernels = reference ? &ReferenceKernels() : nullptr;
+  o.kernels = reference ? &ReferenceKernels() : kernels;
   o.share_memory = false;
   Result<std::unique_ptr<Model>> m = Model::Load(ReadFile(SharedPath("models/" + name)), o);
   REQUIRE_MESSAGE(m.ok(), m.status().message());
@@ -101,6 +103,47 @@ TEST_CASE("depthwise ops that build their indirection a few rows at a time give 
         const size_t bytes = g.tensors[t].num_bytes();
         for (Model* m : {banded1.get(), banded2.get(), banded_ref.get()}) {
           CHECK_MESSAGE(std::equal(want, want + bytes, m->interpreter().tensor_data(t)),
+                        "tensor " << g.tensors[t].name << " differs");
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("relaxed-SIMD tables equal the reference kernels on every tensor of the real models") {
+  // Natively the relaxed GEMM runs on the emulated instruction (slow), so
+  // three inputs at one thread: the photo and both extremes of int8.
+  const char* const models[] = {
+      "mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.5_160_quant.tflite",
+      "mobilenet_v2_1.0_224_quant.tflite", "tf2_mobilenet_v2_1.0_224_ptq.tflite"};
+  std::vector<const KernelConfig*> relaxed;
+  for (const KernelConfig* k : AllKernelConfigs()) {
+    if (std::string(k->name).rfind("wasmrelaxed", 0) == 0) relaxed.push_back(k);
+  }
+  if (relaxed.empty()) return;  // a build without SIMD
+  Image cat;
+  REQUIRE(DecodeBmp(ReadFile(SharedPath("images/cat.bmp")), &cat));
+  for (const char* name : models) {
+    CAPTURE(name);
+    std::unique_ptr<Model> ref = LoadModel(name, 1, true);
+    ImageView v{cat.rgb.data(), cat.width, cat.height, 3, static_cast<size_t>(cat.width) * 3};
+    REQUIRE(ref->SetImage(v, 0.875f, PixelNorm()).ok());
+    const std::vector<uint8_t> photo(ref->input_data(), ref->input_data() + ref->input_bytes());
+    for (const KernelConfig* table : relaxed) {
+      CAPTURE(table->name);
+      std::unique_ptr<Model> fast = LoadModel(name, 1, false, table);
+      for (int fill : {-1, 0x80, 0x7F}) {
+        CAPTURE(fill);
+        for (Model* m : {ref.get(), fast.get()}) {
+          if (fill < 0) std::copy(photo.begin(), photo.end(), m->input_data());
+          else std::fill(m->input_data(), m->input_data() + photo.size(), static_cast<uint8_t>(fill));
+          m->Run();
+        }
+        const Graph& g = ref->interpreter().graph();
+        for (size_t t = 0; t < g.tensors.size(); ++t) {
+          if (g.tensors[t].is_constant() || ref->interpreter().tensor_data(t) == nullptr) continue;
+          const uint8_t* want = ref->interpreter().tensor_data(t);
+          CHECK_MESSAGE(std::equal(want, want + g.tensors[t].num_bytes(), fast->interpreter().tensor_data(t)),
                         "tensor " << g.tensors[t].name << " differs");
         }
       }
