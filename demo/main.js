@@ -1,7 +1,8 @@
 // main.js — the qwasm demo page. Uses only the public API (web/index.js).
 //
 // Query parameters: ?model=<url>&image=<url> load both and classify at once.
-// Test hooks: #app[data-state] is idle | loading | classifying | done | live
+// Test hooks: #app[data-state] is idle | loading (also from the start, until
+// the first model is in) | classifying | done | live
 // | error; each result is #results li[data-index][data-score] (#results
 // [data-model] names the model that produced them, [data-frames] counts
 // live results); #timing carries data-inference-ms and data-total-ms;

@@ -465,3 +465,101 @@ TEST_CASE("onnx import: folding a Gather with float indices is an error (fuzz re
   const std::string error = ImportError(bytes);
   CHECK_MESSAGE(error.find("Gather indices must be integers") != std::string::npos, error);
 }
+
+TEST_CASE("onnx import: folding a Concat of inputs that differ off the axis is an error (fuzz regression)") {
+  // fuzz_onnx: Concat summed the axis but never compared the other dims, and
+  // copied rows of the larger input past the end of the output.
+  const std::vector<uint8_t> bytes =
+      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-concat-mismatched-dims.onnx"));
+  REQUIRE(bytes.size() == 302);
+  const std::string error = ImportError(bytes);
+  CHECK_MESSAGE(error.find("does not concatenate with") != std::string::npos, error);
+}
+
+namespace {
+
+// A graph whose only node folds constants into `y` (int64 [n]); the inputs
+// are `initializers`. The fold is checked before anything else of the model.
+std::string FoldError(const std::vector<Msg>& initializers, const Msg& node) {
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 4}));
+  g.outputs.push_back(ValueInfo("y", kInt64, {1}));
+  g.initializers = initializers;
+  g.nodes.push_back(node);
+  return ImportError(Model(g));
+}
+
+Msg I64(const std::string& name, const std::vector<int64_t>& dims, const std::vector<int64_t>& v) {
+  return TensorOf(name, kInt64, dims, v);
+}
+
+}  // namespace
+
+TEST_CASE("onnx import: the constant folder checks every shape, index and integer from the file") {
+  auto has = [](const std::string& error, const std::string& part) {
+    CHECK_MESSAGE(error.find(part) != std::string::npos, error);
+  };
+  // Concat: [2, 3] and [2, 2] on axis 0 differ in dim 1.
+  has(FoldError({I64("a", {2, 3}, {1, 2, 3, 4, 5, 6}), I64("b", {2, 2}, {1, 2, 3, 4})},
+                OpNode("Concat", {"a", "b"}, {"y"}, {AttrInt("axis", 0)})),
+      "input 1 of shape [2, 2] does not concatenate with [2, 3] on axis 0");
+  // Gather: an index past the axis is an error, not clamped to the last row.
+  has(FoldError({I64("a", {3}, {10, 20, 30}), I64("i", {1}, {3})}, OpNode("Gather", {"a", "i"}, {"y"})),
+      "Gather index 3 is out of range for an axis of 3");
+  has(FoldError({I64("a", {3}, {10, 20, 30}), I64("i", {1}, {-4})}, OpNode("Gather", {"a", "i"}, {"y"})),
+      "Gather index -4 is out of range");
+  // Integer arithmetic that leaves int64.
+  has(FoldError({I64("a", {1}, {INT64_MAX}), I64("b", {1}, {2})}, OpNode("Mul", {"a", "b"}, {"y"})),
+      "integer Mul of 9223372036854775807 and 2 overflows int64");
+  has(FoldError({I64("a", {1}, {INT64_MIN}), I64("b", {1}, {-1})}, OpNode("Div", {"a", "b"}, {"y"})), "overflows int64");
+  has(FoldError({I64("a", {1}, {INT64_MIN}), I64("b", {1}, {1})}, OpNode("Sub", {"a", "b"}, {"y"})), "overflows int64");
+  has(FoldError({I64("a", {1}, {INT64_MIN})}, OpNode("Neg", {"a"}, {"y"})), "Neg of -9223372036854775808 overflows");
+  has(FoldError({Floats("a", {1}, {1e30f})}, OpNode("Cast", {"a"}, {"y"}, {AttrInt("to", kInt64)})),
+      "Cast of 1e+30 to an integer is out of range");
+  // A broadcast whose result is too large is refused before it is allocated.
+  std::vector<int64_t> n(1024);
+  for (size_t k = 0; k < n.size(); ++k) n[k] = static_cast<int64_t>(k);
+  has(FoldError({I64("a", {1024, 1}, n), I64("b", {1, 2048}, std::vector<int64_t>(2048, 1))},
+                OpNode("Add", {"a", "b"}, {"y"})),
+      "a folded result of shape [1024, 2048] is too large to fold");
+  // Range: mixed types, and an integer range past int64.
+  has(FoldError({I64("s", {}, {0}), Floats("l", {}, {5.0f}), I64("d", {}, {1})}, OpNode("Range", {"s", "l", "d"}, {"y"})),
+      "Range inputs differ in type");
+  // Where: the condition must be bool (or integer), not float.
+  has(FoldError({Floats("c", {2}, {1.0f, 0.0f}), I64("a", {2}, {1, 2}), I64("b", {2}, {3, 4})},
+                OpNode("Where", {"c", "a", "b"}, {"y"})),
+      "Where needs a bool condition");
+  // Reshape [0] to [0, -1]: the -1 has no single answer.
+  has(FoldError({I64("a", {0}, {}), I64("s", {2}, {0, -1})}, OpNode("Reshape", {"a", "s"}, {"y"}, {AttrInt("allowzero", 1)})),
+      "cannot infer the -1 entry");
+  // A constant whose dims are out of range, even with a 0 among them.
+  has(FoldError({I64("a", {0, int64_t{1} << 40, int64_t{1} << 40}, {}), I64("b", {1}, {1})}, OpNode("Add", {"a", "b"}, {"y"})),
+      "a constant of shape [0, 1099511627776, 1099511627776] is too large to fold");
+}
+
+TEST_CASE("onnx import: a folded Slice with an extreme step takes one element") {
+  // steps of INT64_MIN / INT64_MAX once overflowed the count arithmetic.
+  GraphSpec g;
+  g.inputs.push_back(ValueInfo("x", kFloat, {1, 4}));
+  g.outputs.push_back(ValueInfo("y", kFloat, {1, 4}));
+  g.initializers = {I64("a", {5}, {10, 20, 30, 40, 50}), I64("s", {1}, {-1}), I64("e", {1}, {INT64_MIN}),
+                    I64("ax", {1}, {0}), I64("st", {1}, {INT64_MIN}), I64("s2", {1}, {1}), I64("e2", {1}, {INT64_MAX}),
+                    I64("st2", {1}, {INT64_MAX})};
+  g.nodes.push_back(OpNode("Slice", {"a", "s", "e", "ax", "st"}, {"b"}));   // [50]
+  g.nodes.push_back(OpNode("Slice", {"a", "s2", "e2", "ax", "st2"}, {"c"}));  // [20]
+  g.nodes.push_back(OpNode("Concat", {"b", "c"}, {"shape"}, {AttrInt("axis", 0)}));
+  g.nodes.push_back(OpNode("Div", {"shape", "shape"}, {"ones"}));  // [1, 1]
+  g.nodes.push_back(OpNode("Sub", {"c", "b"}, {"d"}));            // [-30]
+  g.nodes.push_back(OpNode("Div", {"d", "d"}, {"one"}));          // [1]
+  g.nodes.push_back(OpNode("Concat", {"one", "ones"}, {"r"}, {AttrInt("axis", 0)}));  // [1, 1, 1]
+  g.nodes.push_back(OpNode("Slice", {"r", "s2", "e2"}, {"two"}));  // [1, 1]
+  g.nodes.push_back(OpNode("Neg", {"two"}, {"m"}));                 // [-1, -1]
+  g.nodes.push_back(OpNode("Mul", {"m", "m"}, {"sh"}));             // [1, 1]
+  g.initializers.push_back(I64("four", {1}, {4}));
+  g.nodes.push_back(OpNode("Mul", {"sh", "four"}, {"target"}));     // [4, 4]
+  g.nodes.push_back(OpNode("Slice", {"target", "s2", "e2"}, {"t1"}));  // [4]
+  g.nodes.push_back(OpNode("Concat", {"one", "t1"}, {"t"}, {AttrInt("axis", 0)}));  // [1, 4]
+  g.nodes.push_back(OpNode("Reshape", {"x", "t"}, {"y"}));
+  std::unique_ptr<Graph> graph = ImportOk(Model(g));
+  CHECK(graph->tensors[graph->outputs[0]].shape == std::vector<int32_t>{1, 4});
+}

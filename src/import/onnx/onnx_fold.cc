@@ -3,11 +3,13 @@
 // -> Reshape, ConstantOfShape, Cast, ...) computes constants: the node is
 // evaluated here and its output becomes a constant, never an IR operator.
 // A node folds when every input is a constant, or it is a Shape of any
-// value. Only small tensors fold (kMaxFoldElements); larger ones keep their
-// operator, which reports what it does not support.
+// value. Only small tensors fold (kMaxFoldElements): a larger input or
+// result is an error. Every shape, index and integer here comes from the
+// file, so each is checked before it sizes or addresses anything.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 
@@ -39,23 +41,25 @@ int64_t Count(const std::vector<int64_t>& dims) {
   return n;
 }
 
-Array Resized(int32_t type, std::vector<int64_t> dims) {
-  Array a;
-  a.type = type;
-  a.dims = std::move(dims);
-  const size_t n = static_cast<size_t>(Count(a.dims));
-  if (a.is_float()) a.f.resize(n); else a.i.resize(n);
-  return a;
+// True when every dim is in [0, kMaxFoldElements] and so is their product.
+bool Foldable(const std::vector<int64_t>& dims) {
+  for (int64_t d : dims) {
+    if (d < 0 || d > kMaxFoldElements) return false;
+  }
+  return Count(dims) <= kMaxFoldElements;
 }
 
 void CopyElement(const Array& from, size_t k, Array* to, size_t j) {
   if (to->is_float()) to->f[j] = from.at(k); else to->i[j] = from.i[k];
 }
 
-// Row-major strides; the offset of `index` with broadcasting of size-1 dims.
+// Row-major strides. Saturating: with a 0 dim the others may be large, and
+// an array without elements is never addressed.
 std::vector<int64_t> Strides(const std::vector<int64_t>& dims) {
   std::vector<int64_t> s(dims.size(), 1);
-  for (size_t d = dims.size(); d-- > 1;) s[d - 1] = s[d] * dims[d];
+  for (size_t d = dims.size(); d-- > 1;) {
+    if (__builtin_mul_overflow(s[d], dims[d], &s[d - 1])) s[d - 1] = INT64_MAX;
+  }
   return s;
 }
 
@@ -75,11 +79,28 @@ void ForEachIndex(const std::vector<int64_t>& dims, const std::function<void(siz
 struct Folder {
   const Importer& im;
 
+  // A zeroed result of `dims`, or an error when it is too large to fold.
+  Result<Array> Make(int32_t type, std::vector<int64_t> dims) const {
+    if (!Foldable(dims)) return im.Error("a folded result of shape " + DimsText(dims) + " is too large to fold");
+    Array a;
+    a.type = type;
+    a.dims = std::move(dims);
+    const size_t n = static_cast<size_t>(Count(a.dims));
+    if (a.is_float()) a.f.resize(n); else a.i.resize(n);
+    return a;
+  }
+
+  static std::string DimsText(const std::vector<int64_t>& dims) {
+    std::string s = "[";
+    for (size_t d = 0; d < dims.size(); ++d) s += (d ? ", " : "") + std::to_string(dims[d]);
+    return s + "]";
+  }
+
   Result<Array> Read(const Constant& c) const {
     Array a;
     a.type = c.type;
     a.dims = c.dims;
-    if (c.count() > kMaxFoldElements) return im.Error("a constant of " + std::to_string(c.count()) + " elements is too large to fold");
+    if (!Foldable(c.dims)) return im.Error("a constant of shape " + DimsText(c.dims) + " is too large to fold");
     if (c.type == kInt64 || c.type == kInt32) {
       QW_ONNX_ASSIGN(v, im.Ints(c, "input"));
       a.i = v;
@@ -123,7 +144,7 @@ struct Folder {
     QW_ONNX_ASSIGN(end, im.IntAttr("end", r));
     start = std::clamp<int64_t>(start < 0 ? start + r : start, 0, r);
     end = std::clamp<int64_t>(end < 0 ? end + r : end, 0, r);
-    Array a = Resized(kInt64, {std::max<int64_t>(end - start, 0)});
+    QW_ONNX_ASSIGN(a, Make(kInt64, {std::max<int64_t>(end - start, 0)}));
     for (int64_t d = start; d < end; ++d) a.i[d - start] = dims[d];
     return a;
   }
@@ -139,7 +160,12 @@ struct Folder {
     std::vector<int64_t> dims(data.dims.begin(), data.dims.begin() + axis);
     dims.insert(dims.end(), idx.dims.begin(), idx.dims.end());
     dims.insert(dims.end(), data.dims.begin() + axis + 1, data.dims.end());
-    Array out = Resized(data.type, dims);
+    for (int64_t pick : idx.i) {
+      if (pick < -data.dims[axis] || pick >= data.dims[axis]) {
+        return im.Error("Gather index " + std::to_string(pick) + " is out of range for an axis of " + std::to_string(data.dims[axis]));
+      }
+    }
+    QW_ONNX_ASSIGN(out, Make(data.type, dims));
     const std::vector<int64_t> stride = Strides(data.dims);
     const size_t q = idx.dims.size();
     ForEachIndex(dims, [&](size_t k, const std::vector<int64_t>& o) {
@@ -148,7 +174,6 @@ struct Folder {
       for (size_t j = 0; j < q; ++j) index_flat = index_flat * idx.dims[j] + o[axis + j];
       int64_t pick = idx.i[index_flat];
       if (pick < 0) pick += data.dims[axis];
-      pick = std::clamp<int64_t>(pick, 0, data.dims[axis] - 1);
       int64_t off = pick * stride[axis];
       for (int64_t d = 0; d < axis; ++d) off += o[d] * stride[d];
       for (size_t d = axis + 1; d < data.dims.size(); ++d) off += o[d - 1 + q] * stride[d];
@@ -178,7 +203,7 @@ struct Folder {
     std::vector<int64_t> begin, step;
     std::vector<int64_t> dims = data.dims;
     QW_RETURN_IF_ERROR(ResolveOnnxSlice(im, data.dims, starts, ends, axes, steps, &begin, &step, &dims));
-    Array out = Resized(data.type, dims);
+    QW_ONNX_ASSIGN(out, Make(data.type, dims));
     const std::vector<int64_t> stride = Strides(data.dims);
     ForEachIndex(dims, [&](size_t k, const std::vector<int64_t>& o) {
       int64_t off = 0;
@@ -207,10 +232,16 @@ struct Folder {
     for (size_t k = 0; k < im.num_inputs(); ++k) {
       QW_ONNX_ASSIGN(p, In(k));
       if (p.dims.size() != first.dims.size() || p.is_float() != first.is_float()) return im.Error("inputs do not concatenate");
-      dims[axis] += p.dims[axis];
+      for (size_t d = 0; d < dims.size(); ++d) {
+        if (static_cast<int64_t>(d) != axis && p.dims[d] != first.dims[d]) {
+          return im.Error("input " + std::to_string(k) + " of shape " + DimsText(p.dims) + " does not concatenate with " +
+                          DimsText(first.dims) + " on axis " + std::to_string(axis));
+        }
+      }
+      dims[axis] += p.dims[axis];  // each part is at most kMaxFoldElements: no overflow
       parts.push_back(std::move(p));
     }
-    Array out = Resized(first.type, dims);
+    QW_ONNX_ASSIGN(out, Make(first.type, dims));
     const int64_t outer = Count(std::vector<int64_t>(dims.begin(), dims.begin() + axis));
     size_t j = 0;
     for (int64_t o = 0; o < outer; ++o) {
@@ -225,7 +256,7 @@ struct Folder {
   Result<Array> Cast() const {
     QW_ONNX_ASSIGN(data, In(0));
     QW_ONNX_ASSIGN(to, im.IntAttr("to", kFloat));
-    Array out = Resized(static_cast<int32_t>(to), data.dims);
+    QW_ONNX_ASSIGN(out, Make(static_cast<int32_t>(to), data.dims));
     switch (to) {
       case kFloat: case kDouble: case kFloat16:
         out.type = kFloat;
@@ -234,6 +265,12 @@ struct Folder {
       case kInt64: case kInt32: case kBool: case kUInt8: case kInt8:
         for (size_t k = 0; k < out.i.size(); ++k) {
           const double v = data.at(k);
+          // 2^63 is exact as a double; anything at or past it (or NaN) has no int64.
+          if (to != kBool && data.is_float() && !(std::fabs(v) < 9223372036854775808.0)) {
+            char text[32];
+            std::snprintf(text, sizeof text, "%g", v);
+            return im.Error(std::string("Cast of ") + text + " to an integer is out of range");
+          }
           out.i[k] = to == kBool ? v != 0 : data.is_float() ? static_cast<int64_t>(std::trunc(v)) : data.i[k];
         }
         if (to == kUInt8 || to == kInt8) out.type = kInt64;  // only ever shape arithmetic here
@@ -255,7 +292,7 @@ struct Folder {
     }
     const bool is_float = a.is_float() || b.is_float();
     const bool compare = op == "Equal" || op == "Less" || op == "Greater";
-    Array out = Resized(compare ? kBool : is_float ? kFloat : kInt64, dims);
+    QW_ONNX_ASSIGN(out, Make(compare ? kBool : is_float ? kFloat : kInt64, dims));
     const std::vector<int64_t> sa = Strides(da), sb = Strides(db);
     Status error = Status::Ok();
     ForEachIndex(dims, [&](size_t k, const std::vector<int64_t>& o) {
@@ -276,7 +313,18 @@ struct Folder {
           error = im.Error("integer division by zero");
           return;
         }
-        out.i[k] = op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : x / y;
+        int64_t r = 0;
+        bool overflow = false;
+        if (op == "Add") overflow = __builtin_add_overflow(x, y, &r);
+        else if (op == "Sub") overflow = __builtin_sub_overflow(x, y, &r);
+        else if (op == "Mul") overflow = __builtin_mul_overflow(x, y, &r);
+        else if (x == INT64_MIN && y == -1) overflow = true;
+        else r = x / y;
+        if (overflow) {
+          error = im.Error("integer " + op + " of " + std::to_string(x) + " and " + std::to_string(y) + " overflows int64");
+          return;
+        }
+        out.i[k] = r;
       }
     });
     QW_RETURN_IF_ERROR(error);
@@ -288,8 +336,7 @@ struct Folder {
     for (int64_t d : shape) {
       if (d < 0 || d > kMaxFoldElements) return im.Error("shape entry " + std::to_string(d) + " is out of range");
     }
-    if (Count(shape) > kMaxFoldElements) return im.Error("the result is too large to fold");
-    Array value = Resized(kFloat, {1});
+    QW_ONNX_ASSIGN(value, Make(kFloat, {1}));
     if (const AttributeProto* a = im.node().Attr("value")) {
       if (a->type != AttributeProto::kTensorAttr || a->t.size() != 1) return im.Error("attribute 'value' must be a tensor");
       QW_ONNX_ASSIGN(c, MakeConstant(a->t[0]));
@@ -297,7 +344,7 @@ struct Folder {
       QW_ONNX_ASSIGN(v, Read(c));
       value = v;
     }
-    Array out = Resized(value.type, shape);
+    QW_ONNX_ASSIGN(out, Make(value.type, shape));
     for (size_t k = 0; k < out.size(); ++k) CopyElement(value, 0, &out, k);
     return out;
   }
@@ -315,7 +362,10 @@ struct Folder {
         return im.Error("cannot reshape the constant to shape entry " + std::to_string(dims[d]));
       }
     }
-    if (infer >= 0 && known > 0) dims[infer] = Count(data.dims) / known;
+    if (infer >= 0) {
+      if (known == 0) return im.Error("cannot infer the -1 entry of a reshape with a 0 entry");
+      dims[infer] = Count(data.dims) / known;
+    }
     if (Count(dims) != Count(data.dims)) return im.Error("cannot reshape the constant");
     data.dims = dims;
     return data;
@@ -326,11 +376,17 @@ struct Folder {
     QW_ONNX_ASSIGN(limit, In(1));
     QW_ONNX_ASSIGN(delta, In(2));
     if (start.size() != 1 || limit.size() != 1 || delta.size() != 1 || delta.at(0) == 0) return im.Error("Range needs scalar inputs");
+    if (start.is_float() != limit.is_float() || start.is_float() != delta.is_float()) return im.Error("Range inputs differ in type");
     const double n = std::max(std::ceil((limit.at(0) - start.at(0)) / delta.at(0)), 0.0);
-    if (n > kMaxFoldElements) return im.Error("the result is too large to fold");
-    Array out = Resized(start.type, {static_cast<int64_t>(n)});
+    if (!(n <= kMaxFoldElements)) return im.Error("the result is too large to fold");
+    QW_ONNX_ASSIGN(out, Make(start.type, {static_cast<int64_t>(n)}));
     for (size_t k = 0; k < out.size(); ++k) {
-      if (out.is_float()) out.f[k] = start.at(0) + k * delta.at(0); else out.i[k] = start.i[0] + static_cast<int64_t>(k) * delta.i[0];
+      if (out.is_float()) {
+        out.f[k] = start.at(0) + k * delta.at(0);
+      } else if (__builtin_mul_overflow(static_cast<int64_t>(k), delta.i[0], &out.i[k]) ||
+                 __builtin_add_overflow(out.i[k], start.i[0], &out.i[k])) {
+        return im.Error("Range overflows int64");
+      }
     }
     return out;
   }
@@ -340,6 +396,7 @@ struct Folder {
     QW_ONNX_ASSIGN(x, In(1));
     QW_ONNX_ASSIGN(y, In(2));
     if (cond.dims != x.dims || x.dims != y.dims || x.is_float() != y.is_float()) return im.Error("Where of constants needs equal shapes");
+    if (cond.is_float()) return im.Error("Where needs a bool condition");
     Array out = x;
     for (size_t k = 0; k < out.size(); ++k) {
       if (!cond.i[k]) CopyElement(y, k, &out, k);
@@ -350,7 +407,12 @@ struct Folder {
   Result<Array> Unary(const std::string& op) const {
     QW_ONNX_ASSIGN(a, In(0));
     if (!a.is_float()) {
-      if (op == "Neg") for (int64_t& v : a.i) v = -v;
+      if (op == "Neg") {
+        for (int64_t& v : a.i) {
+          if (v == INT64_MIN) return im.Error("Neg of " + std::to_string(v) + " overflows int64");
+          v = -v;
+        }
+      }
       return a;  // Floor / Ceil of integers
     }
     for (double& v : a.f) v = op == "Floor" ? std::floor(v) : op == "Ceil" ? std::ceil(v) : op == "Sqrt" ? std::sqrt(v) : -v;
@@ -438,8 +500,11 @@ Status ResolveOnnxSlice(const Importer& im, const std::vector<int64_t>& in, cons
   for (size_t k = 0; k < axes.size(); ++k) {
     if (axes[k] < -rank || axes[k] >= rank) return im.Error("axis " + std::to_string(axes[k]) + " is out of range");
     const int64_t a = axes[k] < 0 ? axes[k] + rank : axes[k];
-    const int64_t n = in[a], s = steps[k];
-    if (s == 0) return im.Error("a step of 0");
+    const int64_t n = in[a];
+    if (steps[k] == 0) return im.Error("a step of 0");
+    // A step past the axis length takes one element, as the axis length does;
+    // clamping keeps the count arithmetic below in int64.
+    const int64_t s = std::clamp<int64_t>(steps[k], -std::max<int64_t>(n, 1), std::max<int64_t>(n, 1));
     auto clampi = [&](int64_t v, int64_t lo, int64_t hi) { return std::min(std::max(v, lo), hi); };
     int64_t b = starts[k] < 0 ? starts[k] + n : starts[k];
     int64_t e = ends[k] < -n ? -1 : ends[k] < 0 ? ends[k] + n : ends[k];
