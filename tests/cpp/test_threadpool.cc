@@ -320,33 +320,45 @@ TEST_CASE("ThreadPool: jobs after the workers went to sleep, and slow tiles") {
 }
 
 TEST_CASE("ThreadPool: after a worker stalls a job, the next jobs run on the caller alone" * doctest::skip(!kThreaded)) {
-  // The worker's tile sleeps 20 ms (as if descheduled) while the caller's
-  // tiles are instant: the caller's wait is a stall.
+  // The worker's tile sleeps 100 ms after the caller has run all its own
+  // (instant) tiles, as if descheduled: the caller's wait is a stall.
   ThreadPool pool(2);
   ThreadPool::ForgetStalls();
   const std::thread::id caller = std::this_thread::get_id();
   const int stalls = ThreadPool::Stalls();
-  std::atomic<int> foreign{0};
+  constexpr int kTiles = 64;
+  std::atomic<int> foreign{0}, caller_done{0};
   std::atomic<bool> timed_out{false};
-  pool.For(64, [&](size_t) {
+  pool.For(kTiles, [&](size_t) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     if (std::this_thread::get_id() == caller) {
-      // Keep some tiles until a worker joined, so one does.
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      // Keep a tile until a worker joined, so one does.
       while (foreign.load() == 0 && !timed_out) {
         if (std::chrono::steady_clock::now() > deadline) timed_out = true;
       }
+      caller_done.fetch_add(1);
       return;
     }
-    if (foreign.fetch_add(1) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (foreign.fetch_add(1) != 0) return;
+    while (caller_done.load() < kTiles - 1 && !timed_out) {
+      if (std::chrono::steady_clock::now() > deadline) timed_out = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   });
+  const auto stalled = std::chrono::steady_clock::now();
   REQUIRE(!timed_out.load());
   CHECK(ThreadPool::Stalls() == stalls + 1);
-  // Within the solo time every tile runs on the caller.
+  // Within the solo time (50 ms) every tile runs on the caller; a loaded
+  // machine may stop this thread longer than that, which is no failure.
   std::atomic<int> elsewhere{0};
-  pool.For(64, [&](size_t) {
+  pool.For(kTiles, [&](size_t) {
     if (std::this_thread::get_id() != caller) elsewhere.fetch_add(1);
   });
-  CHECK(elsewhere.load() == 0);
+  if (std::chrono::steady_clock::now() - stalled < std::chrono::milliseconds(40)) {
+    CHECK(elsewhere.load() == 0);
+  } else {
+    MESSAGE("this thread was stopped past the solo time; the solo check was skipped");
+  }
   // Afterwards workers join again (paired tiles need two threads).
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   std::atomic<int> started{0};
