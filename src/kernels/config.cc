@@ -61,6 +61,7 @@ KernelConfig MakeWasmSimd() {
   k.qs8_mul = qs8_mul__wasmsimd;
   k.qs8_lut = qs8_lut__wasmsimd;
   k.qs8_average_pool = qs8_average_pool__wasmsimd;
+  k.qs8_max_pool = qs8_max_pool__wasmsimd;
   k.qs8_mean_hw = qs8_mean_hw__wasmsimd;
   k.qs8_softmax = qs8_softmax__wasmsimd;
   k.f32_qs8_quantize = f32_qs8_quantize__wasmsimd;
@@ -74,6 +75,9 @@ KernelConfig MakeWasmSimd() {
   k.f32_dwconv = f32_dwconv__wasmsimd;
   k.f32_add = f32_add__wasmsimd;
   k.f32_mul = f32_mul__wasmsimd;
+  k.f32_average_pool = f32_average_pool__wasmsimd;
+  k.f32_max_pool = f32_max_pool__wasmsimd;
+  k.f32_mean_hw = f32_mean_hw__wasmsimd;
   k.f32_unary = f32_unary__wasmsimd;
   k.f32_channel_clamp = f32_channel_clamp__wasmsimd;
   return k;

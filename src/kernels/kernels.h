@@ -42,6 +42,8 @@ void qs8_average_pool__wasmsimd(const QPoolParams& p, size_t row_begin, size_t r
 // Output rows [row_begin, row_end).
 void qs8_max_pool__ref(const QMaxPoolParams& p, size_t row_begin, size_t row_end, const int8_t* input,
                        int8_t* output);
+void qs8_max_pool__wasmsimd(const QMaxPoolParams& p, size_t row_begin, size_t row_end, const int8_t* input,
+                            int8_t* output);
 
 // Channels [c_begin, c_end), every batch; split channels as for
 // qs8_average_pool.
@@ -108,10 +110,16 @@ void f32_mul__wasmsimd(const FBinaryParams& p, size_t begin, size_t end, const f
 // Output rows [row_begin, row_end).
 void f32_average_pool__ref(const FPoolParams& p, size_t row_begin, size_t row_end, const float* input,
                            float* output);
+void f32_average_pool__wasmsimd(const FPoolParams& p, size_t row_begin, size_t row_end, const float* input,
+                                float* output);
 void f32_max_pool__ref(const FPoolParams& p, size_t row_begin, size_t row_end, const float* input,
                        float* output);
+void f32_max_pool__wasmsimd(const FPoolParams& p, size_t row_begin, size_t row_end, const float* input,
+                            float* output);
 // Channels [c_begin, c_end), every batch.
 void f32_mean_hw__ref(const FMeanParams& p, size_t c_begin, size_t c_end, const float* input, float* output);
+void f32_mean_hw__wasmsimd(const FMeanParams& p, size_t c_begin, size_t c_end, const float* input,
+                           float* output);
 // Rows [row_begin, row_end).
 void f32_softmax__ref(const FSoftmaxParams& p, size_t row_begin, size_t row_end, const float* input,
                       float* output);

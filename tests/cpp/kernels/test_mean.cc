@@ -65,3 +65,12 @@ QWASM_KERNEL_TEST("f32_mean_hw: shapes, channel pieces, NaN and infinities") {
         .seed(static_cast<uint32_t>(s.channels)).Test(config);
   }
 }
+
+QWASM_KERNEL_TEST("f32_mean_hw: every channel count 1..33 (vector tails), channel pieces, NaN, +-0.0, infinities") {
+  Rng rng(9);
+  for (int c = 1; c <= 33; ++c) {
+    F32MeanTester().batch(rng.Int(1, 3)).height(rng.Int(1, 6)).width(rng.Int(1, 6)).channels(c)
+        .channel_split(AxisSplit::Random(rng.Int(0, 2))).specials(rng.OneIn(2) ? rng.Int(1, 4) : 0)
+        .seed(static_cast<uint32_t>(c)).Test(config);
+  }
+}

@@ -145,6 +145,28 @@ QWASM_KERNEL_TEST("qs8_max_pool: windows, strides, padding, clamps, row pieces")
   QMaxPoolTester().input_size(4, 4).channels(3).kernel_size(2, 2).output_min(7).output_max(7).Test(config);
 }
 
+QWASM_KERNEL_TEST("qs8_max_pool: every channel count 1..33 (vector tails), the last pixel at the tensor's end") {
+  Rng rng(14);
+  for (int c = 1; c <= 33; ++c) {
+    QMaxPoolTester().batch(rng.Int(1, 2)).input_size(rng.Int(2, 5), rng.Int(2, 5)).channels(c)
+        .kernel_size(rng.Int(1, 3), rng.Int(1, 3)).stride(rng.Int(1, 2), rng.Int(1, 2)).padding_same()
+        .output(RandomClamp(rng)).row_split(AxisSplit::Random(2)).seed(static_cast<uint32_t>(c)).Test(config);
+  }
+}
+
+QWASM_KERNEL_TEST("f32_average_pool / f32_max_pool: every channel count 1..33, NaN, +-0.0 and infinities") {
+  Rng rng(15);
+  for (bool max : {false, true}) {
+    for (int c = 1; c <= 33; ++c) {
+      F32PoolTester t;
+      t.max(max).batch(rng.Int(1, 2)).input_size(rng.Int(2, 5), rng.Int(2, 5)).channels(c);
+      t.kernel_size(rng.Int(1, 3), rng.Int(1, 3)).stride(rng.Int(1, 2), rng.Int(1, 2)).padding_same();
+      t.count_include_pad(rng.Int(0, 1)).output(RandomFloatClamp(rng)).specials(rng.Int(1, 3));
+      t.row_split(AxisSplit::Random(2)).seed(static_cast<uint32_t>(c)).iterations(3).Test(config);
+    }
+  }
+}
+
 QWASM_KERNEL_TEST("f32_average_pool / f32_max_pool: windows, padding, count_include_pad, clamps, NaN") {
   Rng rng(13);
   for (bool max : {false, true}) {
