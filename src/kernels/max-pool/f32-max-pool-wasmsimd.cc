@@ -45,7 +45,7 @@ void f32_max_pool__wasmsimd(const FPoolParams& p, size_t row_begin, size_t row_e
               best = x;
               any = true;
             } else {
-              const v128_t take = wasm_f32x4_gt(x, best);
+              const v128_t take = wasm_v128_or(wasm_f32x4_gt(x, best), wasm_f32x4_ne(x, x));
               best = wasm_v128_bitselect(x, best, take);
             }
           }

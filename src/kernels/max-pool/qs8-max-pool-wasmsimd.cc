@@ -46,7 +46,7 @@ void qs8_max_pool__wasmsimd(const QMaxPoolParams& p, size_t row_begin, size_t ro
         // Recompute the last 16 channels: same values, no partial store.
         wasm_v128_store(out + out_c - 16, block(out_c - 16));
       } else {
-        wasm_v128_store(out + c, block(c));
+        StoreI8x16Prefix(out + c, block(c), out_c - c);
       }
     }
   }

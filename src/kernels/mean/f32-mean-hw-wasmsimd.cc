@@ -32,7 +32,7 @@ void f32_mean_hw__wasmsimd(const FMeanParams& p, size_t c_begin, size_t c_end, c
         }
         alignas(16) float tmp[4];
         wasm_v128_store(tmp, wasm_f32x4_div(sum, divisor));
-        std::memcpy(out + c, tmp, 4 * sizeof(float));
+        std::memcpy(out + c, tmp, lanes * sizeof(float));
       }
     }
   }

@@ -74,3 +74,24 @@ QWASM_KERNEL_TEST("f32_mean_hw: every channel count 1..33 (vector tails), channe
         .seed(static_cast<uint32_t>(c)).Test(config);
   }
 }
+
+QWASM_KERNEL_TEST("f32_mean_hw: the reference's bits (zero signs, NaNs), channels 1..33, channel ranges") {
+  Rng rng(10);
+  for (int c = 1; c <= 33; ++c) {
+    for (int rep = 0; rep < 4; ++rep) {
+      const int side = rep == 3 ? 20 : 0;  // 400 pixels
+      const FMeanParams p{rng.Int(1, 3), side ? side : rng.Int(1, 7), side ? side : rng.Int(1, 7), c};
+      const std::vector<float> x = ReferenceBitsData(rng, static_cast<size_t>(p.batch) * p.height * p.width * c);
+      const size_t c0 = rng.Index(0, c), c1 = rng.Index(c0, c);
+      std::vector<float> want = Sentinel<float>(static_cast<size_t>(p.batch) * c), got = want;
+      ReferenceKernels().f32_mean_hw(p, 0, static_cast<size_t>(c), x.data(), want.data());
+      config.f32_mean_hw(p, 0, c0, x.data(), got.data());
+      config.f32_mean_hw(p, c0, c1, x.data(), got.data());
+      config.f32_mean_hw(p, c1, static_cast<size_t>(c), x.data(), got.data());
+      ExpectReferenceBits(got, want, /*any_nan=*/true,
+                          Description("f32_mean_hw", config)("batch", p.batch)("height", p.height)("width", p.width)(
+                              "channels", c)("c0", c0)("c1", c1)
+                              .str());
+    }
+  }
+}

@@ -187,3 +187,45 @@ QWASM_KERNEL_TEST("f32_average_pool / f32_max_pool: windows, padding, count_incl
     F32PoolTester().max(max).input_size(2, 2).channels(4).kernel_size(5, 5).padding_same().Test(config);
   }
 }
+
+QWASM_KERNEL_TEST("f32_average_pool / f32_max_pool: the reference's bits (zero signs, NaNs), channels 1..33, large windows") {
+  struct Case {
+    int in_h, in_w, kh, kw, stride;
+    bool same;
+  };
+  const Case large[] = {{9, 9, 9, 9, 1, false}, {20, 20, 20, 20, 1, false}, {17, 17, 17, 17, 1, true},
+                        {3, 4, 9, 9, 2, true}};
+  Rng rng(16);
+  for (int c = 1; c <= 33; ++c) {
+    for (int rep = 0; rep < 5; ++rep) {
+      Case k = {rng.Int(1, 6), rng.Int(1, 6), rng.Int(1, 4), rng.Int(1, 4), rng.Int(1, 3), true};
+      if (rep == 4) k = large[c % 4];
+      FPoolParams p;
+      WindowShape& s = p.shape;
+      s.batch = rng.Int(1, 2), s.in_h = k.in_h, s.in_w = k.in_w, s.in_c = s.out_c = c;
+      s.kernel_h = k.kh, s.kernel_w = k.kw, s.stride_h = s.stride_w = k.stride;
+      auto axis = [&](int in, int kernel, int* out, int* pad) {
+        *out = k.same ? (in + k.stride - 1) / k.stride : (in - kernel) / k.stride + 1;
+        *pad = k.same ? std::max(0, (*out - 1) * k.stride + kernel - in) / 2 : 0;
+      };
+      axis(s.in_h, s.kernel_h, &s.out_h, &s.pad_top);
+      axis(s.in_w, s.kernel_w, &s.out_w, &s.pad_left);
+      p.count_include_pad = rng.OneIn(2);
+      p.output = RandomFloatClamp(rng);
+      const std::vector<float> x = ReferenceBitsData(rng, static_cast<size_t>(s.batch) * s.in_h * s.in_w * c);
+      const size_t rows = static_cast<size_t>(s.batch) * s.out_h, split = rng.Index(0, rows);
+      for (bool max : {false, true}) {
+        const FPoolFn ref = max ? ReferenceKernels().f32_max_pool : ReferenceKernels().f32_average_pool;
+        const FPoolFn fn = max ? config.f32_max_pool : config.f32_average_pool;
+        std::vector<float> want = Sentinel<float>(rows * s.out_w * c), got = want;
+        ref(p, 0, rows, x.data(), want.data());
+        fn(p, 0, split, x.data(), got.data());
+        fn(p, split, rows, x.data(), got.data());
+        ExpectReferenceBits(got, want, /*any_nan=*/!max,
+                            Description(max ? "f32_max_pool" : "f32_average_pool", config)("shape", s)(
+                                "count_include_pad", p.count_include_pad)("output", p.output)("split", split)
+                                .str());
+      }
+    }
+  }
+}

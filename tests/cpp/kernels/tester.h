@@ -191,6 +191,30 @@ void ExpectSame(const std::vector<T>& got, const std::vector<T>& want, const std
   }
 }
 
+// A float kernel's output against its reference's (run on the same input),
+// bit for bit, sign of zero included, except that with any_nan a NaN may be
+// any NaN: wasm leaves the payload and sign of a NaN made by arithmetic
+// unspecified (scalar and SIMD alike), whereas a selection (max pool) must
+// keep the input's NaN as the reference does.
+inline void ExpectReferenceBits(const std::vector<float>& got, const std::vector<float>& want, bool any_nan,
+                                const std::string& what) {
+  REQUIRE_MESSAGE(got.size() == want.size(), what);
+  size_t first = 0, count = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const bool same = std::memcmp(&got[i], &want[i], sizeof(float)) == 0 ||
+                      (any_nan && std::isnan(got[i]) && std::isnan(want[i]));
+    if (!same && count++ == 0) first = i;
+  }
+  if (count) {
+    uint32_t g, w;
+    std::memcpy(&g, &got[first], 4);
+    std::memcpy(&w, &want[first], 4);
+    FAIL(what << "\n  " << count << " of " << got.size() << " elements differ from the reference's bits; first at "
+              << "index " << first << ": got " << std::setprecision(9) << got[first] << " (0x" << std::hex << g
+              << "), want " << want[first] << " (0x" << w << std::dec << ")");
+  }
+}
+
 // Values no kernel computes on purpose: the output starts as these, so a
 // kernel that writes outside its range, or skips part of it, shows.
 template <typename T>
@@ -588,6 +612,23 @@ inline void SprinkleSpecials(Rng& rng, std::vector<float>* v, int one_in) {
     if (one_in == 0) return;
     if (rng.OneIn(one_in)) x = FloatSpecial(rng);
   }
+}
+
+// Inputs that tell float kernels apart bit for bit (ExpectReferenceBits):
+// floats in [-4, 4) with about half of them specials, or only values of
+// {+-0, +-NaN, +-inf, +-1} (ties between zeros of both signs, NaNs of both
+// signs next to each other).
+inline std::vector<float> ReferenceBitsData(Rng& rng, size_t n) {
+  std::vector<float> x = rng.Floats(n, -4.0f, 4.0f);
+  if (rng.OneIn(2)) {
+    SprinkleSpecials(rng, &x, 2);
+    return x;
+  }
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float few[] = {0.0f, -0.0f, nan, -nan, inf, -inf, 1.0f, -1.0f};
+  const int kinds = rng.OneIn(2) ? 2 : 8;  // zeros only, or all of them
+  for (float& v : x) v = few[rng.Int(0, kinds - 1)];
+  return x;
 }
 
 }  // namespace qwasm::testing
