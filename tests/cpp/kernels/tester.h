@@ -206,12 +206,15 @@ inline void ExpectReferenceBits(const std::vector<float>& got, const std::vector
     if (!same && count++ == 0) first = i;
   }
   if (count) {
-    uint32_t g, w;
-    std::memcpy(&g, &got[first], 4);
-    std::memcpy(&w, &want[first], 4);
+    auto bits = [](float v) {
+      uint32_t u;
+      std::memcpy(&u, &v, sizeof u);
+      std::ostringstream hex;
+      hex << std::setprecision(9) << v << " (0x" << std::hex << std::setw(8) << std::setfill('0') << u << ')';
+      return hex.str();
+    };
     FAIL(what << "\n  " << count << " of " << got.size() << " elements differ from the reference's bits; first at "
-              << "index " << first << ": got " << std::setprecision(9) << got[first] << " (0x" << std::hex << g
-              << "), want " << want[first] << " (0x" << w << std::dec << ")");
+              << "index " << first << ": got " << bits(got[first]) << ", want " << bits(want[first]));
   }
 }
 
