@@ -33,6 +33,13 @@ std::string ImportError(const std::vector<uint8_t>& bytes) {
   return g.status().message();
 }
 
+// A minimized fuzz input kept in tests/data/fuzz/, checked to be the file meant.
+std::vector<uint8_t> FuzzInput(const std::string& name, size_t bytes) {
+  std::vector<uint8_t> data = testing::ReadFile(testing::SourcePath("tests/data/fuzz/" + name));
+  REQUIRE(data.size() == bytes);
+  return data;
+}
+
 std::vector<OpType> Ops(const Graph& g) {
   std::vector<OpType> ops;
   for (const Node& n : g.nodes) ops.push_back(n.op);
@@ -438,9 +445,7 @@ TEST_CASE("onnx import: NaN and infinite weights and float attributes are refuse
 TEST_CASE("onnx import: folding a Reshape whose target shape overflows int64 is an error (fuzz regression)") {
   // fuzz_onnx: a constant Reshape to [8174999059958857734, 435845162357, ...]
   // multiplied the entries in int64 (signed overflow, undefined behaviour).
-  const std::vector<uint8_t> bytes =
-      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-reshape-overflow.onnx"));
-  REQUIRE(bytes.size() == 302);
+  const std::vector<uint8_t> bytes = FuzzInput("onnx-fold-reshape-overflow.onnx", 302);
   Result<std::unique_ptr<Graph>> g = Import(bytes);
   REQUIRE_FALSE(g.ok());
   CHECK_MESSAGE(g.status().message().find("cannot reshape the constant") != std::string::npos, g.status().message());
@@ -449,9 +454,7 @@ TEST_CASE("onnx import: folding a Reshape whose target shape overflows int64 is 
 TEST_CASE("onnx import: folding an elementwise op broadcasts 1 against 0 to 0 (fuzz regression)") {
   // fuzz_onnx: a constant of shape [0] against one of shape [1] was
   // broadcast to [1], and folding read element 0 of the empty input.
-  const std::vector<uint8_t> bytes =
-      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-broadcast-empty.onnx"));
-  REQUIRE(bytes.size() == 535);
+  const std::vector<uint8_t> bytes = FuzzInput("onnx-fold-broadcast-empty.onnx", 535);
   // The fold now gives an empty constant, and the import goes on to the
   // model's real problem.
   CHECK(ImportError(bytes) == "onnx: node 3 'cat' (Concat): input 0 'k' is a constant; qwasm expects a computed tensor");
@@ -459,9 +462,7 @@ TEST_CASE("onnx import: folding an elementwise op broadcasts 1 against 0 to 0 (f
 
 TEST_CASE("onnx import: folding a Gather with float indices is an error (fuzz regression)") {
   // fuzz_onnx: constant float indices were read from the (empty) integer storage.
-  const std::vector<uint8_t> bytes =
-      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-gather-float-indices.onnx"));
-  REQUIRE(bytes.size() == 302);
+  const std::vector<uint8_t> bytes = FuzzInput("onnx-fold-gather-float-indices.onnx", 302);
   const std::string error = ImportError(bytes);
   CHECK_MESSAGE(error.find("Gather indices must be integers") != std::string::npos, error);
 }
@@ -469,9 +470,7 @@ TEST_CASE("onnx import: folding a Gather with float indices is an error (fuzz re
 TEST_CASE("onnx import: folding a Concat of inputs that differ off the axis is an error (fuzz regression)") {
   // fuzz_onnx: Concat summed the axis but never compared the other dims, and
   // copied rows of the larger input past the end of the output.
-  const std::vector<uint8_t> bytes =
-      testing::ReadFile(testing::SourcePath("tests/data/fuzz/onnx-fold-concat-mismatched-dims.onnx"));
-  REQUIRE(bytes.size() == 302);
+  const std::vector<uint8_t> bytes = FuzzInput("onnx-fold-concat-mismatched-dims.onnx", 302);
   const std::string error = ImportError(bytes);
   CHECK_MESSAGE(error.find("does not concatenate with") != std::string::npos, error);
 }

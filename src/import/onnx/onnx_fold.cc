@@ -81,7 +81,7 @@ struct Folder {
 
   // A zeroed result of `dims`, or an error when it is too large to fold.
   Result<Array> Make(int32_t type, std::vector<int64_t> dims) const {
-    if (!Foldable(dims)) return im.Error("a folded result of shape " + DimsText(dims) + " is too large to fold");
+    if (!Foldable(dims)) return im.Error("a folded result of shape " + DimsString(dims) + " is too large to fold");
     Array a;
     a.type = type;
     a.dims = std::move(dims);
@@ -90,17 +90,11 @@ struct Folder {
     return a;
   }
 
-  static std::string DimsText(const std::vector<int64_t>& dims) {
-    std::string s = "[";
-    for (size_t d = 0; d < dims.size(); ++d) s += (d ? ", " : "") + std::to_string(dims[d]);
-    return s + "]";
-  }
-
   Result<Array> Read(const Constant& c) const {
     Array a;
     a.type = c.type;
     a.dims = c.dims;
-    if (!Foldable(c.dims)) return im.Error("a constant of shape " + DimsText(c.dims) + " is too large to fold");
+    if (!Foldable(c.dims)) return im.Error("a constant of shape " + DimsString(c.dims) + " is too large to fold");
     if (c.type == kInt64 || c.type == kInt32) {
       QW_ONNX_ASSIGN(v, im.Ints(c, "input"));
       a.i = v;
@@ -234,8 +228,8 @@ struct Folder {
       if (p.dims.size() != first.dims.size() || p.is_float() != first.is_float()) return im.Error("inputs do not concatenate");
       for (size_t d = 0; d < dims.size(); ++d) {
         if (static_cast<int64_t>(d) != axis && p.dims[d] != first.dims[d]) {
-          return im.Error("input " + std::to_string(k) + " of shape " + DimsText(p.dims) + " does not concatenate with " +
-                          DimsText(first.dims) + " on axis " + std::to_string(axis));
+          return im.Error("input " + std::to_string(k) + " of shape " + DimsString(p.dims) + " does not concatenate with " +
+                          DimsString(first.dims) + " on axis " + std::to_string(axis));
         }
       }
       dims[axis] += p.dims[axis];  // each part is at most kMaxFoldElements: no overflow

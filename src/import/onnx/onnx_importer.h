@@ -233,6 +233,9 @@ class Importer {
   std::map<std::pair<int32_t, Perm>, int32_t> reshaped_;    // (tensor, IR shape) -> its RESHAPE
 };
 
+// "[1, 3, 224, 224]", for messages (onnx_reader.cc).
+std::string DimsString(const std::vector<int64_t>& dims);
+
 // Operators that fold when their inputs are constants (onnx_fold.cc).
 bool IsFoldable(const std::string& op);
 // Shapes of Unsqueeze / Squeeze / Slice, shared by folding and the IR forms.

@@ -13,13 +13,14 @@
 #include "quant/float16.h"
 
 namespace qwasm::onnx {
-namespace {
 
 std::string DimsString(const std::vector<int64_t>& dims) {
   std::string s = "[";
   for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
   return s + "]";
 }
+
+namespace {
 
 template <typename T>
 std::shared_ptr<std::vector<uint8_t>> Pack(const std::vector<T>& v) {
