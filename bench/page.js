@@ -32,7 +32,9 @@ const RUNTIMES = {
     return {
       async load(url) {
         const m = await load(url, { threads });  // threads > 1: the pthreads build, dist/qwasm-mt.*
-        return { threads: m.threads, run: (x) => m.run(x), dispose: () => m.dispose() };
+        // The kernel table it runs: model.kernels ('wasmrelaxed' | 'wasmsimd'); from the handle where web/ predates it.
+        const kernels = m.kernels ?? m._handle?.info?.().kernels ?? null;
+        return { threads: m.threads, build: kernels && `kernels ${kernels}`, run: (x) => m.run(x), dispose: () => m.dispose() };
       },
     };
   },

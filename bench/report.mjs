@@ -30,7 +30,12 @@ function latencySection(rows, busy) {
   const models = [...new Set(rows.map((r) => r.model))];
   const get = (model, runtime, threads) => rows.find((r) => r.model === model && r.runtime === runtime && r.threads === threads);
   const med = (m, rt, t) => get(m, rt, t)?.medianMs ?? null;
-  const cell = (m, rt, t) => { const r = get(m, rt, t); return r?.medianMs == null ? 'n/a' : `${ms(r.medianMs)} / ${ms(r.p90Ms)}`; };
+  const cell = (m, rt, t) => {
+    const r = get(m, rt, t);
+    if (r?.medianMs == null) return 'n/a';
+    const kernels = rt === 'qwasm' && r.build ? ` (${r.build.replace(/^kernels /, '')})` : '';  // qwasm's kernel table
+    return `${ms(r.medianMs)} / ${ms(r.p90Ms)}${kernels}`;
+  };
   const speedup = (m, rt) => { const a = med(m, rt, 1), b = med(m, rt, 2); return a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×`; };
   const threadTable = (t) => table(
     ['model', 'qwasm', ...OTHERS.map((rt) => NAMES[rt]), ...OTHERS.map((rt) => `qwasm/${NAMES[rt]}`),
@@ -39,6 +44,8 @@ function latencySection(rows, busy) {
       ...(t === 2 ? [['qwasm', ...OTHERS].map((rt) => speedup(m, rt)).join(' · ')] : [])]));
   const notes = [...new Set(rows.filter((r) => r.note).map((r) => `${NAMES[r.runtime]} ${r.threads}t: ${r.note}`))];
   const runs = rows.filter((r) => r.runs).map((r) => r.runs);
+  const qk = [1, 2].map((t) => [t, [...new Set(rows.filter((r) => r.runtime === 'qwasm' && r.threads === t && r.build).map((r) => r.build))]])
+    .filter(([, b]) => b.length).map(([t, b]) => `${t}t ${b.join(', ')}`);
   const builds = [1, 2].map((t) => [t, [...new Set(rows.filter((r) => r.runtime === 'litert' && r.threads === t && r.build).map((r) => r.build))]])
     .filter(([, b]) => b.length).map(([t, b]) => `${t}t ${b.map(describeBuild).join(', ')}`);
   // Top-1 against qwasm's at the same thread count: the same input bytes should give the same class.
@@ -59,6 +66,7 @@ function latencySection(rows, busy) {
     '',
     'Ratios: median / median, below 1× = qwasm faster. Speedup: 1-thread median / 2-thread median.',
     'qwasm 1t runs dist/qwasm.wasm, 2t dist/qwasm-mt.wasm (pthreads); TFLite-WASM runs its SIMD + threads build at both.',
+    ...(qk.length ? [`qwasm ran: ${qk.join('; ')} (model.kernels).`] : []),
     ...(builds.length ? [`LiteRT.js (XNNPACK, CPU) loaded: ${builds.join('; ')}.`] : []),
     `Runs per cell: ${Math.min(...runs)}–${Math.max(...runs)}.`,
     ...notes.map((n) => `n/a: ${n}.`),
