@@ -1,11 +1,12 @@
 // page.js — the in-browser half of the benchmark (driven by bench/run.mjs).
 //
-// One page hosts one runtime at one thread count, because tfjs-tflite and
-// ONNX Runtime fix their thread pool when they start. Every runtime gets the
-// same raw input tensor and is timed on: copy input in, inference, copy
-// output out (no image preprocessing). window.bench:
+// One page hosts one runtime at one thread count, because tfjs-tflite, ONNX
+// Runtime and LiteRT.js fix their thread pool (or build) when they start.
+// Every runtime gets the same raw input tensor and is timed on: copy input
+// in, inference, copy output out (no image preprocessing). window.bench:
 //   open(runtime, threads)          loads the runtime's code
-//   load(url, inputB64, shape)      loads a model; returns {threads, top1}
+//   load(url, inputB64, shape)      loads a model; returns {threads, build, top1}
+//                                   (build: the wasm files, where the runtime picks one itself)
 //   measure(seconds, minRuns)       timed runs on that input: ms per run
 //   unload()
 //   gemm(seconds, shapes)           the GEMM microbenchmark module
@@ -31,7 +32,9 @@ const RUNTIMES = {
     return {
       async load(url) {
         const m = await load(url, { threads });  // threads > 1: the pthreads build, dist/qwasm-mt.*
-        return { threads: m.threads, run: (x) => m.run(x), dispose: () => m.dispose() };
+        // The kernel table it runs: model.kernels ('wasmrelaxed' | 'wasmsimd'); from the handle where web/ predates it.
+        const kernels = m.kernels ?? m._handle?.info?.().kernels ?? null;
+        return { threads: m.threads, build: kernels && `kernels ${kernels}`, run: (x) => m.run(x), dispose: () => m.dispose() };
       },
     };
   },
@@ -54,6 +57,39 @@ const RUNTIMES = {
             return runner.getOutputs()[0].data().slice();
           },
           dispose: () => runner.cleanUp(),
+        };
+      },
+    };
+  },
+
+  async litert(threads) {
+    // dist/index.js imports '@litertjs/wasm-utils' by its bare name: page.html's import map resolves it.
+    const lrt = await import('/node_modules/@litertjs/core/dist/index.js');
+    // Given a directory, loadLiteRt picks the build itself (dist/index.js, load()): it
+    // instantiates a tiny relaxed-SIMD module; if that works it loads
+    // litert_wasm_threaded_internal.js with {threads: true}, litert_wasm_internal.js
+    // without; if not, litert_wasm_compat_internal.js, and {threads: true} throws.
+    const relaxedSimd = await lrt.supportsFeature('relaxedSimd');
+    const threaded = threads > 1 && relaxedSimd;  // without relaxed SIMD: 1 thread, reported below
+    await lrt.loadLiteRt('/node_modules/@litertjs/core/wasm/', { threads: threaded });
+    // The build as fetched (the .wasm its script fetched), not as guessed from the probe.
+    const build = [...new Set(performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname.split('/').pop())
+      .filter((f) => /^litert_wasm_.*\.wasm$/.test(f)))].join(' + ');
+    return {
+      async load(url, shape) {
+        const model = await lrt.loadAndCompile(url, { accelerator: 'wasm', cpuOptions: { numThreads: threaded ? threads : 1 } });
+        return {
+          threads: model.options.cpuOptions.numThreads,
+          build: `${build || 'no litert_wasm_*.wasm fetched'}${relaxedSimd ? '' : ' (no relaxed SIMD: compat build, 1 thread)'}`,
+          async run(x) {
+            const input = new lrt.Tensor(x, shape);  // copies x into the wasm heap
+            const outputs = await model.run(input);
+            const y = outputs[0].toTypedArray();  // a copy out of the heap
+            input.delete();
+            for (const t of outputs) t.delete();
+            return y;
+          },
+          dispose: () => model.delete(),
         };
       },
     };
@@ -90,7 +126,7 @@ async function open(name, threads) {
 async function load(url, inputB64, shape) {
   input = Uint8Array.from(atob(inputB64), (c) => c.charCodeAt(0));
   model = await runtime.load(url, shape);
-  return { threads: model.threads, top1: argmax(await model.run(input)) };
+  return { threads: model.threads, build: model.build ?? null, top1: argmax(await model.run(input)) };
 }
 
 /** Runs for at least `seconds` and `minRuns` runs; returns each run's ms. */
@@ -124,7 +160,7 @@ async function cold({ runtime: name, model: url, threads, shape }) {
   // A deterministic input: start-up time does not depend on the pixels.
   const x = Uint8Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => (i * 7) & 255);
   const top1 = argmax(await m.run(x));
-  return { readyMs, loadedMs, firstResultMs: performance.now(), top1, threads: m.threads };
+  return { readyMs, loadedMs, firstResultMs: performance.now(), top1, threads: m.threads, build: m.build ?? null };
 }
 
 const params = new URLSearchParams(location.search);

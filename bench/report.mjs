@@ -13,33 +13,64 @@ export function summarize(times) {
 const ms = (v) => (v == null ? 'n/a' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
 const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×`);
 const bytes = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
-const NAMES = { qwasm: 'qwasm', tflite: 'TFLite-WASM', ort: 'ORT Web' };
+const NAMES = { qwasm: 'qwasm', tflite: 'TFLite-WASM', litert: 'LiteRT.js', ort: 'ORT Web' };
+const OTHERS = ['tflite', 'litert', 'ort'];
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-function latencySection(rows) {
+// LiteRT.js picks its wasm build itself (node_modules/@litertjs/core/dist/index.js, load()).
+const LITERT_BUILDS = {
+  'litert_wasm_internal.wasm': 'relaxed SIMD, single-threaded',
+  'litert_wasm_threaded_internal.wasm': 'relaxed SIMD, threaded',
+  'litert_wasm_compat_internal.wasm': 'compat: no relaxed SIMD, single-threaded',
+  'litert_wasm_jspi_internal.wasm': 'relaxed SIMD, JSPI',
+};
+const describeBuild = (build) => build.replace(/litert_wasm_\w+\.wasm/g, (f) => (LITERT_BUILDS[f] ? `${f} (${LITERT_BUILDS[f]})` : f));
+
+function latencySection(rows, busy) {
   const models = [...new Set(rows.map((r) => r.model))];
   const get = (model, runtime, threads) => rows.find((r) => r.model === model && r.runtime === runtime && r.threads === threads);
   const med = (m, rt, t) => get(m, rt, t)?.medianMs ?? null;
-  const cell = (m, rt, t) => { const r = get(m, rt, t); return r?.medianMs == null ? 'n/a' : `${ms(r.medianMs)} / ${ms(r.p90Ms)}`; };
+  const cell = (m, rt, t) => {
+    const r = get(m, rt, t);
+    if (r?.medianMs == null) return 'n/a';
+    const kernels = rt === 'qwasm' && r.build ? ` (${r.build.replace(/^kernels /, '')})` : '';  // qwasm's kernel table
+    return `${ms(r.medianMs)} / ${ms(r.p90Ms)}${kernels}`;
+  };
   const speedup = (m, rt) => { const a = med(m, rt, 1), b = med(m, rt, 2); return a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×`; };
-  const body = models.map((m) => [m,
-    cell(m, 'qwasm', 1), cell(m, 'tflite', 1), ratio(med(m, 'qwasm', 1), med(m, 'tflite', 1)), cell(m, 'ort', 1), ratio(med(m, 'qwasm', 1), med(m, 'ort', 1)),
-    cell(m, 'qwasm', 2), cell(m, 'tflite', 2), cell(m, 'ort', 2), ratio(med(m, 'qwasm', 2), med(m, 'tflite', 2)),
-    ['qwasm', 'tflite', 'ort'].map((rt) => speedup(m, rt)).join(' · ')]);
+  const threadTable = (t) => table(
+    ['model', 'qwasm', ...OTHERS.map((rt) => NAMES[rt]), ...OTHERS.map((rt) => `qwasm/${NAMES[rt]}`),
+      ...(t === 2 ? ['2t speedup qwasm · TFLite · LiteRT · ORT'] : [])],
+    models.map((m) => [m, cell(m, 'qwasm', t), ...OTHERS.map((rt) => cell(m, rt, t)), ...OTHERS.map((rt) => ratio(med(m, 'qwasm', t), med(m, rt, t))),
+      ...(t === 2 ? [['qwasm', ...OTHERS].map((rt) => speedup(m, rt)).join(' · ')] : [])]));
   const notes = [...new Set(rows.filter((r) => r.note).map((r) => `${NAMES[r.runtime]} ${r.threads}t: ${r.note}`))];
   const runs = rows.filter((r) => r.runs).map((r) => r.runs);
-  const disagree = models.filter((m) => new Set(rows.filter((r) => r.model === m && r.top1 != null).map((r) => r.top1)).size > 1);
+  const qk = [1, 2].map((t) => [t, [...new Set(rows.filter((r) => r.runtime === 'qwasm' && r.threads === t && r.build).map((r) => r.build))]])
+    .filter(([, b]) => b.length).map(([t, b]) => `${t}t ${b.join(', ')}`);
+  const builds = [1, 2].map((t) => [t, [...new Set(rows.filter((r) => r.runtime === 'litert' && r.threads === t && r.build).map((r) => r.build))]])
+    .filter(([, b]) => b.length).map(([t, b]) => `${t}t ${b.map(describeBuild).join(', ')}`);
+  // Top-1 against qwasm's at the same thread count: the same input bytes should give the same class.
+  const disagree = rows.filter((r) => r.top1 != null && r.runtime !== 'qwasm').flatMap((r) => {
+    const q = get(r.model, 'qwasm', r.threads)?.top1;
+    return q != null && q !== r.top1 ? [`${r.model} ${NAMES[r.runtime]} ${r.threads}t class ${r.top1} (qwasm ${q})`] : [];
+  });
   return [
-    '## Latency (ms per inference, median / p90)',
+    `## Latency (ms per inference, median / p90)${busy ? ', with a CPU-bound process per core (--busy)' : ''}`,
     '',
-    table(['model', 'qwasm 1t', 'TFLite 1t', 'qwasm/TFLite', 'ORT 1t', 'qwasm/ORT', 'qwasm 2t', 'TFLite 2t', 'ORT 2t', 'qwasm/TFLite 2t',
-      '2t speedup qwasm · TFLite · ORT'], body),
+    '### 1 thread',
+    '',
+    threadTable(1),
+    '',
+    '### 2 threads',
+    '',
+    threadTable(2),
     '',
     'Ratios: median / median, below 1× = qwasm faster. Speedup: 1-thread median / 2-thread median.',
     'qwasm 1t runs dist/qwasm.wasm, 2t dist/qwasm-mt.wasm (pthreads); TFLite-WASM runs its SIMD + threads build at both.',
+    ...(qk.length ? [`qwasm ran: ${qk.join('; ')} (model.kernels).`] : []),
+    ...(builds.length ? [`LiteRT.js (XNNPACK, CPU) loaded: ${builds.join('; ')}.`] : []),
     `Runs per cell: ${Math.min(...runs)}–${Math.max(...runs)}.`,
     ...notes.map((n) => `n/a: ${n}.`),
-    disagree.length ? `**Top-1 differs between runtimes on ${disagree.join(', ')}.**` : 'Top-1 class: every runtime agrees on every model.',
+    disagree.length ? `**Top-1 differs from qwasm's: ${disagree.join('; ')}.**` : 'Top-1 class: every runtime agrees with qwasm on every model.',
     '',
   ].join('\n');
 }
@@ -53,7 +84,9 @@ function loadSection({ results, sizes, distWasm }) {
   });
   const verdicts = [...new Set(results.map((r) => r.model))].map((m) => {
     const t = (rt) => median(results.find((r) => r.model === m && r.runtime === rt).runs.map((x) => x.firstResultMs));
-    return `- ${m}: qwasm's first result ${t('qwasm') < t('tflite') ? 'sooner' : '**not sooner**'} than TFLite-WASM's (${ms(t('qwasm'))} vs ${ms(t('tflite'))} ms).`;
+    const against = ['tflite', 'litert'].filter((rt) => results.some((r) => r.runtime === rt))  // the same .tflite file
+      .map((rt) => `${t('qwasm') < t(rt) ? 'sooner' : '**not sooner**'} than ${NAMES[rt]}'s (${ms(t('qwasm'))} vs ${ms(t(rt))} ms)`);
+    return `- ${m}: qwasm's first result ${against.join(', ')}.`;
   });
   const failed = Object.entries(sizes).flatMap(([rt, files]) => files.filter((f) => f.status !== 200).map((f) => `${NAMES[rt]} ${f.path} (HTTP ${f.status})`));
   const sizeRows = Object.entries(sizes).map(([rt, all]) => {
@@ -113,9 +146,11 @@ export function formatReport(report) {
       `load average ${m.loadavgStart.map((x) => x.toFixed(1)).join(' ')} at start, ${m.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} at end · ` +
       `${m.wallSeconds} s${m.options.quick ? ' · --quick' : ''}`,
     m.loadavgStart[0] > m.cores / 2 ? `**The machine was busy (load average ${m.loadavgStart[0].toFixed(1)} on ${m.cores} cores): figures are noisy, 2-thread ones unreliable.**` : '',
+    m.busy ? `**Busy-machine mode (--busy): ${m.busy.processes} CPU-bound background processes (one per core, normal priority) ran during ` +
+      `the latency rounds; load average ${m.busy.loadavgAtStop.map((x) => x.toFixed(1)).join(' ')} when they stopped.**` : '',
     inputs.length ? `Input: ${m.image} preprocessed by qwasm (sha256 ${inputs.map(([k, v]) => `${k} ${v.sha256.slice(0, 8)}`).join(', ')}), the same bytes for every runtime.` : '',
     '',
-    report.latency ? latencySection(report.latency) : '',
+    report.latency ? latencySection(report.latency, m.busy) : '',
     report.load ? loadSection(report.load) : '',
     report.gemm ? gemmSection(report.gemm) : '',
   ].filter((s, i, a) => s !== '' || a[i - 1] !== '').join('\n');

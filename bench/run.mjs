@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // run.mjs — `npm run bench`: qwasm against TensorFlow Lite's WASM build
-// (tfjs-tflite) and ONNX Runtime Web (wasm EP) in headless Chromium, plus the
-// GEMM microkernel against this machine's dot_i16x8 ceiling. Prints figures,
-// asserts nothing.
+// (tfjs-tflite), LiteRT.js (@litertjs/core, XNNPACK) and ONNX Runtime Web
+// (wasm EP) in headless Chromium, plus the GEMM microkernel against this
+// machine's dot_i16x8 ceiling. Prints figures, asserts nothing.
 //
-//   npm run bench -- [--quick] [--models a,b] [--seconds S] [--parts latency,load,gemm] [--out FILE]
+//   npm run bench -- [--quick] [--models a,b] [--seconds S] [--parts latency,load,gemm] [--busy] [--out FILE]
 //
 // latency  per model, 1 and 2 threads: same input bytes to every runtime;
 //          warm-up, then the runtimes take turns in rounds so machine noise
-//          hits all of them alike; median and p90 of single runs.
+//          hits all of them alike; median and p90 of single runs. Warns when
+//          a runtime's top-1 class differs from qwasm's.
+//          --busy: one CPU-bound background process per core runs meanwhile.
 // load     fresh page (own browser context) -> first inference result, for
 //          MobileNetV2 and V1 0.25; median of 3; bytes each runtime fetched.
 // gemm     build/wasm/bench/gemm-bench (bench/CMakeLists.txt) in Chromium and Node.
 // Writes reports/local/bench-<stamp>.{md,json} (--out FILE: FILE.md, FILE.json).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -36,17 +38,17 @@ const MODELS = [  // onnx: a QDQ twin exists in ../shared/models/onnx
   { name: 'tf2_mobilenet_v2_1.0_224_ptq', onnx: true },
 ];
 const LOAD_MODELS = ['mobilenet_v2_1.0_224_quant', 'mobilenet_v1_0.25_128_quant'];
-const RUNTIMES = ['qwasm', 'tflite', 'ort'];
+const RUNTIMES = ['qwasm', 'tflite', 'ort', 'litert'];
 const IMAGE = 'images/cat.bmp';
 
 function usage(message) {
   if (message) console.error(`error: ${message}\n`);
-  console.error('usage: run.mjs [--quick] [--models a,b] [--seconds S] [--parts latency,load,gemm] [--out FILE]');
+  console.error('usage: run.mjs [--quick] [--models a,b] [--seconds S] [--parts latency,load,gemm] [--busy] [--out FILE]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { models: MODELS.map((m) => m.name), parts: ['latency', 'load', 'gemm'], quick: false };
+  const o = { models: MODELS.map((m) => m.name), parts: ['latency', 'load', 'gemm'], quick: false, busy: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
@@ -55,6 +57,7 @@ function parseArgs(argv) {
     else if (a === '--seconds') o.seconds = Number(value());
     else if (a === '--parts') o.parts = value().split(',').filter(Boolean);
     else if (a === '--out') o.out = value();
+    else if (a === '--busy') o.busy = true;
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -67,6 +70,7 @@ function parseArgs(argv) {
     return hits[0];
   });
   for (const p of o.parts) if (!['latency', 'load', 'gemm'].includes(p)) usage(`unknown part ${p}`);
+  if (o.busy && !o.parts.includes('latency')) usage('--busy loads the machine during the latency part, which --parts leaves out');
   o.seconds ??= o.quick ? 1 : 4;             // timed runs per runtime, model and thread count
   if (!(o.seconds > 0)) usage('--seconds needs a positive number');
   o.warmup = o.quick ? 0.3 : 1;              // seconds of untimed runs after loading
@@ -125,6 +129,7 @@ async function latency(session, o, inputs) {
         e.page = pages.get(key);
         const info = await e.page.evaluate(([u, x, s]) => window.bench.load(u, x, s), [modelUrl(name, runtime), input, shape]);
         e.top1 = info.top1;
+        e.build = info.build;
         if (info.threads !== threads) e.note = `asked for ${threads} threads, runs ${info.threads}`;
       }
     }
@@ -151,11 +156,61 @@ async function latency(session, o, inputs) {
     endLog();
     for (const e of entries) {
       if (e.page) await e.page.evaluate(() => window.bench.unload());
-      results.push({ model: name, runtime: e.runtime, threads: e.threads, note: e.note, top1: e.top1 ?? null, ...summarize(e.times) });
+      const reference = entries.find((x) => x.runtime === 'qwasm' && x.threads === e.threads)?.top1;
+      if (e.top1 != null && reference != null && e.top1 !== reference) {
+        console.warn(`warning: ${name}: ${e.runtime} ${e.threads}t says class ${e.top1}, qwasm says ${reference}`);
+      }
+      results.push({ model: name, runtime: e.runtime, threads: e.threads, note: e.note, top1: e.top1 ?? null, build: e.build ?? null,
+        ...summarize(e.times) });
     }
   }
   for (const page of pages.values()) await page.close();
   return results;
+}
+
+// ----------------------------------------------------------------- busy --
+
+// --busy: one CPU-bound process per core at normal priority, as if the page
+// shared the machine with other work. Killed when the latency part ends or
+// fails, on exit and on signals; a child also quits by itself once its parent
+// is gone (its ppid changes), so not even a SIGKILLed run leaves one behind.
+const SPIN = 'const p = process.ppid; for (let i = 1; ; i++) if (i % 1e8 === 0 && process.ppid !== p) process.exit();';
+const spinners = new Set();
+
+function stopBusy() {
+  for (const child of spinners) child.kill('SIGKILL');  // kill() only sends: safe in an 'exit' handler
+  spinners.clear();
+}
+
+function onSignal(signal) {
+  stopBusy();
+  // Playwright's own handler closes Chromium and exits; without one, exit here.
+  if (process.listenerCount(signal) === 1) process.exit(128 + os.constants.signals[signal]);
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function startBusy() {
+  process.on('exit', stopBusy);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  for (let i = 0; i < os.cpus().length; i++) {
+    spinners.add(spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' }));
+  }
+  return spinners.size;
+}
+
+/** Runs fn with the spinners going; notes them in meta.busy for the report. */
+async function whileBusy(fn, meta) {
+  const processes = startBusy();
+  try {
+    const result = await fn();
+    meta.busy = { processes, loadavgAtStop: os.loadavg() };
+    return result;
+  } finally {
+    stopBusy();
+    process.off('exit', stopBusy);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  }
 }
 
 // ---------------------------------------------------------- load, sizes --
@@ -259,7 +314,10 @@ async function main() {
     meta.chromium = session.browser.version();
     if (o.parts.includes('latency') || o.parts.includes('load')) {
       const inputs = await prepareInputs(o.models);
-      if (o.parts.includes('latency')) report.latency = await latency(session, o, inputs);
+      if (o.parts.includes('latency')) {
+        const run = () => latency(session, o, inputs);
+        report.latency = o.busy ? await whileBusy(run, meta) : await run();
+      }
       if (o.parts.includes('load')) report.load = await loadTimes(session, o, inputs);
       report.inputs = Object.fromEntries(Object.entries(inputs).map(([k, { b64: _, ...v }]) => [k, v]));
     }
