@@ -14,17 +14,38 @@
 namespace qwasm {
 namespace {
 
-std::atomic<QGemmRelaxedFn> g_installed_fn{nullptr};
+std::atomic<QGemmRelaxedFn> g_installed_gemm{nullptr};
+std::atomic<QDwconvRelaxedFn> g_installed_dwconv{nullptr};
 std::atomic<const KernelConfig*> g_installed_table{nullptr};
 
-// The microkernel a table calls: the installed one, or natively the one
+// The microkernels a table calls: the installed ones, or natively those
 // compiled into this binary with the emulated instruction.
-QGemmRelaxedFn Microkernel() {
-  QGemmRelaxedFn fn = g_installed_fn.load(std::memory_order_acquire);
+QGemmRelaxedFn GemmMicrokernel() {
+  QGemmRelaxedFn fn = g_installed_gemm.load(std::memory_order_acquire);
 #if defined(QWASM_SIMDE)
   if (!fn) fn = qwasm_qs8_gemm_4x8c4_relaxed;
 #endif
   return fn;
+}
+
+QDwconvRelaxedFn DwconvMicrokernel() {
+  QDwconvRelaxedFn fn = g_installed_dwconv.load(std::memory_order_acquire);
+#if defined(QWASM_SIMDE)
+  if (!fn) fn = qwasm_qs8_dwconv_16c4_relaxed;
+#endif
+  return fn;
+}
+
+// Natively: the emulated engine reads the operand as the table expects,
+// unless a test installed microkernels of its own (which set their own).
+template <RelaxedDotReading kReading>
+void EmulateReading() {
+#if defined(QWASM_SIMDE)
+  if (!g_installed_gemm.load(std::memory_order_acquire)) {
+    g_relaxed_dot_semantics =
+        kReading == RelaxedDotReading::kSigned ? RelaxedDotSemantics::kSigned : RelaxedDotSemantics::kUnsigned;
+  }
+#endif
 }
 
 template <RelaxedDotReading kReading>
@@ -38,6 +59,7 @@ void Run(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a, s
   call.c = c;
   call.scratch = scratch;
   call.k = static_cast<uint32_t>(w.k);
+  call.k_padded = static_cast<uint32_t>(w.k_padded);
   call.k_read = static_cast<uint32_t>(w.k_read);
   call.m = static_cast<uint32_t>(m);
   call.a_stride = static_cast<uint32_t>(a_stride);
@@ -49,16 +71,40 @@ void Run(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a, s
   call.out_zero_point = out.zero_point;
   call.out_min = out.min;
   call.out_max = out.max;
-  const QGemmRelaxedFn fn = Microkernel();
-#if defined(QWASM_SIMDE)
-  // The emulated engine reads the operand as this table expects, unless a
-  // test installed a microkernel of its own (which sets its own reading).
-  if (!g_installed_fn.load(std::memory_order_acquire)) {
-    g_relaxed_dot_semantics =
-        kReading == RelaxedDotReading::kSigned ? RelaxedDotSemantics::kSigned : RelaxedDotSemantics::kUnsigned;
+  EmulateReading<kReading>();
+  GemmMicrokernel()(&call);
+}
+
+// Weights packed 16c2 (a filter zero point) run on the SIMD128 kernel.
+template <RelaxedDotReading kReading>
+void RunDwconv(const QDepthwiseWeights& w, const QOutput& out, const WindowShape& s,
+               const int8_t* const* indirection, int8_t* output, size_t row_begin, size_t row_end, size_t c_begin,
+               size_t c_end) {
+  if (!w.c4) {
+    const KernelConfig* simd = SimdKernels();
+    (simd ? simd : &ReferenceKernels())->qs8_dwconv.run(w, out, s, indirection, output, row_begin, row_end,
+                                                         c_begin, c_end);
+    return;
   }
-#endif
-  fn(&call);
+  QDwconvRelaxedCall call;
+  call.packed = w.packed.data();
+  call.indirection = indirection;
+  call.output = output;
+  call.taps = static_cast<uint32_t>(w.taps);
+  call.channels = static_cast<uint32_t>(s.out_c);
+  call.out_w = static_cast<uint32_t>(s.out_w);
+  call.row_step = static_cast<uint32_t>(dwconv_row_step(s));
+  call.pixel_step = static_cast<uint32_t>(dwconv_pixel_step(s));
+  call.row_begin = static_cast<uint32_t>(row_begin);
+  call.row_end = static_cast<uint32_t>(row_end);
+  call.c_begin = static_cast<uint32_t>(c_begin);
+  call.c_end = static_cast<uint32_t>(c_end);
+  call.a_offset = w.a_offset;
+  call.out_zero_point = out.zero_point;
+  call.out_min = out.min;
+  call.out_max = out.max;
+  EmulateReading<kReading>();
+  DwconvMicrokernel()(&call);
 }
 
 // Self-test data: xorshift, so the cases are the same on every engine.
@@ -111,6 +157,39 @@ bool SameBytes(const KernelConfig& table, const SelfTestCase& t) {
   return want == got;
 }
 
+
+// Depthwise self-test: a 3x3 SAME convolution over 24 channels (a 16 and
+// an 8 block; 9 taps, a partial quad) of extreme or random bytes, against
+// the reference table.
+bool SameDwconvBytes(const KernelConfig& table, int x_fill, int w_fill, int32_t input_zero_point) {
+  constexpr int kRandom = 999;
+  Bits bits;
+  WindowShape s;
+  s.in_h = s.out_h = 5, s.in_w = s.out_w = 6, s.in_c = s.out_c = 24;
+  s.kernel_h = s.kernel_w = 3, s.pad_top = s.pad_left = 1;
+  const int c = s.in_c, taps = 9;
+  std::vector<int8_t> x(static_cast<size_t>(s.in_h) * s.in_w * c + 16), w(static_cast<size_t>(taps) * c);
+  for (int8_t& v : x) v = static_cast<int8_t>(x_fill == kRandom ? bits.Int(-128, 127) : x_fill);
+  for (int8_t& v : w) v = static_cast<int8_t>(w_fill == kRandom ? bits.Int(-128, 127) : w_fill);
+  std::vector<int32_t> bias(c);
+  for (int32_t& b : bias) b = bits.Int(-20000, 20000);
+  // Results spread over about [-100, 100]: |acc| <= 20000 + 9 * 256 * 128.
+  const std::vector<float> scale(c, 100.0f / (20000 + 9 * 256 * 128));
+  const std::vector<int8_t> zero(dwconv_zero_bytes(c), static_cast<int8_t>(input_zero_point));
+  std::vector<const int8_t*> indirection(static_cast<size_t>(s.out_h) * dwconv_row_step(s));
+  dwconv_indirection_init(s, x.data(), zero.data(), indirection.data());
+  const QOutput out;
+  std::vector<int8_t> want(static_cast<size_t>(s.out_h) * s.out_w * c), got(want.size());
+  for (const KernelConfig* k : {&ReferenceKernels(), &table}) {
+    const QDwconvKernel& dw = k->qs8_dwconv;
+    const QDepthwiseWeights packed =
+        dw.pack(c, s.kernel_h, s.kernel_w, w.data(), 0, bias.data(), scale.data(), input_zero_point);
+    dw.run(packed, out, s, indirection.data(), (k == &table ? got : want).data(), 0, static_cast<size_t>(s.out_h),
+           0, static_cast<size_t>(c));
+  }
+  return want == got;
+}
+
 }  // namespace
 
 KernelConfig MakeRelaxedKernels(RelaxedDotReading reading) {
@@ -120,10 +199,14 @@ KernelConfig MakeRelaxedKernels(RelaxedDotReading reading) {
     k.name = "wasmrelaxed-signed";
     k.qs8_gemm = {"qs8_gemm_4x8c4__wasmrelaxed", 4, 8, qs8_gemm_4x8c4_pack_signed,
                   Run<RelaxedDotReading::kSigned>, qs8_gemm_4x8c4_scratch_bytes};
+    k.qs8_dwconv = {"qs8_dwconv_16c4__wasmrelaxed", 16, qs8_dwconv_16c4_pack_signed,
+                    RunDwconv<RelaxedDotReading::kSigned>};
   } else {
     k.name = "wasmrelaxed";
     k.qs8_gemm = {"qs8_gemm_4x8c4__wasmrelaxed", 4, 8, qs8_gemm_4x8c4_pack_unsigned,
                   Run<RelaxedDotReading::kUnsigned>, qs8_gemm_4x8c4_scratch_bytes};
+    k.qs8_dwconv = {"qs8_dwconv_16c4__wasmrelaxed", 16, qs8_dwconv_16c4_pack_unsigned,
+                    RunDwconv<RelaxedDotReading::kUnsigned>};
   }
   return k;
 }
@@ -142,21 +225,27 @@ bool RelaxedSelfTest(const KernelConfig& table) {
   for (const SelfTestCase& t : kCases) {
     if (!SameBytes(table, t)) return false;
   }
-  return true;
+  return SameDwconvBytes(table, 127, -128, 0) && SameDwconvBytes(table, -128, -128, -128) &&
+         SameDwconvBytes(table, 127, 127, 5) && SameDwconvBytes(table, kRandom, kRandom, -3);
 }
 
-bool InstallRelaxedGemm(QGemmRelaxedFn fn, RelaxedDotReading reading) {
+bool InstallRelaxedKernels(RelaxedEntryPoints fns, RelaxedDotReading reading) {
+  const auto forget = [] {
+    g_installed_gemm.store(nullptr, std::memory_order_release);
+    g_installed_dwconv.store(nullptr, std::memory_order_release);
+  };
   g_installed_table.store(nullptr, std::memory_order_release);
-  g_installed_fn.store(fn, std::memory_order_release);
-  if (!fn || reading == RelaxedDotReading::kUnsupported) {
-    g_installed_fn.store(nullptr, std::memory_order_release);
+  if (!fns.gemm || !fns.dwconv || reading == RelaxedDotReading::kUnsupported) {
+    forget();
     return false;
   }
+  g_installed_gemm.store(fns.gemm, std::memory_order_release);
+  g_installed_dwconv.store(fns.dwconv, std::memory_order_release);
   static KernelConfig tables[2];
   KernelConfig& table = tables[reading == RelaxedDotReading::kSigned ? 1 : 0];
   table = MakeRelaxedKernels(reading);
   if (!RelaxedSelfTest(table)) {
-    g_installed_fn.store(nullptr, std::memory_order_release);
+    forget();
     return false;
   }
   g_installed_table.store(&table, std::memory_order_release);

@@ -71,7 +71,8 @@ void GemmOp::Attach(const RunContext& rc) {
   // Zeroed: im2col's bytes between k and k_read are read and met by zero
   // weights. Groups take turns in the same rows.
   im2col_offset_ = (kernel_.scratch_bytes(w_[0]) + 63) / 64 * 64;
-  const size_t im2col = rows_.im2col ? MaxTileRows(plan_, rows_.m, kernel_.mr) * w_[0].k_read : 0;
+  // + 16: the slack Im2colRows may write past the last row.
+  const size_t im2col = rows_.im2col ? MaxTileRows(plan_, rows_.m, kernel_.mr) * w_[0].k_read + 16 : 0;
   slots_.Reset(static_cast<size_t>(rc.pool->threads()), im2col_offset_ + im2col);
 }
 

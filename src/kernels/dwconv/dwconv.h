@@ -47,6 +47,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/dwconv/dwconv-relaxed-call.h"
 #include "kernels/params.h"
 
 namespace qwasm {
@@ -55,6 +56,8 @@ struct QDepthwiseWeights {
   int channels = 0;
   int taps = 0;                 // kernel_h * kernel_w
   bool even_x256 = false;       // even-channel lanes hold 256 x (see above)
+  bool c4 = false;              // the 16c4 layout (below) instead of 16c2
+  int32_t a_offset = 0;         // 16c4: added to every input byte (128 or 0)
   std::vector<uint8_t> packed;  // layout above
 };
 
@@ -96,6 +99,37 @@ void qs8_dwconv_16c2__wasmsimd(const QDepthwiseWeights& w, const QOutput& out, c
                                size_t row_end, size_t c_begin, size_t c_end);
 void qs8_dwconv__ref(const QConvParams& p, size_t row_begin, size_t row_end, const int8_t* input,
                      int8_t* output);
+
+// ---- relaxed SIMD: 16c4 ----------------------------------------------------
+// Four taps per lane with i32x4.relaxed_dot_i8x16_i7x16_add_s (16 MACs per
+// instruction, none widened): for each group of 4 taps the kernel loads the
+// 16 channels of each tap, interleaves them into [x_t0 x_t1 x_t2 x_t3] per
+// channel (two byte and two word shuffles per 16 channels) and dots them
+// with the channel's 4 int8 weights. Taps are padded to a multiple of 4 with
+// zero weights (the padding taps re-read the last tap). As in the 4x8c4 GEMM
+// the inputs are the dot's second operand: where the engine reads it
+// unsigned they go in flipped (x + 128, a_offset 128) and the pack folds
+// -128 * sum_t w into the bias. Weights must fit int8 as they are, so only a
+// zero filter zero point (int8 models) gets this layout; the pack falls back
+// to 16c2 otherwise (c4 false) and the run to the SIMD128 16c2 kernel.
+// Accumulators hold channels in order. Packed, per block of 16 (8) channels:
+//   int32 bias'[16] | per tap quad: int8 w[16][4] | float scale[16]
+//   bias' = bias - (za + a_offset) sum_t w_t
+QDepthwiseWeights qs8_dwconv_16c4_pack_unsigned(int channels, int kernel_h, int kernel_w, const int8_t* filter,
+                                                int32_t filter_zero_point, const int32_t* bias,
+                                                const float* scale, int32_t input_zero_point);
+QDepthwiseWeights qs8_dwconv_16c4_pack_signed(int channels, int kernel_h, int kernel_w, const int8_t* filter,
+                                              int32_t filter_zero_point, const int32_t* bias, const float* scale,
+                                              int32_t input_zero_point);
+// Reads either layout (16c2 ones through qs8_dwconv_16c2__ref).
+void qs8_dwconv_16c4__ref(const QDepthwiseWeights& w, const QOutput& out, const WindowShape& s,
+                          const int8_t* const* indirection, int8_t* output, size_t row_begin, size_t row_end,
+                          size_t c_begin, size_t c_end);
+// The relaxed microkernel (qs8-dwconv-16c4-wasmrelaxed.cc; its C call in
+// dwconv-relaxed-call.h).
+extern "C" void qwasm_qs8_dwconv_16c4_relaxed(QDwconvRelaxedCall* call);
+// Bytes of one packed block of `block` channels.
+inline size_t dwconv_16c4_block_bytes(size_t block, size_t taps) { return block * 4 * ((taps + 3) / 4 + 2); }
 
 // ---- the indirection buffer, shared by every packed variant ----
 // Bytes the zero-point buffer needs: kernels read whole blocks of 8 and 16

@@ -16,7 +16,7 @@ struct QGemmRelaxedCall {
   const int8_t* a;
   int8_t* c;
   void* scratch;  // qs8_gemm_4x8c4_scratch_bytes, 16-byte aligned
-  uint32_t k, k_read, m, a_stride, c_stride, n_begin, n_end;
+  uint32_t k, k_padded, k_read, m, a_stride, c_stride, n_begin, n_end;
   int32_t w_zero_point, a_offset;
   int32_t out_zero_point, out_min, out_max;
 };

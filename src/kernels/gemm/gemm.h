@@ -90,7 +90,7 @@ void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t 
 // instruction where dot_i16x8 does 8, and A is never widened. Each step:
 // two weight vectors (4 channels x 4 k each), one 32-bit broadcast of A per
 // row, eight relaxed dots. W is packed as int8, unchanged:
-//   w[nb][kq][lane j][e] = W[8 nb + j][4 kq + e]      (k padded to 16)
+//   w[nb][kq][lane j][e] = W[8 nb + j][4 kq + e]      (k padded to 4)
 // A goes into the dot's second operand, whose top bit engines read
 // differently: where they read it unsigned (x86), A's bytes are flipped to
 // a + 128 and the pack folds -128 * sum W into the bias (a_offset 128);
@@ -100,7 +100,8 @@ void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t 
 //   bias' = bias - (a_offset + za) sum_k W + k za zw.
 // The run is a C call into the relaxed side module (kernels/relaxed.h):
 // it takes one QGemmRelaxedCall, plain data, so that module needs no C++
-// library. k_read is k rounded up to 16; A rows are read that far.
+// library. k_read is k rounded up to 16 (A is interleaved 16 bytes at a
+// time); A rows are read that far, the dots stop at k_padded.
 QGemmWeights qs8_gemm_4x8c4_pack_unsigned(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero_point,
                                           const int32_t* bias, const float* scale, int32_t a_zero_point);
 QGemmWeights qs8_gemm_4x8c4_pack_signed(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero_point,

@@ -12,7 +12,7 @@ QGemmWeights Pack(int n, int k, const int8_t* w, size_t w_stride, int32_t w_zero
   p.k = k;
   p.n_padded = (n + 7) / 8 * 8;
   p.k_read = (k + 15) / 16 * 16;
-  p.k_padded = p.k_read;
+  p.k_padded = (k + 3) / 4 * 4;  // the dots stop here; A's interleaving reads on to k_read
   p.w_zero_point = w_zero_point;
   p.a_offset = a_offset;
   p.packed.assign(static_cast<size_t>(p.n_padded) * p.k_padded, 0);

@@ -47,7 +47,7 @@ inline void Store8(int8_t* dst, v128_t v, int half, size_t cols, int8_t* tmp) {
 // One 4x8 tile. `a`: four interleaved rows; `wp`: one channel block;
 // `zw_sums[r]` = zw * sum_k A[r] (0 without a weight zero point).
 inline void Tile(const int8_t* a, const int8_t* wp, size_t k_quads, const int32_t* bias, const float* scale,
-                 const int32_t zw_sums[4], const RequantSimd& rq, int8_t* c, size_t c_stride, size_t rows,
+                 const int32_t zw_sums[4], const RequantSimdSplitClamp& rq, int8_t* c, size_t c_stride, size_t rows,
                  size_t cols, int8_t* tmp) {
   const v128_t bias0 = wasm_v128_load(bias), bias1 = wasm_v128_load(bias + 4);
   v128_t acc00 = bias0, acc01 = bias1, acc10 = bias0, acc11 = bias1;
@@ -76,9 +76,9 @@ QWASM_LOOP_NO_UNROLL
     acc30 = wasm_i32x4_sub(acc30, s3), acc31 = wasm_i32x4_sub(acc31, s3);
   }
   const v128_t scale0 = wasm_v128_load(scale), scale1 = wasm_v128_load(scale + 4);
-  const v128_t y01 = PackI32x4x4ToI8x16(rq.Apply(acc00, scale0), rq.Apply(acc01, scale1),
+  const v128_t y01 = rq.Pack(rq.Apply(acc00, scale0), rq.Apply(acc01, scale1),
                                         rq.Apply(acc10, scale0), rq.Apply(acc11, scale1));
-  const v128_t y23 = PackI32x4x4ToI8x16(rq.Apply(acc20, scale0), rq.Apply(acc21, scale1),
+  const v128_t y23 = rq.Pack(rq.Apply(acc20, scale0), rq.Apply(acc21, scale1),
                                         rq.Apply(acc30, scale0), rq.Apply(acc31, scale1));
   Store8(c, y01, 0, cols, tmp);
   if (rows > 1) Store8(c + c_stride, y01, 1, cols, tmp);
@@ -89,8 +89,8 @@ QWASM_LOOP_NO_UNROLL
 // One row (fully connected layers): two channel blocks per pass, so four
 // accumulator chains hide the dot's latency. `a`: the offset row.
 inline void Row(const int8_t* a, const int8_t* wp, size_t k_quads, size_t blocks, const int32_t* bias,
-                const float* scale, int32_t zw_sum, const RequantSimd& rq, int8_t* c, size_t cols_last, int8_t* tmp) {
-  const size_t block_bytes = k_quads * 32;
+                const float* scale, int32_t zw_sum, const RequantSimdSplitClamp& rq, int8_t* c, size_t cols_last, int8_t* tmp) {
+  const size_t block_bytes = k_quads * 32;  // 8 channels x k_padded
   const v128_t s = wasm_i32x4_splat(zw_sum);
   for (size_t b = 0; b < blocks; b += 2) {
     const bool pair = b + 1 < blocks;
@@ -112,7 +112,7 @@ QWASM_LOOP_NO_UNROLL
     const v128_t y0 = rq.Apply(acc0, wasm_v128_load(sc)), y1 = rq.Apply(acc1, wasm_v128_load(sc + 4));
     const v128_t y2 = pair ? rq.Apply(acc2, wasm_v128_load(sc + 8)) : y0;
     const v128_t y3 = pair ? rq.Apply(acc3, wasm_v128_load(sc + 12)) : y1;
-    const v128_t y = PackI32x4x4ToI8x16(y0, y1, y2, y3);
+    const v128_t y = rq.Pack(y0, y1, y2, y3);
     Store8(c + 8 * b, y, 0, b + 1 == blocks ? cols_last : 8, tmp);
     if (pair) Store8(c + 8 * b + 8, y, 1, b + 2 == blocks ? cols_last : 8, tmp);
   }
@@ -126,11 +126,11 @@ extern "C" void qwasm_qs8_gemm_4x8c4_relaxed(const QGemmRelaxedCall* call) {
   const QGemmRelaxedCall& p = *call;
   QOutput out;
   out.zero_point = p.out_zero_point, out.min = p.out_min, out.max = p.out_max;
-  const RequantSimd rq(out);
+  const RequantSimdSplitClamp rq(out);
   const v128_t flip = wasm_i8x16_splat(p.a_offset ? static_cast<int8_t>(0x80) : 0);
   int8_t* scratch = static_cast<int8_t*>(p.scratch);
-  const size_t k_quads = p.k_read / 4, k_read = p.k_read;
-  const int8_t* w_begin = p.packed + p.n_begin * k_read;  // channel block n_begin / 8: k_read * 8 bytes each
+  const size_t k_quads = p.k_padded / 4, k_read = p.k_read;
+  const int8_t* w_begin = p.packed + p.n_begin * p.k_padded;  // channel block n_begin / 8: k_padded * 8 bytes each
   if (p.m == 1) {
     for (size_t k = 0; k < k_read; k += 16) wasm_v128_store(scratch + k, wasm_v128_xor(wasm_v128_load(p.a + k), flip));
     const int32_t zw_sum = static_cast<int32_t>(static_cast<uint32_t>(p.w_zero_point) * static_cast<uint32_t>(RowSum(p.a, p.k)));
@@ -152,7 +152,7 @@ extern "C" void qwasm_qs8_gemm_4x8c4_relaxed(const QGemmRelaxedCall* call) {
     }
     InterleaveRows(src, k_read, flip, scratch);
     for (size_t nb = p.n_begin; nb < p.n_end; nb += 8) {
-      Tile(scratch, p.packed + nb * k_read, k_quads, p.bias + nb, p.scale + nb, zw_sums, rq,
+      Tile(scratch, p.packed + nb * p.k_padded, k_quads, p.bias + nb, p.scale + nb, zw_sums, rq,
            p.c + m0 * p.c_stride + nb, p.c_stride, rows, p.n_end - nb < 8 ? p.n_end - nb : 8, scratch + 4 * k_read);
     }
   }

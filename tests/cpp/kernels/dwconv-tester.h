@@ -28,6 +28,7 @@ class QDwconvTester : public WindowKnobs<QDwconvTester>, public QOutputKnobs<QDw
   // What the draws saw, for generators that claim coverage.
   struct Seen {
     bool even_x256 = false;      // the packing chose the x256 even lanes (last draw)
+    bool c4 = false;             // the packing chose the relaxed 16c4 layout (last draw)
     bool saturated = false;      // some output at output_min and some at output_max
     std::vector<int8_t> output;  // the expected output of the last draw
   };
@@ -56,7 +57,7 @@ class QDwconvTester : public WindowKnobs<QDwconvTester>, public QOutputKnobs<QDw
       const auto& want = seen.output;
       seen.saturated = seen.saturated || (std::count(want.begin(), want.end(), output().min) > 0 &&
                                           std::count(want.begin(), want.end(), output().max) > 0);
-      if (multiplier_ == 1) seen.even_x256 = TestPacked(rng, config.qs8_dwconv, p, input, want, what);
+      if (multiplier_ == 1) TestPacked(rng, config.qs8_dwconv, p, input, want, what, &seen);
       ExpectWindowPieces(
           rng, s, want, 0,
           [&](int8_t* out, size_t r0, size_t r1, size_t, size_t) {
@@ -87,9 +88,9 @@ class QDwconvTester : public WindowKnobs<QDwconvTester>, public QOutputKnobs<QDw
   }
 
   // The packed family: pack, the indirection buffer over the input and a
-  // zero-point buffer, rows x channel pieces. Returns the layout chosen.
-  bool TestPacked(Rng& rng, const QDwconvKernel& kernel, const QConvParams& p, const std::vector<int8_t>& input,
-                  const std::vector<int8_t>& want, const std::string& what) const {
+  // zero-point buffer, rows x channel pieces. Notes the layout chosen.
+  void TestPacked(Rng& rng, const QDwconvKernel& kernel, const QConvParams& p, const std::vector<int8_t>& input,
+                  const std::vector<int8_t>& want, const std::string& what, Seen* seen) const {
     const WindowShape& s = p.shape;
     const QDepthwiseWeights w = kernel.pack(s.out_c, s.kernel_h, s.kernel_w, p.filter, p.filter_zero_point, p.bias,
                                             p.scale, p.input_zero_point);
@@ -101,8 +102,9 @@ class QDwconvTester : public WindowKnobs<QDwconvTester>, public QOutputKnobs<QDw
         [&](int8_t* out, size_t r0, size_t r1, size_t c0, size_t c1) {
           kernel.run(w, p.output, s, indirection.data(), out, r0, r1, c0, c1);
         },
-        what + " family=qs8_dwconv even_x256=" + std::to_string(w.even_x256));
-    return w.even_x256;
+        what + " family=qs8_dwconv even_x256=" + std::to_string(w.even_x256) + " c4=" + std::to_string(w.c4));
+    seen->even_x256 = w.even_x256;
+    seen->c4 = w.c4;
   }
 };
 

@@ -154,17 +154,19 @@ TEST_CASE("qs8_dwconv: the x256 even lanes end exactly where 256 * acc would ove
                                            .channels(16).filter_zero_point(127).input_fill(-128).filter_fill(-128)
                                            .bias(Bias::kValue).bias_value(k.bias).scale(1.0f / (1 << 17))
                                            .Test(config);
-      CHECK(seen.even_x256 == k.x256);
+      CHECK(seen.even_x256 == k.x256);  // a filter zero point: 16c2 on every table
     }
     // Scales below 2^-118 turn the x256 lanes off too (scale / 256 would be
-    // denormal); both layouts on every channel block.
+    // denormal); both layouts on every channel block. (The relaxed tables
+    // pack these int8-style weights 16c4, which has no x256 lanes.)
     for (int c : {8, 16, 24, 40}) {
-      CHECK(QDwconvTester().channels(c).kernel_size(3, 3).input_size(3, 3).padding_same().scale(0x1p-119f)
-                .Test(config).even_x256 == false);
-      CHECK(QDwconvTester().channels(c).kernel_size(3, 3).input_size(3, 3).padding_same().scale(0x1p-118f)
-                .Test(config).even_x256 == true);
-      CHECK(QDwconvTester().channels(c).kernel_size(3, 3).input_size(3, 3).padding_same().bias(Bias::kAround2Pow23)
-                .Test(config).even_x256 == false);
+      const QDwconvTester t = QDwconvTester().channels(c).kernel_size(3, 3).input_size(3, 3).padding_same();
+      const QDwconvTester::Seen below = QDwconvTester(t).scale(0x1p-119f).Test(config);
+      const QDwconvTester::Seen at = QDwconvTester(t).scale(0x1p-118f).Test(config);
+      const QDwconvTester::Seen large = QDwconvTester(t).bias(Bias::kAround2Pow23).Test(config);
+      CHECK(below.even_x256 == false);
+      CHECK(at.even_x256 == !at.c4);
+      CHECK(large.even_x256 == false);
     }
   });
 }
@@ -210,7 +212,7 @@ QWASM_KERNEL_TEST("qs8_dwconv_any: depth multipliers above 1") {
 
 QWASM_KERNEL_TEST("qs8_dwconv: random convolutions (the generator covers what it claims)") {
   Rng rng(20240611);
-  int k3 = 0, saturated = 0, x256 = 0;
+  int k3 = 0, saturated = 0, x256 = 0, c4 = 0;
   const int cases = 3000;
   for (int i = 0; i < cases; ++i) {
     QDwconvTester t;
@@ -236,11 +238,17 @@ QWASM_KERNEL_TEST("qs8_dwconv: random convolutions (the generator covers what it
     k3 += is3;
     saturated += seen.saturated;
     x256 += seen.even_x256;
+    c4 += seen.c4;
   }
   CHECK(k3 > cases / 3);
   CHECK(saturated > cases / 6);
-  CHECK(x256 > cases * 2 / 5);  // both accumulator layouts
-  CHECK(cases - x256 > cases / 6);
+  if (c4 == 0) {
+    CHECK(x256 > cases * 2 / 5);  // both accumulator layouts
+    CHECK(cases - x256 > cases / 6);
+  } else {
+    CHECK(c4 > cases / 3);  // relaxed tables: 16c4 with int8 weights, 16c2 with a filter zero point
+    CHECK(cases - c4 > cases / 6);
+  }
 }
 
 QWASM_KERNEL_TEST("qs8_dwconv: hand-computed, multiplier 2 and a 3x3 SAME border") {

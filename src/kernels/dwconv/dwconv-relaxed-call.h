@@ -1,0 +1,23 @@
+// dwconv-relaxed-call.h — the depthwise call between the core and the
+// relaxed-SIMD side module (kernels/relaxed.h): plain data, like
+// gemm/gemm-relaxed-call.h.
+#pragma once
+
+#include <stdint.h>
+
+extern "C" {
+
+// Output rows [row_begin, row_end), channels [c_begin, c_end) of the 16c4
+// depthwise convolution (dwconv/dwconv.h); the fields mirror QDwconvFn's
+// arguments and QDepthwiseWeights.
+struct QDwconvRelaxedCall {
+  const uint8_t* packed;
+  const int8_t* const* indirection;
+  int8_t* output;
+  uint32_t taps, channels, out_w, row_step, pixel_step, row_begin, row_end, c_begin, c_end;
+  int32_t a_offset;  // 128: inputs go in flipped (x + 128), 0: as they are
+  int32_t out_zero_point, out_min, out_max;
+  int8_t tmp[16];    // partial stores: the side module has no stack of its own
+};
+
+}

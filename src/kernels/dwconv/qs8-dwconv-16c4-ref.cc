@@ -1,0 +1,54 @@
+// Reference 16c4 depthwise kernel: the packed layout of dwconv.h read one
+// channel at a time, with the relaxed kernel's arithmetic (inputs offset by
+// a_offset, padding taps re-reading the last tap) in uint32, modulo 2^32
+// like its lanes.
+#include <cstring>
+
+#include "kernels/dwconv/dwconv.h"
+#include "quant/requantize.h"
+
+namespace qwasm {
+namespace {
+
+template <typename T>
+T Load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace
+
+void qs8_dwconv_16c4__ref(const QDepthwiseWeights& w, const QOutput& out, const WindowShape& s,
+                          const int8_t* const* indirection, int8_t* output, size_t row_begin, size_t row_end,
+                          size_t c_begin, size_t c_end) {
+  if (!w.c4) {
+    qs8_dwconv_16c2__ref(w, out, s, indirection, output, row_begin, row_end, c_begin, c_end);
+    return;
+  }
+  const size_t taps = static_cast<size_t>(w.taps), quads = (taps + 3) / 4;
+  const size_t padded = (static_cast<size_t>(w.channels) + 7) & ~size_t{7};
+  const size_t block16_bytes = dwconv_16c4_block_bytes(16, taps);
+  const size_t row_step = dwconv_row_step(s), pixel_step = dwconv_pixel_step(s);
+  for (size_t r = row_begin; r < row_end; ++r) {
+    for (int x = 0; x < s.out_w; ++x) {
+      const int8_t* const* tap = indirection + r * row_step + x * pixel_step;
+      int8_t* o = output + (r * s.out_w + x) * s.out_c;
+      for (size_t c = c_begin; c < c_end; ++c) {
+        const size_t c0 = c / 16 * 16, j = c - c0;
+        const size_t block = c0 + 16 <= padded ? 16 : 8;
+        const uint8_t* b = w.packed.data() + c / 16 * block16_bytes;
+        uint32_t acc = static_cast<uint32_t>(Load<int32_t>(b + 4 * j));
+        for (size_t t = 0; t < 4 * quads; ++t) {
+          const int32_t weight = static_cast<int8_t>(b[4 * block + 4 * block * (t / 4) + 4 * j + t % 4]);
+          const int32_t input = tap[t < taps ? t : taps - 1][c] + w.a_offset;
+          acc += static_cast<uint32_t>(weight * input);
+        }
+        const float scale = Load<float>(b + 4 * block * (quads + 1) + 4 * j);
+        o[c] = static_cast<int8_t>(Requantize(static_cast<int32_t>(acc), scale, out.zero_point, out.min, out.max));
+      }
+    }
+  }
+}
+
+}  // namespace qwasm
