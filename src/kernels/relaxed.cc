@@ -91,6 +91,10 @@ void RunDwconv(const QDepthwiseWeights& w, const QOutput& out, const WindowShape
   call.indirection = indirection;
   call.output = output;
   call.taps = static_cast<uint32_t>(w.taps);
+  call.taps_per_quad = static_cast<uint32_t>(w.taps_per_quad);
+  // The column-sharing path: 3x3 windows, dilation 1 along the row.
+  const bool columns = w.taps_per_quad == 3 && s.kernel_w == 3 && s.dilation_w == 1 && s.stride_w < 3;
+  call.shared_columns = columns ? static_cast<uint32_t>(3 - s.stride_w) : 0;
   call.channels = static_cast<uint32_t>(s.out_c);
   call.out_w = static_cast<uint32_t>(s.out_w);
   call.row_step = static_cast<uint32_t>(dwconv_row_step(s));

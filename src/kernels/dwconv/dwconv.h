@@ -58,6 +58,7 @@ struct QDepthwiseWeights {
   bool even_x256 = false;       // even-channel lanes hold 256 x (see above)
   bool c4 = false;              // the 16c4 layout (below) instead of 16c2
   int32_t a_offset = 0;         // 16c4: added to every input byte (128 or 0)
+  int taps_per_quad = 4;        // 16c4: 3 when each quad is one 3-tap column
   std::vector<uint8_t> packed;  // layout above
 };
 
@@ -102,18 +103,24 @@ void qs8_dwconv__ref(const QConvParams& p, size_t row_begin, size_t row_end, con
 
 // ---- relaxed SIMD: 16c4 ----------------------------------------------------
 // Four taps per lane with i32x4.relaxed_dot_i8x16_i7x16_add_s (16 MACs per
-// instruction, none widened): for each group of 4 taps the kernel loads the
-// 16 channels of each tap, interleaves them into [x_t0 x_t1 x_t2 x_t3] per
-// channel (two byte and two word shuffles per 16 channels) and dots them
-// with the channel's 4 int8 weights. Taps are padded to a multiple of 4 with
-// zero weights (the padding taps re-read the last tap). As in the 4x8c4 GEMM
+// instruction, none widened): for each quad of tap slots the kernel loads
+// the 16 channels of each tap, interleaves them into [x_t0 x_t1 x_t2 x_t3]
+// per channel (two byte and two word shuffles per 16 channels) and dots them
+// with the channel's 4 int8 weights. Slots past the taps weigh 0 and re-read
+// a tap. Kernels 3 taps high (3x3: every MobileNet) put one window column in
+// each quad (taps_per_quad 3, slot 3 empty): a pixel then shares whole
+// quads with its neighbour (kernel_w - stride_w columns), and the kernel
+// shuffles only the columns that are new. Other kernels fill quads with
+// consecutive taps (taps_per_quad 4). Slot e of quad q reads tap
+//   min(q * taps_per_quad + min(e, taps_per_quad - 1), taps - 1).
+// As in the 4x8c4 GEMM
 // the inputs are the dot's second operand: where the engine reads it
 // unsigned they go in flipped (x + 128, a_offset 128) and the pack folds
 // -128 * sum_t w into the bias. Weights must fit int8 as they are, so only a
 // zero filter zero point (int8 models) gets this layout; the pack falls back
 // to 16c2 otherwise (c4 false) and the run to the SIMD128 16c2 kernel.
 // Accumulators hold channels in order. Packed, per block of 16 (8) channels:
-//   int32 bias'[16] | per tap quad: int8 w[16][4] | float scale[16]
+//   int32 bias'[16] | per quad: int8 w[16][4] | float scale[16]
 //   bias' = bias - (za + a_offset) sum_t w_t
 QDepthwiseWeights qs8_dwconv_16c4_pack_unsigned(int channels, int kernel_h, int kernel_w, const int8_t* filter,
                                                 int32_t filter_zero_point, const int32_t* bias,
@@ -129,7 +136,8 @@ void qs8_dwconv_16c4__ref(const QDepthwiseWeights& w, const QOutput& out, const 
 // dwconv-relaxed-call.h).
 extern "C" void qwasm_qs8_dwconv_16c4_relaxed(QDwconvRelaxedCall* call);
 // Bytes of one packed block of `block` channels.
-inline size_t dwconv_16c4_block_bytes(size_t block, size_t taps) { return block * 4 * ((taps + 3) / 4 + 2); }
+inline size_t dwconv_16c4_quads(size_t taps, size_t taps_per_quad) { return (taps + taps_per_quad - 1) / taps_per_quad; }
+inline size_t dwconv_16c4_block_bytes(size_t block, size_t quads) { return block * 4 * (quads + 2); }
 
 // ---- the indirection buffer, shared by every packed variant ----
 // Bytes the zero-point buffer needs: kernels read whole blocks of 8 and 16

@@ -24,7 +24,9 @@ QDepthwiseWeights Pack(int channels, int kernel_h, int kernel_w, const int8_t* f
   w.taps = kernel_h * kernel_w;
   w.c4 = true;
   w.a_offset = a_offset;
-  const int taps = w.taps, quads = (taps + 3) / 4;
+  w.taps_per_quad = kernel_h == 3 ? 3 : 4;  // one column per quad (dwconv.h)
+  const int taps = w.taps, per_quad = w.taps_per_quad;
+  const int quads = static_cast<int>(dwconv_16c4_quads(taps, per_quad));
   const int padded = (channels + 7) & ~7;
   // Tap t = kx * kernel_h + ky (the indirection's order); padding weighs 0.
   auto weight = [&](int t, int c) -> int8_t {
@@ -43,7 +45,7 @@ QDepthwiseWeights Pack(int channels, int kernel_h, int kernel_w, const int8_t* f
     }
     for (int q = 0; q < quads; ++q) {
       for (int j = 0; j < block; ++j) {
-        for (int e = 0; e < 4; ++e) Append<int8_t>(&w.packed, weight(4 * q + e, c0 + j));
+        for (int e = 0; e < 4; ++e) Append<int8_t>(&w.packed, e < per_quad ? weight(per_quad * q + e, c0 + j) : 0);
       }
     }
     for (int j = 0; j < block; ++j) Append<float>(&w.packed, c0 + j < channels ? scale[c0 + j] : 1.0f);

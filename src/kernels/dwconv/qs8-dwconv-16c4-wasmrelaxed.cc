@@ -28,57 +28,88 @@ inline void StorePrefix(int8_t* out, v128_t v, size_t n, int8_t* tmp) {
   for (size_t i = 0; i < n; ++i) out[i] = tmp[i];
 }
 
-// Channels [c, c + n) of one pixel, n <= 16, from the 16-channel block at w.
-inline void Block16(const int8_t* const* tap, size_t taps, size_t c, const uint8_t* w, v128_t flip,
-                    const RequantSimdSplitClamp& rq, int8_t* out, size_t n, int8_t* tmp) {
-  v128_t acc0 = wasm_v128_load(w), acc1 = wasm_v128_load(w + 16);
-  v128_t acc2 = wasm_v128_load(w + 32), acc3 = wasm_v128_load(w + 48);
-  w += 64;
-  const int8_t* const* const full_end = tap + (taps & ~size_t{3});
-  v128_t q[4];
-  const int8_t* const* t = tap;
-QWASM_LOOP_NO_UNROLL
-  for (; t != full_end; t += 4, w += 64) {
-    Transpose16(wasm_v128_xor(wasm_v128_load(t[0] + c), flip), wasm_v128_xor(wasm_v128_load(t[1] + c), flip),
-                wasm_v128_xor(wasm_v128_load(t[2] + c), flip), wasm_v128_xor(wasm_v128_load(t[3] + c), flip), q);
-    acc0 = RelaxedDotAdd(wasm_v128_load(w), q[0], acc0);
-    acc1 = RelaxedDotAdd(wasm_v128_load(w + 16), q[1], acc1);
-    acc2 = RelaxedDotAdd(wasm_v128_load(w + 32), q[2], acc2);
-    acc3 = RelaxedDotAdd(wasm_v128_load(w + 48), q[3], acc3);
-  }
-  if (taps & 3) {  // a partial quad: its missing taps re-read the last one and weigh 0
-    const int8_t* const last = tap[taps - 1];
-    const int8_t* const p1 = taps % 4 > 1 ? t[1] : last;
-    const int8_t* const p2 = taps % 4 > 2 ? t[2] : last;
-    Transpose16(wasm_v128_xor(wasm_v128_load(t[0] + c), flip), wasm_v128_xor(wasm_v128_load(p1 + c), flip),
-                wasm_v128_xor(wasm_v128_load(p2 + c), flip), wasm_v128_xor(wasm_v128_load(last + c), flip), q);
-    acc0 = RelaxedDotAdd(wasm_v128_load(w), q[0], acc0);
-    acc1 = RelaxedDotAdd(wasm_v128_load(w + 16), q[1], acc1);
-    acc2 = RelaxedDotAdd(wasm_v128_load(w + 32), q[2], acc2);
-    acc3 = RelaxedDotAdd(wasm_v128_load(w + 48), q[3], acc3);
-    w += 64;
-  }
-  const v128_t y = rq.Pack(rq.Apply(acc0, wasm_v128_load(w)), rq.Apply(acc1, wasm_v128_load(w + 16)),
-                           rq.Apply(acc2, wasm_v128_load(w + 32)), rq.Apply(acc3, wasm_v128_load(w + 48)));
+// Tap vectors of 16 (or, with load64, 8) channels, flipped as the engine
+// reads them, transposed into q.
+inline void LoadQuad16(const int8_t* p0, const int8_t* p1, const int8_t* p2, const int8_t* p3, size_t c,
+                       v128_t flip, v128_t q[4]) {
+  Transpose16(wasm_v128_xor(wasm_v128_load(p0 + c), flip), wasm_v128_xor(wasm_v128_load(p1 + c), flip),
+              wasm_v128_xor(wasm_v128_load(p2 + c), flip), wasm_v128_xor(wasm_v128_load(p3 + c), flip), q);
+}
+
+inline void LoadQuad8(const int8_t* p0, const int8_t* p1, const int8_t* p2, const int8_t* p3, size_t c,
+                      v128_t flip, v128_t q[4]) {
+  Transpose16(wasm_v128_xor(wasm_v128_load64_zero(p0 + c), flip), wasm_v128_xor(wasm_v128_load64_zero(p1 + c), flip),
+              wasm_v128_xor(wasm_v128_load64_zero(p2 + c), flip), wasm_v128_xor(wasm_v128_load64_zero(p3 + c), flip),
+              q);
+}
+
+// The tap slot e of quad qd reads (dwconv.h).
+inline const int8_t* SlotTap(const int8_t* const* tap, size_t taps, size_t per_quad, size_t qd, size_t e) {
+  size_t t = qd * per_quad + (e < per_quad ? e : per_quad - 1);
+  return tap[t < taps ? t : taps - 1];
+}
+
+inline void Dot4(const uint8_t* w, const v128_t q[4], v128_t acc[4]) {
+  acc[0] = RelaxedDotAdd(wasm_v128_load(w), q[0], acc[0]);
+  acc[1] = RelaxedDotAdd(wasm_v128_load(w + 16), q[1], acc[1]);
+  acc[2] = RelaxedDotAdd(wasm_v128_load(w + 32), q[2], acc[2]);
+  acc[3] = RelaxedDotAdd(wasm_v128_load(w + 48), q[3], acc[3]);
+}
+
+// Requantizes 16 channels (scales at w) and stores the first n.
+inline void Store16(const v128_t acc[4], const uint8_t* w, const RequantSimdSplitClamp& rq, int8_t* out, size_t n,
+                    int8_t* tmp) {
+  const v128_t y = rq.Pack(rq.Apply(acc[0], wasm_v128_load(w)), rq.Apply(acc[1], wasm_v128_load(w + 16)),
+                           rq.Apply(acc[2], wasm_v128_load(w + 32)), rq.Apply(acc[3], wasm_v128_load(w + 48)));
   if (n == 16) {
-    wasm_v128_store(out + c, y);
+    wasm_v128_store(out, y);
   } else {
-    StorePrefix(out + c, y, n, tmp);
+    StorePrefix(out, y, n, tmp);
   }
 }
 
+// Channels [c, c + n) of one pixel, n <= 16, from the 16-channel block at w.
+inline void Block16(const int8_t* const* tap, size_t taps, size_t per_quad, size_t c, const uint8_t* w, v128_t flip,
+                    const RequantSimdSplitClamp& rq, int8_t* out, size_t n, int8_t* tmp) {
+  v128_t acc[4] = {wasm_v128_load(w), wasm_v128_load(w + 16), wasm_v128_load(w + 32), wasm_v128_load(w + 48)};
+  w += 64;
+  v128_t q[4];
+  if (per_quad == 4) {
+    const int8_t* const* const full_end = tap + (taps & ~size_t{3});
+    const int8_t* const* t = tap;
+QWASM_LOOP_NO_UNROLL
+    for (; t != full_end; t += 4, w += 64) {
+      LoadQuad16(t[0], t[1], t[2], t[3], c, flip, q);
+      Dot4(w, q, acc);
+    }
+    if (taps & 3) {  // a partial quad
+      const int8_t* const last = tap[taps - 1];
+      LoadQuad16(t[0], taps % 4 > 1 ? t[1] : last, taps % 4 > 2 ? t[2] : last, last, c, flip, q);
+      Dot4(w, q, acc);
+      w += 64;
+    }
+  } else {
+    const size_t quads = (taps + per_quad - 1) / per_quad;
+QWASM_LOOP_NO_UNROLL
+    for (size_t qd = 0; qd < quads; ++qd, w += 64) {
+      LoadQuad16(SlotTap(tap, taps, per_quad, qd, 0), SlotTap(tap, taps, per_quad, qd, 1),
+                 SlotTap(tap, taps, per_quad, qd, 2), SlotTap(tap, taps, per_quad, qd, 3), c, flip, q);
+      Dot4(w, q, acc);
+    }
+  }
+  Store16(acc, w, rq, out + c, n, tmp);
+}
+
 // Channels [c, c + n) of one pixel, n <= 8, from the 8-channel block at w.
-inline void Block8(const int8_t* const* tap, size_t taps, size_t c, const uint8_t* w, v128_t flip,
+inline void Block8(const int8_t* const* tap, size_t taps, size_t per_quad, size_t c, const uint8_t* w, v128_t flip,
                    const RequantSimdSplitClamp& rq, int8_t* out, size_t n, int8_t* tmp) {
   v128_t acc0 = wasm_v128_load(w), acc1 = wasm_v128_load(w + 16);
   w += 32;
-  const size_t quads = (taps + 3) / 4;
+  const size_t quads = (taps + per_quad - 1) / per_quad;
   v128_t q[4];
   for (size_t qd = 0; qd < quads; ++qd, w += 32) {
-    const int8_t* p[4];
-    for (size_t e = 0; e < 4; ++e) p[e] = tap[4 * qd + e < taps ? 4 * qd + e : taps - 1];
-    Transpose16(wasm_v128_xor(wasm_v128_load64_zero(p[0] + c), flip), wasm_v128_xor(wasm_v128_load64_zero(p[1] + c), flip),
-                wasm_v128_xor(wasm_v128_load64_zero(p[2] + c), flip), wasm_v128_xor(wasm_v128_load64_zero(p[3] + c), flip), q);
+    LoadQuad8(SlotTap(tap, taps, per_quad, qd, 0), SlotTap(tap, taps, per_quad, qd, 1),
+              SlotTap(tap, taps, per_quad, qd, 2), SlotTap(tap, taps, per_quad, qd, 3), c, flip, q);
     acc0 = RelaxedDotAdd(wasm_v128_load(w), q[0], acc0);
     acc1 = RelaxedDotAdd(wasm_v128_load(w + 16), q[1], acc1);
   }
@@ -88,6 +119,39 @@ inline void Block8(const int8_t* const* tap, size_t taps, size_t c, const uint8_
     wasm_v128_store64_lane(out + c, y, 0);
   } else {
     StorePrefix(out + c, y, n, tmp);
+  }
+}
+
+// One window column (3 taps, one quad) of 16 channels.
+inline void Column16(const int8_t* const* col, size_t c, v128_t flip, v128_t q[4]) {
+  LoadQuad16(col[0], col[1], col[2], col[2], c, flip, q);
+}
+
+// Channels [c, c + 16) of a whole output row of a 3x3 window whose pixels
+// share `shared` columns with the next (2: stride 1, 1: stride 2): each
+// pixel shuffles only its new columns. `tap`: the row's first pixel.
+inline void Row16Columns(const int8_t* const* tap, size_t pixels, size_t pixel_step, size_t shared, size_t c,
+                         const uint8_t* w, v128_t flip, const RequantSimdSplitClamp& rq, int8_t* out,
+                         size_t out_stride) {
+  v128_t q0[4], q1[4], q2[4];
+  Column16(tap, c, flip, q0);
+  Column16(tap + 3, c, flip, q1);
+QWASM_LOOP_NO_UNROLL
+  for (size_t x = 0; x < pixels; ++x, tap += pixel_step, out += out_stride) {
+    if (x > 0) {  // the columns this pixel shares with the last one
+      if (shared == 2) {
+        for (int i = 0; i < 4; ++i) q0[i] = q1[i], q1[i] = q2[i];
+      } else {
+        for (int i = 0; i < 4; ++i) q0[i] = q2[i];
+        Column16(tap + 3, c, flip, q1);
+      }
+    }
+    Column16(tap + 6, c, flip, q2);
+    v128_t acc[4] = {wasm_v128_load(w), wasm_v128_load(w + 16), wasm_v128_load(w + 32), wasm_v128_load(w + 48)};
+    Dot4(w + 64, q0, acc);
+    Dot4(w + 128, q1, acc);
+    Dot4(w + 192, q2, acc);
+    Store16(acc, w + 256, rq, out + c, 16, nullptr);
   }
 }
 
@@ -101,20 +165,31 @@ extern "C" void qwasm_qs8_dwconv_16c4_relaxed(QDwconvRelaxedCall* call) {
   out.zero_point = p.out_zero_point, out.min = p.out_min, out.max = p.out_max;
   const RequantSimdSplitClamp rq(out);
   const v128_t flip = wasm_i8x16_splat(p.a_offset ? static_cast<int8_t>(0x80) : 0);
-  const size_t taps = p.taps, channels = p.channels;
-  const size_t quads = (taps + 3) / 4, block16 = 16 * 4 * (quads + 2);
+  const size_t taps = p.taps, per_quad = p.taps_per_quad, channels = p.channels;
+  const size_t quads = (taps + per_quad - 1) / per_quad, block16 = 16 * 4 * (quads + 2);
   const uint8_t* weights = p.packed + p.c_begin / 16 * block16;
   for (size_t r = p.row_begin; r < p.row_end; ++r) {
-    const int8_t* const* tap = p.indirection + r * p.row_step;
-    int8_t* o = p.output + r * p.out_w * channels;
-    for (size_t x = 0; x < p.out_w; ++x, tap += p.pixel_step, o += channels) {
+    const int8_t* const* row_tap = p.indirection + r * p.row_step;
+    int8_t* row_out = p.output + r * p.out_w * channels;
+    size_t c_pixel = p.c_begin;  // where the per-pixel blocks start
+    if (p.shared_columns) {
       const uint8_t* wb = weights;
-      size_t c = p.c_begin;
-      for (; c + 16 <= p.c_end; c += 16, wb += block16) Block16(tap, taps, c, wb, flip, rq, o, 16, call->tmp);
+      for (; c_pixel + 16 <= p.c_end; c_pixel += 16, wb += block16) {
+        Row16Columns(row_tap, p.out_w, p.pixel_step, p.shared_columns, c_pixel, wb, flip, rq, row_out, channels);
+      }
+      if (c_pixel == p.c_end) continue;
+    }
+    const uint8_t* const pixel_weights = weights + (c_pixel - p.c_begin) / 16 * block16;
+    const int8_t* const* tap = row_tap;
+    int8_t* o = row_out;
+    for (size_t x = 0; x < p.out_w; ++x, tap += p.pixel_step, o += channels) {
+      const uint8_t* wb = pixel_weights;
+      size_t c = c_pixel;
+      for (; c + 16 <= p.c_end; c += 16, wb += block16) Block16(tap, taps, per_quad, c, wb, flip, rq, o, 16, call->tmp);
       if (p.c_end - c > 8) {
-        Block16(tap, taps, c, wb, flip, rq, o, p.c_end - c, call->tmp);
+        Block16(tap, taps, per_quad, c, wb, flip, rq, o, p.c_end - c, call->tmp);
       } else if (c < p.c_end) {
-        Block8(tap, taps, c, wb, flip, rq, o, p.c_end - c, call->tmp);
+        Block8(tap, taps, per_quad, c, wb, flip, rq, o, p.c_end - c, call->tmp);
       }
     }
   }
