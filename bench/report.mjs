@@ -146,6 +146,8 @@ export function formatReport(report) {
       `load average ${m.loadavgStart.map((x) => x.toFixed(1)).join(' ')} at start, ${m.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} at end · ` +
       `${m.wallSeconds} s${m.options.quick ? ' · --quick' : ''}`,
     m.loadavgStart[0] > m.cores / 2 ? `**The machine was busy (load average ${m.loadavgStart[0].toFixed(1)} on ${m.cores} cores): figures are noisy, 2-thread ones unreliable.**` : '',
+    m.coreScaling ? `Two threads of a plain integer loop ran ${m.coreScaling.map((x) => `${x.toFixed(2)}×`).join(' before and ')} ` +
+      'after the latency rounds as fast as one (bench/core-scaling.mjs): the most any 2-thread speedup could be on this host then.' : '',
     m.busy ? `**Busy-machine mode (--busy): ${m.busy.processes} CPU-bound background processes (one per core, normal priority) ran during ` +
       `the latency rounds; load average ${m.busy.loadavgAtStop.map((x) => x.toFixed(1)).join(' ')} when they stopped.**` : '',
     inputs.length ? `Input: ${m.image} preprocessed by qwasm (sha256 ${inputs.map(([k, v]) => `${k} ${v.sha256.slice(0, 8)}`).join(', ')}), the same bytes for every runtime.` : '',

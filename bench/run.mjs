@@ -11,6 +11,8 @@
 //          hits all of them alike; median and p90 of single runs. Warns when
 //          a runtime's top-1 class differs from qwasm's.
 //          --busy: one CPU-bound background process per core runs meanwhile.
+//          Before and after: how fast two threads of a plain loop run next to
+//          one (bench/core-scaling.mjs), the ceiling of any 2-thread speedup.
 // load     fresh page (own browser context) -> first inference result, for
 //          MobileNetV2 and V1 0.25; median of 3; bytes each runtime fetched.
 // gemm     build/wasm/bench/gemm-bench (bench/CMakeLists.txt) in Chromium and Node.
@@ -25,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startBrowser } from '../tests/e2e/browser.mjs';
 import { load as loadQwasm } from '../web/node.js';
+import { coreScaling } from './core-scaling.mjs';
 import { GEMM_MODULE_PATH, GEMM_SHAPES, runGemm } from './gemm.mjs';
 import { formatReport, summarize } from './report.mjs';
 
@@ -316,7 +319,9 @@ async function main() {
       const inputs = await prepareInputs(o.models);
       if (o.parts.includes('latency')) {
         const run = () => latency(session, o, inputs);
+        meta.coreScaling = [await coreScaling()];  // what 2 threads can do here, before and after
         report.latency = o.busy ? await whileBusy(run, meta) : await run();
+        meta.coreScaling.push(await coreScaling());
       }
       if (o.parts.includes('load')) report.load = await loadTimes(session, o, inputs);
       report.inputs = Object.fromEntries(Object.entries(inputs).map(([k, { b64: _, ...v }]) => [k, v]));

@@ -33,8 +33,12 @@
 // on 2 threads could take longer than on 1. The caller therefore times its
 // own tiles and its wait for the workers' last ones: a wait far longer than
 // its own tiles took means a worker was descheduled, and the jobs of the
-// next kSoloTime run on the caller alone before workers are tried again. On
-// an idle machine no such wait happens and nothing changes.
+// next kSoloTime run on the caller alone before workers are tried again. A
+// stall soon after such a period ended (the machine is still busy) doubles
+// the next one, up to kMaxSoloTime, so on a machine that stays busy the
+// caller runs alone nearly all the time: 2 threads then cost what 1 does,
+// instead of a stall per inference. On an idle machine no such wait happens
+// and nothing changes.
 //
 // Worker threads are started on demand, when a pool asks for more than
 // exist, and never end, so loading and disposing models creates no threads
@@ -78,6 +82,7 @@ constexpr auto kSpin = std::chrono::microseconds(1000);
 // caller alone for kSoloTime.
 constexpr auto kStallSlack = std::chrono::microseconds(100);
 constexpr auto kSoloTime = std::chrono::milliseconds(50);
+constexpr auto kMaxSoloTime = std::chrono::milliseconds(3200);
 
 using Clock = std::chrono::steady_clock;
 
@@ -181,13 +186,22 @@ class Workers {
       const Clock::time_point done = Clock::now();
       SpinThenYield([&] { return refs_.load(std::memory_order_seq_cst) == 0; });
       const Clock::time_point end = Clock::now();
-      if (own > 0 && end - done > kStallSlack + 2 * (done - start) / own) {
-        solo_until_.store((end + kSoloTime).time_since_epoch().count(), std::memory_order_relaxed);
-        stalls_.fetch_add(1, std::memory_order_relaxed);
-      }
+      if (own > 0 && end - done > kStallSlack + 2 * (done - start) / own) StartSolo(end);
     }
     busy_.store(false, std::memory_order_release);
     return true;
+  }
+
+  // After a stall at `now`: jobs run on their caller alone for a while,
+  // twice as long as last time if that ended only recently.
+  void StartSolo(Clock::time_point now) {
+    const Clock::rep last_end = solo_until_.load(std::memory_order_relaxed);
+    Clock::duration solo(solo_time_.load(std::memory_order_relaxed));
+    const bool still_busy = last_end != 0 && now.time_since_epoch().count() - last_end < (4 * solo).count();
+    solo = still_busy ? std::min<Clock::duration>(2 * solo, kMaxSoloTime) : Clock::duration(kSoloTime);
+    solo_time_.store(solo.count(), std::memory_order_relaxed);
+    solo_until_.store((now + solo).time_since_epoch().count(), std::memory_order_relaxed);
+    stalls_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // Whether jobs run on their caller alone for now (after a stall).
@@ -197,7 +211,10 @@ class Workers {
   }
 
   int stalls() const { return stalls_.load(std::memory_order_relaxed); }
-  void ForgetStalls() { solo_until_.store(0, std::memory_order_relaxed); }
+  void ForgetStalls() {
+    solo_until_.store(0, std::memory_order_relaxed);
+    solo_time_.store(Clock::duration(kSoloTime).count(), std::memory_order_relaxed);
+  }
 
  private:
   static void* Main(void* arg) {
@@ -258,6 +275,7 @@ class Workers {
   alignas(64) std::atomic<uint32_t> refs_{0};
   std::atomic<bool> busy_{false};  // held by the Run whose job the workers serve
   std::atomic<Clock::rep> solo_until_{0};  // jobs run on their caller alone until then
+  std::atomic<Clock::rep> solo_time_{Clock::duration(kSoloTime).count()};  // the last solo period's length
   std::atomic<int> stalls_{0};
 
   std::mutex mu_;

@@ -3,6 +3,7 @@
 // limits), jobs from several threads at once. Natively the pool runs real threads (and the ASan
 // suite runs them too); the single-threaded wasm module's pool is a loop.
 #include <atomic>
+#include <optional>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -319,13 +320,13 @@ TEST_CASE("ThreadPool: jobs after the workers went to sleep, and slow tiles") {
   CHECK(done.load() == 3);
 }
 
-TEST_CASE("ThreadPool: after a worker stalls a job, the next jobs run on the caller alone" * doctest::skip(!kThreaded)) {
-  // The worker's tile sleeps 100 ms after the caller has run all its own
-  // (instant) tiles, as if descheduled: the caller's wait is a stall.
-  ThreadPool pool(2);
-  ThreadPool::ForgetStalls();
+namespace {
+
+// Runs a job whose worker tile sleeps 100 ms after the caller has run all
+// its own (instant) tiles, as if descheduled: the caller's wait is a stall.
+// Returns when it stalled, or nullopt when no worker joined in 10 s.
+std::optional<std::chrono::steady_clock::time_point> StallOnce(ThreadPool& pool) {
   const std::thread::id caller = std::this_thread::get_id();
-  const int stalls = ThreadPool::Stalls();
   constexpr int kTiles = 64;
   std::atomic<int> foreign{0}, caller_done{0};
   std::atomic<bool> timed_out{false};
@@ -345,17 +346,48 @@ TEST_CASE("ThreadPool: after a worker stalls a job, the next jobs run on the cal
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   });
-  const auto stalled = std::chrono::steady_clock::now();
-  REQUIRE(!timed_out.load());
+  if (timed_out.load()) return std::nullopt;
+  return std::chrono::steady_clock::now();
+}
+
+// How many of 64 tiles ran on another thread than the caller.
+int TilesElsewhere(ThreadPool& pool) {
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> elsewhere{0};
+  pool.For(64, [&](size_t) {
+    if (std::this_thread::get_id() != caller) elsewhere.fetch_add(1);
+  });
+  return elsewhere.load();
+}
+
+// Whether a worker joined a job of two tiles that each wait up to `wait`
+// for the other to start (on the caller alone they run one after the other).
+bool WorkerJoins(ThreadPool& pool, std::chrono::milliseconds wait) {
+  std::atomic<int> started{0}, together{0};
+  pool.For(2, [&](size_t) {
+    started.fetch_add(1);
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+    }
+    if (started.load() == 2 && std::chrono::steady_clock::now() < deadline) together.fetch_add(1);
+  });
+  return together.load() == 2;
+}
+
+}  // namespace
+
+TEST_CASE("ThreadPool: after a worker stalls a job, the next jobs run on the caller alone" * doctest::skip(!kThreaded)) {
+  ThreadPool pool(2);
+  ThreadPool::ForgetStalls();
+  const int stalls = ThreadPool::Stalls();
+  const auto stalled = StallOnce(pool);
+  REQUIRE(stalled.has_value());
   CHECK(ThreadPool::Stalls() == stalls + 1);
   // Within the solo time (50 ms) every tile runs on the caller; a loaded
   // machine may stop this thread longer than that, which is no failure.
-  std::atomic<int> elsewhere{0};
-  pool.For(kTiles, [&](size_t) {
-    if (std::this_thread::get_id() != caller) elsewhere.fetch_add(1);
-  });
-  if (std::chrono::steady_clock::now() - stalled < std::chrono::milliseconds(40)) {
-    CHECK(elsewhere.load() == 0);
+  const int elsewhere = TilesElsewhere(pool);
+  if (std::chrono::steady_clock::now() - *stalled < std::chrono::milliseconds(40)) {
+    CHECK(elsewhere == 0);
   } else {
     MESSAGE("this thread was stopped past the solo time; the solo check was skipped");
   }
@@ -369,6 +401,33 @@ TEST_CASE("ThreadPool: after a worker stalls a job, the next jobs run on the cal
     }
   });
   CHECK(started.load() == 2);
+  ThreadPool::ForgetStalls();
+}
+
+TEST_CASE("ThreadPool: a stall soon after the caller ran alone doubles the next solo time" * doctest::skip(!kThreaded)) {
+  // Stall, wait out the 50 ms, stall again at once: the machine is still
+  // busy, so the caller runs alone for 100 ms now, and a third stall right
+  // after would make it 200 ms. A stall long after a solo period ended
+  // starts again at 50 ms.
+  ThreadPool pool(2);
+  ThreadPool::ForgetStalls();
+  REQUIRE(StallOnce(pool).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  const auto second = StallOnce(pool);
+  REQUIRE(second.has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(65));
+  const bool joined = WorkerJoins(pool, std::chrono::milliseconds(10));
+  if (std::chrono::steady_clock::now() - *second < std::chrono::milliseconds(95)) {
+    CHECK_FALSE(joined);  // 65-85 ms after: past 50, inside 100
+  } else {
+    MESSAGE("this thread was stopped past the doubled solo time; the check was skipped");
+  }
+  // Quiet for much longer than the last period: back to 50 ms.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto later = StallOnce(pool);
+  REQUIRE(later.has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(70));
+  CHECK(WorkerJoins(pool, std::chrono::seconds(10)));  // 70 ms after a 50 ms period began
   ThreadPool::ForgetStalls();
 }
 
