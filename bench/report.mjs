@@ -114,24 +114,51 @@ function loadSection({ results, sizes, distWasm }) {
   ].join('\n');
 }
 
-function gemmSection(g) {
-  const fmt = (v) => (typeof v === 'number' ? v.toFixed(1) : 'n/a');
-  if (g.error) return `## int8 GEMM microkernel\n\nn/a: ${g.error}\n`;
-  const pct = (v, c) => `${((100 * v) / c).toFixed(0)}%`;
-  const { chromium: c, node: n } = g;
-  const body = c.rows.map((r, i) => [r.layer, `${r.m}×${r.k}×${r.n}`, r.gmacs.toFixed(1), pct(r.gmacs, c.ceilingGmacs),
-    n.rows[i].gmacs.toFixed(1), pct(n.rows[i].gmacs, n.ceilingGmacs)]);
+// One table per engine: each GEMM beside the ceiling of its own dot.
+function gemmEngine(e) {
+  if (e.error) return [`### ${e.engine}`, '', `n/a: ${e.error}`, ''];
+  const { ceilings: c, relaxed } = e;
+  const gmacs = (v) => (v == null ? 'n/a' : v.toFixed(1));
+  const pct = (v, ceiling) => (v == null || ceiling == null ? 'n/a' : `${((100 * v) / ceiling).toFixed(0)}%`);
+  const speedup = (r, s) => (r == null ? 'n/a' : `${(r / s).toFixed(2)}×`);
+  const rows = e.rows.map((r) => [r.layer, `${r.m}×${r.k}×${r.n}`, gmacs(r.simd128), pct(r.simd128, c.dotI16),
+    gmacs(r.relaxed), pct(r.relaxed, c.relaxed), speedup(r.relaxed, r.simd128)]);
+  const differ = e.rows.filter((r) => r.sameBytes === false).map((r) => r.layer);
+  const sameReason = !relaxed.available && c.relaxed == null && relaxed.reason === c.relaxedError;
+  const state = sameReason ? `relaxed GEMM and ceiling unavailable: ${relaxed.reason}.` : relaxed.available
+    ? `relaxed GEMM: the product's relaxed table (dot's second operand read ${relaxed.reading}, probe bits ` +
+      `0b${relaxed.probe.toString(2).padStart(3, '0')}, self-test passed); ` +
+      (differ.length ? `**its output differs from SIMD128's on ${differ.join(', ')}**.` : 'its output equals SIMD128\'s on every shape.')
+    : `relaxed GEMM unavailable: ${relaxed.reason}.`;
   return [
-    '## int8 GEMM microkernel, src/kernels/gemm (GMAC/s, one thread)',
+    `### ${e.engine}`,
     '',
-    table(['layer (1x1 conv)', 'M×K×N', 'Chromium', '% of ceiling', 'Node', '% of ceiling'], [
-      ['dot_i16x8 ceiling (measured)', '', c.ceilingGmacs.toFixed(1), '100%', n.ceilingGmacs.toFixed(1), '100%'], ...body,
-      ['README loop, dots hoisted (not a ceiling)', '', fmt(c.hoistedGmacs), '', fmt(n.hoistedGmacs), '']]),
+    table(['layer', 'M×K×N', 'SIMD128', '% of dot_i16x8 ceiling', 'relaxed', '% of relaxed ceiling', 'relaxed / SIMD128'], [
+      ['**ceiling** (measured)', '', gmacs(c.dotI16), '100%', gmacs(c.relaxed), c.relaxed == null ? 'n/a' : '100%', speedup(c.relaxed, c.dotI16)],
+      ...rows,
+      ['README loop, dots hoisted (not a ceiling)', '', gmacs(c.hoisted), '', '', '', '']]),
     '',
-    'MACs counted: M·K·N (requantization and stores included). Ceiling: i32x4.dot_i16x8_s on 16-bit operands from L1,',
-    '8 independent accumulators, 2 loads per 8 dots, A held in registers, measured in the same module and run.',
-    'The last row is the loop behind ../shared/README.md\'s "≈ 43 GMAC/s": it reads the same operands every repetition, so',
-    'clang hoists its loop-invariant dot products out of the loop and the figure counts MACs never computed (bench/gemm-bench.cc).',
+    `${state}${c.relaxed == null && !sameReason ? ` Relaxed ceiling unavailable: ${c.relaxedError}.` : ''}`,
+    '',
+  ];
+}
+
+function gemmSection(g) {
+  if (g.error) return `## int8 GEMM microkernels\n\nn/a: ${g.error}\n`;
+  return [
+    '## int8 GEMM microkernels, src/kernels/gemm (GMAC/s, one thread)',
+    '',
+    'SIMD128: qs8_gemm_4x8c2__wasmsimd (int16 operands, i32x4.dot_i16x8_s). Relaxed: qs8_gemm_4x8c4__wasmrelaxed, the product\'s',
+    'relaxed-SIMD side module through its kernel table (i32x4.relaxed_dot_i8x16_i7x16_add_s), where the engine validates the module',
+    'and the self-test passes. MACs counted: M·K·N (requantization and stores included; K padding not counted: the relaxed kernel',
+    'runs K rounded up to 4, SIMD128 to 2). The im2col row reads rows of A k_read bytes apart, as GemmOp lays them out.',
+    'Ceilings, measured in the same module and run by the same loops (bench/dot-ceiling.h): operands from L1, 8 independent',
+    'accumulators, 2 loads per 8 dots, A held in registers; 8 MACs per dot_i16x8, 16 per relaxed dot (its loops are compiled by',
+    'clang-19 into a side module of the benchmark).',
+    '',
+    ...g.engines.flatMap(gemmEngine),
+    'The last row of each table is the loop behind ../shared/README.md\'s "≈ 43 GMAC/s": it reads the same operands every',
+    'repetition, so clang hoists its loop-invariant dot products out of the loop and the figure counts MACs never computed.',
     '',
   ].join('\n');
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // run.mjs — `npm run bench`: qwasm against TensorFlow Lite's WASM build
 // (tfjs-tflite), LiteRT.js (@litertjs/core, XNNPACK) and ONNX Runtime Web
-// (wasm EP) in headless Chromium, plus the GEMM microkernel against this
-// machine's dot_i16x8 ceiling. Prints figures, asserts nothing.
+// (wasm EP) in headless Chromium, plus the int8 GEMM microkernels against
+// this machine's dot ceilings. Prints figures, asserts nothing.
 //
 //   npm run bench -- [--quick] [--models a,b] [--seconds S] [--parts latency,load,gemm] [--busy] [--out FILE]
 //
@@ -15,7 +15,9 @@
 //          one (bench/core-scaling.mjs), the ceiling of any 2-thread speedup.
 // load     fresh page (own browser context) -> first inference result, for
 //          MobileNetV2 and V1 0.25; median of 3; bytes each runtime fetched.
-// gemm     build/wasm/bench/gemm-bench (bench/CMakeLists.txt) in Chromium and Node.
+// gemm     build/wasm/bench/gemm-bench (bench/CMakeLists.txt) in Chromium, and in
+//          Node without and with --experimental-wasm-relaxed-simd: the SIMD128
+//          and relaxed-SIMD GEMMs per shape, each against its dot's ceiling.
 // Writes reports/local/bench-<stamp>.{md,json} (--out FILE: FILE.md, FILE.json).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,7 +30,7 @@ import { gzipSync } from 'node:zlib';
 import { startBrowser } from '../tests/e2e/browser.mjs';
 import { load as loadQwasm } from '../web/node.js';
 import { coreScaling } from './core-scaling.mjs';
-import { GEMM_MODULE_PATH, GEMM_SHAPES, runGemm } from './gemm.mjs';
+import { GEMM_SHAPES } from './gemm.mjs';
 import { formatReport, summarize } from './report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -278,6 +280,18 @@ function buildGemm() {
   return `build failed: ${lines.slice(0, 3).join(' | ') || `exit ${r.status}`}`;
 }
 
+// Node runs gemm.mjs in a child process per set of V8 flags: Node 20 has
+// relaxed SIMD only behind --experimental-wasm-relaxed-simd (and there its
+// x86 code saturates the relaxed dot's pair sums, which the product's probe
+// refuses: the report shows the relaxed ceiling and why the GEMM is off).
+const NODE_GEMM_FLAGS = [[], ['--experimental-wasm-relaxed-simd']];
+
+function nodeGemm(flags, seconds) {
+  const r = spawnSync(process.execPath, [...flags, path.join(ROOT, 'bench/gemm.mjs'), String(seconds)], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) return { error: `node ${flags.join(' ')} bench/gemm.mjs: exit ${r.status} ${r.stderr.split('\n').slice(0, 3).join(' | ')}` };
+  return JSON.parse(r.stdout);
+}
+
 async function gemm(session, o) {
   const failure = buildGemm();
   if (failure) return { error: failure };
@@ -285,12 +299,13 @@ async function gemm(session, o) {
   const page = await benchPage(session);
   const chromium = await page.evaluate(([s, shapes]) => window.bench.gemm(s, shapes), [o.gemmSeconds, GEMM_SHAPES]);
   await page.close();
-  log('gemm: Node');
-  const { default: create } = await import(path.join(ROOT, GEMM_MODULE_PATH));
-  const module = await create({ wasmBinary: readFileSync(path.join(ROOT, GEMM_MODULE_PATH.replace(/\.mjs$/, '.wasm'))) });
-  const node = runGemm(module, { seconds: o.gemmSeconds });
+  const engines = [{ engine: `Chromium ${session.browser.version()}`, ...chromium }];
+  for (const flags of NODE_GEMM_FLAGS) {
+    log(`gemm: Node ${flags.join(' ')}`);
+    engines.push({ engine: ['Node', process.version, ...flags].join(' '), ...nodeGemm(flags, o.gemmSeconds) });
+  }
   endLog();
-  return { chromium, node };
+  return { engines };
 }
 
 // ----------------------------------------------------------------- main --
