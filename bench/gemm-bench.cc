@@ -126,7 +126,7 @@ EM_JS(int, qwasm_bench_probe_module, (const unsigned char* bytes, unsigned int s
     var b = HEAPU8.slice(bytes, bytes + size);
     if (!WebAssembly.validate(b)) return -1;
     var side = new WebAssembly.Instance(new WebAssembly.Module(b), { env: { memory: wasmMemory } });
-    return side.exports.qwasm_relaxed_probe(-128);
+    return side.exports.relaxed_probe__wasmrelaxed(-128);
   } catch (e) {
     console.warn('gemm-bench: the relaxed side module did not start: ' + e);
     return -2;

@@ -44,9 +44,9 @@ EM_JS(int, qwasm_relaxed_instantiate, (const unsigned char* bytes, unsigned int 
     var b = HEAPU8.slice(bytes, bytes + size);
     if (!WebAssembly.validate(b)) return -1;
     var side = new WebAssembly.Instance(new WebAssembly.Module(b), { env: { memory: wasmMemory } });
-    wasmTable.set(gemm_slot, side.exports.qwasm_qs8_gemm_4x8c4_relaxed);
-    wasmTable.set(dwconv_slot, side.exports.qwasm_qs8_dwconv_16c4_relaxed);
-    return side.exports.qwasm_relaxed_probe(-128);
+    wasmTable.set(gemm_slot, side.exports.qs8_gemm_4x8c4__wasmrelaxed);
+    wasmTable.set(dwconv_slot, side.exports.qs8_dwconv_16c4__wasmrelaxed);
+    return side.exports.relaxed_probe__wasmrelaxed(-128);
   } catch (e) {
     console.warn('qwasm: the relaxed-SIMD kernels did not start, using SIMD128: ' + e);
     return -2;

@@ -29,7 +29,7 @@ namespace qwasm {
 enum class RelaxedDotSemantics {
   kUnsigned,            // x86 with AVX-VNNI (vpdpbusd)
   kSigned,              // Arm (sdot)
-  kUnsignedSaturating,  // x86 without VNNI (pmaddubsw: pair sums saturate to int16)
+  kUnsignedSaturating,  // pmaddubsw (x86 without VNNI; Node 20's V8 on any x86): pair sums saturate to int16
 };
 
 inline RelaxedDotSemantics g_relaxed_dot_semantics = RelaxedDotSemantics::kUnsigned;

@@ -23,7 +23,7 @@ std::atomic<const KernelConfig*> g_installed_table{nullptr};
 QGemmRelaxedFn GemmMicrokernel() {
   QGemmRelaxedFn fn = g_installed_gemm.load(std::memory_order_acquire);
 #if defined(QWASM_SIMDE)
-  if (!fn) fn = qwasm_qs8_gemm_4x8c4_relaxed;
+  if (!fn) fn = qs8_gemm_4x8c4__wasmrelaxed;
 #endif
   return fn;
 }
@@ -31,7 +31,7 @@ QGemmRelaxedFn GemmMicrokernel() {
 QDwconvRelaxedFn DwconvMicrokernel() {
   QDwconvRelaxedFn fn = g_installed_dwconv.load(std::memory_order_acquire);
 #if defined(QWASM_SIMDE)
-  if (!fn) fn = qwasm_qs8_dwconv_16c4_relaxed;
+  if (!fn) fn = qs8_dwconv_16c4__wasmrelaxed;
 #endif
   return fn;
 }

@@ -61,7 +61,8 @@ test('operators never choose kernel variants; only the kernel table does', () =>
     if (/QWASM_KERNELS_WASMSIMD/.test(f.text) && f.rel !== 'kernels/config.cc') {
       offenders.push(`${f.rel}: tests the SIMD build switch`);
     }
-    const simdOnly = /-wasm(simd|relaxed)\.(cc|h)$/.test(f.rel) || f.rel === 'kernels/simd128.h' || f.rel === 'kernels/requantize-simd.h';
+    const simdOnly = /-wasm(simd|relaxed)\.(cc|h)$/.test(f.rel) ||
+      ['kernels/simd128.h', 'kernels/requantize-simd.h', 'kernels/relaxed-simd.h'].includes(f.rel);
     if (/#include "kernels\/simd128\.h"/.test(f.text) && !simdOnly) {
       offenders.push(`${f.rel}: includes SIMD intrinsics outside a SIMD kernel`);
     }
@@ -75,9 +76,9 @@ test('kernel files are named after the function they define', () => {
     // Variants: ref (scalar), wasmsimd (SIMD128), wasmrelaxed (relaxed SIMD).
     const m = f.rel.match(/^kernels\/[a-z0-9-]+\/([a-z0-9]+(?:-[a-z0-9]+)*)-(ref|wasmsimd|wasmrelaxed)\.cc$/);
     if (!m) continue;
-    // qs8-gemm-4x8c2-wasmsimd.cc defines qs8_gemm_4x8c2__wasmsimd.
+    // qs8-gemm-4x8c2-wasmsimd.cc defines qs8_gemm_4x8c2__wasmsimd (any return type).
     const fn = `${m[1].replaceAll('-', '_')}__${m[2]}`;
-    if (!new RegExp(`^void ${fn}\\(`, 'm').test(f.text)) wrong.push(`${f.rel} does not define ${fn}`);
+    if (!new RegExp(`^\\w+ ${fn}\\(`, 'm').test(f.text)) wrong.push(`${f.rel} does not define ${fn}`);
   }
   assert.deepEqual(wrong, []);
 });

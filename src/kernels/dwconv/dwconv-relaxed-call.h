@@ -21,4 +21,7 @@ struct QDwconvRelaxedCall {
   int8_t tmp[16];    // partial stores: the side module has no stack of its own
 };
 
+// The side module's depthwise kernel (qs8-dwconv-16c4-wasmrelaxed.cc).
+void qs8_dwconv_16c4__wasmrelaxed(QDwconvRelaxedCall* call);
+
 }

@@ -132,9 +132,8 @@ QDepthwiseWeights qs8_dwconv_16c4_pack_signed(int channels, int kernel_h, int ke
 void qs8_dwconv_16c4__ref(const QDepthwiseWeights& w, const QOutput& out, const WindowShape& s,
                           const int8_t* const* indirection, int8_t* output, size_t row_begin, size_t row_end,
                           size_t c_begin, size_t c_end);
-// The relaxed microkernel (qs8-dwconv-16c4-wasmrelaxed.cc; its C call in
-// dwconv-relaxed-call.h).
-extern "C" void qwasm_qs8_dwconv_16c4_relaxed(QDwconvRelaxedCall* call);
+// The relaxed microkernel, qs8_dwconv_16c4__wasmrelaxed, is declared with its
+// C call in dwconv-relaxed-call.h.
 // Bytes of one packed block of `block` channels.
 inline size_t dwconv_16c4_quads(size_t taps, size_t taps_per_quad) { return (taps + taps_per_quad - 1) / taps_per_quad; }
 inline size_t dwconv_16c4_block_bytes(size_t block, size_t quads) { return block * 4 * (quads + 2); }

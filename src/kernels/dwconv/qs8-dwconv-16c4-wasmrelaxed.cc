@@ -158,7 +158,7 @@ QWASM_LOOP_NO_UNROLL
 }  // namespace
 }  // namespace qwasm
 
-extern "C" void qwasm_qs8_dwconv_16c4_relaxed(QDwconvRelaxedCall* call) {
+void qs8_dwconv_16c4__wasmrelaxed(QDwconvRelaxedCall* call) {
   using namespace qwasm;
   const QDwconvRelaxedCall& p = *call;
   QOutput out;

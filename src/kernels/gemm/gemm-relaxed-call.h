@@ -21,4 +21,9 @@ struct QGemmRelaxedCall {
   int32_t out_zero_point, out_min, out_max;
 };
 
+// The side module's GEMM (qs8-gemm-4x8c4-wasmrelaxed.cc) and its probe of
+// the engine's dot (probe/relaxed-probe-wasmrelaxed.cc: the bits it returns).
+void qs8_gemm_4x8c4__wasmrelaxed(const QGemmRelaxedCall* call);
+int32_t relaxed_probe__wasmrelaxed(int32_t minus128);
+
 }

@@ -111,9 +111,8 @@ size_t qs8_gemm_4x8c4_scratch_bytes(const QGemmWeights& w);
 void qs8_gemm_4x8c4__ref(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a, size_t a_stride,
                          int8_t* c, size_t c_stride, size_t n_begin, size_t n_end, void* scratch);
 
-// The relaxed microkernel (qs8-gemm-4x8c4-wasmrelaxed.cc; its C call in
-// gemm-relaxed-call.h).
-extern "C" void qwasm_qs8_gemm_4x8c4_relaxed(const QGemmRelaxedCall* call);
+// The relaxed microkernel, qs8_gemm_4x8c4__wasmrelaxed, is declared with its
+// C call in gemm-relaxed-call.h.
 
 // ---- float32 GEMM ------------------------------------------------------------
 //   C[m][n] = clamp(bias[n] + A[m][0] W[n][0] + A[m][1] W[n][1] + ...)

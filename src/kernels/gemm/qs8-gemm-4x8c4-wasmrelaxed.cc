@@ -121,7 +121,7 @@ QWASM_LOOP_NO_UNROLL
 }  // namespace
 }  // namespace qwasm
 
-extern "C" void qwasm_qs8_gemm_4x8c4_relaxed(const QGemmRelaxedCall* call) {
+void qs8_gemm_4x8c4__wasmrelaxed(const QGemmRelaxedCall* call) {
   using namespace qwasm;
   const QGemmRelaxedCall& p = *call;
   QOutput out;

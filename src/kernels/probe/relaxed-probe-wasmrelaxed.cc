@@ -1,14 +1,15 @@
 // How the engine reads the relaxed dot's second operand (kernels/relaxed.h),
-// exported by the relaxed side module as qwasm_relaxed_probe():
+// exported by the relaxed side module as relaxed_probe__wasmrelaxed():
 //   bit 0  bytes >= 0x80 read unsigned (x86: vpdpbusd, pmaddubsw)
 //   bit 1  read signed (Arm: sdot)
 //   bit 2  a pair of products past int16 is exact (no pmaddubsw saturation)
 // The self-test then checks the kernels' bytes; this only says which
 // packing to try. The caller passes -128: a value the compiler cannot fold
 // (a volatile local would need a stack, which the side module must not use).
+#include "kernels/gemm/gemm-relaxed-call.h"
 #include "kernels/relaxed-simd.h"
 
-extern "C" int32_t qwasm_relaxed_probe(int32_t minus128) {
+int32_t relaxed_probe__wasmrelaxed(int32_t minus128) {
   using namespace qwasm;
   const int8_t low = static_cast<int8_t>(minus128);
   const v128_t one = wasm_i8x16_splat(1), hi = wasm_i8x16_splat(low);

@@ -20,13 +20,13 @@ namespace {
 template <RelaxedDotSemantics kEngine>
 void EmulatedGemm(const QGemmRelaxedCall* call) {
   g_relaxed_dot_semantics = kEngine;
-  qwasm_qs8_gemm_4x8c4_relaxed(call);
+  qs8_gemm_4x8c4__wasmrelaxed(call);
 }
 
 template <RelaxedDotSemantics kEngine>
 void EmulatedDwconv(QDwconvRelaxedCall* call) {
   g_relaxed_dot_semantics = kEngine;
-  qwasm_qs8_dwconv_16c4_relaxed(call);
+  qs8_dwconv_16c4__wasmrelaxed(call);
 }
 
 // The side module's entry points on an emulated engine.
@@ -75,16 +75,15 @@ TEST_CASE("relaxed kernels: installed only where the engine computes the referen
   CHECK(RelaxedKernels() == nullptr);
 }
 
-extern "C" int32_t qwasm_relaxed_probe(int32_t minus128);
 
 TEST_CASE("relaxed probe: names each engine's reading of the second operand") {
   const RelaxedDotSemantics saved = g_relaxed_dot_semantics;
   g_relaxed_dot_semantics = RelaxedDotSemantics::kUnsigned;
-  CHECK(qwasm_relaxed_probe(-128) == (1 | 4));
+  CHECK(relaxed_probe__wasmrelaxed(-128) == (1 | 4));
   g_relaxed_dot_semantics = RelaxedDotSemantics::kSigned;
-  CHECK(qwasm_relaxed_probe(-128) == (2 | 4));
+  CHECK(relaxed_probe__wasmrelaxed(-128) == (2 | 4));
   g_relaxed_dot_semantics = RelaxedDotSemantics::kUnsignedSaturating;
-  CHECK(qwasm_relaxed_probe(-128) == 1);
+  CHECK(relaxed_probe__wasmrelaxed(-128) == 1);
   g_relaxed_dot_semantics = saved;
 }
 
