@@ -77,10 +77,13 @@ constexpr int kMaxWorkers = 63;
 // long after the inference.
 constexpr auto kSpin = std::chrono::microseconds(1000);
 
-// A wait for the workers' last tiles longer than this plus twice the
-// caller's mean tile time is a stall (see above); after one, jobs run on the
-// caller alone for kSoloTime.
-constexpr auto kStallSlack = std::chrono::microseconds(100);
+// A wait for the workers' last tiles longer than this and than 4 of the
+// caller's mean tiles is a stall (see above); after one, jobs run on the
+// caller alone for kSoloTime. An OS time slice lost is milliseconds; a
+// browser's late wake-ups and uneven tiles on an idle machine are well
+// under kStallWait (at 100 µs they tripped it every few hundred ms, and the
+// doubling below then kept an idle machine's jobs on one thread).
+constexpr auto kStallWait = std::chrono::microseconds(1000);
 constexpr auto kSoloTime = std::chrono::milliseconds(50);
 constexpr auto kMaxSoloTime = std::chrono::milliseconds(3200);
 
@@ -186,7 +189,7 @@ class Workers {
       const Clock::time_point done = Clock::now();
       SpinThenYield([&] { return refs_.load(std::memory_order_seq_cst) == 0; });
       const Clock::time_point end = Clock::now();
-      if (own > 0 && end - done > kStallSlack + 2 * (done - start) / own) StartSolo(end);
+      if (own > 0 && end - done > std::max<Clock::duration>(kStallWait, 4 * (done - start) / own)) StartSolo(end);
     }
     busy_.store(false, std::memory_order_release);
     return true;
@@ -197,7 +200,7 @@ class Workers {
   void StartSolo(Clock::time_point now) {
     const Clock::rep last_end = solo_until_.load(std::memory_order_relaxed);
     Clock::duration solo(solo_time_.load(std::memory_order_relaxed));
-    const bool still_busy = last_end != 0 && now.time_since_epoch().count() - last_end < (4 * solo).count();
+    const bool still_busy = last_end != 0 && now.time_since_epoch().count() - last_end < solo.count();
     solo = still_busy ? std::min<Clock::duration>(2 * solo, kMaxSoloTime) : Clock::duration(kSoloTime);
     solo_time_.store(solo.count(), std::memory_order_relaxed);
     solo_until_.store((now + solo).time_since_epoch().count(), std::memory_order_relaxed);

@@ -322,7 +322,7 @@ TEST_CASE("ThreadPool: jobs after the workers went to sleep, and slow tiles") {
 
 namespace {
 
-// Runs a job whose worker tile sleeps 100 ms after the caller has run all
+// Runs a job whose worker tile sleeps 20 ms after the caller has run all
 // its own (instant) tiles, as if descheduled: the caller's wait is a stall.
 // Returns when it stalled, or nullopt when no worker joined in 10 s.
 std::optional<std::chrono::steady_clock::time_point> StallOnce(ThreadPool& pool) {
@@ -344,7 +344,7 @@ std::optional<std::chrono::steady_clock::time_point> StallOnce(ThreadPool& pool)
     while (caller_done.load() < kTiles - 1 && !timed_out) {
       if (std::chrono::steady_clock::now() > deadline) timed_out = true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   });
   if (timed_out.load()) return std::nullopt;
   return std::chrono::steady_clock::now();
