@@ -185,14 +185,31 @@ class Workers {
     const Clock::time_point start = Clock::now();
     const size_t own = RunTiles();
     state_.store(open + 1, std::memory_order_seq_cst);  // closed
+    const Clock::time_point done = Clock::now();
+    Clock::time_point end = done;
     if (refs_.load(std::memory_order_seq_cst) != 0) {
-      const Clock::time_point done = Clock::now();
       SpinThenYield([&] { return refs_.load(std::memory_order_seq_cst) == 0; });
-      const Clock::time_point end = Clock::now();
+      end = Clock::now();
       if (own > 0 && end - done > std::max<Clock::duration>(kStallWait, 4 * (done - start) / own)) StartSolo(end);
     }
+    if (own > 0) Account(end - start, (done - start) * n / own, end);
     busy_.store(false, std::memory_order_release);
     return true;
+  }
+
+  // Whether the last kWindow jobs paid for their workers: their time next
+  // to what the caller alone would have taken (its mean tile times n). On a
+  // machine busy enough that the workers run late most of the time, but
+  // never long enough for a stall, two threads are no faster than one: jobs
+  // then run alone as after a stall. (Only the busy_ holder gets here.)
+  void Account(Clock::duration took, Clock::duration alone, Clock::time_point now) {
+    window_took_ += took;
+    window_alone_ += alone;
+    if (++window_jobs_ < kWindow) return;
+    const bool paid = 10 * window_took_ < 9 * window_alone_;
+    window_took_ = window_alone_ = Clock::duration::zero();
+    window_jobs_ = 0;
+    if (!paid && !Solo()) StartSolo(now);
   }
 
   // After a stall at `now`: jobs run on their caller alone for a while,
@@ -214,7 +231,9 @@ class Workers {
   }
 
   int stalls() const { return stalls_.load(std::memory_order_relaxed); }
-  void ForgetStalls() {
+  void ForgetStalls() {  // for tests, between jobs
+    window_jobs_ = 0;
+    window_took_ = window_alone_ = Clock::duration::zero();
     solo_until_.store(0, std::memory_order_relaxed);
     solo_time_.store(Clock::duration(kSoloTime).count(), std::memory_order_relaxed);
   }
@@ -280,6 +299,10 @@ class Workers {
   std::atomic<Clock::rep> solo_until_{0};  // jobs run on their caller alone until then
   std::atomic<Clock::rep> solo_time_{Clock::duration(kSoloTime).count()};  // the last solo period's length
   std::atomic<int> stalls_{0};
+  // Account()'s window; touched only by the busy_ holder.
+  static constexpr int kWindow = 32;
+  int window_jobs_ = 0;
+  Clock::duration window_took_{}, window_alone_{};
 
   std::mutex mu_;
   std::condition_variable job_cv_;  // idle workers sleep here
