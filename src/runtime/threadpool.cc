@@ -178,12 +178,14 @@ class Workers {
     ctx_ = ctx;
     n_ = n;
     next_.store(0, std::memory_order_relaxed);
+    front_.store(0, std::memory_order_relaxed);
+    back_.store(0, std::memory_order_relaxed);
     seats_.store(helpers, std::memory_order_relaxed);
     const uint32_t open = state_.load(std::memory_order_relaxed) + 1;  // odd
     state_.store(open, std::memory_order_seq_cst);
     WakeWorkers();
     const Clock::time_point start = Clock::now();
-    const size_t own = RunTiles();
+    const size_t own = RunTiles(true);
     state_.store(open + 1, std::memory_order_seq_cst);  // closed
     const Clock::time_point done = Clock::now();
     Clock::time_point end = done;
@@ -252,17 +254,26 @@ class Workers {
       if (!(s & 1)) continue;  // a closed job
       refs_.fetch_add(1, std::memory_order_seq_cst);
       if (state_.load(std::memory_order_seq_cst) == s && seats_.fetch_sub(1, std::memory_order_relaxed) > 0) {
-        RunTiles();
+        RunTiles(false);
       }
       refs_.fetch_sub(1, std::memory_order_release);
     }
   }
 
-  // Runs tiles until none is left; returns how many this thread ran.
-  size_t RunTiles() {
+  // Runs tiles until none is left; returns how many this thread ran. The
+  // caller takes tiles from the front, workers from the back (next_ counts
+  // claims, so the two ends never meet): consecutive operators cut their
+  // rows alike, so each thread keeps reading the rows it just wrote, from its
+  // own core's cache, instead of whichever rows a race gave it.
+  size_t RunTiles(bool caller) {
     tls_in_task = true;
     size_t ran = 0;
-    for (size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < n_; ++ran) task_(ctx_, i);
+    while (next_.fetch_add(1, std::memory_order_relaxed) < n_) {
+      const size_t i = caller ? front_.fetch_add(1, std::memory_order_relaxed)
+                              : n_ - 1 - back_.fetch_add(1, std::memory_order_relaxed);
+      task_(ctx_, i);
+      ++ran;
+    }
     tls_in_task = false;
     return ran;
   }
@@ -291,7 +302,8 @@ class Workers {
   void (*task_)(void*, size_t) = nullptr;
   void* ctx_ = nullptr;
   size_t n_ = 0;
-  alignas(64) std::atomic<size_t> next_{0};
+  alignas(64) std::atomic<size_t> next_{0};  // tiles claimed
+  std::atomic<size_t> front_{0}, back_{0};    // taken from each end
   std::atomic<int> seats_{0};  // workers that may still join the open job
   alignas(64) std::atomic<uint32_t> state_{0};  // what idle workers poll
   alignas(64) std::atomic<uint32_t> refs_{0};
