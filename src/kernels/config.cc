@@ -79,7 +79,13 @@ KernelConfig MakeWasmSimd() {
   k.f32_max_pool = f32_max_pool__wasmsimd;
   k.f32_mean_hw = f32_mean_hw__wasmsimd;
   k.f32_unary = f32_unary__wasmsimd;
+  k.f32_softmax = f32_softmax__wasmsimd;
   k.f32_channel_clamp = f32_channel_clamp__wasmsimd;
+
+  k.x_transpose = x_transpose__wasmsimd;
+  k.x_pad = x_pad__wasmsimd;
+  k.x_slice = x_slice__wasmsimd;
+  k.x_concat = x_concat__wasmsimd;
   return k;
 }
 #endif

@@ -123,6 +123,8 @@ void f32_mean_hw__wasmsimd(const FMeanParams& p, size_t c_begin, size_t c_end, c
 // Rows [row_begin, row_end).
 void f32_softmax__ref(const FSoftmaxParams& p, size_t row_begin, size_t row_end, const float* input,
                       float* output);
+void f32_softmax__wasmsimd(const FSoftmaxParams& p, size_t row_begin, size_t row_end, const float* input,
+                           float* output);
 // n elements (LOGISTIC calls exp lane by lane in the SIMD variant).
 void f32_unary__ref(const FUnaryParams& p, size_t n, const float* input, float* output);
 void f32_unary__wasmsimd(const FUnaryParams& p, size_t n, const float* input, float* output);
@@ -132,11 +134,17 @@ void f32_channel_clamp__wasmsimd(size_t rows, size_t channels, float lo, const f
                                  float* output);
 
 // ---- data movement, any element type ----
-// Copies (or requantizes) n elements: the element mover of pad and concat.
+// Copies (or requantizes) n elements: the element mover of pad, slice and
+// concat (their walks are copy/copy-walkers.h, one per copy variant).
 void x_copy__ref(const ElementCopy& c, const void* src, void* dst, size_t n);
+void x_copy__wasmsimd(const ElementCopy& c, const void* src, void* dst, size_t n);
 void x_transpose__ref(const TransposeParams& p, const void* input, void* output);
+void x_transpose__wasmsimd(const TransposeParams& p, const void* input, void* output);
 void x_pad__ref(const PadParams& p, const void* input, void* output);
+void x_pad__wasmsimd(const PadParams& p, const void* input, void* output);
 void x_slice__ref(const SliceParams& p, const void* input, void* output);
+void x_slice__wasmsimd(const SliceParams& p, const void* input, void* output);
 void x_concat__ref(const ConcatParams& p, const void* const* inputs, void* output);
+void x_concat__wasmsimd(const ConcatParams& p, const void* const* inputs, void* output);
 
 }  // namespace qwasm

@@ -20,13 +20,27 @@
 #error "SIMD kernels need -msimd128 (wasm) or SIMDe (native); build with -DQWASM_SIMD=OFF for the scalar table only"
 #endif
 
-// Keeps a loop rolled where V8 would otherwise hoist an unrolled body's
-// loads and spill (the kernels say where); clang only, g++ (native SIMDe
-// builds) has no such pragma.
+// Loop pragmas, clang only (g++, for native SIMDe builds, has none):
+// QWASM_LOOP_NO_UNROLL keeps a loop rolled where V8 would otherwise hoist
+// an unrolled body's loads and spill (the kernels say where);
+// QWASM_LOOP_SCALAR keeps an edge loop (a vector's tail, a few elements)
+// scalar and rolled: vectorised and unrolled, each such loop costs hundreds
+// of bytes of module for no speed.
 #if defined(__clang__)
 #define QWASM_LOOP_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#define QWASM_LOOP_SCALAR _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")
 #else
 #define QWASM_LOOP_NO_UNROLL
+#define QWASM_LOOP_SCALAR
+#endif
+
+// A function that walks shapes rather than elements (once per call or per
+// row), built for size and kept out of its callers: at -O3 its loops over a
+// few axes get vectorised.
+#if defined(__clang__)
+#define QWASM_MINSIZE __attribute__((minsize, noinline))
+#else
+#define QWASM_MINSIZE
 #endif
 
 namespace qwasm {

@@ -1,14 +1,15 @@
 // data-movement-tester.h — testers of the data-movement families, any
-// element type: x_transpose, x_pad and x_concat (with int8 requantizing
-// copies). One call per tensor; outputs compared byte for byte.
+// element type: x_transpose, x_pad, x_slice and x_concat (with int8
+// requantizing copies). One call per tensor; outputs compared byte for byte
+// with the oracle and with the table's reference variant.
 #pragma once
 
 #include "kernels/tester.h"
 
 namespace qwasm::testing {
 
-// What the three testers share: element size, seed (one draw), and the
-// comparison of one whole call with its oracle.
+// What the testers share: element size, seed (one draw), and the
+// comparison of one whole call with its oracle and its reference variant.
 template <typename Derived>
 class MoveKnobs {
   QWASM_TESTER_PARAMS(Derived, DescribeKnobs, (size_t, element_size, 1), (uint32_t, seed, 1));
@@ -23,20 +24,31 @@ class MoveKnobs {
     return n;
   }
   std::vector<uint8_t> Bytes(Rng& rng, size_t elements) const {
-    std::vector<uint8_t> b(elements * element_size_);
+    std::vector<uint8_t> b = NonNull(std::vector<uint8_t>(elements * element_size_));
     for (uint8_t& x : b) x = static_cast<uint8_t>(rng.Bits());
     return b;
   }
+  // Kernels get arena pointers, never null, even for empty tensors (a
+  // memcpy of 0 bytes from null is undefined): buffers own a byte at least.
+  static std::vector<uint8_t> NonNull(std::vector<uint8_t> v) {
+    v.reserve(1);
+    return v;
+  }
   // draw(rng) sets up the call and returns the output's byte count;
-  // oracle(want) and kernel(got) then write it.
+  // oracle(want) and kernel(table, got) then write it, the latter with the
+  // variant of `config` and with the reference one.
   template <typename Draw, typename Oracle, typename Kernel>
-  void Check(const std::string& description, Draw draw, Oracle oracle, Kernel kernel) const {
+  void Check(const std::string& description, const KernelConfig& config, Draw draw, Oracle oracle,
+             Kernel kernel) const {
     ForEachDraw(static_cast<const Derived&>(*this), description, [&](Rng& rng, const std::string& what) {
       const size_t bytes = draw(rng);
-      std::vector<uint8_t> want(bytes), got = Sentinel<uint8_t>(bytes);
+      std::vector<uint8_t> want = NonNull(std::vector<uint8_t>(bytes)), got = NonNull(Sentinel<uint8_t>(bytes)),
+                           ref = NonNull(Sentinel<uint8_t>(bytes));
       oracle(want.data());
-      kernel(got.data());
+      kernel(config, got.data());
       ExpectSame(got, want, what);
+      kernel(ReferenceKernels(), ref.data());
+      ExpectSame(got, ref, what + " (against the reference variant)");
     });
   }
 };
@@ -57,13 +69,13 @@ class TransposeTester : public MoveKnobs<TransposeTester> {
     p.element_size = element_size();
     std::vector<uint8_t> in;
     Check(
-        description,
+        description, config,
         [&](Rng& rng) {
           in = Bytes(rng, Elements(shape_));
           return in.size();
         },
         [&](uint8_t* want) { x_transpose__oracle(p, in.data(), want); },
-        [&](uint8_t* got) { config.x_transpose(p, in.data(), got); });
+        [&](const KernelConfig& k, uint8_t* got) { k.x_transpose(p, in.data(), got); });
   }
 };
 
@@ -87,7 +99,7 @@ class PadTester : public MoveKnobs<PadTester> {
     std::vector<uint8_t> in, pad_value;
     RequantizeParams requant;
     Check(
-        description,
+        description, config,
         [&](Rng& rng) {
           pad_value = Bytes(rng, 1);
           requant = RandomRequantize(rng);
@@ -96,7 +108,8 @@ class PadTester : public MoveKnobs<PadTester> {
           p.copy = ElementCopy{element_size(), requantize_ ? &requant : nullptr};
           return out_elements * element_size();
         },
-        [&](uint8_t* want) { x_pad__oracle(p, in.data(), want); }, [&](uint8_t* got) { config.x_pad(p, in.data(), got); });
+        [&](uint8_t* want) { x_pad__oracle(p, in.data(), want); },
+        [&](const KernelConfig& k, uint8_t* got) { k.x_pad(p, in.data(), got); });
   }
 };
 
@@ -115,7 +128,7 @@ class ConcatTester : public MoveKnobs<ConcatTester> {
     std::vector<ElementCopy> copies(inputs);
     const ConcatParams p{outer_, inner_, static_cast<int>(inputs), parts_.data(), copies.data()};
     Check(
-        DescribeTester(*this, "x_concat", config),
+        DescribeTester(*this, "x_concat", config), config,
         [&](Rng& rng) {
           size_t total = 0;
           for (size_t i = 0; i < inputs; ++i) {
@@ -129,7 +142,38 @@ class ConcatTester : public MoveKnobs<ConcatTester> {
           return total;
         },
         [&](uint8_t* want) { x_concat__oracle(p, pointers.data(), want); },
-        [&](uint8_t* got) { config.x_concat(p, pointers.data(), got); });
+        [&](const KernelConfig& k, uint8_t* got) { k.x_concat(p, pointers.data(), got); });
+  }
+};
+
+// The box of `size` at `begin` in a tensor of `shape`; int8 elements
+// requantized on their way (requantize, element size 1).
+class SliceTester : public MoveKnobs<SliceTester> {
+  QWASM_TESTER_PARAMS(SliceTester, DescribeParams, (std::vector<int32_t>, shape, {}), (std::vector<int32_t>, begin, {}),
+                      (std::vector<int32_t>, size, {}), (bool, requantize, false));
+
+ public:
+  void Test(const KernelConfig& config) const {
+    const std::string description = DescribeTester(*this, "x_slice", config);
+    REQUIRE_MESSAGE((shape_.size() == begin_.size() && shape_.size() == size_.size()), description);
+    SliceParams p;
+    p.rank = static_cast<int>(shape_.size());
+    for (int a = 0; a < p.rank; ++a) {
+      REQUIRE_MESSAGE((begin_[a] >= 0 && size_[a] >= 0 && begin_[a] + size_[a] <= shape_[a]), description);
+      p.in_shape[a] = shape_[a], p.begin[a] = begin_[a], p.out_shape[a] = size_[a];
+    }
+    std::vector<uint8_t> in;
+    RequantizeParams requant;
+    Check(
+        description, config,
+        [&](Rng& rng) {
+          requant = RandomRequantize(rng);
+          in = Bytes(rng, Elements(shape_));
+          p.copy = ElementCopy{element_size(), requantize_ ? &requant : nullptr};
+          return Elements(size_) * element_size();
+        },
+        [&](uint8_t* want) { x_slice__oracle(p, in.data(), want); },
+        [&](const KernelConfig& k, uint8_t* got) { k.x_slice(p, in.data(), got); });
   }
 };
 

@@ -168,3 +168,49 @@ QWASM_KERNEL_TEST("f32_softmax: widths, beta, row pieces, large and infinite log
   }
   F32SoftmaxTester().cols(33).rows(4).specials(6).iterations(3).Test(config);
 }
+
+QWASM_KERNEL_TEST("f32_softmax: the reference's bits, rows of 1..40 columns, large and small values, ties, -0.0") {
+  Rng rng(16);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int cols = 1; cols <= 40; ++cols) {
+    for (int kind = 0; kind < 8; ++kind) {
+      FSoftmaxParams p{rng.Int(1, 4), cols, kind == 7 ? -rng.Real(0.5f, 2.0f) : rng.Real(0.25f, 4.0f)};
+      const size_t n = static_cast<size_t>(p.rows) * cols;
+      std::vector<float> x;
+      switch (kind) {
+        case 0: x = rng.Floats(n, -4.0f, 4.0f); break;
+        case 1: x = rng.Floats(n, -3e4f, 3e4f); break;   // most terms underflow to 0
+        case 2: x = rng.Floats(n, -1e-38f, 1e-38f); break;  // denormal differences
+        case 3:  // ties: a few distinct values, the max repeated
+          x.resize(n);
+          for (float& v : x) v = static_cast<float>(rng.Int(-2, 2)) * 0.75f;
+          break;
+        case 4:  // zeros of both signs only (the max's sign differs by order)
+          x.resize(n);
+          for (float& v : x) v = rng.OneIn(2) ? -0.0f : 0.0f;
+          break;
+        case 5:  // -0.0 first, +0.0 later as the max, negative values elsewhere
+          x = rng.Floats(n, -8.0f, -1.0f);
+          for (int r = 0; r < p.rows; ++r) {
+            x[static_cast<size_t>(r) * cols] = -0.0f;
+            x[static_cast<size_t>(r) * cols + rng.Index(0, cols - 1)] = 0.0f;
+          }
+          break;
+        case 6:  // specials: NaN (the reference ignores it except first), infinities
+          x = ReferenceBitsData(rng, n);
+          if (rng.OneIn(2)) x[rng.Index(0, n - 1)] = rng.OneIn(2) ? nan : inf;
+          break;
+        default: x = rng.Floats(n, -80.0f, 80.0f); break;  // negative beta
+      }
+      const size_t rows = static_cast<size_t>(p.rows), split = rng.Index(0, rows);
+      std::vector<float> want = Sentinel<float>(n), got = want;
+      ReferenceKernels().f32_softmax(p, 0, rows, x.data(), want.data());
+      config.f32_softmax(p, 0, split, x.data(), got.data());
+      config.f32_softmax(p, split, rows, x.data(), got.data());
+      ExpectReferenceBits(got, want, /*any_nan=*/true,
+                          Description("f32_softmax", config)("rows", p.rows)("cols", cols)("beta", p.beta)(
+                              "kind", kind)("split", split)
+                              .str());
+    }
+  }
+}

@@ -70,6 +70,17 @@ void x_pad__oracle(const PadParams& p, const void* input, void* output) {
   }
 }
 
+void x_slice__oracle(const SliceParams& p, const void* input, void* output) {
+  int32_t coords[kMaxMoveRank];
+  const size_t es = p.copy.element_size;
+  for (size_t o = 0; o < Elements(p.rank, p.out_shape); ++o) {
+    Unravel(o, p.rank, p.out_shape, coords);
+    for (int a = 0; a < p.rank; ++a) coords[a] += p.begin[a];
+    CopyElement(p.copy, static_cast<const uint8_t*>(input) + Ravel(p.rank, p.in_shape, coords) * es,
+                static_cast<uint8_t*>(output) + o * es);
+  }
+}
+
 void x_concat__oracle(const ConcatParams& p, const void* const* inputs, void* output) {
   size_t axis = 0;  // the output's middle extent: the parts summed
   for (int i = 0; i < p.inputs; ++i) axis += static_cast<size_t>(p.parts[i]);

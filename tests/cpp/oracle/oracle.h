@@ -66,6 +66,7 @@ void f32_channel_clamp__oracle(size_t rows, size_t channels, float lo, const flo
 
 void x_transpose__oracle(const TransposeParams& p, const void* input, void* output);
 void x_pad__oracle(const PadParams& p, const void* input, void* output);
+void x_slice__oracle(const SliceParams& p, const void* input, void* output);
 void x_concat__oracle(const ConcatParams& p, const void* const* inputs, void* output);
 
 }  // namespace qwasm
