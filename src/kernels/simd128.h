@@ -57,6 +57,26 @@ inline v128_t LoadI8x16Upto(const int8_t* p, size_t readable) {
   return wasm_v128_load(tmp);
 }
 
+// The first n <= 4 floats at p in the low lanes, the rest zero (n < 4
+// reads only n).
+inline v128_t LoadF32Lanes(const float* p, size_t n) {
+  if (n >= 4) return wasm_v128_load(p);
+  alignas(16) float tmp[4] = {};
+  std::memcpy(tmp, p, n * sizeof(float));
+  return wasm_v128_load(tmp);
+}
+
+// Stores the first n <= 4 lanes of v.
+inline void StoreF32Lanes(float* p, v128_t v, size_t n) {
+  if (n >= 4) {
+    wasm_v128_store(p, v);
+    return;
+  }
+  alignas(16) float tmp[4];
+  wasm_v128_store(tmp, v);
+  std::memcpy(p, tmp, n * sizeof(float));
+}
+
 // Stores the first n < 16 bytes of v.
 inline void StoreI8x16Prefix(int8_t* p, v128_t v, size_t n) {
   if (n & 8) {

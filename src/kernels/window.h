@@ -1,5 +1,6 @@
-// window.h — how the scalar window kernels (pooling, depthwise) walk their
-// output pixels and each pixel's taps, written once for every dtype.
+// window.h — how the window kernels (pooling, depthwise; scalar and SIMD)
+// walk their output pixels and each pixel's taps, written once for every
+// dtype.
 #pragma once
 
 #include <cstddef>

@@ -2,10 +2,9 @@
 // per step. Each lane is the reference's computation: 0.0f plus the in-image
 // cells in (ky, kx) order, one rounded f32 add each, divided (not multiplied
 // by a reciprocal) by the same count, then FOutput::Apply as pmax/pmin.
-// Channel tails go through a zero-filled copy, so nothing outside the
-// tensors is read or written.
-#include <cstring>
-
+// Channel tails load and store only their lanes (LoadF32Lanes), so nothing
+// outside the tensors is read or written. The window walk is written out
+// rather than window.h's ForEachTap: V8 ran that form 3% slower here.
 #include "kernels/kernels.h"
 #include "kernels/simd128.h"
 
@@ -32,15 +31,7 @@ void f32_average_pool__wasmsimd(const FPoolParams& p, size_t row_begin, size_t r
             const int ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
             if (ix < 0 || ix >= s.in_w) continue;
             const float* at = input + ((static_cast<size_t>(n) * s.in_h + iy) * s.in_w + ix) * channels + c;
-            v128_t x;
-            if (lanes == 4) {
-              x = wasm_v128_load(at);
-            } else {
-              alignas(16) float tmp[4] = {};
-              std::memcpy(tmp, at, lanes * sizeof(float));
-              x = wasm_v128_load(tmp);
-            }
-            sum = wasm_f32x4_add(sum, x);
+            sum = wasm_f32x4_add(sum, LoadF32Lanes(at, lanes));
             ++count;
           }
         }
@@ -48,13 +39,7 @@ void f32_average_pool__wasmsimd(const FPoolParams& p, size_t row_begin, size_t r
         const int divisor = p.count_include_pad ? s.kernel_h * s.kernel_w : count;
         const v128_t y = wasm_f32x4_pmin(
             wasm_f32x4_pmax(wasm_f32x4_div(sum, wasm_f32x4_splat(static_cast<float>(divisor))), lo), hi);
-        if (lanes == 4) {
-          wasm_v128_store(out + c, y);
-        } else {
-          alignas(16) float tmp[4];
-          wasm_v128_store(tmp, y);
-          std::memcpy(out + c, tmp, lanes * sizeof(float));
-        }
+        StoreF32Lanes(out + c, y, lanes);
       }
     }
   }

@@ -1,10 +1,8 @@
 // Float mean over H and W, WebAssembly SIMD128: 4 channels per step. Each
 // lane is the reference's computation: 0.0f plus the pixels in (h, w) order,
 // one rounded f32 add each, then divided (not multiplied by a reciprocal) by
-// float(H * W). Channel tails go through a zero-filled copy, so nothing
-// outside the tensors is read or written.
-#include <cstring>
-
+// float(H * W). Channel tails load and store only their lanes
+// (LoadF32Lanes), so nothing outside the tensors is read or written.
 #include "kernels/kernels.h"
 #include "kernels/simd128.h"
 
@@ -25,14 +23,8 @@ void f32_mean_hw__wasmsimd(const FMeanParams& p, size_t c_begin, size_t c_end, c
         for (size_t i = 0; i < hw; ++i) sum = wasm_f32x4_add(sum, wasm_v128_load(x + i * channels + c));
         wasm_v128_store(out + c, wasm_f32x4_div(sum, divisor));
       } else {
-        for (size_t i = 0; i < hw; ++i) {
-          alignas(16) float tmp[4] = {};
-          std::memcpy(tmp, x + i * channels + c, lanes * sizeof(float));
-          sum = wasm_f32x4_add(sum, wasm_v128_load(tmp));
-        }
-        alignas(16) float tmp[4];
-        wasm_v128_store(tmp, wasm_f32x4_div(sum, divisor));
-        std::memcpy(out + c, tmp, lanes * sizeof(float));
+        for (size_t i = 0; i < hw; ++i) sum = wasm_f32x4_add(sum, LoadF32Lanes(x + i * channels + c, lanes));
+        StoreF32Lanes(out + c, wasm_f32x4_div(sum, divisor), lanes);
       }
     }
   }
