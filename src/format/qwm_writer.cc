@@ -92,6 +92,10 @@ Result<uint16_t> CheckGraph(const Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     QW_RETURN_IF_ERROR(CheckNode(n, g.tensors.size()).With(where + "node " + std::to_string(i) + QuotedName(n.name)));
+    if (!n.attrs.fused_max.empty()) {  // only an interpreter's graph has them (graph/fuse.h)
+      return Status::Error(where + "node " + std::to_string(i) + QuotedName(n.name) +
+                           " holds a fused CLAMP; write the graph as read, not as run");
+    }
     need(FindOpDef(n.op)->file_since_minor);
     need(FindByValue(kPaddingIds, n.attrs.padding)->since_minor);
     need(FindByValue(kActivationIds, n.attrs.activation)->since_minor);

@@ -98,6 +98,12 @@ struct OpAttrs {
   float pad_value = 0.0f;          // pad (real value)
   float clamp_min = -3.402823466e38f, clamp_max = 3.402823466e38f;  // clamp
   float hard_alpha = 0.2f, hard_beta = 0.5f;                         // hard sigmoid
+  // CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED: a per-channel CLAMP the
+  // interpreter fused into the node (graph/fuse.h), never read from or
+  // written to a file: output channel c is clamped to [fused_min,
+  // fused_max[c]] after the activation. Empty: none.
+  float fused_min = 0.0f;
+  std::vector<float> fused_max;
 };
 
 struct Node {

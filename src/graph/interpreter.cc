@@ -3,9 +3,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <cstring>
 #include <string>
 
+#include "graph/fuse.h"
 #include "graph/validate.h"
 #include "runtime/memory_plan.h"
 
@@ -30,6 +30,7 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::unique_ptr<Graph> 
   QW_RETURN_IF_ERROR(ValidateGraph(*graph));
   std::unique_ptr<Interpreter> it(new Interpreter());
   it->graph_ = std::move(graph);
+  if (options.fuse) FuseChannelClamps(it->graph_.get());
   const Graph& g = *it->graph_;
   const KernelConfig& kernels = options.kernels ? *options.kernels : DefaultKernels();
   it->kernels_name_ = kernels.name;

@@ -1,8 +1,9 @@
 // interpreter.h — runs a Graph.
 //
-// Create() validates the whole graph (graph/validate.h), prepares every node
-// (graph/op.h), plans activation memory (runtime/memory_plan.h: one arena,
-// tensors with disjoint lifetimes share bytes) and allocates it once; after
+// Create() validates the whole graph (graph/validate.h), fuses what it can
+// (graph/fuse.h), prepares every node (graph/op.h), plans activation memory
+// (runtime/memory_plan.h: one arena, tensors with disjoint lifetimes share
+// bytes) and allocates it once; after
 // that Invoke() cannot fail and allocates nothing. Inputs and outputs are exposed in the model's
 // own dtypes: a tensor that was uint8 in the model file is uint8 here, and is
 // converted to / from the graph's internal int8 at the boundary.
@@ -29,6 +30,10 @@ struct InterpreterOptions {
   // false: every activation tensor keeps its own bytes (no sharing), so
   // tests can read each intermediate result after Invoke.
   bool share_memory = true;
+  // Fuse per-channel CLAMPs into the layers that produce their inputs
+  // (graph/fuse.h): graph() is then the fused graph. false keeps every node
+  // and tensor of the model (the quantizer observes each one).
+  bool fuse = true;
 };
 
 class Interpreter {
@@ -36,6 +41,7 @@ class Interpreter {
   static Result<std::unique_ptr<Interpreter>> Create(std::unique_ptr<Graph> graph,
                                                      const InterpreterOptions& options = {});
 
+  // The graph it runs: the model's, with fused nodes merged (graph/fuse.h).
   const Graph& graph() const { return *graph_; }
   size_t num_inputs() const { return graph_->inputs.size(); }
   size_t num_outputs() const { return graph_->outputs.size(); }

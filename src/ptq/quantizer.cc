@@ -144,6 +144,7 @@ Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> floa
   InterpreterOptions o;
   o.threads = threads;
   o.share_memory = false;  // every activation is read after each run
+  o.fuse = false;          // ... and every node quantized as the model has it
   Result<std::unique_ptr<Model>> m = Model::FromGraph(std::move(float_graph), o);
   if (!m.ok()) return m.status();
   q->model_ = m.take();
@@ -275,6 +276,7 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
   // Run the int8 graph beside the float one on the kept samples.
   InterpreterOptions o;
   o.share_memory = false;
+  o.fuse = false;  // every tensor of the graph is compared, a clamp's input too
   Result<std::unique_ptr<Interpreter>> qi = Interpreter::Create(CloneGraph(*res.graph), o);
   if (!qi.ok()) return Status::Error("quantize: the quantized graph does not run: " + qi.status().message());
   Interpreter& q = *qi.value();

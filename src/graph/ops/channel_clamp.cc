@@ -4,9 +4,11 @@
 // bound[c])). float32 runs on float values; int8 needs one grid on input and
 // output (the quantizer gives the producer the clamp's grid) and then clamps
 // bytes: quantizing is monotone, so q(min(x, b)) = min(q(x), q(b)).
+// After a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED the interpreter
+// usually fuses it into that layer (graph/fuse.h); this op runs the rest.
 #include <algorithm>
-#include <cmath>
 
+#include "graph/ops/channel_bound.h"
 #include "graph/ops/float_common.h"
 #include "graph/ops/parallel.h"
 
@@ -16,33 +18,22 @@ namespace {
 template <typename T>
 class ChannelClampOp final : public PreparedOp {
  public:
-  using Kernel = void (*)(size_t, size_t, T, const T*, const T*, T*);
-  ChannelClampOp(Kernel kernel, size_t rows, T lo, std::vector<T> hi, int32_t in, int32_t out)
-      : kernel_(kernel), rows_(rows), lo_(lo), hi_(std::move(hi)), in_(in), out_(out) {}
+  ChannelClampOp(ChannelBound<T> bound, size_t rows, int32_t in, int32_t out)
+      : bound_(std::move(bound)), rows_(rows), in_(in), out_(out) {}
   void Run(const RunContext& t) override {
     const T* in = t.at<T>(in_);
     T* out = t.at<T>(out_);
-    const size_t channels = hi_.size();
+    const size_t channels = bound_.hi.size();
     ParallelRanges(t.pool, rows_, 1, channels, [&](size_t begin, size_t end) {
-      kernel_(end - begin, channels, lo_, hi_.data(), in + begin * channels, out + begin * channels);
+      bound_.kernel(end - begin, channels, bound_.lo, bound_.hi.data(), in + begin * channels, out + begin * channels);
     });
   }
 
  private:
-  Kernel kernel_;
+  ChannelBound<T> bound_;
   size_t rows_;
-  T lo_;
-  std::vector<T> hi_;
   int32_t in_, out_;
 };
-
-using F32ChannelClamp = ChannelClampOp<float>;
-using Qs8ChannelClamp = ChannelClampOp<int8_t>;
-
-int8_t QuantizeBound(float v, float scale, int32_t zero_point) {
-  const double q = std::nearbyint(static_cast<double>(v) / scale) + zero_point;
-  return static_cast<int8_t>(std::clamp(q, -128.0, 127.0));  // +-inf saturate too
-}
 
 }  // namespace
 
@@ -66,31 +57,24 @@ PrepareResult PrepareChannelClamp(const OpContext& c) {
   Result<std::vector<float>> bounds = ReadFloatConstant(c, bound, "channel bound");
   if (!bounds.ok()) return bounds.status();
   std::vector<float> hi = bounds.take();
-  for (float& h : hi) {
-    h = std::min(h, a.clamp_max);
-    if (!(a.clamp_min <= h)) {
-      return c.Error("clamp range [" + std::to_string(a.clamp_min) + ", " + std::to_string(h) + "] is empty");
-    }
-  }
+  for (float& h : hi) h = std::min(h, a.clamp_max);
   const size_t rows = channels > 0 ? static_cast<size_t>(output.num_elements()) / channels : 0;
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
   if (input.dtype == DType::kFloat32) {
     QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
     QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
-    return std::unique_ptr<PreparedOp>(new F32ChannelClamp(c.kernels().f32_channel_clamp, rows, a.clamp_min, hi, in, out));
+    Result<ChannelBound<float>> b = FloatChannelBound(c, a.clamp_min, std::move(hi));
+    if (!b.ok()) return b.status();
+    return std::unique_ptr<PreparedOp>(new ChannelClampOp<float>(b.take(), rows, in, out));
   }
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(input, "input"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(output, "output"));
-  const float scale = output.quant.scale[0];
-  const int32_t zero_point = output.quant.zero_point[0];
-  if (input.quant.scale[0] != scale || input.quant.zero_point[0] != zero_point) {
+  if (input.quant.scale[0] != output.quant.scale[0] || input.quant.zero_point[0] != output.quant.zero_point[0]) {
     return c.Error("int8 per-channel clamp needs one grid on input and output");
   }
-  std::vector<int8_t> qhi(hi.size());
-  for (size_t k = 0; k < hi.size(); ++k) qhi[k] = QuantizeBound(hi[k], scale, zero_point);
-  return std::unique_ptr<PreparedOp>(new Qs8ChannelClamp(c.kernels().qs8_channel_clamp, rows,
-                                                         QuantizeBound(a.clamp_min, scale, zero_point), std::move(qhi),
-                                                         in, out));
+  Result<ChannelBound<int8_t>> b = QuantChannelBound(c, a.clamp_min, std::move(hi));
+  if (!b.ok()) return b.status();
+  return std::unique_ptr<PreparedOp>(new ChannelClampOp<int8_t>(b.take(), rows, in, out));
 }
 
 }  // namespace qwasm

@@ -5,6 +5,7 @@
 //  int8:    int8 (or low-bit) filter, per-tensor or per-output-channel
 //           symmetric, int32 bias; the table's qs8_gemm.
 //  float32: float32 or float16 filter and bias; the table's f32_gemm.
+// Either may carry a fused per-channel CLAMP (graph/fuse.h).
 #include "graph/op_registry.h"
 #include "graph/ops/conv_common.h"
 #include "graph/ops/float_common.h"
@@ -45,9 +46,11 @@ PrepareResult PrepareConv2D(const OpContext& c) {
     w.push_back(k.pack(group_n, static_cast<int>(terms), filter + first * terms, static_cast<size_t>(terms),
                        cq.filter_zero_point, cq.bias.data() + first, cq.scale.data() + first, a_zp));
   }
+  Result<ChannelBound<int8_t>> bound = FusedQuantBound(c, out_c);
+  if (!bound.ok()) return bound.status();
   return std::unique_ptr<PreparedOp>(new GemmOp(k, std::move(w), q.value().output,
                                                 ConvGemmRows(q.value().shape, groups), a_zp, c.node().inputs[0],
-                                                c.node().outputs[0]));
+                                                c.node().outputs[0], bound.take()));
 }
 
 PrepareResult PrepareConv2DF32(const OpContext& c) {
@@ -69,8 +72,10 @@ PrepareResult PrepareConv2DF32(const OpContext& c) {
     packed.push_back(kernel.pack(group_n, k, w_values.data() + first * k, static_cast<size_t>(k),
                                  bias_values.empty() ? nullptr : bias_values.data() + first));
   }
+  Result<ChannelBound<float>> bound = FusedFloatBound(c, out_c);
+  if (!bound.ok()) return bound.status();
   return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, std::move(packed), p.output, ConvGemmRows(p.shape, groups),
-                                                   c.node().inputs[0], c.node().outputs[0]));
+                                                   c.node().inputs[0], c.node().outputs[0], bound.take()));
 }
 
 }  // namespace

@@ -6,9 +6,12 @@
 //           larger multipliers qs8_dwconv_any on the unpacked weights.
 //  float32: float32 or float16 weights and bias; f32_dwconv (multiplier 1)
 //           or f32_dwconv_any, split over output rows.
+// Either may carry a fused per-channel CLAMP (graph/fuse.h), applied to each
+// tile's rows after its kernel wrote them.
 #include <algorithm>
 
 #include "graph/op_registry.h"
+#include "graph/ops/channel_bound.h"
 #include "graph/ops/conv_common.h"
 #include "graph/ops/float_common.h"
 #include "graph/ops/parallel.h"
@@ -30,11 +33,13 @@ bool KeepsIndirection(const WindowShape& s) {
 
 class DepthwiseOp final : public PreparedOp {
  public:
-  DepthwiseOp(QDepthwiseWeights w, const QDwconvKernel& kernel, const QConvParams& p, int32_t in, int32_t out)
+  DepthwiseOp(QDepthwiseWeights w, const QDwconvKernel& kernel, const QConvParams& p, ChannelBound<int8_t> bound,
+              int32_t in, int32_t out)
       : w_(std::move(w)),
         kernel_(kernel),
         s_(p.shape),
         out_stage_(p.output),
+        bound_(std::move(bound)),
         zero_(dwconv_zero_bytes(s_.in_c), static_cast<int8_t>(p.input_zero_point)),
         indirection_(KeepsIndirection(s_) ? WindowRows(s_) * dwconv_row_step(s_) : 0),
         in_(in),
@@ -67,8 +72,17 @@ class DepthwiseOp final : public PreparedOp {
       TileRange(rows, row_tiles_, i / channel_tiles_, &r0, &r1);
       TileRange(blocks, channel_tiles_, i % channel_tiles_, &b0, &b1);
       const size_t c0 = b0 * tile, c1 = std::min<size_t>(b1 * tile, s_.out_c);
+      const size_t row = static_cast<size_t>(s_.out_w) * s_.out_c;
+      auto clamp = [&](size_t e0, size_t e1) {
+        bound_.Apply(output + e0 * row, (e1 - e0) * s_.out_w, s_.out_c, c0, c1);
+      };
       if (!indirection_.empty()) {
-        kernel_.run(w_, out_stage_, s_, indirection_.data(), output, r0, r1, c0, c1);
+        RunClamped(
+            static_cast<bool>(bound_), r1 - r0, BoundChunkRows(s_.out_w * (c1 - c0), 1),
+            [&](size_t e0, size_t e1) {
+              kernel_.run(w_, out_stage_, s_, indirection_.data(), output, r0 + e0, r0 + e1, c0, c1);
+            },
+            [&](size_t e0, size_t e1) { clamp(r0 + e0, r0 + e1); });
         return;
       }
       // A few rows' pointers at a time, in this tile's slot.
@@ -77,7 +91,8 @@ class DepthwiseOp final : public PreparedOp {
       for (size_t r = r0; r < r1; r += band_) {
         const size_t e = std::min(r1, r + band_);
         dwconv_indirection_init_rows(s_, input, zero_.data(), r, e, local);
-        kernel_.run(w_, out_stage_, s_, local, output + r * s_.out_w * s_.out_c, 0, e - r, c0, c1);
+        kernel_.run(w_, out_stage_, s_, local, output + r * row, 0, e - r, c0, c1);
+        if (bound_) clamp(r, e);
       }
     });
   }
@@ -87,12 +102,46 @@ class DepthwiseOp final : public PreparedOp {
   QDwconvKernel kernel_;
   WindowShape s_;
   QOutput out_stage_;
+  ChannelBound<int8_t> bound_;
   std::vector<int8_t> zero_;  // dwconv_zero_bytes of the input zero point
   std::vector<const int8_t*> indirection_;  // kept (KeepsIndirection), else built per band:
   ScratchSlots slots_;                        // band_ rows of pointers per running tile
   size_t band_ = 0;
   size_t row_tiles_ = 1, channel_tiles_ = 1;
   int32_t in_, out_;
+};
+
+// Depthwise kernels on unpacked weights (any multiplier, float32) over
+// output rows, split over the pool as RangeOp does, with the fused clamp.
+// `owned` keeps alive what the params point at.
+template <typename Params, typename T>
+class DepthwiseRowsOp final : public PreparedOp {
+ public:
+  using Kernel = void (*)(const Params&, size_t, size_t, const T*, T*);
+  DepthwiseRowsOp(Params p, Kernel kernel, ChannelBound<T> bound, int32_t in, int32_t out,
+                  std::shared_ptr<const void> owned)
+      : p_(p), kernel_(kernel), bound_(std::move(bound)), in_(in), out_(out), owned_(std::move(owned)) {}
+  void Run(const RunContext& t) override {
+    const T* in = t.at<T>(in_);
+    T* out = t.at<T>(out_);
+    const WindowShape& s = p_.shape;
+    const size_t row = static_cast<size_t>(s.out_w) * s.out_c;
+    ParallelRanges(t.pool, WindowRows(s), 1, WindowRowCost(s), [&](size_t begin, size_t end) {
+      RunClamped(
+          static_cast<bool>(bound_), end - begin, BoundChunkRows(row * sizeof(T), 1),
+          [&](size_t r0, size_t r1) { kernel_(p_, begin + r0, begin + r1, in, out); },
+          [&](size_t r0, size_t r1) {
+            bound_.Apply(out + (begin + r0) * row, (r1 - r0) * s.out_w, s.out_c, 0, s.out_c);
+          });
+    });
+  }
+
+ private:
+  Params p_;
+  Kernel kernel_;
+  ChannelBound<T> bound_;
+  int32_t in_, out_;
+  std::shared_ptr<const void> owned_;
 };
 
 // The depthwise shape rules both dtypes share: filter [1, kh, kw, out_c]
@@ -129,11 +178,13 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   p.filter = FilterInt8(qc.quant, c.Input(1));
   p.output = qc.output;
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
+  Result<ChannelBound<int8_t>> bound = FusedQuantBound(c, out_c);
+  if (!bound.ok()) return bound.status();
   if (out_c == c.Input(0).shape[3]) {
     const QDwconvKernel& k = c.kernels().qs8_dwconv;
     QDepthwiseWeights w = k.pack(out_c, p.shape.kernel_h, p.shape.kernel_w, p.filter, p.filter_zero_point,
                                  qc.quant.bias.data(), qc.quant.scale.data(), p.input_zero_point);
-    return std::unique_ptr<PreparedOp>(new DepthwiseOp(std::move(w), k, p, in, out));
+    return std::unique_ptr<PreparedOp>(new DepthwiseOp(std::move(w), k, p, bound.take(), in, out));
   }
   // Any depth multiplier: the op owns the multipliers, bias and expanded
   // weights the params point at.
@@ -141,8 +192,8 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   p.scale = owned->scale.data();
   p.bias = owned->bias.data();
   if (!owned->expanded.empty()) p.filter = owned->expanded.data();
-  return std::unique_ptr<PreparedOp>(new RangeOp<QConvParams, int8_t, int8_t>(
-      p, c.kernels().qs8_dwconv_any, WindowRows(p.shape), WindowRowCost(p.shape), in, out, std::move(owned)));
+  return std::unique_ptr<PreparedOp>(
+      new DepthwiseRowsOp<QConvParams, int8_t>(p, c.kernels().qs8_dwconv_any, bound.take(), in, out, std::move(owned)));
 }
 
 PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
@@ -153,15 +204,16 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
   FConvParams p;
   std::vector<float> w_values, bias_values;
   QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
+  Result<ChannelBound<float>> bound = FusedFloatBound(c, out_c);
+  if (!bound.ok()) return bound.status();
   const FDwconvFn kernel = out_c == c.Input(0).shape[3] ? c.kernels().f32_dwconv : c.kernels().f32_dwconv_any;
   // The op owns the float weights and bias the params point at.
   auto owned = std::make_shared<const std::pair<std::vector<float>, std::vector<float>>>(std::move(w_values),
                                                                                         std::move(bias_values));
   p.filter = owned->first.data();
   p.bias = owned->second.empty() ? nullptr : owned->second.data();
-  return std::unique_ptr<PreparedOp>(new RangeOp<FConvParams, float, float>(
-      p, kernel, WindowRows(p.shape), WindowRowCost(p.shape), c.node().inputs[0], c.node().outputs[0],
-      std::move(owned)));
+  return std::unique_ptr<PreparedOp>(new DepthwiseRowsOp<FConvParams, float>(
+      p, kernel, bound.take(), c.node().inputs[0], c.node().outputs[0], std::move(owned)));
 }
 
 }  // namespace

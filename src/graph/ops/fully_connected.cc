@@ -3,6 +3,7 @@
 //  int8:    per-tensor or per-row symmetric int8 (or low-bit) filter, int32
 //           bias; the table's qs8_gemm.
 //  float32: float32 or float16 filter and bias; the table's f32_gemm.
+// Either may carry a fused per-channel CLAMP (graph/fuse.h).
 #include "graph/op_registry.h"
 #include "graph/ops/conv_common.h"
 #include "graph/ops/float_common.h"
@@ -57,8 +58,10 @@ PrepareResult PrepareFullyConnected(const OpContext& c) {
                                cq.bias.data(), cq.scale.data(), a_zp);
   GemmRows rows;
   rows.m = static_cast<size_t>(batch);
-  return std::unique_ptr<PreparedOp>(
-      new GemmOp(kernel, OneGroup(std::move(w)), stage.value(), rows, a_zp, c.node().inputs[0], c.node().outputs[0]));
+  Result<ChannelBound<int8_t>> bound = FusedQuantBound(c, n);
+  if (!bound.ok()) return bound.status();
+  return std::unique_ptr<PreparedOp>(new GemmOp(kernel, OneGroup(std::move(w)), stage.value(), rows, a_zp,
+                                                c.node().inputs[0], c.node().outputs[0], bound.take()));
 }
 
 PrepareResult PrepareFullyConnectedF32(const OpContext& c) {
@@ -84,8 +87,10 @@ PrepareResult PrepareFullyConnectedF32(const OpContext& c) {
                                     bias.value().empty() ? nullptr : bias.value().data());
   GemmRows rows;
   rows.m = static_cast<size_t>(batch);
-  return std::unique_ptr<PreparedOp>(
-      new F32GemmOp(kernel, OneGroup(std::move(packed)), act, rows, c.node().inputs[0], c.node().outputs[0]));
+  Result<ChannelBound<float>> bound = FusedFloatBound(c, n);
+  if (!bound.ok()) return bound.status();
+  return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, OneGroup(std::move(packed)), act, rows, c.node().inputs[0],
+                                                   c.node().outputs[0], bound.take()));
 }
 
 }  // namespace

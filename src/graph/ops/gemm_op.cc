@@ -54,9 +54,9 @@ GemmRows ConvGemmRows(const WindowShape& s, int groups) {
 }
 
 GemmOp::GemmOp(const QGemmKernel& kernel, std::vector<QGemmWeights> w, QOutput out, const GemmRows& rows,
-               int32_t a_zero_point, int32_t in, int32_t output)
-    : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), a_zero_point_(a_zero_point), in_(in),
-      output_(output) {}
+               int32_t a_zero_point, int32_t in, int32_t output, ChannelBound<int8_t> bound)
+    : kernel_(kernel), w_(std::move(w)), out_(out), bound_(std::move(bound)), rows_(rows),
+      a_zero_point_(a_zero_point), in_(in), output_(output) {}
 
 // The most rows a tile of `plan` holds (row blocks of mr, split evenly).
 static size_t MaxTileRows(const GemmTilePlan& plan, size_t m, size_t mr) {
@@ -93,15 +93,22 @@ void GemmOp::Run(const RunContext& rc) {
                                    w_.size() > 1 ? g * group_k : 0, w_.size() > 1 ? group_k : 0);
                         a = rows;
                       }
-                      kernel_.run(w_[g], out_, m1 - m0, a, a_stride, output + m0 * n + g * group_n, n, n0, n1,
-                                  slot.data());
+                      const size_t c0 = g * group_n + n0, c1 = g * group_n + n1;
+                      RunClamped(
+                          static_cast<bool>(bound_), m1 - m0, BoundChunkRows(n1 - n0, kernel_.mr),
+                          [&](size_t r0, size_t r1) {
+                            kernel_.run(w_[g], out_, r1 - r0, a + r0 * a_stride, a_stride,
+                                        output + (m0 + r0) * n + g * group_n, n, n0, n1, slot.data());
+                          },
+                          [&](size_t r0, size_t r1) { bound_.Apply(output + (m0 + r0) * n, r1 - r0, n, c0, c1); });
                     }
                   });
 }
 
 F32GemmOp::F32GemmOp(const FGemmKernel& kernel, std::vector<FGemmWeights> w, FOutput out, const GemmRows& rows,
-                     int32_t in, int32_t output)
-    : kernel_(kernel), w_(std::move(w)), out_(out), rows_(rows), in_(in), output_(output) {}
+                     int32_t in, int32_t output, ChannelBound<float> bound)
+    : kernel_(kernel), w_(std::move(w)), out_(out), bound_(std::move(bound)), rows_(rows), in_(in),
+      output_(output) {}
 
 void F32GemmOp::Attach(const RunContext& rc) {
   const size_t n = static_cast<size_t>(w_[0].n) * w_.size();
@@ -120,10 +127,20 @@ void F32GemmOp::Run(const RunContext& rc) {
   const size_t group_k = w_.size() > 1 ? k / (rows_.shape.kernel_h * rows_.shape.kernel_w) : 0;
   ForEachGemmTile(rc.pool, plan_, rows_.m, w_.size() > 1 ? group_n : n, kernel_.mr, kernel_.nr,
                   [&](size_t, size_t m0, size_t m1, size_t n0, size_t n1) {
+                    // Rows of A from `a` (im2col: the tile's rows, else the input's).
+                    auto run = [&](size_t g, const float* a) {
+                      RunClamped(
+                          static_cast<bool>(bound_), m1 - m0, BoundChunkRows((n1 - n0) * sizeof(float), kernel_.mr),
+                          [&](size_t r0, size_t r1) {
+                            kernel_.run(w_[g], out_, r1 - r0, a + r0 * k, k, output + (m0 + r0) * n + g * group_n, n,
+                                        n0, n1);
+                          },
+                          [&](size_t r0, size_t r1) {
+                            bound_.Apply(output + (m0 + r0) * n, r1 - r0, n, g * group_n + n0, g * group_n + n1);
+                          });
+                    };
                     if (!rows_.im2col) {
-                      for (size_t g = 0; g < w_.size(); ++g) {
-                        kernel_.run(w_[g], out_, m1 - m0, input + m0 * k, k, output + m0 * n + g * group_n, n, n0, n1);
-                      }
+                      for (size_t g = 0; g < w_.size(); ++g) run(g, input + m0 * k);
                       return;
                     }
                     ScratchSlot slot(slots_);  // one slot for the tile; groups take turns in its rows
@@ -131,7 +148,7 @@ void F32GemmOp::Run(const RunContext& rc) {
                     for (size_t g = 0; g < w_.size(); ++g) {
                       Im2colRows(rows_.shape, input, 0.0f, m0, m1, rows, k, w_.size() > 1 ? g * group_k : 0,
                                  w_.size() > 1 ? group_k : 0);
-                      kernel_.run(w_[g], out_, m1 - m0, rows, k, output + m0 * n + g * group_n, n, n0, n1);
+                      run(g, rows);
                     }
                   });
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "graph/op.h"
+#include "graph/ops/channel_bound.h"
 #include "graph/ops/scratch_slots.h"
 #include "kernels/gemm/gemm.h"
 
@@ -37,9 +38,10 @@ struct GemmRows {
 
 class GemmOp final : public PreparedOp {
  public:
-  // One set of packed weights per group (rows.groups).
+  // One set of packed weights per group (rows.groups). `bound`: a fused
+  // per-channel clamp (graph/fuse.h), applied to each tile's rows.
   GemmOp(const QGemmKernel& kernel, std::vector<QGemmWeights> w, QOutput out, const GemmRows& rows,
-         int32_t a_zero_point, int32_t in, int32_t output);
+         int32_t a_zero_point, int32_t in, int32_t output, ChannelBound<int8_t> bound = {});
   // Plans tiles for the pool's thread count and sizes per-tile scratch.
   void Attach(const RunContext& rc) override;
   void Run(const RunContext& rc) override;
@@ -48,6 +50,7 @@ class GemmOp final : public PreparedOp {
   QGemmKernel kernel_;
   std::vector<QGemmWeights> w_;
   QOutput out_;
+  ChannelBound<int8_t> bound_;
   GemmRows rows_;
   int32_t a_zero_point_;
   GemmTilePlan plan_;
@@ -61,7 +64,7 @@ class GemmOp final : public PreparedOp {
 class F32GemmOp final : public PreparedOp {
  public:
   F32GemmOp(const FGemmKernel& kernel, std::vector<FGemmWeights> w, FOutput out, const GemmRows& rows,
-            int32_t in, int32_t output);
+            int32_t in, int32_t output, ChannelBound<float> bound = {});
   void Attach(const RunContext& rc) override;
   void Run(const RunContext& rc) override;
 
@@ -69,6 +72,7 @@ class F32GemmOp final : public PreparedOp {
   FGemmKernel kernel_;
   std::vector<FGemmWeights> w_;
   FOutput out_;
+  ChannelBound<float> bound_;
   GemmRows rows_;
   GemmTilePlan plan_;
   ScratchSlots slots_;  // im2col only: per running tile, its rows (k floats each)
