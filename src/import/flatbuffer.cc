@@ -12,14 +12,14 @@ Status OutOfBounds(size_t pos, const char* what) {
 
 Result<Table> Table::At(Bytes buf, size_t pos) {
   if (pos > buf.size || buf.size - pos < 4) return OutOfBounds(pos, "table");
-  const int64_t vt = static_cast<int64_t>(pos) - Load<int32_t>(buf.data + pos);
+  const int64_t vt = static_cast<int64_t>(pos) - LoadUnaligned<int32_t>(buf.data + pos);
   if (vt < 0 || static_cast<uint64_t>(vt) + 4 > buf.size) return OutOfBounds(pos, "vtable of table");
   Table t;
   t.buf_ = buf;
   t.pos_ = pos;
   t.vtable_ = static_cast<size_t>(vt);
-  t.vtable_bytes_ = Load<uint16_t>(buf.data + t.vtable_);
-  t.table_bytes_ = Load<uint16_t>(buf.data + t.vtable_ + 2);
+  t.vtable_bytes_ = LoadUnaligned<uint16_t>(buf.data + t.vtable_);
+  t.table_bytes_ = LoadUnaligned<uint16_t>(buf.data + t.vtable_ + 2);
   if (t.vtable_bytes_ < 4 || (t.vtable_bytes_ & 1) || t.vtable_ + t.vtable_bytes_ > buf.size) {
     return OutOfBounds(t.vtable_, "vtable");
   }
@@ -29,13 +29,13 @@ Result<Table> Table::At(Bytes buf, size_t pos) {
 
 Result<Table> Table::Root(Bytes buf) {
   if (buf.size < 8) return Status::Error("file is " + std::to_string(buf.size) + " bytes, too short");
-  return At(buf, Load<uint32_t>(buf.data));
+  return At(buf, LoadUnaligned<uint32_t>(buf.data));
 }
 
 uint16_t Table::FieldOffset(int field) const {
   const size_t slot = 4 + 2 * static_cast<size_t>(field);
   if (slot + 2 > vtable_bytes_) return 0;
-  return Load<uint16_t>(buf_.data + vtable_ + slot);
+  return LoadUnaligned<uint16_t>(buf_.data + vtable_ + slot);
 }
 
 Status Table::Fail(int field, const char* what) const {
@@ -47,7 +47,7 @@ Result<size_t> Table::Follow(int field) const {
   const uint16_t off = FieldOffset(field);
   if (off + size_t{4} > table_bytes_) return Fail(field, "offset field past the table");
   const size_t at = pos_ + off;
-  const uint64_t target = static_cast<uint64_t>(at) + Load<uint32_t>(buf_.data + at);
+  const uint64_t target = static_cast<uint64_t>(at) + LoadUnaligned<uint32_t>(buf_.data + at);
   if (target >= buf_.size) return Fail(field, "offset points outside the file");
   return static_cast<size_t>(target);
 }
@@ -69,7 +69,7 @@ Result<Vector> Table::VectorField(int field, size_t elem_size) const {
   if (!target.ok()) return target.status();
   const size_t p = target.value();
   if (buf_.size - p < 4) return Fail(field, "vector length past the end of the file");
-  v.count = Load<uint32_t>(buf_.data + p);
+  v.count = LoadUnaligned<uint32_t>(buf_.data + p);
   v.pos = p + 4;
   if (static_cast<uint64_t>(v.count) * elem_size > buf_.size - v.pos) {
     return Fail(field, "vector runs past the end of the file");
@@ -79,7 +79,7 @@ Result<Vector> Table::VectorField(int field, size_t elem_size) const {
 
 Result<Table> Table::TableAt(const Vector& v, uint32_t i) {
   const size_t at = v.pos + static_cast<size_t>(i) * 4;
-  const uint64_t target = static_cast<uint64_t>(at) + Load<uint32_t>(v.buf.data + at);
+  const uint64_t target = static_cast<uint64_t>(at) + LoadUnaligned<uint32_t>(v.buf.data + at);
   if (target >= v.buf.size) return OutOfBounds(at, "table offset in vector");
   return At(v.buf, static_cast<size_t>(target));
 }

@@ -3,7 +3,7 @@
 // Model files are untrusted input. This reader checks every offset and size
 // before it touches a byte (the FlatBuffers library's own accessors do not;
 // its Verifier does, but needs generated code for the whole TFLite schema).
-// It reads little-endian scalars with memcpy, so unaligned data is harmless.
+// It reads little-endian scalars with LoadUnaligned (core/unaligned.h), so unaligned data is harmless.
 //
 // FlatBuffers layout, for reference:
 //   buffer start: u32 offset to the root table
@@ -22,6 +22,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/unaligned.h"
 
 namespace qwasm::fb {
 
@@ -29,13 +30,6 @@ struct Bytes {
   const uint8_t* data = nullptr;
   size_t size = 0;
 };
-
-template <typename T>
-inline T Load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
 
 // A vector of scalars or of offsets: `count` elements of `elem_size` bytes
 // starting at `pos`, all inside the buffer.
@@ -47,7 +41,7 @@ struct Vector {
 
   template <typename T>
   T At(uint32_t i) const {  // i < count, checked by the caller's loop bound
-    return Load<T>(buf.data + pos + static_cast<size_t>(i) * elem_size);
+    return LoadUnaligned<T>(buf.data + pos + static_cast<size_t>(i) * elem_size);
   }
   const uint8_t* data() const { return buf.data + pos; }
   size_t bytes() const { return static_cast<size_t>(count) * elem_size; }
@@ -69,7 +63,7 @@ class Table {
     const uint16_t off = FieldOffset(field);
     if (off == 0) return fallback;
     if (static_cast<size_t>(off) + sizeof(T) > table_bytes_) return Fail(field, "scalar past the table");
-    return Load<T>(buf_.data + pos_ + off);
+    return LoadUnaligned<T>(buf_.data + pos_ + off);
   }
 
   // Sub-table; `present` is false (and the Table empty) when the field is absent.

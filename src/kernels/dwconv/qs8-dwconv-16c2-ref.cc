@@ -2,20 +2,13 @@
 // channel at a time, lane by lane as the SIMD kernel computes it (including
 // the 256x even lanes), through the same indirection buffer. The sum runs
 // in uint32 like the SIMD kernel's wrapping int32 lanes.
-#include <cstring>
 
+#include "core/unaligned.h"
 #include "kernels/dwconv/dwconv.h"
 #include "quant/requantize.h"
 
 namespace qwasm {
 namespace {
-
-template <typename T>
-T Load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 }  // namespace
 
@@ -38,14 +31,14 @@ void qs8_dwconv_16c2__ref(const QDepthwiseWeights& w, const QOutput& out, const 
         const size_t lane = ((j / 8) * 2 + (j & 1)) * 4 + (j % 8) / 2;
         const uint8_t* b = w.packed.data() + c / 16 * block16_bytes;
         const int32_t x256 = w.even_x256 && j % 2 == 0 ? 256 : 1;
-        uint32_t acc = static_cast<uint32_t>(Load<int32_t>(b + 4 * lane));
+        uint32_t acc = static_cast<uint32_t>(LoadUnaligned<int32_t>(b + 4 * lane));
         for (size_t p = 0; p < pairs; ++p) {
           const uint8_t* wp = b + 16 * accs + p * 16 * accs + 4 * lane;
           for (size_t e = 0; e < 2 && 2 * p + e < taps; ++e) {
-            acc += static_cast<uint32_t>(tap[2 * p + e][c] * x256 * Load<int16_t>(wp + 2 * e));
+            acc += static_cast<uint32_t>(tap[2 * p + e][c] * x256 * LoadUnaligned<int16_t>(wp + 2 * e));
           }
         }
-        const float scale = Load<float>(b + 16 * accs * (pairs + 1) + 4 * lane);
+        const float scale = LoadUnaligned<float>(b + 16 * accs * (pairs + 1) + 4 * lane);
         o[c] = static_cast<int8_t>(Requantize(static_cast<int32_t>(acc), scale, out.zero_point, out.min, out.max));
       }
     }

@@ -3,20 +3,13 @@
 // a_offset, padding taps re-reading the last tap) in uint32, modulo 2^32
 // like its lanes.
 #include <algorithm>
-#include <cstring>
 
+#include "core/unaligned.h"
 #include "kernels/dwconv/dwconv.h"
 #include "quant/requantize.h"
 
 namespace qwasm {
 namespace {
-
-template <typename T>
-T Load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 }  // namespace
 
@@ -40,7 +33,7 @@ void qs8_dwconv_16c4__ref(const QDepthwiseWeights& w, const QOutput& out, const 
         const size_t c0 = c / 16 * 16, j = c - c0;
         const size_t block = c0 + 16 <= padded ? 16 : 8;
         const uint8_t* b = w.packed.data() + c / 16 * block16_bytes;
-        uint32_t acc = static_cast<uint32_t>(Load<int32_t>(b + 4 * j));
+        uint32_t acc = static_cast<uint32_t>(LoadUnaligned<int32_t>(b + 4 * j));
         for (size_t q = 0; q < quads; ++q) {
           for (size_t e = 0; e < 4; ++e) {
             const int32_t weight = static_cast<int8_t>(b[4 * block + 4 * block * q + 4 * j + e]);
@@ -48,7 +41,7 @@ void qs8_dwconv_16c4__ref(const QDepthwiseWeights& w, const QOutput& out, const 
             acc += static_cast<uint32_t>(weight * (tap[t][c] + w.a_offset));
           }
         }
-        const float scale = Load<float>(b + 4 * block * (quads + 1) + 4 * j);
+        const float scale = LoadUnaligned<float>(b + 4 * block * (quads + 1) + 4 * j);
         o[c] = static_cast<int8_t>(Requantize(static_cast<int32_t>(acc), scale, out.zero_point, out.min, out.max));
       }
     }
