@@ -8,6 +8,7 @@
 //   load(url, inputB64, shape)      loads a model; returns {threads, build, top1}
 //                                   (build: the wasm files, where the runtime picks one itself)
 //   measure(seconds, minRuns)       timed runs on that input: ms per run
+//   threadStats()                   qwasm only: its thread pool counters so far, else null
 //   unload()
 //   gemm(seconds, shapes)           the GEMM microbenchmark module
 // A page opened with ?cold=<runtime>&model=<url>&threads=N&shape=1,H,W,C
@@ -34,7 +35,9 @@ const RUNTIMES = {
         const m = await load(url, { threads });  // threads > 1: the pthreads build, dist/qwasm-mt.*
         // The kernel table it runs: model.kernels ('wasmrelaxed' | 'wasmsimd'); from the handle where web/ predates it.
         const kernels = m.kernels ?? m._handle?.info?.().kernels ?? null;
-        return { threads: m.threads, build: kernels && `kernels ${kernels}`, run: (x) => m.run(x), dispose: () => m.dispose() };
+        return { threads: m.threads, build: kernels && `kernels ${kernels}`, run: (x) => m.run(x), dispose: () => m.dispose(),
+          // The module's thread pool counters (handle.threadStats(), runtime/threadpool.h), where the build has them.
+          threadStats: () => m._handle?.threadStats?.() ?? null };
       },
     };
   },
@@ -141,6 +144,8 @@ async function measure(seconds, minRuns = 1) {
   return times;
 }
 
+const threadStats = () => model?.threadStats?.() ?? null;
+
 async function unload() {
   await model?.dispose();
   model = null;
@@ -170,4 +175,4 @@ if (params.has('cold')) {
     shape: params.get('shape').split(',').map(Number),
   }).catch((e) => ({ error: e.message }));
 }
-window.bench = { open, load, measure, unload, gemm };
+window.bench = { open, load, measure, threadStats, unload, gemm };

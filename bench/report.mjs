@@ -53,6 +53,14 @@ function latencySection(rows, busy) {
     const q = get(r.model, 'qwasm', r.threads)?.top1;
     return q != null && q !== r.top1 ? [`${r.model} ${NAMES[r.runtime]} ${r.threads}t class ${r.top1} (qwasm ${q})`] : [];
   });
+  // qwasm's 2-thread pool during the timed runs (bench/run.mjs): why a
+  // 2-thread run was no faster, if it was not.
+  const pools = rows.filter((r) => r.runtime === 'qwasm' && r.pool).map((r) => {
+    const p = r.pool, jobs = p.sharedJobs + p.soloJobs, tiles = p.callerTiles + p.workerTiles;
+    return `${r.model} ${jobs ? ((100 * p.soloJobs) / jobs).toFixed(1) : 0}% of ${jobs} jobs solo ` +
+      `in ${p.soloStarts} solo periods, ${p.stalls} stalls, ` +
+      `worker ran ${tiles ? ((100 * p.workerTiles) / tiles).toFixed(1) : 0}% of shared tiles, caller waited ${ms(p.waitMs / (r.runs || 1))} ms per run`;
+  });
   return [
     `## Latency (ms per inference, median / p90)${busy ? ', with a CPU-bound process per core (--busy)' : ''}`,
     '',
@@ -67,6 +75,7 @@ function latencySection(rows, busy) {
     'Ratios: median / median, below 1× = qwasm faster. Speedup: 1-thread median / 2-thread median.',
     'qwasm 1t runs dist/qwasm.wasm, 2t dist/qwasm-mt.wasm (pthreads); TFLite-WASM runs its SIMD + threads build at both.',
     ...(qk.length ? [`qwasm ran: ${qk.join('; ')} (model.kernels).`] : []),
+    ...(pools.length ? [`qwasm 2t thread pool in the timed runs (runtime/threadpool.cc): ${pools.join('; ')}.`] : []),
     ...(builds.length ? [`LiteRT.js (XNNPACK, CPU) loaded: ${builds.join('; ')}.`] : []),
     `Runs per cell: ${Math.min(...runs)}–${Math.max(...runs)}.`,
     ...notes.map((n) => `n/a: ${n}.`),

@@ -146,6 +146,9 @@ async function latency(session, o, inputs) {
     }
     // Rounds: every runtime runs for one slice per round, starting with a
     // different one each round, until each has `seconds` and `minRuns`.
+    // qwasm's thread pool counters around the timed rounds: how many jobs
+    // ran shared or solo there, and why solo periods started.
+    for (const e of active) e.stats0 = await e.page.evaluate(() => window.bench.threadStats());
     const slice = o.seconds / o.rounds;
     const done = (e) => e.times.length >= o.minRuns && e.times.reduce((a, b) => a + b, 0) >= o.seconds * 1000;
     for (let round = 0; !active.every(done); round++) {
@@ -159,6 +162,10 @@ async function latency(session, o, inputs) {
       log(`${prefix}: round ${round + 1} · ${active.map((e) => `${e.runtime} ${e.threads}t ${e.times.length}`).join(' · ')} runs`);
     }
     endLog();
+    for (const e of active) {
+      const end = await e.page.evaluate(() => window.bench.threadStats());
+      if (e.stats0 && end) e.pool = Object.fromEntries(Object.keys(end).map((k) => [k, end[k] - e.stats0[k]]));
+    }
     for (const e of entries) {
       if (e.page) await e.page.evaluate(() => window.bench.unload());
       const reference = entries.find((x) => x.runtime === 'qwasm' && x.threads === e.threads)?.top1;
@@ -166,7 +173,7 @@ async function latency(session, o, inputs) {
         console.warn(`warning: ${name}: ${e.runtime} ${e.threads}t says class ${e.top1}, qwasm says ${reference}`);
       }
       results.push({ model: name, runtime: e.runtime, threads: e.threads, note: e.note, top1: e.top1 ?? null, build: e.build ?? null,
-        ...summarize(e.times) });
+        ...(e.pool && e.threads > 1 ? { pool: e.pool } : {}), ...summarize(e.times) });
     }
   }
   for (const page of pages.values()) await page.close();

@@ -17,6 +17,9 @@
 //   setImage(image)   pixels from staging: {width, height, channels,
 //                     cropFraction, mean?, std?} (js::ImageFromJs)
 //   inputView() run() outputView() scores() profile(runs)
+//   threadStats()     the process's thread pool counters (ThreadPool::Stats):
+//                     {sharedJobs, soloJobs, callerTiles, workerTiles,
+//                     waitMs, stalls, soloStarts}
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -27,6 +30,7 @@
 
 #include "api/model.h"
 #include "bindings/boundary.h"
+#include "runtime/threadpool.h"
 
 using emscripten::val;
 
@@ -159,6 +163,19 @@ class WasmModel : public js::Staged {
     return js::View(scores_);
   }
 
+  val threadStats() const {
+    const ThreadPool::Stats s = ThreadPool::GetStats();
+    val o = val::object();
+    o.set("sharedJobs", static_cast<double>(s.shared_jobs));
+    o.set("soloJobs", static_cast<double>(s.solo_jobs));
+    o.set("callerTiles", static_cast<double>(s.caller_tiles));
+    o.set("workerTiles", static_cast<double>(s.worker_tiles));
+    o.set("waitMs", s.wait_ms);
+    o.set("stalls", s.stalls);
+    o.set("soloStarts", s.solo_starts);
+    return o;
+  }
+
  private:
   std::unique_ptr<Model> model_;
   mutable std::vector<float> scores_;
@@ -175,5 +192,6 @@ EMSCRIPTEN_BINDINGS(qwasm) {
       .function("run", &qwasm::WasmModel::run)
       .function("outputView", &qwasm::WasmModel::outputView)
       .function("scores", &qwasm::WasmModel::scores)
-      .function("profile", &qwasm::WasmModel::profile);
+      .function("profile", &qwasm::WasmModel::profile)
+      .function("threadStats", &qwasm::WasmModel::threadStats);
 }

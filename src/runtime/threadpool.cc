@@ -31,14 +31,18 @@
 // worker in the middle of a tile, and the caller, done with every other
 // tile, waits until the worker runs again (milliseconds), so an inference
 // on 2 threads could take longer than on 1. The caller therefore times its
-// own tiles and its wait for the workers' last ones: a wait far longer than
-// its own tiles took means a worker was descheduled, and the jobs of the
+// own tiles and its wait for the workers' last ones, and judges shared jobs
+// in windows of kWindow of their time: when a window took longer than the
+// caller alone would have (its mean tile times the tiles), the jobs of the
 // next kSoloTime run on the caller alone before workers are tried again. A
-// stall soon after such a period ended (the machine is still busy) doubles
-// the next one, up to kMaxSoloTime, so on a machine that stays busy the
-// caller runs alone nearly all the time: 2 threads then cost what 1 does,
-// instead of a stall per inference. On an idle machine no such wait happens
-// and nothing changes.
+// losing window within kSoloTime after such a period ended (the machine is
+// still busy) doubles the next one, up to kMaxSoloTime, so on a machine
+// that stays busy the caller runs alone nearly all the time: 2 threads then
+// cost what 1 does, instead of a stall per inference. An idle machine
+// stalls a worker too, now and then (1-4 ms, a few times a second in
+// Chromium on 2 cores): a window's gain pays for that, and it stays shared.
+// (Sending jobs solo at every stall, as this pool first did, ran such a
+// machine's 2-thread inferences alone most of the time.)
 //
 // Worker threads are started on demand, when a pool asks for more than
 // exist, and never end, so loading and disposing models creates no threads
@@ -78,12 +82,17 @@ constexpr int kMaxWorkers = 63;
 constexpr auto kSpin = std::chrono::microseconds(1000);
 
 // A wait for the workers' last tiles longer than this and than 4 of the
-// caller's mean tiles is a stall (see above); after one, jobs run on the
-// caller alone for kSoloTime. An OS time slice lost is milliseconds; a
-// browser's late wake-ups and uneven tiles on an idle machine are well
-// under kStallWait (at 100 µs they tripped it every few hundred ms, and the
-// doubling below then kept an idle machine's jobs on one thread).
+// caller's mean tiles is counted as a stall (Stats): an OS time slice lost
+// is milliseconds; a browser's late wake-ups and uneven tiles are well
+// under it.
 constexpr auto kStallWait = std::chrono::microseconds(1000);
+// Shared jobs are judged in windows of this much of their time (waits
+// included): long enough that the idle machine's rare stalls (1-4 ms,
+// a few a second in Chromium on 2 cores) cost less than the window's gain, so
+// only a machine that stalls the workers again and again goes solo; short
+// enough that such a machine loses little before it does. Jobs then run
+// alone for kSoloTime, doubled up to kMaxSoloTime while it stays busy.
+constexpr auto kWindow = std::chrono::milliseconds(20);
 constexpr auto kSoloTime = std::chrono::milliseconds(50);
 constexpr auto kMaxSoloTime = std::chrono::milliseconds(3200);
 
@@ -172,7 +181,10 @@ class Workers {
   // Runs the job on the caller and at most `helpers` workers; returns false
   // without running anything when another job holds the workers.
   bool TryRun(size_t n, void (*task)(void*, size_t), void* ctx, int helpers) {
-    if (Solo()) return false;
+    if (Solo()) {
+      solo_jobs_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
     if (busy_.exchange(true, std::memory_order_acquire)) return false;
     task_ = task;
     ctx_ = ctx;
@@ -192,50 +204,80 @@ class Workers {
     if (refs_.load(std::memory_order_seq_cst) != 0) {
       SpinThenYield([&] { return refs_.load(std::memory_order_seq_cst) == 0; });
       end = Clock::now();
-      if (own > 0 && end - done > std::max<Clock::duration>(kStallWait, 4 * (done - start) / own)) StartSolo(end);
+      if (own > 0 && end - done > std::max<Clock::duration>(kStallWait, 4 * (done - start) / own)) {
+        stalls_.fetch_add(1, std::memory_order_relaxed);
+      }
     }
-    if (own > 0) Account(end - start, (done - start) * n / own, end);
+    if (own > 0) Account(end - start, (done - start) * n / own, n, n - own, helpers, end);
+    Count(&shared_jobs_, 1);
+    Count(&caller_tiles_, own);
+    Count(&worker_tiles_, n - own);
+    Count(&wait_ns_, std::chrono::duration_cast<std::chrono::nanoseconds>(end - done).count());
     busy_.store(false, std::memory_order_release);
     return true;
   }
 
-  // Whether the last kWindow jobs paid for their workers: their time next
-  // to what the caller alone would have taken (its mean tile times n). On a
-  // machine busy enough that the workers run late most of the time, but
-  // never long enough for a stall, two threads are no faster than one: jobs
-  // then run alone as after a stall. (Only the busy_ holder gets here.)
-  void Account(Clock::duration took, Clock::duration alone, Clock::time_point now) {
+  // Whether the shared jobs of the last kWindow paid for their workers.
+  // They did not if they took longer, waits for stalled workers included,
+  // than the caller alone would have (its mean tile times the tiles), or if
+  // the workers ran under half their share of the tiles: then other
+  // processes hold the cores, and the workers' spinning takes CPU time from
+  // the caller as well (a caller-only comparison missed that: 2 threads ran
+  // 1.7x slower than 1 beside two CPU-bound processes). Either sends the
+  // next jobs solo. (Only the busy_ holder gets here.)
+  void Account(Clock::duration took, Clock::duration alone, size_t tiles, size_t worker_tiles, int helpers,
+               Clock::time_point now) {
     window_took_ += took;
     window_alone_ += alone;
-    if (++window_jobs_ < kWindow) return;
-    const bool paid = 10 * window_took_ < 9 * window_alone_;
+    window_tiles_ += tiles;
+    window_worker_tiles_ += worker_tiles;
+    if (window_took_ < kWindow) return;
+    // worker share < helpers / (helpers + 1) / 2
+    const bool paid = window_took_ < window_alone_ &&
+                      2 * (helpers + 1) * window_worker_tiles_ >= static_cast<size_t>(helpers) * window_tiles_;
     window_took_ = window_alone_ = Clock::duration::zero();
-    window_jobs_ = 0;
+    window_tiles_ = window_worker_tiles_ = 0;
     if (!paid && !Solo()) StartSolo(now);
   }
 
-  // After a stall at `now`: jobs run on their caller alone for a while,
-  // twice as long as last time if that ended only recently.
+  // After a window that lost time, at `now`: jobs run on their caller alone
+  // for a while, twice as long as last time if that ended less than
+  // kSoloTime ago (a busy machine loses the first window after it again).
+  // That is a fixed time, not the last period's length: one that grew with
+  // the period kept an idle machine, whose rare losses come seconds apart,
+  // solo for good.
   void StartSolo(Clock::time_point now) {
     const Clock::rep last_end = solo_until_.load(std::memory_order_relaxed);
     Clock::duration solo(solo_time_.load(std::memory_order_relaxed));
-    const bool still_busy = last_end != 0 && now.time_since_epoch().count() - last_end < solo.count();
+    const bool still_busy =
+        last_end != 0 && now.time_since_epoch().count() - last_end < Clock::duration(kSoloTime).count();
     solo = still_busy ? std::min<Clock::duration>(2 * solo, kMaxSoloTime) : Clock::duration(kSoloTime);
     solo_time_.store(solo.count(), std::memory_order_relaxed);
     solo_until_.store((now + solo).time_since_epoch().count(), std::memory_order_relaxed);
-    stalls_.fetch_add(1, std::memory_order_relaxed);
+    solo_starts_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  // Whether jobs run on their caller alone for now (after a stall).
+  // Whether jobs run on their caller alone for now.
   bool Solo() const {
     const Clock::rep until = solo_until_.load(std::memory_order_relaxed);
     return until != 0 && Clock::now().time_since_epoch().count() < until;
   }
 
   int stalls() const { return stalls_.load(std::memory_order_relaxed); }
+  ThreadPool::Stats stats() const {
+    ThreadPool::Stats s;
+    s.shared_jobs = shared_jobs_.load(std::memory_order_relaxed);
+    s.solo_jobs = solo_jobs_.load(std::memory_order_relaxed);
+    s.caller_tiles = caller_tiles_.load(std::memory_order_relaxed);
+    s.worker_tiles = worker_tiles_.load(std::memory_order_relaxed);
+    s.wait_ms = static_cast<double>(wait_ns_.load(std::memory_order_relaxed)) / 1e6;
+    s.stalls = stalls_.load(std::memory_order_relaxed);
+    s.solo_starts = solo_starts_.load(std::memory_order_relaxed);
+    return s;
+  }
   void ForgetStalls() {  // for tests, between jobs
-    window_jobs_ = 0;
     window_took_ = window_alone_ = Clock::duration::zero();
+    window_tiles_ = window_worker_tiles_ = 0;
     solo_until_.store(0, std::memory_order_relaxed);
     solo_time_.store(Clock::duration(kSoloTime).count(), std::memory_order_relaxed);
   }
@@ -311,10 +353,15 @@ class Workers {
   std::atomic<Clock::rep> solo_until_{0};  // jobs run on their caller alone until then
   std::atomic<Clock::rep> solo_time_{Clock::duration(kSoloTime).count()};  // the last solo period's length
   std::atomic<int> stalls_{0};
+  // Stats(); written by the busy_ holder (solo_jobs_ by any caller).
+  std::atomic<uint64_t> shared_jobs_{0}, solo_jobs_{0}, caller_tiles_{0}, worker_tiles_{0}, wait_ns_{0};
+  std::atomic<int> solo_starts_{0};
+  static void Count(std::atomic<uint64_t>* c, uint64_t v) {
+    c->store(c->load(std::memory_order_relaxed) + v, std::memory_order_relaxed);  // one writer
+  }
   // Account()'s window; touched only by the busy_ holder.
-  static constexpr int kWindow = 32;
-  int window_jobs_ = 0;
   Clock::duration window_took_{}, window_alone_{};
+  size_t window_tiles_ = 0, window_worker_tiles_ = 0;
 
   std::mutex mu_;
   std::condition_variable job_cv_;  // idle workers sleep here
@@ -343,6 +390,7 @@ int ThreadPool::WorkerThreads() { return Workers::Get().count(); }
 void ThreadPool::LimitWorkerThreads(int most) { Workers::Get().Limit(most); }
 int ThreadPool::Stalls() { return Workers::Get().stalls(); }
 void ThreadPool::ForgetStalls() { Workers::Get().ForgetStalls(); }
+ThreadPool::Stats ThreadPool::GetStats() { return Workers::Get().stats(); }
 
 }  // namespace qwasm
 
@@ -358,6 +406,7 @@ int ThreadPool::WorkerThreads() { return 0; }
 void ThreadPool::LimitWorkerThreads(int) {}
 int ThreadPool::Stalls() { return 0; }
 void ThreadPool::ForgetStalls() {}
+ThreadPool::Stats ThreadPool::GetStats() { return {}; }
 
 }  // namespace qwasm
 

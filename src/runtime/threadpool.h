@@ -55,11 +55,26 @@ class ThreadPool {
   // them; < 0: no cap but the platform's).
   static int WorkerThreads();
   static void LimitWorkerThreads(int most);
-  // Jobs whose caller waited for a descheduled worker (threadpool.cc: the
-  // jobs that follow one run on their caller alone for a while), and, for
-  // tests that need workers to join, an end to that while.
+  // Jobs whose caller waited for a descheduled worker (threadpool.cc: when
+  // a window of shared jobs lost time to such waits, the jobs that follow
+  // run on their caller alone for a while), and, for tests that need
+  // workers to join, an end to that while.
   static int Stalls();
   static void ForgetStalls();
+
+  // What the shared workers did since the process started, for benchmarks
+  // and for anyone asking why two threads ran like one: jobs run with the
+  // workers and jobs run by their caller alone (a solo period, threadpool.cc),
+  // where the shared jobs' tiles ran, the callers' waits for the workers'
+  // last tiles, how many of those were stalls, and how many solo periods
+  // began.
+  struct Stats {
+    uint64_t shared_jobs = 0, solo_jobs = 0;
+    uint64_t caller_tiles = 0, worker_tiles = 0;
+    double wait_ms = 0;
+    int stalls = 0, solo_starts = 0;
+  };
+  static Stats GetStats();
 
  private:
   int threads_ = 1;

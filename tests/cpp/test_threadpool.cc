@@ -404,6 +404,41 @@ TEST_CASE("ThreadPool: after a worker stalls a job, the next jobs run on the cal
   ThreadPool::ForgetStalls();
 }
 
+TEST_CASE("ThreadPool: GetStats counts shared and solo jobs, where their tiles ran, stalls and solo periods" *
+          doctest::skip(!kThreaded)) {
+  ThreadPool pool(2);
+  ThreadPool::ForgetStalls();
+  const ThreadPool::Stats before = ThreadPool::GetStats();
+  REQUIRE(WorkerJoins(pool, std::chrono::seconds(10)));  // one shared job, a tile on each thread
+  const ThreadPool::Stats joined = ThreadPool::GetStats();
+  CHECK(joined.shared_jobs == before.shared_jobs + 1);
+  CHECK(joined.caller_tiles == before.caller_tiles + 1);
+  CHECK(joined.worker_tiles == before.worker_tiles + 1);
+  CHECK(joined.solo_jobs == before.solo_jobs);
+  CHECK(joined.wait_ms >= before.wait_ms);
+  // A stall: the worker's 20 ms tile counts as the caller's wait and as a
+  // stall; that job's window lost time, so a solo period starts and the
+  // next job (within its 50 ms) is a solo one.
+  // The workers earlier tests started spin on these 2 cores for a while, so
+  // that job may have seen its worker descheduled (a stall): start afresh.
+  ThreadPool::ForgetStalls();
+  const auto stalled = StallOnce(pool);
+  REQUIRE(stalled.has_value());
+  const ThreadPool::Stats after_stall = ThreadPool::GetStats();
+  CHECK(after_stall.stalls == joined.stalls + 1);
+  CHECK(after_stall.solo_starts == joined.solo_starts + 1);  // the 20 ms job alone fills a window
+  CHECK(after_stall.shared_jobs == joined.shared_jobs + 1);
+  CHECK(after_stall.caller_tiles + after_stall.worker_tiles == joined.caller_tiles + joined.worker_tiles + 64);
+  CHECK(after_stall.wait_ms - joined.wait_ms >= 10.0);
+  TilesElsewhere(pool);
+  if (std::chrono::steady_clock::now() - *stalled < std::chrono::milliseconds(40)) {
+    CHECK(ThreadPool::GetStats().solo_jobs == after_stall.solo_jobs + 1);
+  } else {
+    MESSAGE("this thread was stopped past the solo time; the solo count was not checked");
+  }
+  ThreadPool::ForgetStalls();
+}
+
 TEST_CASE("ThreadPool: a stall soon after the caller ran alone doubles the next solo time" * doctest::skip(!kThreaded)) {
   // Stall, wait out the 50 ms, stall again at once: the machine is still
   // busy, so the caller runs alone for 100 ms now, and a third stall right
@@ -411,13 +446,18 @@ TEST_CASE("ThreadPool: a stall soon after the caller ran alone doubles the next 
   // starts again at 50 ms.
   ThreadPool pool(2);
   ThreadPool::ForgetStalls();
-  REQUIRE(StallOnce(pool).has_value());
+  const auto first = StallOnce(pool);
+  REQUIRE(first.has_value());
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   const auto second = StallOnce(pool);
   REQUIRE(second.has_value());
   std::this_thread::sleep_for(std::chrono::milliseconds(65));
   const bool joined = WorkerJoins(pool, std::chrono::milliseconds(10));
-  if (std::chrono::steady_clock::now() - *second < std::chrono::milliseconds(95)) {
+  if (*second - *first >= std::chrono::milliseconds(95)) {
+    // The second stall came 45+ ms after the first period ended (this thread
+    // was stopped in between): a fresh 50 ms period, rightly not doubled.
+    MESSAGE("this thread was stopped between the stalls; the doubling check was skipped");
+  } else if (std::chrono::steady_clock::now() - *second < std::chrono::milliseconds(95)) {
     CHECK_FALSE(joined);  // 65-85 ms after: past 50, inside 100
   } else {
     MESSAGE("this thread was stopped past the doubled solo time; the check was skipped");
