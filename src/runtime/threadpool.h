@@ -82,12 +82,13 @@ class ThreadPool {
 
 // How many tiles to cut an operator's work into: 1 when single-threaded or
 // when the work is too small to pay for waking a thread (under ~32K
-// multiply-adds or bytes per tile), else up to 4 per thread (tiles are
-// claimed dynamically, so uneven ones still balance).
+// multiply-adds or bytes per tile), else up to 8 per thread (tiles are
+// claimed dynamically, so uneven ones still balance; the caller's wait for
+// the last one is about half a tile).
 inline size_t TileCount(uint64_t work, int threads) {
   if (threads <= 1) return 1;
   const uint64_t by_size = 1 + work / 32768;
-  const size_t most = 4 * static_cast<size_t>(threads);
+  const size_t most = 8 * static_cast<size_t>(threads);
   return by_size < most ? static_cast<size_t>(by_size) : most;
 }
 
