@@ -11,7 +11,6 @@ export function summarize(times) {
 }
 
 const ms = (v) => (v == null ? 'n/a' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
-const ratio = (a, b) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×`);
 const bytes = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
 const NAMES = { qwasm: 'qwasm', tflite: 'TFLite-WASM', litert: 'LiteRT.js', ort: 'ORT Web' };
 const OTHERS = ['tflite', 'litert', 'ort'];
@@ -36,11 +35,22 @@ function latencySection(rows, busy) {
     const kernels = rt === 'qwasm' && r.build ? ` (${r.build.replace(/^kernels /, '')})` : '';  // qwasm's kernel table
     return `${ms(r.medianMs)} / ${ms(r.p90Ms)}${kernels}`;
   };
-  const speedup = (m, rt) => { const a = med(m, rt, 1), b = med(m, rt, 2); return a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×`; };
+  // Paired: the median over rounds of the two medians' ratio within a round.
+  // This host's speed steps by up to ~30% for seconds at a time (the same
+  // steps show in a plain JS loop), so values measured a round apart differ
+  // by more than the runtimes do; values from one round share the step.
+  const paired = (x, y) => {
+    const a = x?.sliceMedians, b = y?.sliceMedians;
+    if (!a?.length || a.length !== b?.length) return null;
+    return median(a.map((v, i) => v / b[i]));
+  };
+  const both = (a, b, p) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×${p == null ? '' : ` (${p.toFixed(2)}×)`}`);
+  const pairedRatio = (m, rt, t) => both(med(m, 'qwasm', t), med(m, rt, t), paired(get(m, 'qwasm', t), get(m, rt, t)));
+  const speedup = (m, rt) => both(med(m, rt, 1), med(m, rt, 2), paired(get(m, rt, 1), get(m, rt, 2)));
   const threadTable = (t) => table(
     ['model', 'qwasm', ...OTHERS.map((rt) => NAMES[rt]), ...OTHERS.map((rt) => `qwasm/${NAMES[rt]}`),
       ...(t === 2 ? ['2t speedup qwasm · TFLite · LiteRT · ORT'] : [])],
-    models.map((m) => [m, cell(m, 'qwasm', t), ...OTHERS.map((rt) => cell(m, rt, t)), ...OTHERS.map((rt) => ratio(med(m, 'qwasm', t), med(m, rt, t))),
+    models.map((m) => [m, cell(m, 'qwasm', t), ...OTHERS.map((rt) => cell(m, rt, t)), ...OTHERS.map((rt) => pairedRatio(m, rt, t)),
       ...(t === 2 ? [['qwasm', ...OTHERS].map((rt) => speedup(m, rt)).join(' · ')] : [])]));
   const notes = [...new Set(rows.filter((r) => r.note).map((r) => `${NAMES[r.runtime]} ${r.threads}t: ${r.note}`))];
   const runs = rows.filter((r) => r.runs).map((r) => r.runs);
@@ -61,6 +71,8 @@ function latencySection(rows, busy) {
       `in ${p.soloStarts} solo periods, ${p.stalls} stalls, ` +
       `worker ran ${tiles ? ((100 * p.workerTiles) / tiles).toFixed(1) : 0}% of shared tiles, caller waited ${ms(p.waitMs / (r.runs || 1))} ms per run`;
   });
+  const spread = models.flatMap((m) => [1, 2].map((t) => get(m, 'qwasm', t)).filter((r) => r?.sliceMedians?.length).map((r) =>
+    `${m} qwasm ${r.threads}t ${ms(Math.min(...r.sliceMedians))}–${ms(Math.max(...r.sliceMedians))}`));
   return [
     `## Latency (ms per inference, median / p90)${busy ? ', with a CPU-bound process per core (--busy)' : ''}`,
     '',
@@ -72,7 +84,9 @@ function latencySection(rows, busy) {
     '',
     threadTable(2),
     '',
-    'Ratios: median / median, below 1× = qwasm faster. Speedup: 1-thread median / 2-thread median.',
+    'Ratios: median / median, below 1× = qwasm faster. Speedup: 1-thread median / 2-thread median. In parentheses, paired: the median',
+    'over rounds of the same ratio within each round (the runtimes take turns every round), which the host\'s speed steps do not skew.',
+    ...(spread.length ? [`Round medians, fastest–slowest round (the host\'s speed steps): ${spread.join('; ')}.`] : []),
     'qwasm 1t runs dist/qwasm.wasm, 2t dist/qwasm-mt.wasm (pthreads); TFLite-WASM runs its SIMD + threads build at both.',
     ...(qk.length ? [`qwasm ran: ${qk.join('; ')} (model.kernels).`] : []),
     ...(pools.length ? [`qwasm 2t thread pool in the timed runs (runtime/threadpool.cc): ${pools.join('; ')}.`] : []),

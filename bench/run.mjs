@@ -122,7 +122,7 @@ async function latency(session, o, inputs) {
     const entries = [];
     for (const threads of threadCounts) {
       for (const runtime of RUNTIMES) {
-        const e = { runtime, threads, times: [], note: null };
+        const e = { runtime, threads, times: [], slices: [], note: null };
         entries.push(e);
         if (runtime === 'ort' && !MODELS.find((m) => m.name === name).onnx) { e.note = 'no ONNX file'; continue; }
         const key = `${runtime}/${threads}`;
@@ -154,7 +154,9 @@ async function latency(session, o, inputs) {
     for (let round = 0; !active.every(done); round++) {
       for (let i = 0; i < active.length; i++) {
         const e = active[(round + i) % active.length];
-        e.times.push(...await e.page.evaluate(([s]) => window.bench.measure(s, 1), [slice]));
+        const times = await e.page.evaluate(([s]) => window.bench.measure(s, 1), [slice]);
+        e.times.push(...times);
+        e.slices.push(summarize(times).medianMs);  // this round's median, for paired ratios (report.mjs)
         // Let the runtime's worker threads stop spinning before the next one
         // runs: on 2 cores a peer's spinning thread would take a core away.
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -173,7 +175,7 @@ async function latency(session, o, inputs) {
         console.warn(`warning: ${name}: ${e.runtime} ${e.threads}t says class ${e.top1}, qwasm says ${reference}`);
       }
       results.push({ model: name, runtime: e.runtime, threads: e.threads, note: e.note, top1: e.top1 ?? null, build: e.build ?? null,
-        ...(e.pool && e.threads > 1 ? { pool: e.pool } : {}), ...summarize(e.times) });
+        ...(e.pool && e.threads > 1 ? { pool: e.pool } : {}), ...summarize(e.times), sliceMedians: e.slices });
     }
   }
   for (const page of pages.values()) await page.close();
