@@ -48,6 +48,14 @@ void EmulateReading() {
 #endif
 }
 
+// The requantized output's zero point and clamp, as both calls carry them.
+template <typename Call>
+void SetOutput(Call* call, const QOutput& out) {
+  call->out_zero_point = out.zero_point;
+  call->out_min = out.min;
+  call->out_max = out.max;
+}
+
 template <RelaxedDotReading kReading>
 void Run(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a, size_t a_stride, int8_t* c,
          size_t c_stride, size_t n_begin, size_t n_end, void* scratch) {
@@ -68,9 +76,7 @@ void Run(const QGemmWeights& w, const QOutput& out, size_t m, const int8_t* a, s
   call.n_end = static_cast<uint32_t>(n_end);
   call.w_zero_point = w.w_zero_point;
   call.a_offset = w.a_offset;
-  call.out_zero_point = out.zero_point;
-  call.out_min = out.min;
-  call.out_max = out.max;
+  SetOutput(&call, out);
   EmulateReading<kReading>();
   GemmMicrokernel()(&call);
 }
@@ -104,9 +110,7 @@ void RunDwconv(const QDepthwiseWeights& w, const QOutput& out, const WindowShape
   call.c_begin = static_cast<uint32_t>(c_begin);
   call.c_end = static_cast<uint32_t>(c_end);
   call.a_offset = w.a_offset;
-  call.out_zero_point = out.zero_point;
-  call.out_min = out.min;
-  call.out_max = out.max;
+  SetOutput(&call, out);
   EmulateReading<kReading>();
   DwconvMicrokernel()(&call);
 }

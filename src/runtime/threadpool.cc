@@ -232,7 +232,8 @@ class Workers {
     window_tiles_ += tiles;
     window_worker_tiles_ += worker_tiles;
     if (window_took_ < kWindow) return;
-    // worker share < helpers / (helpers + 1) / 2
+    // Paid: faster than alone, and the workers ran at least half their
+    // share of the tiles, helpers / (helpers + 1) / 2.
     const bool paid = window_took_ < window_alone_ &&
                       2 * (helpers + 1) * window_worker_tiles_ >= static_cast<size_t>(helpers) * window_tiles_;
     window_took_ = window_alone_ = Clock::duration::zero();

@@ -19,18 +19,10 @@ int8_t QuantizeBound(float v, float scale, int32_t zero_point) {
   return static_cast<int8_t>(std::clamp(q, -128.0, 127.0));  // +-inf saturate too
 }
 
-Status CheckFused(const OpContext& c, int32_t channels) {
-  const size_t n = c.node().attrs.fused_max.size();
-  if (n != static_cast<size_t>(channels)) {
-    return c.Error("fused channel clamp has " + std::to_string(n) + " bounds for " + std::to_string(channels) +
-                   " channels");
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
-Result<ChannelBound<float>> FloatChannelBound(const OpContext& c, float lo, std::vector<float> hi) {
+template <>
+Result<ChannelBound<float>> MakeChannelBound<float>(const OpContext& c, float lo, std::vector<float> hi) {
   QW_RETURN_IF_ERROR(CheckRange(c, lo, hi));
   ChannelBound<float> b;
   b.kernel = c.kernels().f32_channel_clamp;
@@ -41,7 +33,8 @@ Result<ChannelBound<float>> FloatChannelBound(const OpContext& c, float lo, std:
 
 // Quantizing is monotone, so on one grid q(min(max(x, lo), hi)) =
 // min(max(q(x), q(lo)), q(hi)): the clamp moves bytes only.
-Result<ChannelBound<int8_t>> QuantChannelBound(const OpContext& c, float lo, std::vector<float> hi) {
+template <>
+Result<ChannelBound<int8_t>> MakeChannelBound<int8_t>(const OpContext& c, float lo, std::vector<float> hi) {
   QW_RETURN_IF_ERROR(CheckRange(c, lo, hi));
   const float scale = c.Output(0).quant.scale[0];
   const int32_t zero_point = c.Output(0).quant.zero_point[0];
@@ -53,18 +46,19 @@ Result<ChannelBound<int8_t>> QuantChannelBound(const OpContext& c, float lo, std
   return b;
 }
 
-Result<ChannelBound<float>> FusedFloatBound(const OpContext& c, int32_t channels) {
+template <typename T>
+Result<ChannelBound<T>> FusedBound(const OpContext& c, int32_t channels) {
   const OpAttrs& a = c.node().attrs;
-  if (a.fused_max.empty()) return ChannelBound<float>();
-  QW_RETURN_IF_ERROR(CheckFused(c, channels));
-  return FloatChannelBound(c, a.fused_min, a.fused_max);
+  if (a.fused_max.empty()) return ChannelBound<T>();
+  const size_t n = a.fused_max.size();
+  if (n != static_cast<size_t>(channels)) {
+    return c.Error("fused channel clamp has " + std::to_string(n) + " bounds for " + std::to_string(channels) +
+                   " channels");
+  }
+  return MakeChannelBound<T>(c, a.fused_min, a.fused_max);
 }
 
-Result<ChannelBound<int8_t>> FusedQuantBound(const OpContext& c, int32_t channels) {
-  const OpAttrs& a = c.node().attrs;
-  if (a.fused_max.empty()) return ChannelBound<int8_t>();
-  QW_RETURN_IF_ERROR(CheckFused(c, channels));
-  return QuantChannelBound(c, a.fused_min, a.fused_max);
-}
+template Result<ChannelBound<float>> FusedBound<float>(const OpContext&, int32_t);
+template Result<ChannelBound<int8_t>> FusedBound<int8_t>(const OpContext&, int32_t);
 
 }  // namespace qwasm

@@ -56,14 +56,19 @@ void RunClamped(bool bounded, size_t rows, size_t chunk, Run&& run, Clamp&& clam
 }
 
 // The clamp [lo, min(hi[c], clamp_max)] of CLAMP node `c` with bounds `hi`;
-// an empty range is an error. int8: on output 0's grid (one with input 0's,
-// which the caller checks), each bound rounded to the nearest byte.
-Result<ChannelBound<float>> FloatChannelBound(const OpContext& c, float lo, std::vector<float> hi);
-Result<ChannelBound<int8_t>> QuantChannelBound(const OpContext& c, float lo, std::vector<float> hi);
+// an empty range is an error. T is float or int8_t; int8: on output 0's grid
+// (one with input 0's, which the caller checks), each bound rounded to the
+// nearest byte.
+template <typename T>
+Result<ChannelBound<T>> MakeChannelBound(const OpContext& c, float lo, std::vector<float> hi);
+template <>
+Result<ChannelBound<float>> MakeChannelBound<float>(const OpContext& c, float lo, std::vector<float> hi);
+template <>
+Result<ChannelBound<int8_t>> MakeChannelBound<int8_t>(const OpContext& c, float lo, std::vector<float> hi);
 
 // The CLAMP fused into node `c` (OpAttrs::fused_max) over its `channels`
 // output channels, on its output's grid; none when nothing was fused.
-Result<ChannelBound<float>> FusedFloatBound(const OpContext& c, int32_t channels);
-Result<ChannelBound<int8_t>> FusedQuantBound(const OpContext& c, int32_t channels);
+template <typename T>
+Result<ChannelBound<T>> FusedBound(const OpContext& c, int32_t channels);
 
 }  // namespace qwasm

@@ -63,7 +63,7 @@ PrepareResult PrepareChannelClamp(const OpContext& c) {
   if (input.dtype == DType::kFloat32) {
     QW_RETURN_IF_ERROR(RequireF32(c, input, "input"));
     QW_RETURN_IF_ERROR(RequireF32(c, output, "output"));
-    Result<ChannelBound<float>> b = FloatChannelBound(c, a.clamp_min, std::move(hi));
+    Result<ChannelBound<float>> b = MakeChannelBound<float>(c, a.clamp_min, std::move(hi));
     if (!b.ok()) return b.status();
     return std::unique_ptr<PreparedOp>(new ChannelClampOp<float>(b.take(), rows, in, out));
   }
@@ -72,7 +72,7 @@ PrepareResult PrepareChannelClamp(const OpContext& c) {
   if (input.quant.scale[0] != output.quant.scale[0] || input.quant.zero_point[0] != output.quant.zero_point[0]) {
     return c.Error("int8 per-channel clamp needs one grid on input and output");
   }
-  Result<ChannelBound<int8_t>> b = QuantChannelBound(c, a.clamp_min, std::move(hi));
+  Result<ChannelBound<int8_t>> b = MakeChannelBound<int8_t>(c, a.clamp_min, std::move(hi));
   if (!b.ok()) return b.status();
   return std::unique_ptr<PreparedOp>(new ChannelClampOp<int8_t>(b.take(), rows, in, out));
 }

@@ -46,7 +46,7 @@ PrepareResult PrepareConv2D(const OpContext& c) {
     w.push_back(k.pack(group_n, static_cast<int>(terms), filter + first * terms, static_cast<size_t>(terms),
                        cq.filter_zero_point, cq.bias.data() + first, cq.scale.data() + first, a_zp));
   }
-  Result<ChannelBound<int8_t>> bound = FusedQuantBound(c, out_c);
+  Result<ChannelBound<int8_t>> bound = FusedBound<int8_t>(c, out_c);
   if (!bound.ok()) return bound.status();
   return std::unique_ptr<PreparedOp>(new GemmOp(k, std::move(w), q.value().output,
                                                 ConvGemmRows(q.value().shape, groups), a_zp, c.node().inputs[0],
@@ -72,7 +72,7 @@ PrepareResult PrepareConv2DF32(const OpContext& c) {
     packed.push_back(kernel.pack(group_n, k, w_values.data() + first * k, static_cast<size_t>(k),
                                  bias_values.empty() ? nullptr : bias_values.data() + first));
   }
-  Result<ChannelBound<float>> bound = FusedFloatBound(c, out_c);
+  Result<ChannelBound<float>> bound = FusedBound<float>(c, out_c);
   if (!bound.ok()) return bound.status();
   return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, std::move(packed), p.output, ConvGemmRows(p.shape, groups),
                                                    c.node().inputs[0], c.node().outputs[0], bound.take()));

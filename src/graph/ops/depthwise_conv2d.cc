@@ -111,38 +111,18 @@ class DepthwiseOp final : public PreparedOp {
   int32_t in_, out_;
 };
 
-// Depthwise kernels on unpacked weights (any multiplier, float32) over
-// output rows, split over the pool as RangeOp does, with the fused clamp.
-// `owned` keeps alive what the params point at.
+// Depthwise kernels on unpacked weights (any multiplier, float32) run over
+// output rows as a RangeOp, with the fused clamp. `owned` keeps alive what
+// the params point at.
 template <typename Params, typename T>
-class DepthwiseRowsOp final : public PreparedOp {
- public:
-  using Kernel = void (*)(const Params&, size_t, size_t, const T*, T*);
-  DepthwiseRowsOp(Params p, Kernel kernel, ChannelBound<T> bound, int32_t in, int32_t out,
-                  std::shared_ptr<const void> owned)
-      : p_(p), kernel_(kernel), bound_(std::move(bound)), in_(in), out_(out), owned_(std::move(owned)) {}
-  void Run(const RunContext& t) override {
-    const T* in = t.at<T>(in_);
-    T* out = t.at<T>(out_);
-    const WindowShape& s = p_.shape;
-    const size_t row = static_cast<size_t>(s.out_w) * s.out_c;
-    ParallelRanges(t.pool, WindowRows(s), 1, WindowRowCost(s), [&](size_t begin, size_t end) {
-      RunClamped(
-          static_cast<bool>(bound_), end - begin, BoundChunkRows(row * sizeof(T), 1),
-          [&](size_t r0, size_t r1) { kernel_(p_, begin + r0, begin + r1, in, out); },
-          [&](size_t r0, size_t r1) {
-            bound_.Apply(out + (begin + r0) * row, (r1 - r0) * s.out_w, s.out_c, 0, s.out_c);
-          });
-    });
-  }
-
- private:
-  Params p_;
-  Kernel kernel_;
-  ChannelBound<T> bound_;
-  int32_t in_, out_;
-  std::shared_ptr<const void> owned_;
-};
+std::unique_ptr<PreparedOp> DepthwiseRows(const Params& p, void (*kernel)(const Params&, size_t, size_t, const T*, T*),
+                                          ChannelBound<T> bound, int32_t in, int32_t out,
+                                          std::shared_ptr<const void> owned) {
+  const WindowShape& s = p.shape;
+  auto* op = new RangeOp<Params, T, T>(p, kernel, WindowRows(s), WindowRowCost(s), in, out, std::move(owned));
+  op->Bound(std::move(bound), static_cast<size_t>(s.out_w), static_cast<size_t>(s.out_c));
+  return std::unique_ptr<PreparedOp>(op);
+}
 
 // The depthwise shape rules both dtypes share: filter [1, kh, kw, out_c]
 // with out_c a multiple of the input channels; returns out_c.
@@ -178,7 +158,7 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   p.filter = FilterInt8(qc.quant, c.Input(1));
   p.output = qc.output;
   const int32_t in = c.node().inputs[0], out = c.node().outputs[0];
-  Result<ChannelBound<int8_t>> bound = FusedQuantBound(c, out_c);
+  Result<ChannelBound<int8_t>> bound = FusedBound<int8_t>(c, out_c);
   if (!bound.ok()) return bound.status();
   if (out_c == c.Input(0).shape[3]) {
     const QDwconvKernel& k = c.kernels().qs8_dwconv;
@@ -192,8 +172,7 @@ PrepareResult PrepareDepthwiseConv2D(const OpContext& c) {
   p.scale = owned->scale.data();
   p.bias = owned->bias.data();
   if (!owned->expanded.empty()) p.filter = owned->expanded.data();
-  return std::unique_ptr<PreparedOp>(
-      new DepthwiseRowsOp<QConvParams, int8_t>(p, c.kernels().qs8_dwconv_any, bound.take(), in, out, std::move(owned)));
+  return DepthwiseRows(p, c.kernels().qs8_dwconv_any, bound.take(), in, out, std::move(owned));
 }
 
 PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
@@ -204,7 +183,7 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
   FConvParams p;
   std::vector<float> w_values, bias_values;
   QW_RETURN_IF_ERROR(PrepareFloatConv(c, out_c, &p, &w_values, &bias_values));
-  Result<ChannelBound<float>> bound = FusedFloatBound(c, out_c);
+  Result<ChannelBound<float>> bound = FusedBound<float>(c, out_c);
   if (!bound.ok()) return bound.status();
   const FDwconvFn kernel = out_c == c.Input(0).shape[3] ? c.kernels().f32_dwconv : c.kernels().f32_dwconv_any;
   // The op owns the float weights and bias the params point at.
@@ -212,8 +191,7 @@ PrepareResult PrepareDepthwiseConv2DF32(const OpContext& c) {
                                                                                         std::move(bias_values));
   p.filter = owned->first.data();
   p.bias = owned->second.empty() ? nullptr : owned->second.data();
-  return std::unique_ptr<PreparedOp>(new DepthwiseRowsOp<FConvParams, float>(
-      p, kernel, bound.take(), c.node().inputs[0], c.node().outputs[0], std::move(owned)));
+  return DepthwiseRows(p, kernel, bound.take(), c.node().inputs[0], c.node().outputs[0], std::move(owned));
 }
 
 }  // namespace

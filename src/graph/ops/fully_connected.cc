@@ -58,7 +58,7 @@ PrepareResult PrepareFullyConnected(const OpContext& c) {
                                cq.bias.data(), cq.scale.data(), a_zp);
   GemmRows rows;
   rows.m = static_cast<size_t>(batch);
-  Result<ChannelBound<int8_t>> bound = FusedQuantBound(c, n);
+  Result<ChannelBound<int8_t>> bound = FusedBound<int8_t>(c, n);
   if (!bound.ok()) return bound.status();
   return std::unique_ptr<PreparedOp>(new GemmOp(kernel, OneGroup(std::move(w)), stage.value(), rows, a_zp,
                                                 c.node().inputs[0], c.node().outputs[0], bound.take()));
@@ -87,7 +87,7 @@ PrepareResult PrepareFullyConnectedF32(const OpContext& c) {
                                     bias.value().empty() ? nullptr : bias.value().data());
   GemmRows rows;
   rows.m = static_cast<size_t>(batch);
-  Result<ChannelBound<float>> bound = FusedFloatBound(c, n);
+  Result<ChannelBound<float>> bound = FusedBound<float>(c, n);
   if (!bound.ok()) return bound.status();
   return std::unique_ptr<PreparedOp>(new F32GemmOp(kernel, OneGroup(std::move(packed)), act, rows, c.node().inputs[0],
                                                    c.node().outputs[0], bound.take()));

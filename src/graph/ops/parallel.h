@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "graph/op.h"
+#include "graph/ops/channel_bound.h"
 #include "runtime/threadpool.h"
 
 namespace qwasm {
@@ -36,10 +37,29 @@ class RangeOp final : public PreparedOp {
   RangeOp(Params p, Kernel kernel, size_t n, uint64_t cost, int32_t in, int32_t out,
           std::shared_ptr<const void> owned = nullptr)
       : p_(p), kernel_(kernel), n_(n), cost_(cost), in_(in), out_(out), owned_(std::move(owned)) {}
+
+  // A CLAMP fused into this op (graph/fuse.h): each item is `pixels` x
+  // `channels` outputs, clamped a few items at a time right after they are
+  // written (channel_bound.h RunClamped).
+  RangeOp* Bound(ChannelBound<Out> bound, size_t pixels, size_t channels) {
+    bound_ = std::move(bound);
+    pixels_ = pixels;
+    channels_ = channels;
+    return this;
+  }
+
   void Run(const RunContext& t) override {
     const In* in = t.at<In>(in_);
     Out* out = t.at<Out>(out_);
-    ParallelRanges(t.pool, n_, 1, cost_, [&](size_t begin, size_t end) { kernel_(p_, begin, end, in, out); });
+    const size_t item = pixels_ * channels_;
+    ParallelRanges(t.pool, n_, 1, cost_, [&](size_t begin, size_t end) {
+      RunClamped(
+          static_cast<bool>(bound_), end - begin, BoundChunkRows(item * sizeof(Out), 1),
+          [&](size_t r0, size_t r1) { kernel_(p_, begin + r0, begin + r1, in, out); },
+          [&](size_t r0, size_t r1) {
+            bound_.Apply(out + (begin + r0) * item, (r1 - r0) * pixels_, channels_, 0, channels_);
+          });
+    });
   }
 
  private:
@@ -49,6 +69,8 @@ class RangeOp final : public PreparedOp {
   uint64_t cost_;
   int32_t in_, out_;
   std::shared_ptr<const void> owned_;
+  ChannelBound<Out> bound_;
+  size_t pixels_ = 0, channels_ = 0;
 };
 
 // Output rows (n * out_h + oy) of a window operation and the work of one.
