@@ -12,14 +12,12 @@ namespace qwasm {
 namespace {
 
 PrepareResult PrepareAdd(const OpContext& c) {
-  QW_RETURN_IF_ERROR(CheckQ8Binary(c));
+  Result<Q8Binary> q = PrepareQ8Binary(c);
+  if (!q.ok()) return q.status();
+  const Broadcast bc = q.value().bc;
   const Tensor& a = c.Input(0);
   const Tensor& b = c.Input(1);
   const Tensor& output = c.Output(0);
-  Result<Broadcast> bc = ResolveBroadcast(c, a, b, output);
-  if (!bc.ok()) return bc.status();
-  Result<QOutput> stage = c.OutputStage(output, c.node().attrs.activation);
-  if (!stage.ok()) return stage.status();
   // Each input's scale relative to the output, as a fixed-point multiplier:
   // the larger one gets 21 significant bits (XNNPACK's choice, which keeps
   // qwasm bit-identical to TFLite-WASM), the other the same shift.
@@ -31,7 +29,7 @@ PrepareResult PrepareAdd(const OpContext& c) {
   }
   const int shift = 20 - std::ilogb(larger);  // larger * 2^shift in [2^20, 2^21)
   QAddParams p;
-  p.size = bc.value().size;
+  p.size = bc.size;
   p.a_zero_point = a.quant.zero_point[0];
   p.b_zero_point = b.quant.zero_point[0];
   p.a_multiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(static_cast<double>(a_scale), shift)));
@@ -43,10 +41,10 @@ PrepareResult PrepareAdd(const OpContext& c) {
   p.output_scale = output.quant.scale[0];
   // The zero point in the output's model dtype (see QAddParams).
   p.rounding_zero_point = output.quant.zero_point[0] + (output.was_uint8 ? 128 : 0);
-  p.output = stage.value();
+  p.output = q.value().stage;
   // The full operand is a: swap the inputs' roles (ADD commutes).
   int32_t in_a = c.node().inputs[0], in_b = c.node().inputs[1];
-  if (bc.value().swap) {
+  if (bc.swap) {
     std::swap(in_a, in_b);
     std::swap(p.a_zero_point, p.b_zero_point);
     std::swap(p.a_multiplier, p.b_multiplier);
@@ -54,7 +52,7 @@ PrepareResult PrepareAdd(const OpContext& c) {
   }
   // Ranges of whole 16-element vectors; a broadcast b is walked in stretches.
   return std::unique_ptr<PreparedOp>(new BinaryOp<QAddParams, int8_t>(p, c.kernels().qs8_add, 16, in_a, in_b,
-                                                                      c.node().outputs[0], bc.value().b_size));
+                                                                      c.node().outputs[0], bc.b_size));
 }
 
 PrepareResult PrepareAddF32(const OpContext& c) { return PrepareF32Binary(c, c.kernels().f32_add); }

@@ -52,11 +52,16 @@ PrepareResult PrepareF32Binary(const OpContext& c, FBinaryFn kernel) {
       new BinaryOp<FBinaryParams, float>(p, kernel, 1, in_a, in_b, c.node().outputs[0]));
 }
 
-Status CheckQ8Binary(const OpContext& c) {
+Result<Q8Binary> PrepareQ8Binary(const OpContext& c) {
   QW_RETURN_IF_ERROR(c.CheckArity(2, 2, 1));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Input(0), "first input"));
   QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Input(1), "second input"));
-  return c.RequirePerTensorQ8(c.Output(0), "output");
+  QW_RETURN_IF_ERROR(c.RequirePerTensorQ8(c.Output(0), "output"));
+  Result<Broadcast> bc = ResolveBroadcast(c, c.Input(0), c.Input(1), c.Output(0));
+  if (!bc.ok()) return bc.status();
+  Result<QOutput> stage = c.OutputStage(c.Output(0), c.node().attrs.activation);
+  if (!stage.ok()) return stage.status();
+  return Q8Binary{bc.value(), stage.value()};
 }
 
 }  // namespace qwasm

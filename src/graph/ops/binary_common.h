@@ -57,8 +57,14 @@ class BinaryOp final : public PreparedOp {
   size_t stretch_b_;
 };
 
-// Two int8 inputs and an int8 output, one scale each.
-Status CheckQ8Binary(const OpContext& c);
+// What int8 ADD and MUL prepare alike: two int8 inputs and an int8 output,
+// one scale each, the broadcast, and the output stage with the node's fused
+// activation.
+struct Q8Binary {
+  Broadcast bc;
+  QOutput stage;
+};
+Result<Q8Binary> PrepareQ8Binary(const OpContext& c);
 
 // The float32 form of ADD or MUL with `kernel` (f32_add / f32_mul).
 PrepareResult PrepareF32Binary(const OpContext& c, FBinaryFn kernel);
