@@ -78,14 +78,12 @@ async function compareInBrowser() {
   const { mkdtemp, rm, symlink } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { startServer } = await import('../tools/serve.mjs');
   const { startBrowser, blankPage } = await import('../tests/e2e/browser.mjs');
   const root = await mkdtemp(join(tmpdir(), 'qwasm-compare-'));
   await symlink(resolve(aDir), join(root, 'a'));
   await symlink(resolve(bDir), join(root, 'b'));
-  const env = await startBrowser();  // its own server (the repository) goes unused
-  const server = await startServer({ root, shared });
-  const page = await blankPage({ ...env, url: server.url });
+  const env = await startBrowser({ root, shared });
+  const page = await blankPage(env);
   try {
     console.log(`A = ${aDir}, B = ${bDir}, ${threads} thread(s), Chromium ${env.browser.version()}, ${browserSeconds} s of run pairs per model`);
     for (const [name] of models) {
@@ -110,15 +108,14 @@ async function compareInBrowser() {
         const kernels = [ma.kernels, mb.kernels];
         ma.dispose();
         mb.dispose();
-        const median = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
-        return { a: median(times[0]), b: median(times[1]), paired: median(ratios), pairs: ratios.length, same, kernels };
+        return { times, ratios, same, kernels };
       }, { name, threads, seconds: browserSeconds });
-      console.log(`${name.padEnd(30)} A ${r.a.toFixed(3)} ms  B ${r.b.toFixed(3)} ms  B/A ${(r.b / r.a).toFixed(3)}` +
-        `  paired B/A ${r.paired.toFixed(3)} (${r.pairs} pairs)  same bytes: ${r.same}  kernels: ${r.kernels.join(' / ')}`);
+      const [a, b] = r.times.map(median);
+      console.log(`${name.padEnd(30)} A ${a.toFixed(3)} ms  B ${b.toFixed(3)} ms  B/A ${(b / a).toFixed(3)}` +
+        `  paired B/A ${median(r.ratios).toFixed(3)} (${r.ratios.length} pairs)  same bytes: ${r.same}  kernels: ${r.kernels.join(' / ')}`);
     }
   } finally {
     await env.close();
-    await server.close();
     await rm(root, { recursive: true, force: true });
   }
 }

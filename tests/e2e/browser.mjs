@@ -13,12 +13,14 @@ export const CHROMIUM_ARGS = [
 export const FAKE_CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 
 /**
- * @param {{isolation?: boolean, args?: string[]}} [options] isolation: serve
- *   COOP/COEP headers; args: more Chromium switches (e.g. FAKE_CAMERA_ARGS)
+ * @param {{isolation?: boolean, args?: string[], root?: string, shared?: string}} [options] isolation: serve
+ *   COOP/COEP headers; args: more Chromium switches (e.g. FAKE_CAMERA_ARGS);
+ *   root, shared: what the server serves at / and /shared/ (tools/serve.mjs;
+ *   default: this repository and ../shared)
  * @returns {Promise<{browser, server, url: string, newPage: () => Promise<any>, close: () => Promise<void>}>}
  */
-export async function startBrowser({ isolation = true, args = [] } = {}) {
-  const server = await startServer({ isolation });
+export async function startBrowser({ isolation = true, args = [], root, shared } = {}) {
+  const server = await startServer({ isolation, root, shared });
   const browser = await chromium.launch({
     executablePath: process.env.QWASM_CHROMIUM ?? '/usr/bin/chromium',
     args: [...CHROMIUM_ARGS, ...args],

@@ -88,8 +88,10 @@ void qs8_gemm_4x8c2__wasmsimd(const QGemmWeights& w, const QOutput& out, size_t 
 // Microkernel "4x8c4": 4 rows of A by 8 channels, K four at a time with
 // i32x4.relaxed_dot_i8x16_i7x16_add_s (kernels/relaxed-simd.h): 16 MACs per
 // instruction where dot_i16x8 does 8, and A is never widened. Each step:
-// two weight vectors (4 channels x 4 k each), one 32-bit broadcast of A per
-// row, eight relaxed dots. W is packed as int8, unchanged:
+// two weight vectors (4 channels x 4 k each), A's 4 k of each row broadcast
+// (rows 0-1 by shuffles of one load, rows 2-3 by 32-bit broadcast loads:
+// the step is bound by loads as much as by dots), eight relaxed dots. W is
+// packed as int8, unchanged:
 //   w[nb][kq][lane j][e] = W[8 nb + j][4 kq + e]      (k padded to 4)
 // A goes into the dot's second operand, whose top bit engines read
 // differently: where they read it unsigned (x86), A's bytes are flipped to
