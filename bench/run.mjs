@@ -79,7 +79,11 @@ function parseArgs(argv) {
   o.seconds ??= o.quick ? 1 : 4;             // timed runs per runtime, model and thread count
   if (!(o.seconds > 0)) usage('--seconds needs a positive number');
   o.warmup = o.quick ? 0.3 : 1;              // seconds of untimed runs after loading
-  o.rounds = o.quick ? 4 : 10;               // turns each runtime gets, at least
+  // Turns each runtime gets, at least: one per 0.4 s of timed runs (10 at
+  // the least). The host's speed steps every few seconds, and paired ratios
+  // (report.mjs) compare slices of one round, so shorter slices pair closer
+  // in time, and more rounds give their median more pairs.
+  o.rounds = o.quick ? 4 : Math.max(10, Math.ceil(o.seconds / 0.4));
   o.minRuns = o.quick ? 3 : 5;
   o.loadReps = o.quick ? 1 : 3;
   o.gemmSeconds = o.quick ? 0.2 : 0.5;
