@@ -10,12 +10,15 @@
 // alike. Node 20 runs the SIMD128 kernels only (its relaxed dot saturates,
 // and the load-time probe refuses it).
 // --browser: both builds in one headless Chromium page (the relaxed
-// kernels where the engine passes the probe), taking turns run by run for
-// `seconds` per model (default 10). Besides the ratio of medians it prints
-// the median of the per-pair ratios: a shared host's speed steps for
-// seconds at a time, and a pair of runs milliseconds apart sees the same
-// step, so that figure resolves a 2-3% change where separate pages or
-// rounds seconds apart do not.
+// kernels where the engine passes the probe), taking turns for `seconds`
+// per model (default 10): run by run at 1 thread; at more, in turns of
+// ~30 ms with a 3 ms pause, so that one build's spinning workers do not
+// compete with the other's (run by run, the same build against itself at
+// 2 threads gave a paired 1.15 on MobileNet v1 0.25; in turns, 0.99-1.02). Besides the
+// ratio of medians it prints the median of the per-pair ratios: a shared
+// host's speed steps for seconds at a time, and a pair of turns
+// milliseconds apart sees the same step, so that figure resolves a 2-3%
+// change where separate pages or rounds seconds apart do not.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -95,24 +98,36 @@ async function compareInBrowser() {
         const [oa, ob] = [await ma.run(input), await mb.run(input)];
         const same = oa.length === ob.length && oa.every((v, i) => v === ob[i]);
         for (let i = 0; i < 20; ++i) await ma.run(input), await mb.run(input);  // warm-up, tier-up
-        const times = [[], []], ratios = [];
-        const end = performance.now() + seconds * 1000;
-        for (let pair = 0; performance.now() < end; ++pair) {
-          for (const k of pair % 2 ? [1, 0] : [0, 1]) {
+        // One thread: the builds alternate run by run. More: in turns of
+        // ~30 ms with a pause between, long enough for the last build's
+        // workers to stop spinning (threadpool.cc kSpin), which would
+        // otherwise take a core from the next build's first milliseconds.
+        const turns = [];  // per pair: [A's run times, B's run times]
+        const turn = async (k) => {
+          const t = [], stop = performance.now() + (threads > 1 ? 30 : 0);
+          do {
             const t0 = performance.now();
             await (k ? mb : ma).run(input);
-            times[k].push(performance.now() - t0);
-          }
-          ratios.push(times[1].at(-1) / times[0].at(-1));
+            t.push(performance.now() - t0);
+          } while (performance.now() < stop);
+          if (threads > 1) await new Promise((resolve) => setTimeout(resolve, 3));
+          return t;
+        };
+        const end = performance.now() + seconds * 1000;
+        for (let pair = 0; performance.now() < end; ++pair) {
+          const t = [null, null];
+          for (const k of pair % 2 ? [1, 0] : [0, 1]) t[k] = await turn(k);
+          turns.push(t);
         }
         const kernels = [ma.kernels, mb.kernels];
         ma.dispose();
         mb.dispose();
-        return { times, ratios, same, kernels };
+        return { turns, same, kernels };
       }, { name, threads, seconds: browserSeconds });
-      const [a, b] = r.times.map(median);
+      const [a, b] = [0, 1].map((k) => median(r.turns.flatMap((t) => t[k])));
+      const ratios = r.turns.map(([ta, tb]) => median(tb) / median(ta));
       console.log(`${name.padEnd(30)} A ${a.toFixed(3)} ms  B ${b.toFixed(3)} ms  B/A ${(b / a).toFixed(3)}` +
-        `  paired B/A ${median(r.ratios).toFixed(3)} (${r.ratios.length} pairs)  same bytes: ${r.same}  kernels: ${r.kernels.join(' / ')}`);
+        `  paired B/A ${median(ratios).toFixed(3)} (${ratios.length} pairs)  same bytes: ${r.same}  kernels: ${r.kernels.join(' / ')}`);
     }
   } finally {
     await env.close();
