@@ -23,10 +23,17 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// Arguments: --browser and its optional seconds (a number right after it)
+// are taken out; what is left is A, B and the thread count.
 const args = process.argv.slice(2);
 const browserAt = args.indexOf('--browser');
-const browserSeconds = browserAt < 0 ? 0 : Number(/^[0-9.]+$/.test(args[browserAt + 1] ?? '') ? args.splice(browserAt + 1, 1)[0] : 10);
-if (browserAt >= 0) args.splice(browserAt, 1);
+let browserSeconds = 0;  // 0: Node mode
+if (browserAt >= 0) {
+  const next = args[browserAt + 1];
+  const given = next !== undefined && /^[0-9.]+$/.test(next);
+  browserSeconds = given ? Number(next) : 10;
+  args.splice(browserAt, given ? 2 : 1);
+}
 const [aDir, bDir, threadsArg = '1'] = args;
 if (!aDir || !bDir || !(browserAt < 0 || browserSeconds > 0)) {
   console.error('usage: node bench/compare-builds.mjs <checkout A> <checkout B> [threads] [--browser [seconds]]');

@@ -44,9 +44,10 @@ function latencySection(rows, busy) {
     if (!a?.length || a.length !== b?.length) return null;
     return median(a.map((v, i) => v / b[i]));
   };
-  const both = (a, b, p) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×${p == null ? '' : ` (${p.toFixed(2)}×)`}`);
-  const pairedRatio = (m, rt, t) => both(med(m, 'qwasm', t), med(m, rt, t), paired(get(m, 'qwasm', t), get(m, rt, t)));
-  const speedup = (m, rt) => both(med(m, rt, 1), med(m, rt, 2), paired(get(m, rt, 1), get(m, rt, 2)));
+  // A table cell: the ratio of two medians, then the paired ratio in parentheses.
+  const ratioCell = (a, b, p) => (a == null || b == null ? 'n/a' : `${(a / b).toFixed(2)}×${p == null ? '' : ` (${p.toFixed(2)}×)`}`);
+  const pairedRatio = (m, rt, t) => ratioCell(med(m, 'qwasm', t), med(m, rt, t), paired(get(m, 'qwasm', t), get(m, rt, t)));
+  const speedup = (m, rt) => ratioCell(med(m, rt, 1), med(m, rt, 2), paired(get(m, rt, 1), get(m, rt, 2)));
   const threadTable = (t) => table(
     ['model', 'qwasm', ...OTHERS.map((rt) => NAMES[rt]), ...OTHERS.map((rt) => `qwasm/${NAMES[rt]}`),
       ...(t === 2 ? ['2t speedup qwasm · TFLite · LiteRT · ORT'] : [])],
