@@ -14,11 +14,11 @@
 // per model (default 10): run by run at 1 thread; at more, in turns of
 // ~30 ms with a 3 ms pause, so that one build's spinning workers do not
 // compete with the other's (run by run, the same build against itself at
-// 2 threads gave a paired 1.15 on MobileNet v1 0.25; in turns, 0.99-1.02). Besides the
-// ratio of medians it prints the median of the per-pair ratios: a shared
-// host's speed steps for seconds at a time, and a pair of turns
-// milliseconds apart sees the same step, so that figure resolves a 2-3%
-// change where separate pages or rounds seconds apart do not.
+// 2 threads gave a paired 1.15 on MobileNet v1 0.25; in turns, 0.99-1.02).
+// Besides the ratio of medians it prints the median of the per-pair
+// ratios: a shared host's speed steps for seconds at a time, and a pair of
+// turns milliseconds apart sees the same step, so that figure resolves a
+// 2-3% change where separate pages or rounds seconds apart do not.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
