@@ -33,7 +33,7 @@ inline constexpr uint8_t kMagic[8] = {0x89, 'Q', 'W', 'M', 0x0D, 0x0A, 0x1A, 0x0
 // their other encodings (TENS and TEN2 tensors, NODE nodes), are refused
 // with a message saying how to make a current file.
 inline constexpr uint16_t kVersionMajor = 2;
-inline constexpr uint16_t kVersionMinor = 1;
+inline constexpr uint16_t kVersionMinor = 2;
 
 inline constexpr uint32_t kHeaderSize = 64;        // bytes written; readers accept larger
 inline constexpr uint32_t kSectionEntrySize = 32;  // bytes written; readers accept larger
@@ -84,8 +84,9 @@ namespace nf {
 inline constexpr uint32_t kName = 1u << 0, kPads = 1u << 1, kStrideH = 1u << 2;  // 2..9: the 8 ints
 inline constexpr int kFirstInt = 2, kFirstFloat = 10;                            // 10..15: the 6 floats
 inline constexpr uint32_t kPerm = 1u << 16, kPaddings = 1u << 17, kKeepDims = 1u << 18,
-                          kCountIncludePad = 1u << 19, kOnnxNumerics = 1u << 20;
-inline constexpr uint32_t kAll = (1u << 21) - 1;
+                          kCountIncludePad = 1u << 19, kOnnxNumerics = 1u << 20,
+                          kTfliteNumerics = 1u << 21;  // since 2.2
+inline constexpr uint32_t kAll = (1u << 22) - 1;
 }  // namespace nf
 // Metadata input flags.
 inline constexpr uint8_t kInputPixelsAreInput = 1;

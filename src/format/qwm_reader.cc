@@ -681,6 +681,7 @@ Status Reader::ReadNodes() {
     a.keep_dims = mask & nf::kKeepDims;
     a.count_include_pad = mask & nf::kCountIncludePad;
     a.onnx_numerics = mask & nf::kOnnxNumerics;
+    a.tflite_numerics = mask & nf::kTfliteNumerics;
     r.Finish(newer_);
     if (r.ok()) ctx += QuotedName(n.name) + " (" + OpTypeName(n.op) + ")";
     QW_RETURN_IF_ERROR(r.status().With(ctx));

@@ -99,6 +99,7 @@ Result<uint16_t> CheckGraph(const Graph& g) {
     need(FindOpDef(n.op)->file_since_minor);
     need(FindByValue(kPaddingIds, n.attrs.padding)->since_minor);
     need(FindByValue(kActivationIds, n.attrs.activation)->since_minor);
+    if (n.attrs.tflite_numerics) need(2);  // nf::kTfliteNumerics
   }
   for (const std::vector<int32_t>* io : {&g.inputs, &g.outputs}) {
     if (io->size() > kMaxNodeTensors) return Status::Error(where + "too many graph inputs or outputs");
@@ -311,6 +312,7 @@ void WriteNodes(const Graph& g, Out* out) {
     if (a.keep_dims) mask |= nf::kKeepDims;
     if (a.count_include_pad) mask |= nf::kCountIncludePad;
     if (a.onnx_numerics) mask |= nf::kOnnxNumerics;
+    if (a.tflite_numerics) mask |= nf::kTfliteNumerics;
     Out r;
     r.V(FindOpDef(n.op)->file_id);
     r.U8(static_cast<uint8_t>(FindByValue(kPaddingIds, a.padding)->id));

@@ -75,6 +75,9 @@ struct Tensor {
   }
 };
 
+// The most cells a tflite_numerics pooling window may have (OpAttrs).
+inline constexpr int64_t kTflitePoolMaxCells = 65536;
+
 // Attributes of all supported ops; each op reads the fields it documents.
 struct OpAttrs {
   Padding padding = Padding::kValid;
@@ -92,6 +95,15 @@ struct OpAttrs {
   // rounding) instead of TFLite's (XNNPACK's) arithmetic. The ONNX importer
   // sets it, so a QDQ model gives ONNX Runtime's output bytes.
   bool onnx_numerics = false;
+  // int8 AVERAGE_POOL_2D rounds as TFLite's builtin kernel does (which
+  // TFLite runs for quantized pools even where XNNPACK runs the rest): an
+  // integer division of the raw sum, half up for uint8 models (the input
+  // was_uint8), half away from zero for int8 (kernels/params.h
+  // PoolRounding). The TFLite importer sets it where input and output share
+  // their quantization and the window has at most kTflitePoolMaxCells, so an
+  // imported model gives TFLite's output bytes; qwasm's own models keep
+  // the half-to-even Requantize.
+  bool tflite_numerics = false;
   int axis = 0;                    // concatenation (in the node's own layout)
   std::vector<int32_t> perm;       // transpose: output axis i = input axis perm[i]
   std::vector<int32_t> paddings;   // pad: before, after for each axis in turn; slice: elements cut off

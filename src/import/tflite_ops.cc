@@ -391,6 +391,25 @@ bool GraphOperator(int32_t builtin, OpType* op) {
   }
 }
 
+// Whether TFLite computes this AVERAGE_POOL_2D with its builtin integer
+// kernel (graph.h OpAttrs::tflite_numerics), which qwasm can match: a
+// quantized per-tensor input and output on one grid and a window of at most
+// kTflitePoolMaxCells cells. (TFLite runs a pool whose grids differ all the
+// same, ignoring the difference; qwasm rescales it instead.)
+bool TfliteIntegerPool(const Graph& g, const Node& node, int32_t filter_h, int32_t filter_w) {
+  if (node.inputs.empty() || node.outputs.empty()) return false;
+  const int32_t in = node.inputs[0], out = node.outputs[0];
+  const auto valid = [&](int32_t id) { return id >= 0 && static_cast<size_t>(id) < g.tensors.size(); };
+  if (!valid(in) || !valid(out)) return false;
+  const QuantInfo& qi = g.tensors[in].quant;
+  const QuantInfo& qo = g.tensors[out].quant;
+  if (qi.scale.size() != 1 || qo.scale.size() != 1 || qi.zero_point.size() != 1 || qo.zero_point.size() != 1) {
+    return false;
+  }
+  return qi.scale[0] == qo.scale[0] && qi.zero_point[0] == qo.zero_point[0] && filter_h > 0 && filter_w > 0 &&
+         int64_t{filter_h} * filter_w <= kTflitePoolMaxCells;
+}
+
 Status ReadNodeOptions(const fb::Table& op, int32_t builtin, const Graph& g, Node* node, const std::string& label) {
   OpAttrs& a = node->attrs;
   const uint8_t expected = OptionsTableOf(builtin);
@@ -446,6 +465,7 @@ Status ReadNodeOptions(const fb::Table& op, int32_t builtin, const Graph& g, Nod
       a.stride_h = sh;
       a.filter_w = fw;
       a.filter_h = fh;
+      if (builtin == kAveragePool2D) a.tflite_numerics = TfliteIntegerPool(g, *node, fh, fw);
       return Status::Ok();
     }
     case kFullyConnected: {

@@ -131,6 +131,7 @@ void CheckSameGraph(const Graph& a, const Graph& b) {
     CHECK(p.keep_dims == q.keep_dims);
     CHECK(p.count_include_pad == q.count_include_pad);
     CHECK(p.onnx_numerics == q.onnx_numerics);
+    CHECK(p.tflite_numerics == q.tflite_numerics);
     CHECK(p.perm == q.perm);
     CHECK(p.paddings == q.paddings);
   }
@@ -575,6 +576,7 @@ TEST_CASE("qwm: every op type, dtype and attribute round-trips exactly") {
     a.keep_dims = op % 2 == 0;
     a.count_include_pad = op % 3 == 0;
     a.onnx_numerics = op % 4 == 1;
+    a.tflite_numerics = op % 5 == 2;
     a.axis = -1 - op;
     a.perm = {0, 3, 1, 2};
     a.paddings = {0, 0, 1, 1, 2, 2, 0, op};
@@ -608,10 +610,17 @@ TEST_CASE("qwm: every op type, dtype and attribute round-trips exactly") {
   const Graph g = MustRead(bytes);
   CheckSameGraph(b.g, g);
   CHECK(MustWrite(g) == bytes);
-  // Header: magic, version 2.0, 64-byte header, 5 sections after it.
+  // Header: magic, version 2.2 (tflite_numerics; without it 2.0, below),
+  // 64-byte header, 5 sections after it.
   CHECK(std::memcmp(bytes.data(), qwm::kMagic, 8) == 0);
   CHECK(Get(bytes, 8, 2) == 2);
-  CHECK(Get(bytes, 10, 2) == 0);
+  CHECK(Get(bytes, 10, 2) == 2);
+  {
+    std::vector<bool> flags;
+    for (Node& n : b.g.nodes) flags.push_back(n.attrs.tflite_numerics), n.attrs.tflite_numerics = false;
+    CHECK(Get(MustWrite(b.g), 10, 2) == 0);
+    for (size_t i = 0; i < flags.size(); ++i) b.g.nodes[i].attrs.tflite_numerics = flags[i];
+  }
   CHECK(Get(bytes, 16, 4) == 64);
   CHECK(Get(bytes, 20, 4) == 5);
   CHECK(Get(bytes, 24, 8) == bytes.size());
@@ -720,16 +729,16 @@ TEST_CASE("qwm: errors say what is wrong and where") {
   CHECK(patched(node0_input0, 100, 1) ==
         "qwm: section NODE, node 0 'conv' (CONV_2D): input index 99 out of range (17 tensors)");
   CHECK(patched(node0_input0, 100, 1, false) == "qwm: section NODE (table entry 2): CRC-32 mismatch (damaged file)");
-  CHECK(patched(node0, 122, 1) == "qwm: section NODE, node 0: op id 122: not defined in format 2.1 (the newest this "
+  CHECK(patched(node0, 122, 1) == "qwm: section NODE, node 0: op id 122: not defined in format 2.2 (the newest this "
                                   "reader knows); the file says it is format 2.0, so it is damaged");
   {  // A file from a newer minor version using a new op: say what it needs.
     Bytes b = good;
     Put(b, node0, 122, 1);
-    Put(b, 10, 2, 2);
+    Put(b, 10, 3, 2);
     RepairChecksums(b);
-    CHECK(ReadError(b).find("read it with a qwasm release that supports format 2.2") != std::string::npos);
+    CHECK(ReadError(b).find("read it with a qwasm release that supports format 2.3") != std::string::npos);
   }
-  CHECK(patched(8, 3, 2) == "qwm: format version 3.0 cannot be read: this reader reads format 2.1; the file needs "
+  CHECK(patched(8, 3, 2) == "qwm: format version 3.0 cannot be read: this reader reads format 2.2; the file needs "
                             "a qwasm release that reads format 3.0");
   CHECK(patched(24, good.size() + 1, 8) ==
         "qwm: the header says the file is " + std::to_string(good.size() + 1) + " bytes, but it is " +
@@ -762,10 +771,10 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     CHECK(g.metadata.notes == std::vector<std::string>{"skipped unknown optional .qwm section XTRA"});
     Put(b, meta_entry + 4, 0, 4);
     RepairChecksums(b);
-    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 2.1") == 0);
+    CHECK(ReadError(b).find("qwm: required section type XTRA: not defined in format 2.2") == 0);
   }
   CHECK(patched(tens_entry, qwm::FourCC("TEN3"), 4) ==
-        "qwm: required section type TEN3: not defined in format 2.1 (the newest this reader knows); the file says it "
+        "qwm: required section type TEN3: not defined in format 2.2 (the newest this reader knows); the file says it "
         "is format 2.0, so it is damaged");
   CHECK(patched(meta_entry, qwm::kSectionTensors, 4) == "qwm: section TENS (table entry 1): appears twice");
   {  // Versioning: bytes after the last known field of a section are fields
@@ -781,7 +790,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
     CHECK(ReadError(b) == "qwm: section GRPH: " + std::to_string(padding) +
                               " unexpected bytes after the last field, at section byte " +
                               std::to_string(Get(good, entry + 16, 8)));
-    Put(b, 10, 2, 2);  // format 2.2
+    Put(b, 10, 3, 2);  // format 2.3
     RepairChecksums(b);
     CHECK(ReadError(b).empty());
   }
@@ -800,7 +809,7 @@ TEST_CASE("qwm: errors say what is wrong and where") {
 TEST_CASE("qwm: files of format 1.x are refused, naming their version and sections") {
   const Bytes good = MustWrite(TinyModel());
   const std::string remedy =
-      ", whose encodings this reader no longer reads: it reads format 2.1. Make a current file from the source "
+      ", whose encodings this reader no longer reads: it reads format 2.2. Make a current file from the source "
       "model: qwasm-convert (convert() in JavaScript) for TFLite and ONNX models, qwasm-quantize (quantize()) for an "
       "FP32 ONNX model";
   // The header and table of 1.x files are laid out as today's: a 2.0 file
@@ -924,7 +933,7 @@ TEST_CASE("qwm: int4, lut4 and lut8 weights round-trip exactly and run the same"
   CHECK(Patched(bytes, groups_at, {0x81, 0x80, 0x40}) ==
         "qwm: section TENS, tensor 1: codebook group count 1048577 at section byte " +
             std::to_string(groups_at - tens) + " is over the limit of 1048576");
-  CHECK(Patched(bytes, records[1].flags_at - 1, {10}).find("dtype id 10: not defined in format 2.1") !=
+  CHECK(Patched(bytes, records[1].flags_at - 1, {10}).find("dtype id 10: not defined in format 2.2") !=
         std::string::npos);
   // The depthwise int4 filter holds 27 values: the last high nibble must be 0.
   const size_t data = SectionOffset(bytes, qwm::kSectionData);
@@ -1066,7 +1075,7 @@ TEST_CASE("qwm: hostile edits of tensor records are refused with a precise messa
   CHECK(patched(records[1].flags_at, {static_cast<uint8_t>(kConst | 3 << qwm::kTensorZeroPointShift)}) ==
         "qwm: section TENS, tensor 1: zero-point form 3 is not defined");
   CHECK(patched(records[1].flags_at, {kConst | 128}) ==
-        "qwm: section TENS, tensor 1: tensor flag bits 0x80: not defined in format 2.1 (the newest this reader "
+        "qwm: section TENS, tensor 1: tensor flag bits 0x80: not defined in format 2.2 (the newest this reader "
         "knows); the file says it is format 2.0, so it is damaged");
   // The shared-prefix byte of 'conv/w' (before its length, 6 name bytes and the dtype).
   CHECK(patched(records[1].flags_at - 1 - 6 - 1 - 1, {9}) ==
@@ -1138,23 +1147,23 @@ TEST_CASE("qwm: NODE stores only what differs from the defaults; hostile edits a
   CHECK(patched(n0 + 5, {0x7F}) == "qwm: section NODE, node 0 'conv' (CONV_2D): input index 126 out of range (17 tensors)");
   CHECK(patched(n0 + 5, {0x00}).empty());  // input 0 absent: a format-valid node (the interpreter refuses it)
   CHECK(MustRead([&] { Bytes x = bytes; x[n0 + 5] = 0; RepairChecksums(x); return x; }()).nodes[0].inputs[0] == -1);
-  CHECK(patched(n0, {0x7F}).find("qwm: section NODE, node 0: op id 127: not defined in format 2.1") == 0);
+  CHECK(patched(n0, {0x7F}).find("qwm: section NODE, node 0: op id 127: not defined in format 2.2") == 0);
   CHECK(patched(n0 + 1, {0x09}).find("qwm: section NODE, node 0: padding id 9: not defined") == 0);
   CHECK(patched(n0 + 8, {0x00}) ==
         "qwm: section NODE, node 0: the name is not stored, and there is no output to take it from");
   CHECK(patched(n0 + 9, {0x7F}) == "qwm: section NODE, node 0 '' (CONV_2D): output index 127 out of range (17 tensors)");
   CHECK(patched(n0 + 3, {0x04}).find("qwm: section NODE, node 0: ends inside attribute") == 0);  // stride_h, no bytes
   // Node 2 'adder' stores its name: mask 01, length 5, "adder". Rewritten in
-  // the same 7 bytes as mask bits 0 and 21 (not defined), length 2, "er".
+  // the same 7 bytes as mask bits 0 and 22 (not defined), length 2, "er".
   const size_t n2 = nodes[2].first;
   REQUIRE(Hex(bytes, n2 + 3, n2 + 10) == "01 05 61 64 64 65 72 ");
-  CHECK(patched(n2 + 3, {0x81, 0x80, 0x80, 0x01, 0x02}) ==
-        "qwm: section NODE, node 2: node field flag bits 0x200000: not defined in format 2.1 (the newest this "
+  CHECK(patched(n2 + 3, {0x81, 0x80, 0x80, 0x02, 0x02}) ==
+        "qwm: section NODE, node 2: node field flag bits 0x400000: not defined in format 2.2 (the newest this "
         "reader knows); the file says it is format 2.0, so it is damaged");
   {  // From a newer minor, the unknown field bit is ignored (its field would follow the known ones).
     Bytes x = bytes;
-    std::copy_n(Bytes{0x81, 0x80, 0x80, 0x01, 0x02}.begin(), 5, x.begin() + n2 + 3);
-    Put(x, 10, 2, 2);
+    std::copy_n(Bytes{0x81, 0x80, 0x80, 0x02, 0x02}.begin(), 5, x.begin() + n2 + 3);
+    Put(x, 10, 3, 2);
     RepairChecksums(x);
     CHECK(MustRead(x).nodes[2].name == "er");
   }

@@ -184,6 +184,78 @@ TEST_CASE("tflite MAX_POOL_2D: VALID and SAME windows, fused activation, int8 on
   }
 }
 
+// TFLite runs quantized AVERAGE_POOL_2D on its builtin kernels (also where
+// XNNPACK runs the rest), which divide the raw sum: uint8 rounds half up,
+// int8 half away from zero. The importer marks such pools tflite_numerics
+// so the model gives TFLite's bytes; on different grids (no TFLite kernel
+// rescales) qwasm's half-to-even Requantize stays.
+TEST_CASE("tflite AVERAGE_POOL_2D: ties round as TFLite's builtin kernels (uint8 half up, int8 away from zero)") {
+  // One 2x2 VALID window over a 2x2 image of 4 channels: raw sums 2, 6, -2,
+  // -6 (+ 4 x an offset), means 0.5, 1.5, -0.5, -1.5 (+ the offset).
+  const std::vector<int> cells = {1, 0, 1, -2,  0, 3, -1, -1,  1, 1, 0, -2,  0, 2, -2, -1};
+  auto model = [&](int8_t type, float out_scale, int64_t zp) {
+    TfliteBuilder b;
+    const int32_t in = b.Tensor("x", type, {1, 2, 2, 4}, 0.5f, zp);
+    const int32_t out = b.Tensor("out", type, {1, 1, 1, 4}, out_scale, zp);
+    return OneOp(b, tfl::kAveragePool2D, {in}, out, {in}, tfl::kPool2DOptions, PoolOptions(tfl::kValid, 2, 2));
+  };
+  auto flag = [](const Bytes& file) {
+    Result<std::unique_ptr<Graph>> g = ReadTflite(file);
+    REQUIRE(g.ok());
+    return g.value()->nodes.at(0).attrs.tflite_numerics;
+  };
+  {  // uint8 around 128 (int8 raw 0): 128.5 -> 129, 129.5 -> 130, 127.5 -> 128, 126.5 -> 127
+    const Bytes file = model(tfl::kUInt8, 0.5f, 128);
+    CHECK(flag(file));
+    std::vector<uint8_t> x;
+    for (int v : cells) x.push_back(static_cast<uint8_t>(128 + v));
+    CHECK(Run<uint8_t>(file, {x}) == std::vector<uint8_t>{129, 130, 128, 127});
+  }
+  {  // int8 around 0: 0.5 -> 1, 1.5 -> 2, -0.5 -> -1, -1.5 -> -2
+    const Bytes file = model(tfl::kInt8, 0.5f, 0);
+    CHECK(flag(file));
+    std::vector<int8_t> x;
+    for (int v : cells) x.push_back(static_cast<int8_t>(v));
+    CHECK(Run<int8_t>(file, {x}) == std::vector<int8_t>{1, 2, -1, -2});
+  }
+  {  // int8 around -100 (a zero point plays no part): -99.5 -> -100, -98.5 -> -99, -100.5 -> -101, -101.5 -> -102
+    const Bytes file = model(tfl::kInt8, 0.5f, 7);
+    std::vector<int8_t> x;
+    for (int v : cells) x.push_back(static_cast<int8_t>(v - 100));
+    CHECK(Run<int8_t>(file, {x}) == std::vector<int8_t>{-100, -99, -101, -102});
+  }
+  {  // Another output scale: not TFLite's kernel, qwasm's Requantize (ties to even after the rescale)
+    const Bytes file = model(tfl::kUInt8, 1.0f, 128);
+    CHECK_FALSE(flag(file));
+    std::vector<uint8_t> x;
+    for (int v : cells) x.push_back(static_cast<uint8_t>(128 + v));
+    // (x - 128) sums 2, 6, -2, -6 over 4 cells, times 0.5: 0.25, 0.75, -0.25, -0.75 -> 0, 1, 0, -1
+    CHECK(Run<uint8_t>(file, {x}) == std::vector<uint8_t>{128, 129, 128, 127});
+  }
+  {  // A graph (say a hostile .qwm) asking for TFLite's rounding across grids, or over too many cells
+    Result<std::unique_ptr<Graph>> g = ReadTflite(model(tfl::kUInt8, 0.5f, 128));
+    REQUIRE(g.ok());
+    std::unique_ptr<Graph> graph = g.take();
+    graph->tensors[graph->nodes[0].outputs[0]].quant.scale[0] = 1.0f;
+    Result<std::unique_ptr<Interpreter>> it = Interpreter::Create(std::move(graph));
+    REQUIRE_FALSE(it.ok());
+    CHECK(it.status().message() == "node 0 'out' (AVERAGE_POOL_2D): tflite_numerics needs the input and output on "
+                                   "the same quantization (scale and zero point)");
+    TfliteBuilder b;  // a 300x300 window: the importer leaves qwasm's rounding
+    const int32_t in = b.Tensor("x", tfl::kUInt8, {1, 300, 300, 1}, 0.5f, 128);
+    const int32_t out = b.Tensor("out", tfl::kUInt8, {1, 1, 1, 1}, 0.5f, 128);
+    g = ReadTflite(OneOp(b, tfl::kAveragePool2D, {in}, out, {in}, tfl::kPool2DOptions, PoolOptions(tfl::kValid, 1, 300)));
+    REQUIRE(g.ok());
+    graph = g.take();
+    CHECK_FALSE(graph->nodes[0].attrs.tflite_numerics);
+    graph->nodes[0].attrs.tflite_numerics = true;
+    it = Interpreter::Create(std::move(graph));
+    REQUIRE_FALSE(it.ok());
+    CHECK(it.status().message() ==
+          "node 0 'out' (AVERAGE_POOL_2D): tflite_numerics allows at most 65536 cells in the pooling window, got 90000");
+  }
+}
+
 TEST_CASE("tflite CONCATENATION: last and middle axis, int8 inputs on another grid requantized") {
   {
     TfliteBuilder b;

@@ -1,5 +1,6 @@
 // AVERAGE_POOL_2D on NHWC. int8: padding cells excluded from the average (as
-// TFLite), may rescale between input and output grids. float32: padding
+// TFLite), may rescale between input and output grids; with tflite_numerics
+// (TFLite imports) ties round as TFLite's builtin kernel rounds them. float32: padding
 // excluded, or counted with count_include_pad (ONNX).
 #include <algorithm>
 
@@ -68,6 +69,19 @@ PrepareResult PrepareAveragePool2D(const OpContext& c) {
   p.input_zero_point = input.quant.zero_point[0];
   p.input_over_output_scale = static_cast<double>(input.quant.scale[0]) / output.quant.scale[0];
   p.output = stage.value();
+  if (a.tflite_numerics) {
+    // TFLite's builtin kernel divides raw sums: no rescale, so only for
+    // input and output on one grid (the importer sets it only there).
+    if (input.quant.scale[0] != output.quant.scale[0] || input.quant.zero_point[0] != output.quant.zero_point[0]) {
+      return c.Error("tflite_numerics needs the input and output on the same quantization (scale and zero point)");
+    }
+    static_assert(kTflitePoolMaxCells <= kPoolIntegerMaxCells, "the kernels' integer division is exact only so far");
+    if (cells > kTflitePoolMaxCells) {
+      return c.Error("tflite_numerics allows at most " + std::to_string(kTflitePoolMaxCells) +
+                     " cells in the pooling window, got " + std::to_string(cells));
+    }
+    p.rounding = input.was_uint8 ? PoolRounding::kTfliteUint8 : PoolRounding::kTfliteInt8;
+  }
   return std::unique_ptr<PreparedOp>(new AveragePool2DOp(p, c.kernels().qs8_average_pool, c.node().inputs[0], c.node().outputs[0]));
 }
 

@@ -1,7 +1,8 @@
 // Reference average pooling. As in TFLite, the divisor counts only the window
 // cells inside the image (padding is excluded). The sum of (x - zx) is exact
 // in int32; the division and rescale are one float32 multiply by
-// fl(scale_in / (scale_out * count)), then RoundToQuant.
+// fl(scale_in / (scale_out * count)), then RoundToQuant, or TFLite's
+// integer division (params.h PoolRounding).
 #include "kernels/kernels.h"
 #include "kernels/window.h"
 #include "quant/requantize.h"
@@ -25,6 +26,10 @@ void qs8_average_pool__ref(const QPoolParams& p, size_t row_begin, size_t row_en
       },
       [&](const SumCount& a) {
         // count >= 1: prepare guarantees every window overlaps the image.
+        if (p.rounding != PoolRounding::kRequantize) {
+          const int32_t raw = a.sum + a.count * p.input_zero_point;
+          return static_cast<int8_t>(TfliteAverage(p.rounding, raw, a.count, p.output.min, p.output.max));
+        }
         const float scale = static_cast<float>(p.input_over_output_scale / a.count);
         return static_cast<int8_t>(Requantize(a.sum, scale, p.output.zero_point, p.output.min, p.output.max));
       });

@@ -6,7 +6,8 @@
 // int32) and -count * zx is added once, so the int32 equals the reference's.
 // The multiplier fl(scale_in / scale_out / count) is the reference's double
 // division, once per output pixel (count varies only by pixel), and
-// RequantSimd is Requantize bit for bit.
+// RequantSimd is Requantize bit for bit. TFLite's rounding (params.h
+// PoolRounding) divides the raw sum in float32 instead (TfliteDivide).
 #include "kernels/kernels.h"
 #include "kernels/simd128.h"
 #include "kernels/requantize-simd.h"
@@ -24,9 +25,36 @@ struct Window {
   size_t readable;  // bytes readable from `first` to the end of the input
 };
 
-// Requantized int8 averages of 16 channels (only the first `readable` bytes
-// from w.first may be read).
-inline v128_t PoolChannels16(const Window& w, v128_t bias, v128_t scale, const RequantSimd& rq) {
+// TFLite's integer average (params.h PoolRounding, TfliteAverage) of four
+// raw sums over `cells`: |t| < 2^24 (cells <= kPoolIntegerMaxCells), so
+// f32 holds t and the correctly rounded quotient; a non-integer t / cells
+// lies >= 1 / cells from any integer, more than the quotient's rounding
+// error (|t / cells| 2^-24 < 1 / (2 cells)), so floor and trunc of the
+// float quotient are those of the exact one.
+struct TfliteDivide {
+  TfliteDivide(PoolRounding rounding, int32_t cells, const QOutput& out)
+      : half(wasm_i32x4_splat(cells / 2)), divisor(wasm_f32x4_splat(static_cast<float>(cells))),
+        lo(wasm_i32x4_splat(out.min)), hi(wasm_i32x4_splat(out.max)), half_up(rounding == PoolRounding::kTfliteUint8) {}
+  v128_t Apply(v128_t sum) const {
+    v128_t q;
+    if (half_up) {
+      const v128_t t = wasm_i32x4_add(sum, half);
+      q = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_floor(wasm_f32x4_div(wasm_f32x4_convert_i32x4(t), divisor)));
+    } else {
+      const v128_t t = wasm_v128_bitselect(wasm_i32x4_add(sum, half), wasm_i32x4_sub(sum, half),
+                                           wasm_i32x4_gt(sum, wasm_i32x4_splat(0)));
+      q = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_div(wasm_f32x4_convert_i32x4(t), divisor));
+    }
+    return wasm_i32x4_min(wasm_i32x4_max(q, lo), hi);
+  }
+  v128_t half, divisor, lo, hi;
+  bool half_up;
+};
+
+// The sums of 16 channels over the window's cells, from `bias` (only the
+// first `readable` bytes from w.first may be read), as four int32x4.
+template <typename Finish>
+inline v128_t PoolChannels16(const Window& w, v128_t bias, Finish finish) {
   v128_t acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias;
   v128_t lo = wasm_i16x8_splat(0), hi = wasm_i16x8_splat(0);
   int pending = 0;
@@ -49,8 +77,7 @@ inline v128_t PoolChannels16(const Window& w, v128_t bias, v128_t scale, const R
     }
   }
   flush();
-  return PackI32x4x4ToI8x16(rq.Apply(acc0, scale), rq.Apply(acc1, scale), rq.Apply(acc2, scale),
-                            rq.Apply(acc3, scale));
+  return PackI32x4x4ToI8x16(finish(acc0), finish(acc1), finish(acc2), finish(acc3));
 }
 
 }  // namespace
@@ -81,13 +108,17 @@ void qs8_average_pool__wasmsimd(const QPoolParams& p, size_t row_begin, size_t r
           ((static_cast<size_t>(n) * s.in_h + iy0 + ky0) * s.in_w + ix0 + kx0) * channels;
       // count >= 1: prepare guarantees every window overlaps the image.
       const int32_t count = w.rows * w.cols;
-      const v128_t scale = wasm_f32x4_splat(static_cast<float>(p.input_over_output_scale / count));
-      const v128_t bias = wasm_i32x4_splat(-count * p.input_zero_point);
       int8_t* out = output + (row * s.out_w + ox) * channels;
+      const bool integer = p.rounding != PoolRounding::kRequantize;
+      const v128_t scale = wasm_f32x4_splat(static_cast<float>(p.input_over_output_scale / count));
+      const TfliteDivide divide(p.rounding, count, p.output);
+      // TFLite's rounding divides the raw sum; Requantize takes sum(x - zx).
+      const v128_t bias = wasm_i32x4_splat(integer ? 0 : -count * p.input_zero_point);
       auto block = [&](size_t c) {
         w.first = input + first + c;
         w.readable = input_bytes - first - c;
-        return PoolChannels16(w, bias, scale, rq);
+        if (integer) return PoolChannels16(w, bias, [&](v128_t sum) { return divide.Apply(sum); });
+        return PoolChannels16(w, bias, [&](v128_t sum) { return rq.Apply(sum, scale); });
       };
       size_t c = c_begin;
       for (; c + 16 <= c_end; c += 16) wasm_v128_store(out + c, block(c));

@@ -29,14 +29,18 @@ class PoolKnobs : public WindowKnobs<Derived> {
 };
 
 // qs8_average_pool: Requantize(sum over in-image cells of (x - zx),
-// fl(scale_in / (scale_out * cells))).
+// fl(scale_in / (scale_out * cells))), or with `rounding` (a PoolRounding)
+// TFLite's rounding of the raw mean.
 class QAveragePoolTester : public PoolKnobs<QAveragePoolTester>, public QOutputKnobs<QAveragePoolTester> {
   QWASM_TESTER_PARAMS(QAveragePoolTester, DescribeParams, (int32_t, input_zero_point, 0),
-                      (double, input_over_output_scale, 1.0));
+                      (double, input_over_output_scale, 1.0), (int, rounding, 0));
 
  public:
   void Test(const KernelConfig& config) const {
-    auto params = [&](const WindowShape& s) { return QPoolParams{s, input_zero_point_, input_over_output_scale_, output()}; };
+    auto params = [&](const WindowShape& s) {
+      return QPoolParams{s, input_zero_point_, input_over_output_scale_, output(),
+                         static_cast<PoolRounding>(rounding_)};
+    };
     Check<int8_t>(
         DescribeTester(*this, "qs8_average_pool", config), true, [](Rng& rng, size_t n) { return rng.Int8Data(n); },
         [&](const WindowShape& s, const int8_t* x, int8_t* want) { qs8_average_pool__oracle(params(s), x, want); },

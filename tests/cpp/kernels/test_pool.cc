@@ -11,12 +11,15 @@ using namespace qwasm::testing;
 namespace {
 
 // A random average pool on this window: zero point, rescale and fused
-// activation as prepare makes them, random row and channel pieces.
+// activation as prepare makes them, random row and channel pieces; a third
+// each rounded as Requantize, TFLite uint8 and TFLite int8 (which keep the
+// input's grid, as prepare requires).
 QAveragePoolTester RandomAveragePool(Rng& rng) {
   const float out_scale = rng.Scale(-8, 0);
   QAveragePoolTester t;
-  t.batch(rng.Int(1, 2)).input_zero_point(rng.Int8Extreme());
-  t.input_over_output_scale(static_cast<double>(rng.Scale(-8, 0)) / out_scale);
+  const int rounding = rng.Int(0, 2);
+  t.batch(rng.Int(1, 2)).input_zero_point(rng.Int8Extreme()).rounding(rounding);
+  t.input_over_output_scale(rounding ? 1.0 : static_cast<double>(rng.Scale(-8, 0)) / out_scale);
   t.output(RandomActivation(rng, out_scale)).row_split(AxisSplit::Random(rng.Int(0, 3)));
   t.channel_split(AxisSplit::Random(rng.Int(0, 3)));
   return t;
@@ -92,7 +95,7 @@ QWASM_KERNEL_TEST("qs8_average_pool: explicit padding, channel ranges around 16,
   }
 }
 
-TEST_CASE("qs8_average_pool: hand-computed, padding excluded from the count, ties") {
+TEST_CASE("qs8_average_pool: hand-computed, padding excluded from the count, ties (Requantize and TFLite)") {
   // x' = 1..9 (3x3), zx = 10; 2x2 stride 1 VALID: (1+2+4+5)/4 = 3, 4, 6, 7.
   std::vector<int8_t> x;
   for (int i = 1; i <= 9; ++i) x.push_back(static_cast<int8_t>(i + 10));
@@ -124,6 +127,26 @@ TEST_CASE("qs8_average_pool: hand-computed, padding excluded from the count, tie
   // Rescaled by 2: 12 * 0.5 = 6, 21 * fl(2/6) = 7, 45 * fl(2/9) = 10 ...
   p.input_over_output_scale = 2.0;
   check({6, 7, 8, 9, 10, 11, 12, 13, 14});
+  // Negative raw values, x = x' - 20 with zx = zo = -20, one grid: the raw
+  // means are -17, -16.5, -16, -15.5, -15, -14.5, -14, -13.5, -13.
+  for (int8_t& v : x) v = static_cast<int8_t>(v - 30);
+  p.input_zero_point = p.output.zero_point = -20;
+  p.input_over_output_scale = 1.0;
+  check({-17, -16, -16, -16, -15, -14, -14, -14, -13});  // Requantize: ties to even
+  p.rounding = PoolRounding::kTfliteUint8;                // TFLite uint8: half up
+  check({-17, -16, -16, -15, -15, -14, -14, -13, -13});
+  p.rounding = PoolRounding::kTfliteInt8;  // TFLite int8: half away from zero
+  check({-17, -17, -16, -16, -15, -15, -14, -14, -13});
+  // The clamp comes after the division: [-16, -14].
+  p.output.min = -16, p.output.max = -14;
+  check({-16, -16, -16, -16, -15, -15, -14, -14, -14});
+  // Positive raw values: half up and half away agree (13.5 -> 14).
+  for (int8_t& v : x) v = static_cast<int8_t>(v + 30);
+  p.output.min = -128, p.output.max = 127;
+  for (PoolRounding r : {PoolRounding::kTfliteUint8, PoolRounding::kTfliteInt8}) {
+    p.rounding = r;
+    check({13, 14, 14, 15, 15, 16, 16, 17, 17});
+  }
 }
 
 QWASM_KERNEL_TEST("qs8_max_pool: windows, strides, padding, clamps, row pieces") {

@@ -1,5 +1,6 @@
 // Oracles of the pooling families: average and max pooling, and the mean
 // over H and W, which is an average pool whose one window is the image.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -74,7 +75,24 @@ struct FloatMax {
 }  // namespace
 
 void qs8_average_pool__oracle(const QPoolParams& p, const int8_t* input, int8_t* output) {
-  QAverage(p.shape, p.input_zero_point, p.input_over_output_scale, p.output, input, output);
+  if (p.rounding == PoolRounding::kRequantize) {
+    QAverage(p.shape, p.input_zero_point, p.input_over_output_scale, p.output, input, output);
+    return;
+  }
+  // TFLite's rounding of the exact mean m = S / c of the raw values: half up
+  // (uint8 models: floor(m + 1/2)) or half away from zero (int8), then the
+  // clamp. floor(m + 1/2) = floor((2S + c) / 2c).
+  const bool half_up = p.rounding == PoolRounding::kTfliteUint8;
+  Pool(
+      p.shape, input, int64_t{0}, [](int64_t sum, int8_t x) { return sum + x; },
+      [&](int64_t s, int cells) {
+        const int64_t c2 = 2 * int64_t{cells};
+        const auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); };
+        const int64_t q = half_up ? floor_div(2 * s + cells, c2)
+                                  : (s < 0 ? -floor_div(-2 * s + cells, c2) : floor_div(2 * s + cells, c2));
+        return static_cast<int8_t>(std::min<int64_t>(p.output.max, std::max<int64_t>(p.output.min, q)));
+      },
+      output);
 }
 
 void qs8_mean_hw__oracle(const QMeanParams& p, const int8_t* input, int8_t* output) {
