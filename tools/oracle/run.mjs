@@ -10,7 +10,7 @@
 // (--out FILE: FILE.json and FILE.md). Each finished model is checkpointed in
 // <out>.ckpt/; --resume DIR reuses matching checkpoints of an earlier run
 // (same photos, same dist/qwasm.wasm). A full run (5 models x 500 photos)
-// takes ~18 minutes with qwasm's scalar kernels (2 cores).
+// took 1m42s on 2 cores with --no-node (2026-12-06); the Node pass adds its own time.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
