@@ -91,8 +91,9 @@ struct QAddParams {
 //    grid: S = the sum of the raw int8 values, c = cells, then
 //    floor((S + c/2) / c) (uint8 models: (S_u8 + c/2) / c, half up, in the
 //    uint8 domain) or (S +- c/2) / c truncated (int8: half away from zero);
-//    then the clamp. No zero point or scale enters. Cells <= kMaxCells
-//    (the kernels divide in float32, exact below 2^24).
+//    then the clamp (quant/requantize.h TflitePoolAverage). No zero point
+//    or scale enters. Cells <= kPoolIntegerMaxCells (the SIMD kernel
+//    divides in float32, exact below 2^24).
 enum class PoolRounding : uint8_t { kRequantize, kTfliteUint8, kTfliteInt8 };
 inline constexpr int kPoolIntegerMaxCells = 65536;
 
@@ -104,19 +105,6 @@ struct QPoolParams {
   QOutput output;
   PoolRounding rounding = PoolRounding::kRequantize;
 };
-
-// TFLite's integer average of a raw int8 sum over `cells` (PoolRounding),
-// clamped to [min, max].
-inline int32_t TfliteAverage(PoolRounding rounding, int32_t sum, int32_t cells, int32_t min, int32_t max) {
-  int32_t q;
-  if (rounding == PoolRounding::kTfliteUint8) {
-    const int32_t t = sum + cells / 2;  // floor division
-    q = t / cells - (t % cells < 0 ? 1 : 0);
-  } else {
-    q = (sum > 0 ? sum + cells / 2 : sum - cells / 2) / cells;  // C++ truncates, as TFLite
-  }
-  return q < min ? min : q > max ? max : q;
-}
 
 // Mean over the H and W axes of an NHWC tensor: [n][h][w][c] -> [n][c].
 struct QMeanParams {

@@ -21,6 +21,9 @@
 //    (RequantScale) qwasm's outputs are bit-identical to TFLite-WASM's on the
 //    MobileNets (docs/quantization.md has the measurements).
 //  * Round-half-to-even is unbiased and is what the hardware instruction does.
+// The exceptions are imported models that keep their source runtime's
+// arithmetic: ONNX QDQ ADD and SOFTMAX (OpAttrs::onnx_numerics) and TFLite
+// average pools (TflitePoolAverage below).
 // Precision: float(acc) is exact for |acc| < 2^24; larger accumulators round
 // to the nearest float (24-bit mantissa), i.e. a relative error below 6e-8,
 // far under the half-step an 8-bit output can show.
@@ -61,6 +64,21 @@ inline int32_t Requantize(int32_t acc, float scale, int32_t zero_point, int32_t 
 // reference runtime bit for bit is worth more than that last ulp.
 inline float RequantScale(float input_scale, float weight_scale, float output_scale) {
   return input_scale * weight_scale / output_scale;
+}
+
+// TFLite's builtin average pool (OpAttrs::tflite_numerics): the raw int8
+// sum of `cells` values divided with TFLite's rounding, half up (uint8
+// models: (S_u8 + c/2) / c in the uint8 domain is floor((S + c/2) / c) in
+// int8) or half away from zero (int8: (S +- c/2) / c truncated), clamped.
+inline int32_t TflitePoolAverage(bool half_up, int32_t sum, int32_t cells, int32_t qmin, int32_t qmax) {
+  int32_t q;
+  if (half_up) {
+    const int32_t t = sum + cells / 2;
+    q = t / cells - (t % cells < 0 ? 1 : 0);  // floor division
+  } else {
+    q = (sum > 0 ? sum + cells / 2 : sum - cells / 2) / cells;  // C++ truncates, as TFLite
+  }
+  return q < qmin ? qmin : q > qmax ? qmax : q;
 }
 
 }  // namespace qwasm

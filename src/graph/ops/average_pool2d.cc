@@ -1,7 +1,7 @@
 // AVERAGE_POOL_2D on NHWC. int8: padding cells excluded from the average (as
 // TFLite), may rescale between input and output grids; with tflite_numerics
-// (TFLite imports) ties round as TFLite's builtin kernel rounds them. float32: padding
-// excluded, or counted with count_include_pad (ONNX).
+// (TFLite imports) ties round as TFLite's builtin kernel rounds them.
+// float32: padding excluded, or counted with count_include_pad (ONNX).
 #include <algorithm>
 
 #include "graph/op_registry.h"

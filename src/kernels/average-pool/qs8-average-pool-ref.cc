@@ -28,7 +28,8 @@ void qs8_average_pool__ref(const QPoolParams& p, size_t row_begin, size_t row_en
         // count >= 1: prepare guarantees every window overlaps the image.
         if (p.rounding != PoolRounding::kRequantize) {
           const int32_t raw = a.sum + a.count * p.input_zero_point;
-          return static_cast<int8_t>(TfliteAverage(p.rounding, raw, a.count, p.output.min, p.output.max));
+          return static_cast<int8_t>(TflitePoolAverage(p.rounding == PoolRounding::kTfliteUint8, raw, a.count,
+                                                       p.output.min, p.output.max));
         }
         const float scale = static_cast<float>(p.input_over_output_scale / a.count);
         return static_cast<int8_t>(Requantize(a.sum, scale, p.output.zero_point, p.output.min, p.output.max));

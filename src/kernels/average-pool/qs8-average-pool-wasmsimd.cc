@@ -25,7 +25,7 @@ struct Window {
   size_t readable;  // bytes readable from `first` to the end of the input
 };
 
-// TFLite's integer average (params.h PoolRounding, TfliteAverage) of four
+// TFLite's integer average (params.h PoolRounding, TflitePoolAverage) of four
 // raw sums over `cells`: |t| < 2^24 (cells <= kPoolIntegerMaxCells), so
 // f32 holds t and the correctly rounded quotient; a non-integer t / cells
 // lies >= 1 / cells from any integer, more than the quotient's rounding
@@ -35,7 +35,7 @@ struct TfliteDivide {
   TfliteDivide(PoolRounding rounding, int32_t cells, const QOutput& out)
       : half(wasm_i32x4_splat(cells / 2)), divisor(wasm_f32x4_splat(static_cast<float>(cells))),
         lo(wasm_i32x4_splat(out.min)), hi(wasm_i32x4_splat(out.max)), half_up(rounding == PoolRounding::kTfliteUint8) {}
-  v128_t Apply(v128_t sum) const {
+  v128_t operator()(v128_t sum) const {
     v128_t q;
     if (half_up) {
       const v128_t t = wasm_i32x4_add(sum, half);
@@ -54,7 +54,7 @@ struct TfliteDivide {
 // The sums of 16 channels over the window's cells, from `bias` (only the
 // first `readable` bytes from w.first may be read), as four int32x4.
 template <typename Finish>
-inline v128_t PoolChannels16(const Window& w, v128_t bias, Finish finish) {
+inline v128_t PoolChannels16(const Window& w, v128_t bias, const Finish& finish) {
   v128_t acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias;
   v128_t lo = wasm_i16x8_splat(0), hi = wasm_i16x8_splat(0);
   int pending = 0;
@@ -87,6 +87,8 @@ void qs8_average_pool__wasmsimd(const QPoolParams& p, size_t row_begin, size_t r
                                 int8_t* output) {
   const WindowShape& s = p.shape;
   const RequantSimd rq(p.output);
+  // TFLite's rounding divides the raw sum; Requantize takes sum(x - zx).
+  const bool integer = p.rounding != PoolRounding::kRequantize;
   const size_t channels = static_cast<size_t>(s.in_c);
   const size_t input_bytes = static_cast<size_t>(s.batch) * s.in_h * s.in_w * channels;
   const size_t width = c_end - c_begin;
@@ -109,25 +111,29 @@ void qs8_average_pool__wasmsimd(const QPoolParams& p, size_t row_begin, size_t r
       // count >= 1: prepare guarantees every window overlaps the image.
       const int32_t count = w.rows * w.cols;
       int8_t* out = output + (row * s.out_w + ox) * channels;
-      const bool integer = p.rounding != PoolRounding::kRequantize;
-      const v128_t scale = wasm_f32x4_splat(static_cast<float>(p.input_over_output_scale / count));
-      const TfliteDivide divide(p.rounding, count, p.output);
-      // TFLite's rounding divides the raw sum; Requantize takes sum(x - zx).
-      const v128_t bias = wasm_i32x4_splat(integer ? 0 : -count * p.input_zero_point);
-      auto block = [&](size_t c) {
-        w.first = input + first + c;
-        w.readable = input_bytes - first - c;
-        if (integer) return PoolChannels16(w, bias, [&](v128_t sum) { return divide.Apply(sum); });
-        return PoolChannels16(w, bias, [&](v128_t sum) { return rq.Apply(sum, scale); });
+      // Stores the pixel's channels [c_begin, c_end), sums from `bias`
+      // turned into bytes by `finish`.
+      auto pixel = [&](v128_t bias, const auto& finish) {
+        auto block = [&](size_t c) {
+          w.first = input + first + c;
+          w.readable = input_bytes - first - c;
+          return PoolChannels16(w, bias, finish);
+        };
+        size_t c = c_begin;
+        for (; c + 16 <= c_end; c += 16) wasm_v128_store(out + c, block(c));
+        if (c == c_end) return;
+        if (width >= 16) {
+          // Recompute the range's last 16 channels: same values, no partial store.
+          wasm_v128_store(out + c_end - 16, block(c_end - 16));
+        } else {
+          StoreI8x16Prefix(out + c, block(c), c_end - c);
+        }
       };
-      size_t c = c_begin;
-      for (; c + 16 <= c_end; c += 16) wasm_v128_store(out + c, block(c));
-      if (c == c_end) continue;
-      if (width >= 16) {
-        // Recompute the range's last 16 channels: same values, no partial store.
-        wasm_v128_store(out + c_end - 16, block(c_end - 16));
+      if (integer) {
+        pixel(wasm_i32x4_splat(0), TfliteDivide(p.rounding, count, p.output));  // the raw sum
       } else {
-        StoreI8x16Prefix(out + c, block(c), c_end - c);
+        const v128_t scale = wasm_f32x4_splat(static_cast<float>(p.input_over_output_scale / count));
+        pixel(wasm_i32x4_splat(-count * p.input_zero_point), [&](v128_t sum) { return rq.Apply(sum, scale); });
       }
     }
   }
