@@ -15,8 +15,12 @@
 // by qwasm's float path, the reference for "drop". Auto-mixed rows judge their
 // budget on --budget-range items of the calibration dataset when given (else
 // on the calibration images) with --confidence (quantize.mjs); the
-// "judged" column gives that set's measured drop and its upper bound. Latency: median of 30
-// single-threaded runs on one image after a warm-up, in this process.
+// "judged" column gives that set's measured drop and its upper bound. Rows with
+// learned rounding give the layers it rounded, their output SQNR (float
+// inputs) nearest -> learned as the median over layers, and its seconds;
+// "quantize" is the whole quantize() call (calibration included). Latency:
+// median of 30 single-threaded runs on one image after a warm-up, in this
+// process.
 import { writeFileSync } from 'node:fs';
 import { convert, load, quantize, QwasmError } from 'qwasm';
 import { METADATA_OPTIONS, kB, metadataOptions, parseCli } from './lib/cli.mjs';
@@ -43,9 +47,32 @@ export const METHODS = {
   'lut4 per layer, equalized + bias correction': { weights: 'lut4/layer', equalize: true, biasCorrection: true },
   'int4 per-channel, equalized + bias correction': { weights: 'int4', equalize: true, biasCorrection: true },
   'fp16 weights (float layers)': { weights: 'float16' },
+  'int8 per-channel, learned rounding': { rounding: 'learned' },
+  'int8 per-channel, equalized + bias correction + learned rounding': { equalize: true, biasCorrection: true, rounding: 'learned' },
+  'int4 per-channel, learned rounding': { weights: 'int4', rounding: 'learned' },
+  'int4 per-channel, equalized + bias correction + learned rounding': { weights: 'int4', equalize: true, biasCorrection: true, rounding: 'learned' },
+  'lut4 per channel, equalized + bias correction + learned rounding': { weights: 'lut4/channel', equalize: true, biasCorrection: true, rounding: 'learned' },
   'auto-mixed lut4/int8/fp16, max-drop 0.2': { weights: 'lut4', autoMixed: { maxDrop: 0.2 } },
   'auto-mixed lut4/int8/fp16, max-drop 1.0': { weights: 'lut4', autoMixed: { maxDrop: 1.0 } },
 };
+
+// Learned rounding in a quantize report: layers rounded, the median over
+// them of their output SQNR (float inputs; exact = 99 dB) with nearest and
+// learned rounding, and the seconds spent.
+export function learnedSummary(report) {
+  if (report.rounding !== 'learned') return null;
+  const layers = report.layers.filter((l) => l.rounding);
+  const median = (v) => {
+    const s = v.map((x) => (x === null ? 99 : x)).sort((a, b) => a - b);
+    return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+  };
+  return {
+    layers: layers.length,
+    medianNearestDb: median(layers.map((l) => l.rounding.nearestSqnrDb)),
+    medianLearnedDb: median(layers.map((l) => l.rounding.learnedSqnrDb)),
+    seconds: layers.reduce((t, l) => t + l.rounding.seconds, 0),
+  };
+}
 
 function usage(message) {
   if (message) console.error(`error: ${message}\n`);
@@ -107,42 +134,52 @@ async function main() {
     let bytes;
     let sqnr = null;
     let mixed = null;
+    let seconds = null;
+    let rounding = null;
     if (METHODS[name] === null) {
       bytes = await convert(o._[0], meta);
     } else {
       const progress = new Progress(`calibrate ${name}`, calibration.length);
       let search = null;
+      let learning = null;
       const options = {
         ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick(),
         onSearchProgress: (done, total) => {
           if (!search) { progress.finish(); search = new Progress(`search ${name}`, total); }
           search.tick(1);
         },
+        onRoundingProgress: (done, total) => {
+          if (!learning) { (search ?? progress).finish(); learning = new Progress(`learned rounding ${name}`, total); }
+          learning.tick(1);
+        },
       };
       if (options.autoMixed) {
         options.autoMixed = { ...options.autoMixed, ...(budgetItems ? { budgetItems } : {}), ...(confidence != null ? { confidence } : {}) };
       }
       let result;
+      const t0 = performance.now();
       try {
         result = await quantize(o._[0], calibration, options);
       } catch (e) {
         // One method that cannot be done (a budget the data cannot
         // certify) is a row saying why, not the end of the table.
         if (!(e instanceof QwasmError)) throw e;
-        (search ?? progress).finish();
+        (learning ?? search ?? progress).finish();
         console.error(`${name}: ${e.message}`);
         rows.push({ method: name, error: e.message });
         continue;
       }
+      seconds = (performance.now() - t0) / 1000;
       const { model, report } = result;
-      if (!search) progress.finish();
+      (learning ?? search ?? progress).finish();
       bytes = model;
       sqnr = report.outputSqnrDb;
-      search?.finish();
       mixed = report.mixed ?? null;
+      rounding = learnedSummary(report);
     }
     const r = name === 'fp32' ? reference : await evaluate(bytes, items, o.offset ?? 'auto', name);
-    rows.push({ method: name, top1: r.top1, drop: reference.top1 - r.top1, bytes: bytes.length, ms: r.ms, outputSqnrDb: sqnr, mixed });
+    rows.push({ method: name, top1: r.top1, drop: reference.top1 - r.top1, bytes: bytes.length, ms: r.ms, outputSqnrDb: sqnr, mixed,
+      seconds, rounding });
   }
 
   const budgetNote = budgetItems ? `, auto-mixed budget judged on [${o['budget-range']}]` : '';
@@ -150,14 +187,17 @@ async function main() {
   // Auto-mixed: the drop the search judged by, on its samples, and its bound.
   const judged = (m) => (m == null ? '-' : `${m.drop.toFixed(2)} pt${m.confidence > 0 ? ` (${(100 * m.confidence).toFixed(0)}% bound ${m.dropBound.toFixed(2)})` : ''}` +
     ` on ${m.samples}${m.heldOut ? ' held-out' : ' calibration'}${m.labelled ? '' : ', changed answers'}`);
-  const lines = ['| method | top-1 | drop vs FP32 | model size | latency (1 thread) | output SQNR | judged (auto-mixed) |', '|---|---|---|---|---|---|---|'];
+  const learnedCell = (l) => (l == null ? '-' : `${l.layers} layers, median ${l.medianNearestDb.toFixed(1)} -> ${l.medianLearnedDb.toFixed(1)} dB, ${l.seconds.toFixed(1)} s`);
+  const lines = ['| method | top-1 | drop vs FP32 | model size | latency (1 thread) | output SQNR | judged (auto-mixed) | learned rounding | quantize |',
+    '|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.method} | - | - | - | - | - | not made: ${r.error.replaceAll('|', '/')} |`);
+      lines.push(`| ${r.method} | - | - | - | - | - | not made: ${r.error.replaceAll('|', '/')} | - | - |`);
       continue;
     }
     lines.push(`| ${r.method} | ${r.top1.toFixed(2)}% | ${r.method === 'fp32' ? '-' : `${r.drop.toFixed(2)} pt`} | ${kB(r.bytes)} | ` +
-      `${r.ms.toFixed(2)} ms | ${r.outputSqnrDb == null ? '-' : `${r.outputSqnrDb.toFixed(1)} dB`} | ${judged(r.mixed)} |`);
+      `${r.ms.toFixed(2)} ms | ${r.outputSqnrDb == null ? '-' : `${r.outputSqnrDb.toFixed(1)} dB`} | ${judged(r.mixed)} | ` +
+      `${learnedCell(r.rounding)} | ${r.seconds == null ? '-' : `${r.seconds.toFixed(1)} s`} |`);
   }
   console.log(`\n${header}\n\n${lines.join('\n')}`);
   if (o.markdown) writeFileSync(o.markdown, `${header}\n\n${lines.join('\n')}\n`);

@@ -8,6 +8,7 @@
 //        [--weights F] [--layer-weights node=F,node=F] [--float-weights float32|float16]
 //        [--max-drop POINTS] [--min-sqnr DB] [--confidence C] [--budget-range a:b]
 //        [--per-tensor] [--equalize] [--bias-correction]
+//        [--rounding nearest|learned] [--rounding-iterations N] [--rounding-budget SECONDS]
 //        [--keep-float node,node] [--threads N] [--report report.json]
 //        [--labels labels.txt] [--mean M --std S] [--crop F] [--name N] ...
 //
@@ -28,6 +29,11 @@
 // --equalize: cross-layer equalization of the float model before calibration;
 // --bias-correction: biases absorb the mean shift of rounded weights. Together
 // they make per-tensor int8 work on depthwise networks (docs/quantization.md).
+// --rounding learned: each weight rounds up or down to minimise its layer's
+// output error on the calibration images (AdaRound; N steps per layer,
+// default 1000; --rounding-budget caps the seconds for all layers); the
+// report then gives each layer's output SQNR with nearest and learned
+// rounding.
 //
 // dataset: a folder with labels.csv, a .csv of files, or an IDX images file
 // (tools/lib/datasets.mjs); --range start:end picks its items (0-based).
@@ -43,12 +49,13 @@ const usage = usageOf(BIN,
   '[--method minmax|moving-average|percentile|mse|kl] [--percentile P]',
   '[--weights F] [--layer-weights node=F,...] [--float-weights float32|float16]',
   '[--max-drop POINTS] [--min-sqnr DB] [--confidence C] [--budget-range a:b]',
-  '[--equalize] [--bias-correction]',
+  '[--equalize] [--bias-correction] [--rounding nearest|learned] [--rounding-iterations N] [--rounding-budget S]',
   '[--keep-float a,b] [--threads N] [--report report.json] [--labels file] [--mean M --std S] [--crop F] ...');
 
 const o = parseCli(process.argv.slice(2), {
   values: ['-o', '--out', '--calibration', '--range', '--keep-float', '--threads', '--report', '--method', '--percentile',
-    '--weights', '--layer-weights', '--float-weights', '--max-drop', '--min-sqnr', '--confidence', '--budget-range', ...METADATA_OPTIONS],
+    '--weights', '--layer-weights', '--float-weights', '--max-drop', '--min-sqnr', '--confidence', '--budget-range',
+    '--rounding', '--rounding-iterations', '--rounding-budget', ...METADATA_OPTIONS],
   flags: ['--per-tensor', '--equalize', '--bias-correction'],
   usage,
 });
@@ -65,6 +72,19 @@ for (const pair of o['layer-weights'] ? o['layer-weights'].split(',') : []) {
   layerWeights[pair.slice(0, eq)] = pair.slice(eq + 1);
 }
 if (o.percentile != null && !Number.isFinite(Number(o.percentile))) usage('--percentile needs a number');
+const rounding = {};
+if (o.rounding != null) rounding.rounding = o.rounding;
+if (o['rounding-iterations'] != null) {
+  rounding.roundingIterations = Number(o['rounding-iterations']);
+  if (!Number.isInteger(rounding.roundingIterations)) usage('--rounding-iterations needs an integer');
+}
+if (o['rounding-budget'] != null) {
+  rounding.roundingTimeBudget = Number(o['rounding-budget']);
+  if (!(rounding.roundingTimeBudget >= 0)) usage('--rounding-budget needs a number of seconds >= 0');
+}
+if ((rounding.roundingIterations != null || rounding.roundingTimeBudget != null) && o.rounding !== 'learned') {
+  usage('--rounding-iterations and --rounding-budget go with --rounding learned');
+}
 let autoMixed;
 if (o['max-drop'] != null || o['min-sqnr'] != null) {
   autoMixed = {};
@@ -115,6 +135,7 @@ try {
   }
   const progress = new Progress('calibrate', items.length);
   let search = null;
+  let learning = null;
   const t0 = performance.now();
   // With labels, mixed precision measures its accuracy drop on them.
   const { model, report } = await quantize(o._[0], items.map(labelled), {
@@ -131,6 +152,7 @@ try {
     layerWeights,
     floatWeights: o['float-weights'] ?? 'float32',
     autoMixed,
+    ...rounding,
     onBudgetProgress: (done, total) => {
       if (!budgetProgress) { progress.finish(); budgetProgress = new Progress('budget images', total); }
       budgetProgress.tick(1);
@@ -139,15 +161,23 @@ try {
       if (!search) { (budgetProgress ?? progress).finish(); search = new Progress('mixed precision', total); }
       search.tick(1);
     },
+    onRoundingProgress: (done, total) => {
+      if (!learning) { (search ?? budgetProgress ?? progress).finish(); learning = new Progress('learned rounding', total); }
+      learning.tick(1);
+    },
     onProgress: () => progress.tick(),
   });
-  if (search) search.finish(); else progress.finish();
+  (learning ?? search ?? progress).finish();
   writeFileSync(out, model);
   const w = Math.max(4, ...report.layers.map((l) => l.name.length));
-  console.log(`\n${'node'.padEnd(w)}  ${'op'.padEnd(18)} precision  format        weights     SQNR dB`);
+  // Learned rounding: the layer's own output SQNR (float inputs) nearest -> learned.
+  const learned = report.rounding === 'learned';
+  const roundingOf = (r) => (r ? `${fmtDb(r.nearestSqnrDb)} ->${fmtDb(r.learnedSqnrDb)}  ${r.seconds.toFixed(1).padStart(5)} s` : ''.padEnd(23));
+  console.log(`\n${'node'.padEnd(w)}  ${'op'.padEnd(18)} precision  format        weights     SQNR dB` +
+    `${learned ? '   rounding: layer dB nearest -> learned' : ''}`);
   for (const l of report.layers) {
     console.log(`${l.name.padEnd(w)}  ${l.op.padEnd(18)} ${l.precision.padEnd(9)}  ${(l.weightFormat || '-').padEnd(12)}  ${kB(l.weightBytes).padStart(9)}  ${fmtDb(l.sqnrDb)}` +
-      `${l.reason ? `   (${l.reason})` : ''}${l.choice ? `   ${l.choice}` : ''}`);
+      `${learned ? `   ${roundingOf(l.rounding)}` : ''}${l.reason ? `   (${l.reason})` : ''}${l.roundingNote ? `   (${l.roundingNote})` : ''}${l.choice ? `   ${l.choice}` : ''}`);
   }
   if (report.mixed) console.log(`\n${mixedSummary(report.mixed)}`);
   if (report.equalization) {
@@ -159,7 +189,8 @@ try {
   const kept = report.layers.filter((l) => l.precision !== 'removed').length;
   console.log(`\n${int8} of ${kept} layers int8; weights ${kB(report.floatWeightBytes)} -> ${kB(report.quantWeightBytes)}; ` +
     `file ${kB(model.length)}; output SQNR ${fmtDb(report.outputSqnrDb).trim()} dB over ${report.sqnrSamples} of ` +
-    `${report.samples} calibration images (${report.calibration}${report.biasCorrection ? ', bias-corrected' : ''}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    `${report.samples} calibration images (${report.calibration}${report.biasCorrection ? ', bias-corrected' : ''}` +
+    `${learned ? ', learned rounding' : ''}); ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`wrote ${out}`);
   if (o.report) writeFileSync(o.report, `${JSON.stringify(report, null, 2)}\n`);
 } catch (e) {

@@ -122,6 +122,17 @@ function ptqOptions(o) {
   for (const k of ['perChannel', 'equalize', 'biasCorrection']) {
     if (o[k] != null && typeof o[k] !== 'boolean') throw new QwasmError(`option ${k} must be a boolean`);
   }
+  const roundingIterations = o.roundingIterations ?? 1000;
+  if (!Number.isInteger(roundingIterations) || roundingIterations < 1 || roundingIterations > 100000) {
+    throw new QwasmError('option roundingIterations must be an integer in [1, 100000]');
+  }
+  const roundingTimeBudget = o.roundingTimeBudget ?? 0;
+  if (typeof roundingTimeBudget !== 'number' || !Number.isFinite(roundingTimeBudget) || roundingTimeBudget < 0) {
+    throw new QwasmError('option roundingTimeBudget must be a number of seconds >= 0 (0: no limit)');
+  }
+  for (const k of ['onProgress', 'onBudgetProgress', 'onSearchProgress', 'onRoundingProgress']) {
+    if (o[k] != null && typeof o[k] !== 'function') throw new QwasmError(`option ${k} must be a function`);
+  }
   const confidence = auto?.confidence ?? 0.95;
   if (typeof confidence !== 'number' || !(confidence === 0 || (confidence >= 0.5 && confidence < 1))) {
     throw new QwasmError('autoMixed.confidence must be 0 (no bound) or lie in [0.5, 1)');
@@ -140,6 +151,9 @@ function ptqOptions(o) {
       equalize: o.equalize ?? false,
       perChannel: o.perChannel ?? true,
       biasCorrection: o.biasCorrection ?? false,
+      rounding: str('rounding', 'nearest'),
+      roundingIterations,
+      roundingTimeBudget,
       keepFloat,
       weights: str('weights', 'int8'),
       layerWeights,
@@ -208,7 +222,7 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
         o.onBudgetProgress?.(judged, budgetTotal);
       }
     }
-    check(q.finish(o.onSearchProgress));
+    check(q.finish(o.onSearchProgress, o.onRoundingProgress));
     return { model: q.result().slice(), report: q.report() };
   } finally {
     q.delete();

@@ -293,6 +293,21 @@ export interface QuantizeOptions extends ModelFileOptions {
    * shift its weight rounding causes, measured with the calibration
    * inputs' channel means. Default false. */
   biasCorrection?: boolean;
+  /** How weights round onto their grid: 'nearest' (default), or 'learned'
+   * (AdaRound, Nagel et al. 2020): per layer, each weight goes up or down
+   * to minimise the layer's output error on the calibration inputs, for
+   * int8, int4, lut4 and lut8 weights, per channel or per tensor. The
+   * calibration then also collects each weighted layer's input second
+   * moments (memory: K x K doubles per layer, K its input row length).
+   * Deterministic unless roundingTimeBudget cuts it short; the
+   * mixed-precision search judges with nearest rounding. */
+  rounding?: 'nearest' | 'learned';
+  /** Optimisation steps per layer for 'learned' (default 1000). */
+  roundingIterations?: number;
+  /** Seconds for learned rounding of all layers together (default 0: no
+   * limit); layers then get fewer iterations, so the result depends on the
+   * machine's speed. */
+  roundingTimeBudget?: number;
   /** Names of nodes to leave in float32. */
   keepFloat?: string[];
   /** Weight format of every weighted layer (default 'int8')... */
@@ -327,6 +342,8 @@ export interface QuantizeOptions extends ModelFileOptions {
   onBudgetProgress?: (done: number, total: number | null) => void;
   /** Called after each evaluation of the mixed-precision search. */
   onSearchProgress?: (done: number, total: number) => void;
+  /** Called after each layer of learned rounding. */
+  onRoundingProgress?: (done: number, total: number) => void;
   onProgress?: (done: number, total: number | null) => void;
 }
 
@@ -343,6 +360,22 @@ export interface QuantizeLayerReport {
   reason: string;
   /** With autoMixed: why the layer got its format. */
   choice?: string;
+  /** With rounding 'learned', on layers it rounded: the layer's output SQNR
+   * against float on the calibration inputs (before its activation is
+   * quantized; null when exact) with nearest and with learned rounding,
+   * weights rounded the other way than nearest (of `weights`), optimisation
+   * steps run and seconds taken. */
+  rounding?: {
+    nearestSqnrDb: number | null;
+    learnedSqnrDb: number | null;
+    changed: number;
+    weights: number;
+    iterations: number;
+    seconds: number;
+  };
+  /** With rounding 'learned', on a quantized layer it could not round: why
+   * (its input moments would exceed the memory limit). */
+  roundingNote?: string;
 }
 
 export interface QuantizeReport {
@@ -356,6 +389,8 @@ export interface QuantizeReport {
   layers: QuantizeLayerReport[];
   /** Whether biases were corrected (QuantizeOptions.biasCorrection). */
   biasCorrection: boolean;
+  /** QuantizeOptions.rounding. */
+  rounding: 'nearest' | 'learned';
   /** With equalize: layer pairs equalized, sweeps until the scales settled,
    * ReLU6 layers now clamped per channel, and the largest ratio of a layer's
    * widest output channel range to its mean one, before and after. */

@@ -30,8 +30,9 @@ export const CONVERT_OPTIONS = [...METADATA_OPTIONS, 'wasmPaths', 'wasmUrl'];
 
 /** quantize(source, calibration, options): QuantizeOptions. */
 export const QUANTIZE_OPTIONS = [...CONVERT_OPTIONS, 'calibration', 'percentile', 'perChannel', 'equalize',
-  'biasCorrection', 'keepFloat', 'weights', 'layerWeights', 'floatWeights', 'autoMixed', 'labelOffset',
-  'onProgress', 'onBudgetProgress', 'onSearchProgress'];
+  'biasCorrection', 'rounding', 'roundingIterations', 'roundingTimeBudget', 'keepFloat', 'weights', 'layerWeights',
+  'floatWeights', 'autoMixed', 'labelOffset', 'onProgress', 'onBudgetProgress', 'onSearchProgress',
+  'onRoundingProgress'];
 
 /** QuantizeOptions.autoMixed. */
 export const AUTO_MIXED_OPTIONS = ['maxDrop', 'minSqnrDb', 'confidence', 'budgetItems'];

@@ -5,7 +5,7 @@
 //
 //   WasmConverter  staging(n), convert(metadata) -> error, result()
 //   WasmQuantizer  staging(n), start(options) -> error, outputSize(),
-//                  add(sample) -> error, finish(onProgress) -> error,
+//                  add(sample) -> error, finish(onProgress, onRoundingProgress) -> error,
 //                  result(), report()
 // Bytes come in through staging(n) (js::Staged, boundary.h), as in embind.cc.
 #include <emscripten/bind.h>
@@ -72,6 +72,9 @@ Status QuantizeOptionsFromJs(const val& o, QuantizeOptions* out) {
   q.max_drop = o["maxDrop"].as<double>();
   q.min_sqnr_db = o["minSqnrDb"].as<double>();
   q.confidence = o["confidence"].as<double>();
+  q.rounding = o["rounding"].as<std::string>();
+  q.rounding_iterations = o["roundingIterations"].as<int>();
+  q.rounding_time_budget = o["roundingTimeBudget"].as<double>();
   return MetadataFromJs(o["metadata"], &q.metadata);
 }
 
@@ -88,6 +91,7 @@ val ReportToJs(const QuantizeOutput& out, size_t budget_items) {
   o.set("floatWeightBytes", static_cast<double>(r.float_weight_bytes));
   o.set("quantWeightBytes", static_cast<double>(r.quant_weight_bytes));
   o.set("biasCorrection", r.bias_corrected);
+  o.set("rounding", r.rounding);
   if (r.equalized) {
     const EqualizeReport& e = r.equalization;
     val eq = val::object();
@@ -110,6 +114,19 @@ val ReportToJs(const QuantizeOutput& out, size_t budget_items) {
     x.set("sqnrDb", Db(l.sqnr_db));
     x.set("reason", l.layer.reason);
     if (!l.choice.empty()) x.set("choice", l.choice);
+    const LayerRounding& lr = l.layer.rounding;
+    if (lr.learned) {
+      val rounding = val::object();
+      rounding.set("nearestSqnrDb", Db(lr.nearest_sqnr_db));
+      rounding.set("learnedSqnrDb", Db(lr.learned_sqnr_db));
+      rounding.set("changed", static_cast<double>(lr.changed));
+      rounding.set("weights", static_cast<double>(lr.weights));
+      rounding.set("iterations", lr.iterations);
+      rounding.set("seconds", lr.seconds);
+      x.set("rounding", rounding);
+    } else if (!lr.note.empty()) {
+      x.set("roundingNote", lr.note);
+    }
     layers.set(i, x);
   }
   o.set("layers", layers);
@@ -183,11 +200,15 @@ class WasmQuantizer : public js::Staged {
     return error;
   }
   // Quantizes; onProgress(done, total) after each evaluation of the
-  // mixed-precision search.
-  std::string finish(val on_progress) {
-    Result<QuantizeOutput> out = quantizer_->Quantize(options_, [&](size_t done, size_t total) {
-      if (!on_progress.isUndefined()) on_progress(static_cast<double>(done), static_cast<double>(total));
-    });
+  // mixed-precision search, onRoundingProgress(done, total) after each
+  // layer of learned rounding.
+  std::string finish(val on_progress, val on_rounding_progress) {
+    auto call = [](const val& f) {
+      return [&f](size_t done, size_t total) {
+        if (!f.isUndefined() && !f.isNull()) f(static_cast<double>(done), static_cast<double>(total));
+      };
+    };
+    Result<QuantizeOutput> out = quantizer_->Quantize(options_, call(on_progress), call(on_rounding_progress));
     if (!out.ok()) return out.status().message();
     output_ = out.take();
     return "";

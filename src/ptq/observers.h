@@ -41,6 +41,9 @@ struct CalibrationOptions {
   // Cross-layer equalization of the float graph before any sample is seen
   // (ptq/equalize.h); the quantizer then calibrates the equalized graph.
   bool equalize = false;
+  // Collect each weighted layer's input moments (ptq/layer_moments.h) for
+  // learned rounding.
+  bool input_moments = false;
 };
 
 // "minmax", "moving-average", "percentile", "mse", "kl"; an unknown name is

@@ -1,6 +1,8 @@
 #include "ptq/ptq.h"
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <cstring>
 #include <set>
 
@@ -76,9 +78,15 @@ namespace {
 
 const float* FloatData(const Tensor& t) { return reinterpret_cast<const float*>(t.data); }
 
+// Chooses each weight's code from its candidates (learned rounding,
+// ptq/learned_rounding.h); an error is returned as is.
+using ChooseCodes = std::function<Result<std::vector<int32_t>>(const RoundingCandidates&)>;
+
 // Symmetric int8 weights: one scale per slice of `axis` (or one for all).
 // An all-zero channel gets scale 1 so its bias stays representable.
-Tensor QuantizeWeights(const Tensor& w, int axis, bool per_channel, Graph* g) {
+// Rounded to nearest, or by `choose`.
+Result<Tensor> QuantizeWeights(const Tensor& w, int axis, bool per_channel, Graph* g,
+                               const ChooseCodes& choose = nullptr) {
   const int64_t n = w.num_elements();
   const int32_t channels = per_channel ? w.shape[axis] : 1;
   int64_t inner = 1;
@@ -97,9 +105,17 @@ Tensor QuantizeWeights(const Tensor& w, int axis, bool per_channel, Graph* g) {
     q.quant.zero_point.push_back(0);
   }
   std::vector<uint8_t> bytes(n);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = std::nearbyint(x[i] / q.quant.scale[channel_of(i)]);
-    bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f)));
+  if (choose) {
+    RoundingCandidates c;
+    UniformCandidates(x, static_cast<size_t>(n), q.quant.scale.data(), channel_of, -127, 127, &c);
+    Result<std::vector<int32_t>> codes = choose(c);
+    if (!codes.ok()) return codes.status();
+    for (int64_t i = 0; i < n; ++i) bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(codes.value()[i]));
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = std::nearbyint(x[i] / q.quant.scale[channel_of(i)]);
+      bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f)));
+    }
   }
   q.data_bytes = bytes.size();
   q.data = g->Own(std::move(bytes));
@@ -107,8 +123,9 @@ Tensor QuantizeWeights(const Tensor& w, int axis, bool per_channel, Graph* g) {
 }
 
 // int4 or codebook weights (WeightFormat), scales per output channel like
-// QuantizeWeights (or one for all).
-Tensor QuantizeLowBitWeights(const Tensor& w, int axis, bool per_channel, const WeightEncoding& e, Graph* g) {
+// QuantizeWeights (or one for all); rounded to nearest, or by `choose`.
+Result<Tensor> QuantizeLowBitWeights(const Tensor& w, int axis, bool per_channel, const WeightEncoding& e, Graph* g,
+                                     const ChooseCodes& choose = nullptr) {
   const size_t n = static_cast<size_t>(w.num_elements());
   size_t inner = 1;
   for (size_t d = axis + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
@@ -119,8 +136,17 @@ Tensor QuantizeLowBitWeights(const Tensor& w, int axis, bool per_channel, const 
   q.quant.axis = per_channel ? axis : 0;
   std::vector<uint8_t> bytes;
   std::vector<float> scales;
+  RoundingCandidates c;
   if (e.format == WeightFormat::kInt4) {
     Int4Weights i4 = QuantizeInt4(FloatData(w), n, channels, inner);
+    if (choose) {
+      UniformCandidates(FloatData(w), n, i4.scale.data(), [&](size_t i) { return (i / inner) % channels; }, -7, 7, &c);
+      Result<std::vector<int32_t>> codes = choose(c);
+      if (!codes.ok()) return codes.status();
+      std::vector<uint8_t> nibbles(n);
+      for (size_t i = 0; i < n; ++i) nibbles[i] = static_cast<uint8_t>(codes.value()[i]) & 0x0F;
+      i4.packed = PackNibbles(nibbles.data(), n);
+    }
     q.dtype = DType::kInt4;
     scales = std::move(i4.scale);
     bytes = std::move(i4.packed);
@@ -129,6 +155,13 @@ Tensor QuantizeLowBitWeights(const Tensor& w, int axis, bool per_channel, const 
     // Codebooks per channel come with scales per channel; with one scale
     // for all (per_channel false) the codebook is per layer too.
     CodebookWeights cb = QuantizeCodebook(FloatData(w), n, channels, inner, entries, e.per_channel_codebook);
+    if (choose) {
+      CodebookCandidates(FloatData(w), n, channels, inner, e.per_channel_codebook && per_channel, cb, &c);
+      Result<std::vector<int32_t>> codes = choose(c);
+      if (!codes.ok()) return codes.status();
+      for (size_t i = 0; i < n; ++i) cb.indices[i] = static_cast<uint8_t>(codes.value()[i]);
+      cb.stored = entries == 16 ? PackNibbles(cb.indices.data(), n) : cb.indices;
+    }
     q.dtype = entries == 16 ? DType::kLut4 : DType::kLut8;
     scales = std::move(cb.scale);
     bytes = std::move(cb.stored);
@@ -193,9 +226,10 @@ Tensor ToFloat16(const Tensor& w, Graph* g) {
 // Builds the mixed graph for one choice of float nodes.
 class Builder {
  public:
+  // `learned`: weights rounded as learned (LearnFilters), by node.
   Builder(const Graph& fg, const std::vector<TensorRange>& ranges, const PtqOptions& o,
-          const std::vector<bool>& is_float)
-      : fg_(fg), ranges_(ranges), options_(o), is_float_(is_float), g_(new Graph) {}
+          const std::vector<bool>& is_float, const std::map<size_t, Tensor>& learned)
+      : fg_(fg), ranges_(ranges), options_(o), is_float_(is_float), learned_(learned), g_(new Graph) {}
 
   // On success fills `origin` (node of the float graph each new node came from).
   Status Build(std::vector<int32_t>* origin) {
@@ -363,9 +397,18 @@ class Builder {
       if (IsWeighted(fn.op) && k == 1) {
         const int axis = FilterChannelAxis(fn.op);
         const WeightEncoding e = EncodingOf(fn, options_);
-        node.inputs[k] = Append(e.format == WeightFormat::kInt8
-                                    ? QuantizeWeights(ft, axis, options_.per_channel, g_.get())
-                                    : QuantizeLowBitWeights(ft, axis, options_.per_channel, e, g_.get()));
+        const auto learned = learned_.find(static_cast<size_t>(&fn - fg_.nodes.data()));
+        if (learned != learned_.end()) {  // the weights' bytes are the scratch graph's: copy them
+          Tensor q = learned->second;
+          q.data = g_->Own(std::vector<uint8_t>(q.data, q.data + q.data_bytes));
+          node.inputs[k] = Append(std::move(q));
+        } else {
+          Result<Tensor> q = e.format == WeightFormat::kInt8
+                                 ? QuantizeWeights(ft, axis, options_.per_channel, g_.get())
+                                 : QuantizeLowBitWeights(ft, axis, options_.per_channel, e, g_.get());
+          QW_RETURN_IF_ERROR(q.status());
+          node.inputs[k] = Append(q.take());
+        }
       } else if (IsWeighted(fn.op) && k == 2) {
         node.inputs[k] = -2;  // after the input and weights are known
       } else {
@@ -468,6 +511,7 @@ class Builder {
   const std::vector<TensorRange>& ranges_;
   const PtqOptions& options_;
   const std::vector<bool>& is_float_;
+  const std::map<size_t, Tensor>& learned_;
   std::unique_ptr<Graph> g_;
   std::vector<int32_t> int8_of_, float_of_;
   std::vector<size_t> removed_;  // DEQUANTIZE nodes whose readers take the int8 input
@@ -509,6 +553,70 @@ size_t WeightBytes(const Graph& g, const Node& n) {
   return bytes;
 }
 
+// Learned rounding, before any graph is built (a rebuild reuses it): the
+// weights of every weighted layer that will run quantized and has input
+// moments, into `out` (their bytes owned by `scratch`), what it did into
+// `report`. The time budget is shared by cost (weights x row length per
+// iteration); once a layer has shown the speed, the next get as many
+// iterations as fit their share.
+Status LearnFilters(const Graph& fg, const std::vector<bool>& is_float, const PtqOptions& options, Graph* scratch,
+                    std::map<size_t, Tensor>* out, std::map<size_t, LayerRounding>* report) {
+  const LearnedRoundingOptions& lr = options.learned_rounding;
+  if (!lr.moments) return Status::Ok();
+  struct Job {
+    size_t node;
+    double cost;  // per iteration
+  };
+  std::vector<Job> jobs;
+  double total_cost = 0;
+  for (size_t i = 0; i < fg.nodes.size(); ++i) {
+    const Node& n = fg.nodes[i];
+    if (is_float[i] || !IsWeighted(n.op) || n.inputs.size() < 2 || n.inputs[1] < 0 || !lr.moments->count(i)) continue;
+    const Tensor& w = fg.tensors[n.inputs[1]];
+    if (!w.is_constant() || w.dtype != DType::kFloat32 || w.shape.empty()) continue;
+    const size_t axis = static_cast<size_t>(FilterChannelAxis(n.op));
+    const size_t rows = axis < w.shape.size() ? static_cast<size_t>(std::max(1, w.shape[axis])) : 1;
+    const double count = static_cast<double>(w.num_elements());
+    jobs.push_back({i, count * (count / rows)});
+    total_cost += jobs.back().cost;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  double spent_cost = 0, seconds_per_cost = 0;  // measured: seconds per cost-iteration
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const Node& n = fg.nodes[jobs[j].node];
+    const Tensor& w = fg.tensors[n.inputs[1]];
+    const int axis = FilterChannelAxis(n.op);
+    const bool depthwise = n.op == OpType::kDepthwiseConv2D;
+    const size_t rows = static_cast<size_t>(std::max(1, w.shape[axis]));
+    AdaRoundOptions ada = lr.adaround;
+    if (lr.time_budget > 0) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double share = std::max(0.0, lr.time_budget - elapsed) * jobs[j].cost / (total_cost - spent_cost);
+      ada.max_seconds = std::max(share, 1e-3);
+      if (seconds_per_cost > 0) {
+        const double fit = share / (seconds_per_cost * jobs[j].cost);
+        ada.iterations = static_cast<int>(std::clamp(fit, 0.0, static_cast<double>(ada.iterations)));
+      }
+    }
+    LayerRounding done;
+    auto choose = [&](const RoundingCandidates& c) {
+      return LearnFilterRounding(FloatData(w), static_cast<size_t>(w.num_elements()), rows, depthwise, c,
+                                 lr.moments->at(jobs[j].node), ada, &done);
+    };
+    const WeightEncoding e = EncodingOf(n, options);
+    Result<Tensor> q = e.format == WeightFormat::kInt8
+                           ? QuantizeWeights(w, axis, options.per_channel, scratch, choose)
+                           : QuantizeLowBitWeights(w, axis, options.per_channel, e, scratch, choose);
+    if (!q.ok()) return q.status().With("node '" + n.name + "' (" + OpTypeName(n.op) + ")");
+    (*out)[jobs[j].node] = q.take();
+    (*report)[jobs[j].node] = done;
+    spent_cost += jobs[j].cost;
+    if (done.iterations > 0) seconds_per_cost = done.seconds / (jobs[j].cost * done.iterations);
+    if (lr.progress) lr.progress(j + 1, jobs.size());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>& ranges,
@@ -546,10 +654,14 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
       grids[n.inputs[0]].max = ranges[n.outputs[0]].max;
     }
   }
+  Graph scratch;
+  std::map<size_t, Tensor> learned;
+  std::map<size_t, LayerRounding> rounding;
+  QW_RETURN_IF_ERROR(LearnFilters(fg, is_float, options, &scratch, &learned, &rounding));
   // Build; an int8 node that its operator rejects goes back to float and
   // the graph is rebuilt (each round fixes at least one node).
   for (size_t round = 0; round <= fg.nodes.size(); ++round) {
-    Builder b(fg, grids, options, is_float);
+    Builder b(fg, grids, options, is_float, learned);
     std::vector<int32_t> origin;
     QW_RETURN_IF_ERROR(b.Build(&origin));
     std::unique_ptr<Graph> g = b.TakeGraph();
@@ -586,6 +698,8 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
                                       : WeightEncodingName(EncodingOf(fg.nodes[i], options));
       }
       l.reason = reason[i];
+      const auto it = rounding.find(i);
+      if (!is_float[i] && it != rounding.end()) l.rounding = it->second;
       r.layers.push_back(std::move(l));
     }
     for (size_t j = 0; j < g->nodes.size(); ++j) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -30,6 +31,7 @@
 #include "core/status.h"
 #include "graph/graph.h"
 #include "graph/op_registry.h"
+#include "ptq/learned_rounding.h"
 
 namespace qwasm {
 
@@ -70,6 +72,22 @@ std::string WeightEncodingName(const WeightEncoding& e);
 // an unknown name is an error listing the known ones.
 Result<WeightEncoding> ParseWeightEncoding(const std::string& name);
 
+// Learned rounding (ptq/learned_rounding.h) of quantized weights (int8,
+// int4, lut4, lut8; per channel or per tensor).
+struct LearnedRoundingOptions {
+  // Per node index of the float graph, its input moments (one, or one per
+  // channel of a depthwise layer). Null, or a node not in it: nearest
+  // rounding.
+  const std::map<size_t, std::vector<LayerMoments>>* moments = nullptr;
+  AdaRoundOptions adaround;
+  // Seconds for all layers together (0: no limit). Each layer gets a share
+  // by its size and, once the speed is known, as many iterations as fit;
+  // the result then depends on the machine's speed.
+  double time_budget = 0;
+  // After each layer: (layers done, layers to do).
+  std::function<void(size_t, size_t)> progress;
+};
+
 struct PtqOptions {
   bool per_channel = true;              // weight scales per output channel
   std::vector<std::string> keep_float;  // node names to leave in float
@@ -83,6 +101,7 @@ struct PtqOptions {
   // with E[x] per input channel from TensorRange::channel_mean (a layer
   // whose input has none is left as it is).
   bool bias_correction = false;
+  LearnedRoundingOptions learned_rounding;
 };
 
 struct PtqLayer {
@@ -92,6 +111,7 @@ struct PtqLayer {
   std::string weight_format;  // weighted layers: WeightEncodingName, else ""
   size_t weight_bytes = 0;    // constant inputs' bytes, codebooks included
   std::string reason;     // why a layer stayed in float
+  LayerRounding rounding;  // learned rounding: what it did
 };
 
 // How the quantizer treats an operator: its OpDef's rule (graph/op_registry.h).

@@ -77,6 +77,10 @@ Result<CalibrationOptions> CalibrationFrom(const QuantizeOptions& o) {
   c.method = method.value();
   c.percentile = o.percentile;
   c.equalize = o.equalize;
+  if (o.rounding != "nearest" && o.rounding != "learned") {
+    return Status::Error("unknown rounding '" + o.rounding + "' (known: nearest, learned)");
+  }
+  c.input_moments = o.rounding == "learned";
   return c;
 }
 
@@ -99,6 +103,14 @@ Result<QuantizePlan> PlanFrom(const QuantizeOptions& o) {
     return Status::Error("floatWeights must be float32 or float16, not '" + o.float_weights + "'");
   }
   p.float_weights = f.value().format;
+  if (o.rounding_iterations < 1 || o.rounding_iterations > 100000) {
+    return Status::Error("roundingIterations must lie in [1, 100000], not " + std::to_string(o.rounding_iterations));
+  }
+  if (!(o.rounding_time_budget >= 0) || !std::isfinite(o.rounding_time_budget)) {
+    return Status::Error("roundingTimeBudget must be a finite number of seconds >= 0 (0: no limit)");
+  }
+  p.learned_rounding.adaround.iterations = o.rounding_iterations;
+  p.learned_rounding.time_budget = o.rounding_time_budget;
   if (o.max_drop >= 0.0 || std::isfinite(o.min_sqnr_db)) {
     // `weights` names the small format the search may use (lut4 unless
     // given); the search starts from int8.
@@ -156,10 +168,22 @@ Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> floa
   for (size_t t = 0; t < g.tensors.size(); ++t) {
     if (!g.tensors[t].is_constant() && g.tensors[t].dtype == DType::kFloat32) q->observers_[t] = MakeObserver(calibration);
   }
+  size_t moment_bytes = 0;
   for (const Node& n : g.nodes) {
     const int32_t in = n.inputs.empty() ? -1 : n.inputs[0];
     if (IsWeighted(n.op) && in >= 0 && q->observers_[in] && !g.tensors[in].shape.empty()) {
       q->channel_sums_[in].assign(static_cast<size_t>(std::max(1, g.tensors[in].shape.back())), 0.0);
+      if (calibration.input_moments) {
+        const size_t node = static_cast<size_t>(&n - g.nodes.data());
+        Result<LayerMomentsCollector> c = LayerMomentsCollector::For(
+            g, n, 256, std::min(LayerMomentsCollector::kMaxBytes, kMomentBytes - moment_bytes));
+        if (c.ok()) {
+          moment_bytes += c.value().bytes();
+          q->moments_.emplace(node, c.take());
+        } else {  // that layer rounds to nearest; the report says why
+          q->rounding_notes_[node] = "rounded to nearest: " + c.status().message();
+        }
+      }
     }
   }
   return q;
@@ -219,6 +243,9 @@ void Quantizer::Observe(int32_t label) {
     }
     channel_rows_[t] += n / channels;
   }
+  for (auto& [node, collector] : moments_) {
+    collector.Add(reinterpret_cast<const float*>(it.tensor_data(g.nodes[node].inputs[0])));
+  }
   // The first kSqnrSamples feed the SQNR report; up to kKeptBytes of them
   // (at least kSqnrSamples) are the samples mixed precision is judged on.
   const size_t bytes = model_->input_bytes();
@@ -266,9 +293,19 @@ std::vector<TensorRange> Quantizer::Ranges() const {
   return ranges;
 }
 
-Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* report) const {
+Result<PtqResult> Quantizer::Finish(const PtqOptions& given, QuantizeReport* report) const {
   if (samples_ == 0) return Status::Error("quantize: no calibration samples");
   const Graph& fg = model_->interpreter().graph();
+  PtqOptions options = given;
+  // Learned rounding when calibration collected input moments.
+  std::map<size_t, std::vector<LayerMoments>> moments;
+  if (!moments_.empty() && !options.learned_rounding.moments) {
+    for (const auto& [node, c] : moments_) {
+      std::vector<LayerMoments>& m = moments[node];
+      for (size_t group = 0; group < c.groups(); ++group) m.push_back(c.Moments(group));
+    }
+    options.learned_rounding.moments = &moments;
+  }
   Result<PtqResult> r = QuantizeGraph(fg, Ranges(), options);
   if (!r.ok()) return r.status();
   PtqResult& res = r.value();
@@ -308,12 +345,17 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& options, QuantizeReport* r
     report->equalized = calibration_.equalize;
     report->equalization = equalization_;
     report->bias_corrected = options.bias_correction;
+    report->rounding = options.learned_rounding.moments ? "learned" : "nearest";
     report->samples = samples_;
     report->sqnr_samples = sqnr_samples;
     report->layers.clear();
     for (const PtqLayer& l : res.layers) {
       const int32_t out = fg.nodes[l.node].outputs[0];
       report->layers.push_back({l, Sqnr(signal[out], noise[out]), ""});
+      const auto note = rounding_notes_.find(l.node);
+      if (options.learned_rounding.moments && note != rounding_notes_.end() && l.precision == "int8") {
+        report->layers.back().layer.rounding.note = note->second;
+      }
     }
     const int32_t out = fg.outputs[0];
     report->output_sqnr_db = Sqnr(signal[out], noise[out]);
@@ -412,10 +454,12 @@ Result<PtqResult> Quantizer::FinishMixed(const PtqOptions& base, const MixedPrec
 }
 
 Result<QuantizeOutput> Quantizer::Quantize(const QuantizeOptions& o,
-                                           const std::function<void(size_t, size_t)>& progress) const {
+                                           const std::function<void(size_t, size_t)>& progress,
+                                           const std::function<void(size_t, size_t)>& rounding_progress) const {
   Result<QuantizePlan> plan = PlanFrom(o);
   if (!plan.ok()) return plan.status();
-  const QuantizePlan& p = plan.value();
+  QuantizePlan& p = plan.value();
+  p.ptq.learned_rounding.progress = rounding_progress;
   QuantizeOutput out;
   Result<PtqResult> r = p.mixed ? FinishMixed(p.ptq, *p.mixed, &out.report, &out.mixed, progress)
                                 : Finish(p.ptq, &out.report);

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "ptq/equalize.h"
 #include "ptq/mixed_precision.h"
 #include "ptq/observers.h"
+#include "ptq/layer_moments.h"
 #include "ptq/ptq.h"
 
 namespace qwasm {
@@ -42,6 +44,7 @@ struct QuantizeReport {
   bool equalized = false;          // CalibrationOptions::equalize
   EqualizeReport equalization;     // what it did
   bool bias_corrected = false;     // PtqOptions::bias_correction
+  std::string rounding = "nearest";  // or "learned" (LayerReport::layer.rounding says what it did)
   size_t samples = 0;              // calibration samples seen
   size_t sqnr_samples = 0;         // of which used for the SQNR figures
   std::vector<LayerReport> layers;
@@ -65,6 +68,12 @@ struct QuantizeOptions {
   std::string weights = "int8";                       // ParseWeightEncoding
   std::vector<std::pair<std::string, std::string>> layer_weights;  // node name, weight format name
   std::string float_weights = "float32";              // "float32" or "float16"
+  // Weight rounding: "nearest", or "learned" (ptq/learned_rounding.h: the
+  // calibration collects each weighted layer's input moments); its Adam
+  // iterations per layer and time budget for all layers (seconds, 0: none).
+  std::string rounding = "nearest";
+  int rounding_iterations = 1000;
+  double rounding_time_budget = 0;
   // Automatic mixed precision, for the layers layer_weights leaves open, when
   // max_drop >= 0 (points) or min_sqnr_db is finite; `weights` then names the
   // small format the search may use (lut4 when "int8"), and the drop is
@@ -106,6 +115,9 @@ class Quantizer {
   static constexpr size_t kSqnrSamples = 16;
   // Inputs kept for judging mixed precision (at least kSqnrSamples).
   static constexpr size_t kKeptBytes = size_t{64} << 20;
+  // Input moments for learned rounding, all layers together (a layer over
+  // the rest, or over LayerMomentsCollector::kMaxBytes, rounds to nearest).
+  static constexpr size_t kMomentBytes = size_t{512} << 20;
 
   static Result<std::unique_ptr<Quantizer>> Create(std::unique_ptr<Graph> float_graph, int threads = 1,
                                                    const CalibrationOptions& calibration = {});
@@ -140,7 +152,11 @@ class Quantizer {
   // graph's tensors; unseen for constants and non-float tensors).
   std::vector<TensorRange> Ranges() const;
 
-  // Quantizes with the ranges seen so far (needs at least one sample).
+  // Quantizes with the ranges seen so far (needs at least one sample); with
+  // learned rounding when the calibration collected input moments (and
+  // options.learned_rounding gives none of its own). The mixed-precision
+  // search judges its candidates with nearest rounding; its final choice
+  // is rounded as learned.
   Result<PtqResult> Finish(const PtqOptions& options, QuantizeReport* report) const;
 
   // Output SQNR and top-1 agreement of a quantization against the float
@@ -151,11 +167,12 @@ class Quantizer {
   Result<PtqResult> FinishMixed(const PtqOptions& base, const MixedPrecisionOptions& mixed, QuantizeReport* report,
                                 MixedResult* choice, const std::function<void(size_t, size_t)>& progress = {}) const;
 
-  // Finish or FinishMixed as PlanFrom(o) says (progress: FinishMixed's),
+  // Finish or FinishMixed as PlanFrom(o) says (progress: FinishMixed's;
+  // rounding_progress: learned rounding's, LearnedRoundingOptions::progress),
   // then o.metadata written over the model's, its producer marked
   // "+ qwasm quantize", and the .qwm file.
-  Result<QuantizeOutput> Quantize(const QuantizeOptions& o,
-                                  const std::function<void(size_t, size_t)>& progress = {}) const;
+  Result<QuantizeOutput> Quantize(const QuantizeOptions& o, const std::function<void(size_t, size_t)>& progress = {},
+                                  const std::function<void(size_t, size_t)>& rounding_progress = {}) const;
 
  private:
   void Observe(int32_t label);
@@ -182,6 +199,10 @@ class Quantizer {
   mutable std::vector<std::vector<float>> budget_float_outputs_;
   size_t budget_given_ = 0;
   size_t samples_ = 0;
+  // calibration.input_moments: per weighted node index, its input moments
+  // (learned rounding).
+  std::map<size_t, LayerMomentsCollector> moments_;
+  std::map<size_t, std::string> rounding_notes_;  // layers without moments: why
 };
 
 }  // namespace qwasm

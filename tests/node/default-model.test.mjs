@@ -170,3 +170,63 @@ describe('automatic mixed precision', () => {
   });
 });
 
+
+// Learned rounding (AdaRound) on the default model's float source, 4-bit
+// weights everywhere: calibrated on 400 training images, judged on the 10k
+// test images against the float model. Each layer's output error only
+// falls, and 4-bit models keep accuracy nearest rounding loses.
+describe('learned rounding', () => {
+  const int8 = { labels: readFileSync(new URL('models/fashion-mnist/labels.txt', ROOT), 'utf8').trim().split('\n') };
+  const train = idx('train-images-idx3-ubyte.gz', 16);
+  const items = Array.from({ length: 400 }, (_, i) => ({ data: train.subarray(i * 784, (i + 1) * 784), width: 28, height: 28, channels: 1 }));
+  const meta = { mean: 127.5, std: 127.5, cropFraction: 1 };
+
+  async function top1(bytes) {
+    const m = await load(bytes, { cropFraction: 1, labels: int8.labels });
+    let right = 0;
+    for (let i = 0; i < 10000; i++) {
+      if ((await m.classify({ data: image(i), width: 28, height: 28, channels: 1 }, { topK: 1 }))[0].index === labels[i]) right++;
+    }
+    m.dispose();
+    return right;
+  }
+
+  it('4-bit everywhere: every weighted layer rounded, layer SQNR up; lut4 within 0.3 points of FP32', async () => {
+    const progress = [];
+    const nearest = await quantize(FP32, items, { ...meta, weights: 'int4', biasCorrection: true });
+    const learned = await quantize(FP32, items, {
+      ...meta, weights: 'int4', biasCorrection: true, rounding: 'learned', onRoundingProgress: (done, total) => progress.push([done, total]),
+    });
+    assert.equal(nearest.report.rounding, 'nearest');
+    assert.equal(learned.report.rounding, 'learned');
+    const weighted = learned.report.layers.filter((l) => l.weightFormat);
+    assert.ok(weighted.length >= 3);
+    assert.deepEqual(progress, weighted.map((_, i) => [i + 1, weighted.length]));
+    for (const l of weighted) {
+      const r = l.rounding;
+      assert.ok(r && r.iterations === 1000 && r.weights > 0, `${l.name}: ${JSON.stringify(r)}`);
+      assert.ok(r.learnedSqnrDb >= r.nearestSqnrDb, `${l.name}: ${r.nearestSqnrDb} -> ${r.learnedSqnrDb} dB`);
+      assert.ok(r.changed > 0, `${l.name}: no weight changed`);
+    }
+    assert.ok(nearest.report.layers.every((l) => l.rounding === undefined));
+    assert.ok(learned.report.outputSqnrDb > nearest.report.outputSqnrDb + 3,
+      `output SQNR ${nearest.report.outputSqnrDb} -> ${learned.report.outputSqnrDb} dB`);
+    // lut4 (a 16-entry codebook per channel) with bias correction.
+    const lut4 = await quantize(FP32, items, { ...meta, weights: 'lut4', biasCorrection: true, rounding: 'learned' });
+    const f = await top1(FP32);
+    const n = await top1(nearest.model);
+    const q = await top1(learned.model);
+    const l4 = await top1(lut4.model);
+    console.log(`# Fashion-MNIST 10k: FP32 ${f / 100}%; int4 + bias correction: nearest ${n / 100}%, learned ${q / 100}% ` +
+      `(output SQNR ${nearest.report.outputSqnrDb.toFixed(1)} -> ${learned.report.outputSqnrDb.toFixed(1)} dB); lut4 learned ${l4 / 100}%`);
+    assert.ok(q >= n + 200, `int4: learned ${q / 100}% vs nearest ${n / 100}%`);
+    assert.ok(l4 >= f - 30, `lut4 learned ${l4 / 100}% vs FP32 ${f / 100}%`);
+  });
+
+  it('rejects bad rounding options by name', async () => {
+    await assert.rejects(quantize(FP32, items.slice(0, 4), { ...meta, rounding: 'stochastic' }), /unknown rounding 'stochastic' \(known: nearest, learned\)/);
+    await assert.rejects(quantize(FP32, items.slice(0, 4), { ...meta, rounding: 'learned', roundingIterations: 0 }), /roundingIterations must be an integer in \[1, 100000\]/);
+    await assert.rejects(quantize(FP32, items.slice(0, 4), { ...meta, rounding: 'learned', roundingTimeBudget: -1 }), /roundingTimeBudget/);
+    await assert.rejects(quantize(FP32, items.slice(0, 4), { ...meta, rounding: 'learned', onRoundingProgress: 5 }), /option onRoundingProgress must be a function/);
+  });
+});

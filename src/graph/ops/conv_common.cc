@@ -71,17 +71,16 @@ Status CheckConvTensors(const OpContext& c) {
   return c.RequireRank(c.Output(0), 4, "output");
 }
 
-Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
-                     int kernel_h, int kernel_w, bool use_dilation, WindowShape* s) {
-  const OpAttrs& a = c.node().attrs;
+Status ComputeWindow(const OpAttrs& a, const Tensor& input, const Tensor& output, int kernel_h, int kernel_w,
+                     bool use_dilation, WindowShape* s) {
   if (a.stride_h < 1 || a.stride_w < 1 || a.stride_h > 1024 || a.stride_w > 1024) {
-    return c.Error("stride " + std::to_string(a.stride_h) + "x" + std::to_string(a.stride_w) +
+    return Status::Error("stride " + std::to_string(a.stride_h) + "x" + std::to_string(a.stride_w) +
                    " is out of range");
   }
   const int dh = use_dilation ? a.dilation_h : 1;
   const int dw = use_dilation ? a.dilation_w : 1;
   if (dh < 1 || dw < 1 || dh > 1024 || dw > 1024) {
-    return c.Error("dilation " + std::to_string(dh) + "x" + std::to_string(dw) + " is out of range");
+    return Status::Error("dilation " + std::to_string(dh) + "x" + std::to_string(dw) + " is out of range");
   }
   s->batch = input.shape[0];
   s->in_h = input.shape[1];
@@ -96,13 +95,13 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
   int32_t oh, ow;
   if (a.padding == Padding::kExplicit) {
     for (int32_t pad : a.pads) {
-      if (pad < 0 || pad > 4096) return c.Error("padding " + std::to_string(pad) + " is out of range");
+      if (pad < 0 || pad > 4096) return Status::Error("padding " + std::to_string(pad) + " is out of range");
     }
     // A window made of padding only has no defined value for pooling and
     // marks a malformed convolution: each pad must be smaller than the window.
     if (a.pads[0] >= kernel_h * dh || a.pads[2] >= kernel_h * dh || a.pads[1] >= kernel_w * dw ||
         a.pads[3] >= kernel_w * dw) {
-      return c.Error("padding is not smaller than the window");
+      return Status::Error("padding is not smaller than the window");
     }
     oh = WindowOutputSize(Padding::kValid, s->in_h + a.pads[0] + a.pads[2], kernel_h, a.stride_h, dh);
     ow = WindowOutputSize(Padding::kValid, s->in_w + a.pads[1] + a.pads[3], kernel_w, a.stride_w, dw);
@@ -110,9 +109,9 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
     oh = WindowOutputSize(a.padding, s->in_h, kernel_h, a.stride_h, dh);
     ow = WindowOutputSize(a.padding, s->in_w, kernel_w, a.stride_w, dw);
   }
-  if (oh < 1 || ow < 1) return c.Error("the window does not fit the input " + ShapeString(input.shape));
+  if (oh < 1 || ow < 1) return Status::Error("the window does not fit the input " + ShapeString(input.shape));
   if (output.shape[0] != s->batch || output.shape[1] != oh || output.shape[2] != ow) {
-    return c.Error("output '" + output.name + "' has shape " + ShapeString(output.shape) +
+    return Status::Error("output '" + output.name + "' has shape " + ShapeString(output.shape) +
                    ", but input " + ShapeString(input.shape) + " gives " +
                    ShapeString({s->batch, oh, ow, output.shape[3]}));
   }
@@ -127,6 +126,12 @@ Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& outp
     s->pad_left = WindowPadBefore(a.padding, s->in_w, ow, kernel_w, a.stride_w, dw);
   }
   return Status::Ok();
+}
+
+Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
+                     int kernel_h, int kernel_w, bool use_dilation, WindowShape* s) {
+  const Status st = ComputeWindow(c.node().attrs, input, output, kernel_h, kernel_w, use_dilation, s);
+  return st.ok() ? st : c.Error(st.message());
 }
 
 Status PreparePoolWindow(const OpContext& c, WindowShape* s) {

@@ -51,7 +51,13 @@ struct QuantConv {
 Result<QuantConv> PrepareQuantConv(const OpContext& c, Result<int32_t> (*output_channels)(const OpContext& c),
                                    bool depthwise);
 
-// Fills spatial geometry (stride, dilation, padding, output size check).
+// Fills spatial geometry (stride, dilation, padding, output size check)
+// from a node's attributes; the errors do not name the node (PrepareWindow's
+// add it). For code that walks a node's windows outside Prepare, such as the
+// quantizer's input moments (ptq/layer_moments.h).
+Status ComputeWindow(const OpAttrs& a, const Tensor& input, const Tensor& output, int kernel_h, int kernel_w,
+                     bool use_dilation, WindowShape* s);
+// ComputeWindow for node `c`, its errors naming it.
 Status PrepareWindow(const OpContext& c, const Tensor& input, const Tensor& output,
                      int kernel_h, int kernel_w, bool use_dilation, WindowShape* s);
 

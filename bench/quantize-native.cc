@@ -1,0 +1,167 @@
+// quantize-native.cc — quantize() natively, timed, on the ImageNet sample
+// (issue 17's protocol): a float ONNX model calibrated on photos 0..99 of
+// ../shared/imagenet-sample, top-1 and agreement with the float model on
+// photos 100..499, output SQNR from the quantize report. The native figure
+// the page's quantize() time is compared with (learned rounding: <= 10
+// minutes natively, the page <= 3x that).
+//
+// Build (after `bash tools/build.sh native`; stb_image.h decodes the JPEGs):
+//   g++ -O2 -std=c++17 -Isrc -I/usr/share/emscripten/third_party bench/quantize-native.cc \
+//       build/native/libqwasm_core.a build/native/libqwasm_ref.a -lpthread -o build/native/quantize-native
+// Run:
+//   build/native/quantize-native ../shared/models/onnx/tf2_mobilenet_v2_1.0_224_ptq.fp32.onnx \
+//       weights=int4 rounding=learned equalize=1 bias_correction=1 [iterations=1000] [budget=SECONDS]
+//       [layer.DEPTHWISE_CONV_2D=int8] [shared=../shared]
+// Single-threaded, like the tools module; prints one line.
+#define STB_IMAGE_IMPLEMENTATION
+#include "stb_image.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/model.h"
+#include "ptq/quantizer.h"
+
+using namespace qwasm;
+
+namespace {
+
+struct Photo {
+  std::vector<uint8_t> px;
+  int w = 0, h = 0, label = 0;
+};
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: quantize-native model.onnx [key=value ...]\n");
+    return 2;
+  }
+  std::map<std::string, std::string> arg;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    const size_t eq = a.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "argument '%s' is not key=value\n", argv[i]);
+      return 2;
+    }
+    arg[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  auto get = [&](const std::string& k, const std::string& d) { return arg.count(k) ? arg[k] : d; };
+  const std::string shared = get("shared", "../shared");
+
+  std::ifstream f(argv[1], std::ios::binary);
+  auto bytes = std::make_shared<const std::vector<uint8_t>>(std::istreambuf_iterator<char>(f),
+                                                            std::istreambuf_iterator<char>());
+  std::ifstream csv(shared + "/imagenet-sample/labels.csv");
+  std::vector<Photo> photos;
+  std::string line;
+  std::getline(csv, line);  // header
+  while (std::getline(csv, line) && photos.size() < 500) {
+    const size_t c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    const std::string path = shared + "/imagenet-sample/" + line.substr(0, c1);
+    Photo p;
+    int ch = 0;
+    uint8_t* px = stbi_load(path.c_str(), &p.w, &p.h, &ch, 3);
+    if (!px) {
+      std::fprintf(stderr, "cannot decode %s\n", path.c_str());
+      return 1;
+    }
+    p.px.assign(px, px + static_cast<size_t>(p.w) * p.h * 3);
+    stbi_image_free(px);
+    p.label = std::atoi(line.substr(c1 + 1, c2 - c1 - 1).c_str()) + 1;  // 1001-way: 0 = background
+    photos.push_back(std::move(p));
+  }
+  if (photos.size() < 500) {
+    std::fprintf(stderr, "need 500 photos, read %zu\n", photos.size());
+    return 1;
+  }
+
+  QuantizeOptions o;
+  o.weights = get("weights", "int8");
+  o.rounding = get("rounding", "nearest");
+  o.rounding_iterations = std::atoi(get("iterations", "1000").c_str());
+  o.rounding_time_budget = std::atof(get("budget", "0").c_str());
+  o.equalize = get("equalize", "0") == "1";
+  o.bias_correction = get("bias_correction", "0") == "1";
+  o.per_channel = get("per_channel", "1") == "1";
+  o.calibration = get("calibration", "minmax");
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<Quantizer>> qr = Quantizer::Start(bytes, o);
+  if (!qr.ok()) {
+    std::fprintf(stderr, "%s\n", qr.status().message().c_str());
+    return 1;
+  }
+  Quantizer& q = *qr.value();
+  // layer.OP=format: every layer of that operator in that format.
+  for (const auto& [k, v] : arg) {
+    if (k.rfind("layer.", 0) != 0) continue;
+    for (const Node& n : q.model().interpreter().graph().nodes) {
+      if (OpTypeName(n.op) == k.substr(6)) o.layer_weights.emplace_back(n.name, v);
+    }
+  }
+  const PixelNorm norm = q.model().default_norm();
+  for (int i = 0; i < 100; ++i) {
+    const ImageView v{photos[i].px.data(), photos[i].w, photos[i].h, 3, static_cast<size_t>(photos[i].w) * 3};
+    const Status st = q.AddImage(v, 0.875f, norm, photos[i].label);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+      return 1;
+    }
+  }
+  const double calibration_s = Since(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  Result<QuantizeOutput> out = q.Quantize(o);
+  if (!out.ok()) {
+    std::fprintf(stderr, "%s\n", out.status().message().c_str());
+    return 1;
+  }
+  const double finish_s = Since(t1);
+  double rounding_s = 0;
+  for (const LayerReport& l : out.value().report.layers) rounding_s += l.layer.rounding.seconds;
+
+  InterpreterOptions io;
+  io.threads = 2;
+  Result<std::unique_ptr<Model>> qm = Model::Load(out.value().qwm, io);
+  Result<std::unique_ptr<Graph>> fg = ReadAnyModel(bytes);
+  if (!qm.ok() || !fg.ok()) {
+    std::fprintf(stderr, "cannot load the models\n");
+    return 1;
+  }
+  Result<std::unique_ptr<Model>> fm = Model::FromGraph(fg.take(), io);
+  if (!fm.ok()) return 1;
+  int float_right = 0, quant_right = 0, agree = 0;
+  for (int i = 100; i < 500; ++i) {
+    const ImageView v{photos[i].px.data(), photos[i].w, photos[i].h, 3, static_cast<size_t>(photos[i].w) * 3};
+    int top[2];
+    Model* models[2] = {fm.value().get(), qm.value().get()};
+    for (int k = 0; k < 2; ++k) {
+      (void)models[k]->SetImage(v, 0.875f, norm);
+      models[k]->Run();
+      const std::vector<float> s = models[k]->OutputScores();
+      top[k] = static_cast<int>(std::max_element(s.begin(), s.end()) - s.begin());
+    }
+    float_right += top[0] == photos[i].label;
+    quant_right += top[1] == photos[i].label;
+    agree += top[0] == top[1];
+  }
+  std::string what;
+  for (int i = 2; i < argc; ++i) what += std::string(i > 2 ? " " : "") + argv[i];
+  std::printf("%s: FP32 top-1 %.2f%%, quantized %.2f%%, agree %.2f%%, output SQNR %.2f dB; calibration %.1f s, "
+              "quantize %.1f s (learned rounding %.1f s)\n",
+              what.c_str(), float_right / 4.0, quant_right / 4.0, agree / 4.0, out.value().report.output_sqnr_db,
+              calibration_s, finish_s, rounding_s);
+  return 0;
+}

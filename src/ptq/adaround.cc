@@ -1,0 +1,195 @@
+#include "ptq/adaround.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <string>
+
+namespace qwasm {
+namespace {
+
+constexpr double kZeta = 1.1, kGamma = -0.1;  // the rectified sigmoid's stretch
+
+double Sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+
+// u^T M v for K x K row-major M.
+double Quadratic(const std::vector<double>& m, const double* u, const double* v, size_t k) {
+  double sum = 0;
+  for (size_t i = 0; i < k; ++i) {
+    double row = 0;
+    for (size_t j = 0; j < k; ++j) row += m[i * k + j] * v[j];
+    sum += u[i] * row;
+  }
+  return sum;
+}
+
+}  // namespace
+
+Result<AdaRoundResult> AdaRound(const float* w, size_t n, size_t k, const float* scale, int32_t qmin, int32_t qmax,
+                                const LayerMoments& moments, const FGemmKernel& gemm,
+                                const AdaRoundOptions& options) {
+  if (moments.k != k) {  // before anything reads n x k weights
+    return Status::Error("learned rounding: input moments for " + std::to_string(moments.k) +
+                         " inputs, the layer has " + std::to_string(k));
+  }
+  if (qmin >= qmax) return Status::Error("learned rounding: empty integer range");
+  for (size_t c = 0; c < n; ++c) {
+    if (!(scale[c] > 0) || !std::isfinite(scale[c])) {
+      return Status::Error("learned rounding: channel " + std::to_string(c) + " has scale " + std::to_string(scale[c]));
+    }
+  }
+  RoundingCandidates candidates;
+  UniformCandidates(w, n * k, scale, [k](size_t i) { return i / k; }, qmin, qmax, &candidates);
+  return AdaRoundPairs(w, n, k, candidates, moments, gemm, options);
+}
+
+Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const RoundingCandidates& c,
+                                     const LayerMoments& moments, const FGemmKernel& gemm,
+                                     const AdaRoundOptions& options) {
+  const std::string where = "learned rounding: ";
+  if (moments.k != k || moments.gram.size() != k * k || (!moments.cross.empty() && moments.cross.size() != k * k)) {
+    return Status::Error(where + "input moments for " + std::to_string(moments.k) + " inputs, the layer has " +
+                         std::to_string(k));
+  }
+  const size_t count = n * k;
+  if (c.size() != count || c.up.size() != count || c.down_code.size() != count || c.up_code.size() != count ||
+      c.nearest_up.size() != count) {
+    return Status::Error(where + std::to_string(c.size()) + " candidate pairs for " + std::to_string(count) +
+                         " weights");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<double>& g = moments.gram;
+  const std::vector<double>& cross = moments.cross.empty() ? g : moments.cross;
+
+  // Per weight: whether it may move (strictly between its candidates), its
+  // step up - down, and h's starting point (w - down) / step.
+  std::vector<uint8_t> free(count);
+  std::vector<double> v(count, 0.0), step(count, 0.0);
+  for (size_t i = 0; i < count; ++i) {
+    const double lo = c.down[i], hi = c.up[i];
+    step[i] = hi - lo;
+    const double frac = step[i] > 0 ? (w[i] - lo) / step[i] : 0.0;
+    if (!std::isfinite(step[i]) || step[i] < 0 || frac < -1e-6 || frac > 1 + 1e-6) {
+      return Status::Error(where + "weight " + std::to_string(i) + " (" + std::to_string(w[i]) +
+                           ") lies outside its candidates [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+    free[i] = step[i] > 0 && frac > 1e-6 && frac < 1 - 1e-6;
+    if (free[i]) {  // h(V) = frac: sigmoid(V) = (frac - gamma) / (zeta - gamma)
+      const double p = (frac - kGamma) / (kZeta - kGamma);
+      v[i] = std::log(p / (1 - p));
+    }
+  }
+  // The value weight i takes for a choice (fixed weights: their nearest).
+  auto value = [&](size_t i, bool up) {
+    return (free[i] ? up : c.nearest_up[i] != 0) ? c.up[i] : c.down[i];
+  };
+
+  // r_n = G w_n - E[x~ x^T] w_n (zero when x~ = x). With d = w_s - w,
+  // w_s . x~ - w . x = d . x~ + w . (x~ - x), so the error is
+  // d^T G d + 2 d^T r + E[(w . (x~ - x))^2] and its gradient 2 (G d + r):
+  // d is small, so this suffers none of the cancellation of
+  // w_s^T G w_s - 2 w_s^T c. The last term no rounding changes; it is left
+  // out of the errors reported.
+  std::vector<double> wd(count), r(count, 0.0);
+  for (size_t i = 0; i < count; ++i) wd[i] = w[i];
+  AdaRoundResult result;
+  for (size_t row = 0; row < n; ++row) {
+    const double* wc = &wd[row * k];
+    result.energy += Quadratic(g, wc, wc, k);
+    if (moments.cross.empty()) continue;
+    for (size_t j = 0; j < k; ++j) {
+      double gw = 0, cw = 0;
+      for (size_t l = 0; l < k; ++l) gw += g[j * k + l] * wc[l], cw += cross[j * k + l] * wc[l];
+      r[row * k + j] = gw - cw;
+    }
+  }
+  auto error_of = [&](const std::vector<uint8_t>& up) {
+    double total = 0;
+    std::vector<double> d(k);
+    for (size_t row = 0; row < n; ++row) {
+      for (size_t j = 0; j < k; ++j) d[j] = static_cast<double>(value(row * k + j, up[row * k + j])) - wd[row * k + j];
+      double dr = 0;
+      for (size_t j = 0; j < k; ++j) dr += d[j] * r[row * k + j];
+      total += Quadratic(g, d.data(), d.data(), k) + 2 * dr;
+    }
+    return total;
+  };
+  auto codes_of = [&](const std::vector<uint8_t>& up) {
+    std::vector<int32_t> codes(count);
+    for (size_t i = 0; i < count; ++i) {
+      const bool u = free[i] ? up[i] != 0 : c.nearest_up[i] != 0;
+      codes[i] = u ? c.up_code[i] : c.down_code[i];
+    }
+    return codes;
+  };
+
+  const std::vector<uint8_t>& nearest = c.nearest_up;
+  result.nearest_error = error_of(nearest);
+  if (!(result.nearest_error > 0)) {  // nothing to gain: every weight on its grid, or no input
+    result.levels = codes_of(nearest);
+    result.learned_error = result.nearest_error;
+    return result;
+  }
+
+  // The float GEMM computes G d for all channels at once: G packed as the
+  // "weights" of a K-output layer (G is symmetric), d as the rows of A.
+  std::vector<float> gf(k * k);
+  for (size_t i = 0; i < k * k; ++i) gf[i] = static_cast<float>(g[i]);
+  const FGemmWeights packed = gemm.pack(static_cast<int>(k), static_cast<int>(k), gf.data(), k, nullptr);
+  std::vector<float> d(count), gd(count);
+  std::vector<double> m1(count, 0.0), m2(count, 0.0);
+  const double recon_scale = 2.0 * static_cast<double>(count) / result.nearest_error;
+  const int iterations = std::max(0, options.iterations);
+  const int warm = static_cast<int>(options.warmup * iterations);
+  constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEpsilon = 1e-8;
+  double b1 = 1, b2 = 1;
+  auto h_of = [&](size_t i) { return std::clamp(Sigmoid(v[i]) * (kZeta - kGamma) + kGamma, 0.0, 1.0); };
+  for (int it = 0; it < iterations; ++it) {
+    if (options.max_seconds > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > options.max_seconds) {
+      break;
+    }
+    result.iterations_done = it + 1;
+    const bool regularize = it >= warm;
+    const double beta = options.beta_start + (options.beta_end - options.beta_start) *
+                                                 (it - warm) / std::max(1, iterations - warm);
+    for (size_t i = 0; i < count; ++i) {
+      const double at = free[i] ? c.down[i] + h_of(i) * step[i] : value(i, false);
+      d[i] = static_cast<float>(at - wd[i]);
+    }
+    gemm.run(packed, FOutput{}, n, d.data(), k, gd.data(), k, 0, k);
+    b1 *= kBeta1, b2 *= kBeta2;
+    for (size_t i = 0; i < count; ++i) {
+      if (!free[i]) continue;
+      const double s = Sigmoid(v[i]);
+      const double raw = s * (kZeta - kGamma) + kGamma;
+      if (raw <= 0 || raw >= 1) {
+        // h is clipped: its gradient through the clip is 0 (the paper's
+        // straight form), so V rests until the regulariser is zero too.
+        continue;
+      }
+      const double dh_dv = s * (1 - s) * (kZeta - kGamma);
+      double grad_h = recon_scale * (gd[i] + r[i]) * step[i];
+      if (regularize) {
+        const double u = 2 * raw - 1;
+        grad_h += -options.lambda * beta * std::pow(std::fabs(u), beta - 1) * (u < 0 ? -2.0 : 2.0);
+      }
+      const double grad = grad_h * dh_dv;
+      m1[i] = kBeta1 * m1[i] + (1 - kBeta1) * grad;
+      m2[i] = kBeta2 * m2[i] + (1 - kBeta2) * grad * grad;
+      v[i] -= options.learning_rate * (m1[i] / (1 - b1)) / (std::sqrt(m2[i] / (1 - b2)) + kEpsilon);
+    }
+  }
+  std::vector<uint8_t> up(count);
+  for (size_t i = 0; i < count; ++i) up[i] = free[i] ? h_of(i) >= 0.5 : nearest[i];
+  result.learned_error = error_of(up);
+  if (!(result.learned_error <= result.nearest_error)) {  // stopped early, or annealing went astray
+    up = nearest;
+    result.learned_error = result.nearest_error;
+  }
+  for (size_t i = 0; i < count; ++i) result.changed += free[i] && up[i] != nearest[i];
+  result.levels = codes_of(up);
+  return result;
+}
+
+}  // namespace qwasm

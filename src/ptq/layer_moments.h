@@ -1,0 +1,61 @@
+// layer_moments.h — the second moments of a weighted layer's input over the
+// calibration samples, E[x x^T] for the rows x its weights multiply: what
+// learned rounding (ptq/learned_rounding.h) needs, instead of the samples
+// themselves.
+//   CONV_2D (one group):  x = the im2col row of an output position, K = kh kw
+//                         in_c in the filter's (ky, kx, ci) order, padding 0;
+//   FULLY_CONNECTED:      x = an input row of K features;
+//   DEPTHWISE_CONV_2D     (multiplier 1): per channel c, x = the window's
+//                         kh kw taps of channel c: one K = kh kw moment per
+//                         channel, since channel c's weights see only those.
+// Positions are subsampled evenly (at most `max_positions` per sample) and
+// summed in a fixed order, so the same samples always give the same bytes.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "core/status.h"
+#include "graph/graph.h"
+#include "kernels/params.h"
+#include "ptq/adaround.h"
+
+namespace qwasm {
+
+class LayerMomentsCollector {
+ public:
+  // A layer's moments take groups x K x K doubles: 32 MB by default (input
+  // rows up to 2048 values; MobileNetV2's largest, 1280, take 13 MB).
+  static constexpr size_t kMaxBytes = size_t{32} << 20;
+
+  // For float node `n` of `g`; an error for other operators, grouped
+  // convolutions, depthwise multipliers above 1, and moments larger than
+  // `max_bytes` (checked before anything is allocated).
+  static Result<LayerMomentsCollector> For(const Graph& g, const Node& n, size_t max_positions = 256,
+                                           size_t max_bytes = kMaxBytes);
+  size_t bytes() const { return sums_.size() * k_ * k_ * sizeof(double); }
+
+  // One sample's input tensor (the node's input 0, float32).
+  void Add(const float* input);
+
+  // How many moments there are (1, or the channels of a depthwise layer)
+  // and the mean over the rows added so far of moment `group`.
+  size_t groups() const { return sums_.size(); }
+  LayerMoments Moments(size_t group) const;
+  size_t rows() const { return rows_; }  // rows added per group
+
+ private:
+  Status Allocate(size_t groups, size_t max_bytes);  // sums_, within max_bytes
+
+  enum class Kind { kConv, kFullyConnected, kDepthwise };
+  Kind kind_ = Kind::kConv;
+  WindowShape s_;       // conv and depthwise
+  size_t k_ = 0;        // row length
+  size_t fc_rows_ = 0;  // fully connected: rows per sample
+  size_t max_positions_ = 256;
+  std::vector<std::vector<double>> sums_;  // per group, K x K (upper triangle filled)
+  size_t rows_ = 0;
+  std::vector<double> row_;  // scratch
+};
+
+}  // namespace qwasm

@@ -1,0 +1,442 @@
+// Learned weight rounding (ptq/adaround.h) on layers whose inputs are drawn
+// here: it never does worse than nearest rounding on the output error it
+// minimises, keeps weights that lie on their grid, stays on the grid's
+// range (uniform or a codebook's), and gives the same levels on every run
+// and kernel table. The input moments it works from (ptq/layer_moments.h)
+// against brute force. And quantize with learned rounding
+// (ptq/learned_rounding.h): every weight format, per channel and per
+// tensor, progress per layer, the time budget, option errors.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "graph_builder.h"
+#include "kernels/config.h"
+#include "oracle/oracle-window.h"
+#include "ptq/adaround.h"
+#include "ptq/codebook.h"
+#include "ptq/layer_moments.h"
+#include "ptq/learned_rounding.h"
+#include "ptq/quantizer.h"
+
+using namespace qwasm;
+
+namespace {
+
+// Correlated inputs: x = A z with z standard normal, over `columns`
+// samples; returns E[x x^T].
+LayerMoments Moments(size_t k, size_t columns, uint32_t seed, double correlation) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> a(k * k);
+  for (size_t i = 0; i < k; ++i) {
+    for (size_t j = 0; j < k; ++j) a[i * k + j] = (i == j ? 1.0 : 0.0) + correlation * normal(rng) / std::sqrt(k);
+  }
+  LayerMoments m;
+  m.k = k;
+  m.gram.assign(k * k, 0.0);
+  std::vector<double> z(k), x(k);
+  for (size_t s = 0; s < columns; ++s) {
+    for (double& v : z) v = normal(rng);
+    for (size_t i = 0; i < k; ++i) {
+      x[i] = 0;
+      for (size_t j = 0; j < k; ++j) x[i] += a[i * k + j] * z[j];
+    }
+    for (size_t i = 0; i < k; ++i) {
+      for (size_t j = 0; j < k; ++j) m.gram[i * k + j] += x[i] * x[j] / columns;
+    }
+  }
+  return m;
+}
+
+struct Layer {
+  size_t n, k;
+  std::vector<float> w, scale;
+};
+
+// Random weights with a per-channel symmetric int4 scale max|w| / 7.
+Layer RandomLayer(size_t n, size_t k, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 0.1f);
+  Layer l{n, k, std::vector<float>(n * k), std::vector<float>(n)};
+  for (float& v : l.w) v = normal(rng);
+  for (size_t c = 0; c < n; ++c) {
+    float most = 0;
+    for (size_t j = 0; j < k; ++j) most = std::max(most, std::fabs(l.w[c * k + j]));
+    l.scale[c] = most / 7;
+  }
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("learned rounding: lower output error than nearest on correlated inputs, on the grid, deterministic") {
+  for (size_t k : {9, 24, 64}) {
+    CAPTURE(k);
+    const Layer l = RandomLayer(16, k, static_cast<uint32_t>(k));
+    const LayerMoments m = Moments(k, 4 * k + 64, 7, 3.0);
+    Result<AdaRoundResult> a = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+    REQUIRE_MESSAGE(a.ok(), a.status().message());
+    const AdaRoundResult& r = a.value();
+    const double nearest_db = 10 * std::log10(r.energy / r.nearest_error);
+    const double learned_db = 10 * std::log10(r.energy / r.learned_error);
+    MESSAGE("k " << k << ": output SQNR nearest " << nearest_db << " dB, learned " << learned_db << " dB, "
+                 << r.changed << " of " << l.n * k << " weights rounded the other way");
+    CHECK(r.learned_error < 0.8 * r.nearest_error);  // at least 1 dB better
+    CHECK(r.changed > 0);
+    for (size_t i = 0; i < r.levels.size(); ++i) {
+      CHECK(r.levels[i] >= -7);
+      CHECK(r.levels[i] <= 7);
+      // Up or down from the weight, never further.
+      const double t = l.w[i] / l.scale[i / k];
+      CHECK(r.levels[i] >= std::floor(t) - 1e-9);
+      CHECK(r.levels[i] <= std::ceil(t) + 1e-9);
+    }
+    // Same levels from the reference kernels and on a second run.
+    Result<AdaRoundResult> b = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, m, ReferenceKernels().f32_gemm);
+    REQUIRE(b.ok());
+    CHECK(b.value().levels == r.levels);
+    Result<AdaRoundResult> c = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+    REQUIRE(c.ok());
+    CHECK(c.value().levels == r.levels);
+  }
+}
+
+TEST_CASE("learned rounding: uncorrelated inputs leave nearest rounding, which is optimal for them") {
+  // G = I: the error is the sum of each weight's own squared error.
+  const size_t k = 32;
+  const Layer l = RandomLayer(8, k, 3);
+  LayerMoments m;
+  m.k = k;
+  m.gram.assign(k * k, 0.0);
+  for (size_t i = 0; i < k; ++i) m.gram[i * k + i] = 1.0;
+  Result<AdaRoundResult> a = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+  REQUIRE(a.ok());
+  CHECK(a.value().learned_error <= a.value().nearest_error * (1 + 1e-12));
+  CHECK(a.value().changed == 0);
+}
+
+TEST_CASE("learned rounding: weights on their grid keep their level; bad scales and sizes are errors") {
+  const size_t k = 16;
+  Layer l = RandomLayer(4, k, 5);
+  for (size_t i = 0; i < l.w.size(); ++i) l.w[i] = std::nearbyint(l.w[i] / l.scale[i / k]) * l.scale[i / k];
+  const LayerMoments m = Moments(k, 256, 9, 3.0);
+  Result<AdaRoundResult> a = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+  REQUIRE(a.ok());
+  CHECK(a.value().changed == 0);
+  CHECK(a.value().learned_error <= 1e-12 * a.value().energy);  // level * scale == w up to float rounding
+  for (size_t i = 0; i < l.w.size(); ++i) CHECK(a.value().levels[i] * l.scale[i / k] == doctest::Approx(l.w[i]));
+
+  l.scale[2] = 0;
+  Result<AdaRoundResult> bad = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() == "learned rounding: channel 2 has scale 0.000000");
+  l.scale[2] = 1;
+  Result<AdaRoundResult> wrong = AdaRound(l.w.data(), l.n, k + 1, l.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.status().message() == "learned rounding: input moments for 16 inputs, the layer has 17");
+}
+
+// ---- the input moments (ptq/layer_moments.h) ----
+
+namespace {
+
+// E[x x^T] over every output position, the rows built by the oracles'
+// window walker; per channel for a depthwise layer (group = channel).
+std::vector<double> BruteMoments(const WindowShape& s, const std::vector<float>& in, bool depthwise, size_t group) {
+  const size_t taps = static_cast<size_t>(s.kernel_h) * s.kernel_w;
+  const size_t k = depthwise ? taps : taps * s.in_c;
+  std::vector<double> g(k * k, 0.0);
+  size_t rows = 0;
+  oracle::ForEachOutput(s, [&](size_t, int n, int oy, int ox) {
+    std::vector<double> x(k, 0.0);
+    oracle::ForEachImageTap(s, n, oy, ox, [&](size_t pixel, int ky, int kx) {
+      const size_t t = static_cast<size_t>(ky) * s.kernel_w + kx;
+      if (depthwise) {
+        x[t] = in[pixel * s.in_c + group];
+      } else {
+        for (int c = 0; c < s.in_c; ++c) x[t * s.in_c + c] = in[pixel * s.in_c + c];
+      }
+    });
+    for (size_t i = 0; i < k; ++i) {
+      for (size_t j = 0; j < k; ++j) g[i * k + j] += x[i] * x[j];
+    }
+    ++rows;
+  });
+  for (double& v : g) v /= rows;
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("input moments: conv (SAME, stride 2, dilation), depthwise and fully connected match brute force") {
+  using testing::GraphBuilder;
+  std::mt19937 rng(11);
+  for (bool depthwise : {false, true}) {
+    CAPTURE(depthwise);
+    GraphBuilder b;
+    const int32_t in = b.F32("x", {2, 7, 6, 3});
+    const int32_t w = depthwise ? b.F32Const("w", {1, 3, 3, 3}, testing::RandomFloats(rng, 27))
+                                : b.F32Const("w", {4, 3, 3, 3}, testing::RandomFloats(rng, 108));
+    const int32_t out = b.F32("y", {2, 4, 3, depthwise ? 3 : 4});
+    OpAttrs a;
+    a.padding = Padding::kSame;
+    a.stride_h = a.stride_w = 2;
+    b.Node(depthwise ? OpType::kDepthwiseConv2D : OpType::kConv2D, {in, w, -1}, {out}, a);
+    Result<LayerMomentsCollector> c = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 1000);
+    REQUIRE_MESSAGE(c.ok(), c.status().message());
+    const std::vector<float> x = testing::RandomFloats(rng, 2 * 7 * 6 * 3);
+    c.value().Add(x.data());
+    WindowShape s;
+    s.batch = 2, s.in_h = 7, s.in_w = 6, s.in_c = 3, s.out_h = 4, s.out_w = 3, s.out_c = depthwise ? 3 : 4;
+    s.kernel_h = s.kernel_w = 3, s.stride_h = s.stride_w = 2;
+    s.pad_top = 1, s.pad_left = 0;  // SAME: (3*2 + 3 - 7) / 2 = 1 rows above, (2*2 + 3 - 6) / 2 = 0 columns left
+    CHECK(c.value().groups() == (depthwise ? 3u : 1u));
+    CHECK(c.value().rows() == 24);
+    for (size_t g = 0; g < c.value().groups(); ++g) {
+      const LayerMoments m = c.value().Moments(g);
+      const std::vector<double> want = BruteMoments(s, x, depthwise, g);
+      REQUIRE(m.gram.size() == want.size());
+      for (size_t i = 0; i < want.size(); ++i) CHECK(m.gram[i] == doctest::Approx(want[i]).epsilon(1e-12));
+    }
+  }
+  {  // Fully connected: rows of K = 5, every other row when at most 2 per sample
+    GraphBuilder b;
+    const int32_t in = b.F32("x", {4, 5});
+    const int32_t w = b.F32Const("w", {2, 5}, testing::RandomFloats(rng, 10));
+    const int32_t out = b.F32("y", {4, 2});
+    b.Node(OpType::kFullyConnected, {in, w, -1}, {out});
+    Result<LayerMomentsCollector> c = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 2);
+    REQUIRE(c.ok());
+    const std::vector<float> x = testing::RandomFloats(rng, 20);
+    c.value().Add(x.data());
+    const LayerMoments m = c.value().Moments(0);
+    CHECK(c.value().rows() == 2);
+    for (size_t i = 0; i < 5; ++i) {
+      for (size_t j = 0; j < 5; ++j) {
+        const double want = (double{x[i]} * x[j] + double{x[10 + i]} * x[10 + j]) / 2;  // rows 0 and 2
+        CHECK(m.gram[i * 5 + j] == doctest::Approx(want).epsilon(1e-12));
+      }
+    }
+  }
+  {  // Moments over the memory limit are refused before anything is allocated
+    GraphBuilder b;
+    const int32_t in = b.F32("x", {1, 300});
+    const int32_t w = b.F32Const("w", {2, 300}, testing::RandomFloats(rng, 600));
+    const int32_t out = b.F32("y", {1, 2});
+    b.Node(OpType::kFullyConnected, {in, w, -1}, {out});
+    Result<LayerMomentsCollector> c = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 256, 1 << 19);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message() ==
+          "input moments of node 'y' (FULLY_CONNECTED): 1 x 300 x 300 moments need 0.7 MB, more than the 0.5 MB limit");
+    Result<LayerMomentsCollector> fits = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 256, 1 << 20);
+    REQUIRE(fits.ok());
+    CHECK(fits.value().bytes() == 300 * 300 * 8);
+  }
+  {  // Not a weighted layer
+    GraphBuilder b;
+    const int32_t in = b.F32("x", {1, 4});
+    const int32_t out = b.F32("y", {1, 4});
+    b.Node(OpType::kSoftmax, {in, in}, {out});
+    Result<LayerMomentsCollector> c = LayerMomentsCollector::For(*b.g, b.g->nodes[0]);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message() == "input moments of node 'y' (SOFTMAX): not a weighted layer");
+  }
+}
+
+// ---- non-uniform grids, and learned rounding inside quantize ----
+
+TEST_CASE("learned rounding on a codebook grid: candidates bracket each weight, the error falls, codes are theirs") {
+  // A 16-entry codebook per channel from k-means, as lut4 makes it.
+  const size_t n = 8, k = 48;
+  const Layer l = RandomLayer(n, k, 21);
+  const CodebookWeights cb = QuantizeCodebook(l.w.data(), n * k, n, k, 16, true);
+  RoundingCandidates c;
+  CodebookCandidates(l.w.data(), n * k, n, k, true, cb, &c);
+  REQUIRE(c.size() == n * k);
+  for (size_t i = 0; i < n * k; ++i) {
+    CAPTURE(i);
+    const size_t ch = i / k;
+    const int8_t* book = cb.codebook.data() + ch * 16;
+    CHECK(c.down[i] == doctest::Approx(book[c.down_code[i]] * cb.scale[ch]));
+    CHECK(c.up[i] == doctest::Approx(book[c.up_code[i]] * cb.scale[ch]));
+    if (c.down_code[i] != c.up_code[i]) {  // else fixed: beyond the outer entries, or on one
+      CHECK(c.down[i] <= l.w[i] * (1 + 1e-6f) + 1e-9f);
+      CHECK(c.up[i] >= l.w[i] * (1 - 1e-6f) - 1e-9f);
+    }
+    // Nearest is the codebook quantization's own choice (by value).
+    CHECK(book[c.nearest_up[i] ? c.up_code[i] : c.down_code[i]] == cb.Value(i, ch));
+  }
+  const LayerMoments m = Moments(k, 4 * k, 3, 3.0);
+  Result<AdaRoundResult> a = AdaRoundPairs(l.w.data(), n, k, c, m, DefaultKernels().f32_gemm);
+  REQUIRE_MESSAGE(a.ok(), a.status().message());
+  CHECK(a.value().learned_error < 0.8 * a.value().nearest_error);
+  for (size_t i = 0; i < n * k; ++i) CHECK((a.value().levels[i] == c.down_code[i] || a.value().levels[i] == c.up_code[i]));
+  // A candidate pair that does not bracket its weight is an error.
+  RoundingCandidates bad = c;
+  bad.down[5] = bad.up[5] = l.w[5] + 1.0f;
+  bad.up[5] = l.w[5] + 2.0f;
+  CHECK(AdaRoundPairs(l.w.data(), n, k, bad, m, DefaultKernels().f32_gemm).status().message().rfind(
+            "learned rounding: weight 5 (", 0) == 0);
+  // A time limit reached at once: nearest, never worse.
+  AdaRoundOptions quick;
+  quick.max_seconds = 1e-9;
+  Result<AdaRoundResult> q = AdaRoundPairs(l.w.data(), n, k, c, m, DefaultKernels().f32_gemm, quick);
+  REQUIRE(q.ok());
+  CHECK(q.value().iterations_done <= 1);
+  CHECK(q.value().learned_error <= q.value().nearest_error);
+}
+
+namespace {
+
+// conv 3x3 (3 -> 8, ReLU) -> depthwise 3x3 (8, ReLU) -> MEAN -> FC (8 -> 4),
+// float, with inputs correlated across pixels and channels.
+struct SmallNet {
+  std::unique_ptr<Graph> graph;
+  std::vector<std::vector<float>> samples;
+};
+
+SmallNet MakeSmallNet() {
+  using testing::GraphBuilder;
+  std::mt19937 rng(5);
+  GraphBuilder b;
+  const int32_t x = b.F32("x", {1, 8, 8, 3});
+  OpAttrs relu;
+  relu.activation = Activation::kRelu;
+  relu.padding = Padding::kSame;
+  const int32_t c = b.F32("conv", {1, 8, 8, 8});
+  b.Node(OpType::kConv2D, {x, b.F32Const("conv/w", {8, 3, 3, 3}, testing::RandomFloats(rng, 216)),
+                           b.F32Const("conv/b", {8}, testing::RandomFloats(rng, 8))}, {c}, relu);
+  const int32_t d = b.F32("dw", {1, 8, 8, 8});
+  b.Node(OpType::kDepthwiseConv2D, {c, b.F32Const("dw/w", {1, 3, 3, 8}, testing::RandomFloats(rng, 72)),
+                                    b.F32Const("dw/b", {8}, testing::RandomFloats(rng, 8))}, {d}, relu);
+  const int32_t axes = b.I32Const("axes", {2}, {1, 2});
+  const int32_t m = b.F32("mean", {1, 8});
+  b.Node(OpType::kMean, {d, axes}, {m});
+  const int32_t y = b.F32("logits", {1, 4});
+  b.Node(OpType::kFullyConnected, {m, b.F32Const("fc/w", {4, 8}, testing::RandomFloats(rng, 32)),
+                                   b.F32Const("fc/b", {4}, testing::RandomFloats(rng, 4))}, {y});
+  b.g->inputs = {x};
+  b.g->outputs = {y};
+  SmallNet net;
+  net.graph = std::move(b.g);
+  std::normal_distribution<float> normal;
+  for (int s = 0; s < 24; ++s) {  // smooth images: neighbouring pixels and channels alike
+    std::vector<float> v(8 * 8 * 3);
+    const float a = normal(rng), bx = normal(rng), by = normal(rng);
+    for (int py = 0; py < 8; ++py) {
+      for (int px = 0; px < 8; ++px) {
+        for (int ch = 0; ch < 3; ++ch) {
+          v[(py * 8 + px) * 3 + ch] = a + 0.3f * bx * px + 0.3f * by * py + 0.2f * ch + 0.1f * normal(rng);
+        }
+      }
+    }
+    net.samples.push_back(std::move(v));
+  }
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("quantize with learned rounding: every weighted layer and format, never worse than nearest per layer") {
+  for (const char* format : {"int8", "int4", "lut4", "lut4/layer"}) {
+    for (bool per_channel : {true, false}) {
+      CAPTURE(format);
+      CAPTURE(per_channel);
+      CalibrationOptions cal;
+      cal.input_moments = true;
+      SmallNet net = MakeSmallNet();
+      Result<std::unique_ptr<Quantizer>> qr = Quantizer::Create(std::move(net.graph), 1, cal);
+      REQUIRE_MESSAGE(qr.ok(), qr.status().message());
+      Quantizer& q = *qr.value();
+      for (const auto& s : net.samples) REQUIRE(q.AddTensor(s.data(), s.size()).ok());
+      PtqOptions o;
+      o.per_channel = per_channel;
+      o.weights = ParseWeightEncoding(format).value();
+      o.learned_rounding.adaround.iterations = 300;
+      std::vector<std::pair<size_t, size_t>> progress;
+      o.learned_rounding.progress = [&](size_t done, size_t total) { progress.emplace_back(done, total); };
+      QuantizeReport report;
+      Result<PtqResult> r = q.Finish(o, &report);
+      REQUIRE_MESSAGE(r.ok(), r.status().message());
+      CHECK(report.rounding == "learned");
+      CHECK(progress == std::vector<std::pair<size_t, size_t>>{{1, 3}, {2, 3}, {3, 3}});
+      size_t rounded = 0, changed = 0;
+      for (const LayerReport& l : report.layers) {
+        const LayerRounding& lr = l.layer.rounding;
+        const bool weighted = l.layer.op == OpTypeName(OpType::kConv2D) ||
+                              l.layer.op == OpTypeName(OpType::kDepthwiseConv2D) ||
+                              l.layer.op == OpTypeName(OpType::kFullyConnected);
+        if (!weighted) {
+          CHECK(!lr.learned);
+          continue;
+        }
+        CAPTURE(l.layer.name);
+        REQUIRE(lr.learned);
+        ++rounded;
+        changed += lr.changed;
+        CHECK(lr.iterations == 300);
+        CHECK(lr.weights > 0);
+        CHECK(lr.learned_sqnr_db >= lr.nearest_sqnr_db);
+        CHECK(l.layer.weight_format == WeightEncodingName(o.weights));
+      }
+      CHECK(rounded == 3);
+      // 4-bit weights leave room to gain; int8 ones (a 255-level grid) too.
+      CHECK(changed > 0);
+      // The same bytes again: deterministic.
+      Result<PtqResult> again = q.Finish(o, nullptr);
+      REQUIRE(again.ok());
+      for (size_t t = 0; t < r.value().graph->tensors.size(); ++t) {
+        const Tensor& a = r.value().graph->tensors[t];
+        const Tensor& b = again.value().graph->tensors[t];
+        CHECK(a.data_bytes == b.data_bytes);
+        if (a.data && a.data_bytes == b.data_bytes) CHECK(std::memcmp(a.data, b.data, a.data_bytes) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize with learned rounding: a time budget cuts the iterations; options named in errors") {
+  CalibrationOptions cal;
+  cal.input_moments = true;
+  SmallNet net = MakeSmallNet();
+  Result<std::unique_ptr<Quantizer>> qr = Quantizer::Create(std::move(net.graph), 1, cal);
+  REQUIRE(qr.ok());
+  for (const auto& s : net.samples) REQUIRE(qr.value()->AddTensor(s.data(), s.size()).ok());
+  PtqOptions o;
+  o.weights = ParseWeightEncoding("int4").value();
+  o.learned_rounding.adaround.iterations = 100000;
+  o.learned_rounding.time_budget = 0.05;  // far less than 100000 steps take
+  QuantizeReport report;
+  const auto start = std::chrono::steady_clock::now();
+  Result<PtqResult> r = qr.value()->Finish(o, &report);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(r.ok());
+  double spent = 0;
+  for (const LayerReport& l : report.layers) {
+    if (!l.layer.rounding.learned) continue;
+    CHECK(l.layer.rounding.iterations < 100000);
+    CHECK(l.layer.rounding.learned_sqnr_db >= l.layer.rounding.nearest_sqnr_db);
+    spent += l.layer.rounding.seconds;
+  }
+  CHECK(spent < 1.0);  // 0.05 s asked; generous for a loaded machine
+  CHECK(seconds < 5.0);
+
+  QuantizeOptions qo;
+  qo.rounding = "stochastic";
+  CHECK(CalibrationFrom(qo).status().message() == "unknown rounding 'stochastic' (known: nearest, learned)");
+  qo.rounding = "learned";
+  CHECK(CalibrationFrom(qo).value().input_moments);
+  qo.rounding_iterations = 0;
+  CHECK(PlanFrom(qo).status().message() == "roundingIterations must lie in [1, 100000], not 0");
+  qo.rounding_iterations = 10;
+  qo.rounding_time_budget = -1;
+  CHECK(PlanFrom(qo).status().message() == "roundingTimeBudget must be a finite number of seconds >= 0 (0: no limit)");
+  qo.rounding_time_budget = 2;
+  REQUIRE(PlanFrom(qo).ok());
+  CHECK(PlanFrom(qo).value().ptq.learned_rounding.adaround.iterations == 10);
+  CHECK(PlanFrom(qo).value().ptq.learned_rounding.time_budget == 2);
+}
