@@ -130,7 +130,14 @@ int main(int argc, char** argv) {
   }
   const double finish_s = Since(t1);
   double rounding_s = 0;
-  for (const LayerReport& l : out.value().report.layers) rounding_s += l.layer.rounding.seconds;
+  for (const LayerReport& l : out.value().report.layers) {
+    rounding_s += l.layer.rounding.seconds;
+    if (get("layers", "0") == "1" && l.layer.rounding.seconds > 0) {
+      std::fprintf(stderr, "  %-40s %6zu weights  %6.2f -> %6.2f dB  %7.2f s\n", l.layer.name.c_str(),
+                   l.layer.rounding.weights, l.layer.rounding.nearest_sqnr_db, l.layer.rounding.learned_sqnr_db,
+                   l.layer.rounding.seconds);
+    }
+  }
 
   InterpreterOptions io;
   io.threads = 2;

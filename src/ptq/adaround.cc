@@ -12,16 +12,75 @@ constexpr double kZeta = 1.1, kGamma = -0.1;  // the rectified sigmoid's stretch
 
 double Sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 
-// u^T M v for K x K row-major M.
-double Quadratic(const std::vector<double>& m, const double* u, const double* v, size_t k) {
-  double sum = 0;
-  for (size_t i = 0; i < k; ++i) {
-    double row = 0;
-    for (size_t j = 0; j < k; ++j) row += m[i * k + j] * v[j];
-    sum += u[i] * row;
+// The layer's G = E[x~ x~^T] applied to vectors: G itself, or its factor
+// (the rows X, G = X^T X / R) when that is cheaper, i.e. R < K / 2.
+class Gram {
+ public:
+  Gram(const LayerMoments& m) : m_(m), k_(m.k) {
+    factored_ = m.row_count > 0 && m.rows.size() == m.row_count * m.k && 2 * m.row_count < m.k;
   }
-  return sum;
-}
+
+  // u^T G v in double.
+  double Quadratic(const double* u, const double* v) const {
+    double sum = 0;
+    if (factored_) {
+      for (size_t r = 0; r < m_.row_count; ++r) {
+        const float* x = &m_.rows[r * k_];
+        double xu = 0, xv = 0;
+        for (size_t j = 0; j < k_; ++j) xu += x[j] * u[j], xv += x[j] * v[j];
+        sum += xu * xv;
+      }
+      return sum / static_cast<double>(m_.row_count);
+    }
+    for (size_t i = 0; i < k_; ++i) {
+      double row = 0;
+      for (size_t j = 0; j < k_; ++j) row += m_.gram[i * k_ + j] * v[j];
+      sum += u[i] * row;
+    }
+    return sum;
+  }
+
+  // out = D G for the n rows of D (n x K, float) with the table's float GEMM:
+  // G (symmetric) packed as the weights of a K-output layer, or X packed as
+  // an R-output layer and X^T / R as a K-output one.
+  void Pack(const FGemmKernel& gemm, size_t n) {
+    gemm_ = &gemm, n_ = n;
+    const int k = static_cast<int>(k_);
+    if (!factored_) {
+      std::vector<float> gf(k_ * k_);
+      for (size_t i = 0; i < k_ * k_; ++i) gf[i] = static_cast<float>(m_.gram[i]);
+      g_ = gemm.pack(k, k, gf.data(), k_, nullptr);
+      return;
+    }
+    const size_t rows = m_.row_count;
+    std::vector<float> xt(k_ * rows);
+    const float inv = 1.0f / static_cast<float>(rows);
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t j = 0; j < k_; ++j) xt[j * rows + r] = m_.rows[r * k_ + j] * inv;
+    }
+    x_ = gemm.pack(static_cast<int>(rows), k, m_.rows.data(), k_, nullptr);
+    xt_ = gemm.pack(k, static_cast<int>(rows), xt.data(), rows, nullptr);
+    t_.resize(n * rows);
+  }
+  void Run(const float* d, float* out) {
+    if (!factored_) {
+      gemm_->run(g_, FOutput{}, n_, d, k_, out, k_, 0, k_);
+      return;
+    }
+    const size_t rows = m_.row_count;
+    gemm_->run(x_, FOutput{}, n_, d, k_, t_.data(), rows, 0, rows);
+    gemm_->run(xt_, FOutput{}, n_, t_.data(), rows, out, k_, 0, k_);
+  }
+
+ private:
+  const LayerMoments& m_;
+  size_t k_;
+  bool factored_ = false;
+  const FGemmKernel* gemm_ = nullptr;
+  size_t n_ = 0;
+  FGemmWeights g_, x_, xt_;
+  std::vector<float> t_;
+};
 
 }  // namespace
 
@@ -60,6 +119,7 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
   const auto start = std::chrono::steady_clock::now();
   const std::vector<double>& g = moments.gram;
   const std::vector<double>& cross = moments.cross.empty() ? g : moments.cross;
+  Gram gram(moments);
 
   // Per weight: whether it may move (strictly between its candidates), its
   // step up - down, and h's starting point (w - down) / step.
@@ -95,7 +155,7 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
   AdaRoundResult result;
   for (size_t row = 0; row < n; ++row) {
     const double* wc = &wd[row * k];
-    result.energy += Quadratic(g, wc, wc, k);
+    result.energy += gram.Quadratic(wc, wc);
     if (moments.cross.empty()) continue;
     for (size_t j = 0; j < k; ++j) {
       double gw = 0, cw = 0;
@@ -110,7 +170,7 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
       for (size_t j = 0; j < k; ++j) d[j] = static_cast<double>(value(row * k + j, up[row * k + j])) - wd[row * k + j];
       double dr = 0;
       for (size_t j = 0; j < k; ++j) dr += d[j] * r[row * k + j];
-      total += Quadratic(g, d.data(), d.data(), k) + 2 * dr;
+      total += gram.Quadratic(d.data(), d.data()) + 2 * dr;
     }
     return total;
   };
@@ -131,11 +191,7 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
     return result;
   }
 
-  // The float GEMM computes G d for all channels at once: G packed as the
-  // "weights" of a K-output layer (G is symmetric), d as the rows of A.
-  std::vector<float> gf(k * k);
-  for (size_t i = 0; i < k * k; ++i) gf[i] = static_cast<float>(g[i]);
-  const FGemmWeights packed = gemm.pack(static_cast<int>(k), static_cast<int>(k), gf.data(), k, nullptr);
+  gram.Pack(gemm, n);
   std::vector<float> d(count), gd(count);
   std::vector<double> m1(count, 0.0), m2(count, 0.0);
   const double recon_scale = 2.0 * static_cast<double>(count) / result.nearest_error;
@@ -144,6 +200,7 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
   constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEpsilon = 1e-8;
   double b1 = 1, b2 = 1;
   auto h_of = [&](size_t i) { return std::clamp(Sigmoid(v[i]) * (kZeta - kGamma) + kGamma, 0.0, 1.0); };
+  std::vector<double> sig(count);  // this step's sigmoid(V), shared by d and the update
   for (int it = 0; it < iterations; ++it) {
     if (options.max_seconds > 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > options.max_seconds) {
@@ -154,14 +211,18 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
     const double beta = options.beta_start + (options.beta_end - options.beta_start) *
                                                  (it - warm) / std::max(1, iterations - warm);
     for (size_t i = 0; i < count; ++i) {
-      const double at = free[i] ? c.down[i] + h_of(i) * step[i] : value(i, false);
+      double at = value(i, false);
+      if (free[i]) {
+        sig[i] = Sigmoid(v[i]);
+        at = c.down[i] + std::clamp(sig[i] * (kZeta - kGamma) + kGamma, 0.0, 1.0) * step[i];
+      }
       d[i] = static_cast<float>(at - wd[i]);
     }
-    gemm.run(packed, FOutput{}, n, d.data(), k, gd.data(), k, 0, k);
+    gram.Run(d.data(), gd.data());
     b1 *= kBeta1, b2 *= kBeta2;
     for (size_t i = 0; i < count; ++i) {
       if (!free[i]) continue;
-      const double s = Sigmoid(v[i]);
+      const double s = sig[i];
       const double raw = s * (kZeta - kGamma) + kGamma;
       if (raw <= 0 || raw >= 1) {
         // h is clipped: its gradient through the clip is 0 (the paper's

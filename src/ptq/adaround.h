@@ -57,10 +57,15 @@ struct AdaRoundOptions {
 
 // The second moments of one layer's inputs over the calibration samples
 // (im2col rows for convolutions): gram = E[x~ x~^T] (K x K, row-major,
-// symmetric); cross = E[x~ x^T] (K x K), or empty when x~ = x.
+// symmetric); cross = E[x~ x^T] (K x K), or empty when x~ = x. When the
+// layer saw few rows (a classifier: one per image), `rows` may hold them
+// (row_count x K): gram = rows^T rows / row_count, a factor through which
+// G d costs 2 R K instead of K^2 per channel.
 struct LayerMoments {
   size_t k = 0;
   std::vector<double> gram, cross;
+  std::vector<float> rows;
+  size_t row_count = 0;
 };
 
 struct AdaRoundResult {

@@ -1,5 +1,6 @@
 #include "ptq/layer_moments.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -20,6 +21,16 @@ void AddOuter(const std::vector<double>& x, std::vector<double>* sum) {
 }
 
 }  // namespace
+
+void LayerMomentsCollector::AddRow() {
+  AddOuter(row_, &sums_[0]);
+  ++rows_;
+  if (rows_ <= keep_rows_) {
+    kept_.insert(kept_.end(), row_.begin(), row_.end());
+  } else if (!kept_.empty()) {
+    std::vector<float>().swap(kept_);  // too many rows for the factor to pay
+  }
+}
 
 Result<LayerMomentsCollector> LayerMomentsCollector::For(const Graph& g, const Node& n, size_t max_positions,
                                                         size_t max_bytes) {
@@ -89,6 +100,7 @@ Status LayerMomentsCollector::Allocate(size_t groups, size_t max_bytes) {
                          " limit");
   }
   sums_.assign(groups, std::vector<double>(k_ * k_, 0.0));
+  if (groups == 1 && k_ > 0) keep_rows_ = std::min(k_ / 4, (max_bytes - static_cast<size_t>(bytes)) / (k_ * sizeof(float)));
   return Status::Ok();
 }
 
@@ -97,8 +109,7 @@ void LayerMomentsCollector::Add(const float* input) {
     const size_t step = (fc_rows_ + max_positions_ - 1) / max_positions_;
     for (size_t r = 0; r < fc_rows_; r += step) {
       for (size_t j = 0; j < k_; ++j) row_[j] = input[r * k_ + j];
-      AddOuter(row_, &sums_[0]);
-      ++rows_;
+      AddRow();
     }
     return;
   }
@@ -124,18 +135,18 @@ void LayerMomentsCollector::Add(const float* input) {
           for (size_t ci = 0; ci < channels; ++ci) row_[j++] = px ? px[ci] : 0.0;
         }
       }
-      AddOuter(row_, &sums_[0]);
-    } else {
-      for (size_t ch = 0; ch < channels; ++ch) {
-        size_t j = 0;
-        for (int ky = 0; ky < s.kernel_h; ++ky) {
-          for (int kx = 0; kx < s.kernel_w; ++kx) {
-            const float* px = tap(ky, kx);
-            row_[j++] = px ? px[ch] : 0.0;
-          }
+      AddRow();
+      continue;
+    }
+    for (size_t ch = 0; ch < channels; ++ch) {  // depthwise: one moment per channel
+      size_t j = 0;
+      for (int ky = 0; ky < s.kernel_h; ++ky) {
+        for (int kx = 0; kx < s.kernel_w; ++kx) {
+          const float* px = tap(ky, kx);
+          row_[j++] = px ? px[ch] : 0.0;
         }
-        AddOuter(row_, &sums_[ch]);
       }
+      AddOuter(row_, &sums_[ch]);
     }
     ++rows_;
   }
@@ -150,6 +161,7 @@ LayerMoments LayerMomentsCollector::Moments(size_t group) const {
   for (size_t i = 0; i < k_; ++i) {
     for (size_t j = i; j < k_; ++j) m.gram[i * k_ + j] = m.gram[j * k_ + i] = sum[i * k_ + j] / rows_;
   }
+  if (kept_.size() == rows_ * k_) m.rows = kept_, m.row_count = rows_;
   return m;
 }
 

@@ -33,19 +33,22 @@ class LayerMomentsCollector {
   // `max_bytes` (checked before anything is allocated).
   static Result<LayerMomentsCollector> For(const Graph& g, const Node& n, size_t max_positions = 256,
                                            size_t max_bytes = kMaxBytes);
-  size_t bytes() const { return sums_.size() * k_ * k_ * sizeof(double); }
+  // The K x K sums, and room for the rows kept while they are few.
+  size_t bytes() const { return sums_.size() * k_ * k_ * sizeof(double) + keep_rows_ * k_ * sizeof(float); }
 
   // One sample's input tensor (the node's input 0, float32).
   void Add(const float* input);
 
   // How many moments there are (1, or the channels of a depthwise layer)
-  // and the mean over the rows added so far of moment `group`.
+  // and the mean over the rows added so far of moment `group` (with the
+  // rows themselves when there are at most K / 4).
   size_t groups() const { return sums_.size(); }
   LayerMoments Moments(size_t group) const;
   size_t rows() const { return rows_; }  // rows added per group
 
  private:
   Status Allocate(size_t groups, size_t max_bytes);  // sums_, within max_bytes
+  void AddRow();  // row_ into group 0
 
   enum class Kind { kConv, kFullyConnected, kDepthwise };
   Kind kind_ = Kind::kConv;
@@ -55,6 +58,10 @@ class LayerMomentsCollector {
   size_t max_positions_ = 256;
   std::vector<std::vector<double>> sums_;  // per group, K x K (upper triangle filled)
   size_t rows_ = 0;
+  // One group: the rows themselves while there are at most keep_rows_ (K / 4,
+  // within max_bytes) of them, for LayerMoments::rows; dropped beyond.
+  size_t keep_rows_ = 0;
+  std::vector<float> kept_;
   std::vector<double> row_;  // scratch
 };
 

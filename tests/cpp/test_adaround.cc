@@ -105,6 +105,47 @@ TEST_CASE("learned rounding: lower output error than nearest on correlated input
   }
 }
 
+TEST_CASE("learned rounding through the rows of a layer that saw few: the same errors, the same choice") {
+  // A classifier sees one row per image: G = X^T X / R has rank R < K, and
+  // AdaRound works through X (2 R K per channel and step instead of K^2).
+  const size_t k = 96, rows = 20;
+  const Layer l = RandomLayer(24, k, 5);
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal;
+  LayerMoments full;
+  full.k = k;
+  full.gram.assign(k * k, 0.0);
+  std::vector<float> x(rows * k);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t j = 0; j < k; ++j) x[r * k + j] = normal(rng) + (j % 3 == 0 ? x[r * k] : 0.0f);  // correlated
+    for (size_t i = 0; i < k; ++i) {
+      for (size_t j = 0; j < k; ++j) full.gram[i * k + j] += double{x[r * k + i]} * x[r * k + j] / rows;
+    }
+  }
+  LayerMoments factored = full;
+  factored.rows = x, factored.row_count = rows;
+  Result<AdaRoundResult> a = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, full, DefaultKernels().f32_gemm);
+  Result<AdaRoundResult> b =
+      AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, factored, DefaultKernels().f32_gemm);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(b.value().energy == doctest::Approx(a.value().energy).epsilon(1e-9));
+  CHECK(b.value().nearest_error == doctest::Approx(a.value().nearest_error).epsilon(1e-9));
+  CHECK(b.value().learned_error < 0.8 * b.value().nearest_error);
+  // Float rounding differs between G d and X^T (X d) / R, so a weight whose
+  // choice hangs on it may go the other way; the error may not.
+  CHECK(b.value().learned_error == doctest::Approx(a.value().learned_error).epsilon(0.02));
+  size_t same = 0;
+  for (size_t i = 0; i < a.value().levels.size(); ++i) same += a.value().levels[i] == b.value().levels[i];
+  MESSAGE("factored: " << same << " of " << a.value().levels.size() << " levels as with G; learned error "
+                       << b.value().learned_error << " vs " << a.value().learned_error);
+  CHECK(same >= a.value().levels.size() * 98 / 100);
+  Result<AdaRoundResult> again =
+      AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, factored, ReferenceKernels().f32_gemm);
+  REQUIRE(again.ok());
+  CHECK(again.value().levels == b.value().levels);  // deterministic across kernel tables
+}
+
 TEST_CASE("learned rounding: uncorrelated inputs leave nearest rounding, which is optimal for them") {
   // G = I: the error is the sum of each weight's own squared error.
   const size_t k = 32;
@@ -234,7 +275,35 @@ TEST_CASE("input moments: conv (SAME, stride 2, dilation), depthwise and fully c
           "input moments of node 'y' (FULLY_CONNECTED): 1 x 300 x 300 moments need 0.7 MB, more than the 0.5 MB limit");
     Result<LayerMomentsCollector> fits = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 256, 1 << 20);
     REQUIRE(fits.ok());
-    CHECK(fits.value().bytes() == 300 * 300 * 8);
+    CHECK(fits.value().bytes() == 300 * 300 * 8 + 75 * 300 * 4);  // the sums, and room for K / 4 rows
+  }
+  {  // A layer that sees few rows keeps them (K / 4 at most), the factor of its moments
+    GraphBuilder b;
+    const int32_t in = b.F32("x", {4, 40});
+    const int32_t w = b.F32Const("w", {3, 40}, testing::RandomFloats(rng, 120));
+    const int32_t out = b.F32("y", {4, 3});
+    b.Node(OpType::kFullyConnected, {in, w, -1}, {out});
+    Result<LayerMomentsCollector> c = LayerMomentsCollector::For(*b.g, b.g->nodes[0]);
+    REQUIRE(c.ok());
+    std::vector<float> all;
+    for (int sample = 0; sample < 3; ++sample) {
+      const std::vector<float> x = testing::RandomFloats(rng, 160);
+      all.insert(all.end(), x.begin(), x.end());
+      c.value().Add(x.data());
+      const LayerMoments m = c.value().Moments(0);
+      if (sample < 2) {  // 4 and 8 rows: kept, exactly the inputs
+        CHECK(m.row_count == c.value().rows());
+        CHECK(m.rows == all);
+      } else {  // 12 rows, over K / 4 = 10: only the moments
+        CHECK(m.row_count == 0);
+        CHECK(m.rows.empty());
+      }
+      for (size_t i = 0; i < 40; ++i) {
+        double want = 0;
+        for (size_t r = 0; r < c.value().rows(); ++r) want += double{all[r * 40 + i]} * all[r * 40 + 39 - i];
+        CHECK(m.gram[i * 40 + 39 - i] == doctest::Approx(want / c.value().rows()).epsilon(1e-12));
+      }
+    }
   }
   {  // Not a weighted layer
     GraphBuilder b;
