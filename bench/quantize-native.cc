@@ -1,9 +1,11 @@
 // quantize-native.cc — quantize() natively, timed, on the ImageNet sample
 // (issue 17's protocol): a float ONNX model calibrated on photos 0..99 of
 // ../shared/imagenet-sample, top-1 and agreement with the float model on
-// photos 100..499, output SQNR from the quantize report. The native figure
-// the page's quantize() time is compared with (learned rounding: <= 10
-// minutes natively, the page <= 3x that).
+// photos 100..499, output SQNR from the quantize report (on the first 16
+// calibration photos) and held out (on the scores of photos 100..499). The
+// native figure the page's quantize() time is compared with (learned
+// rounding: <= 10 minutes natively, the page <= 3x that). reference=MODEL
+// judges another quantized model alike: the model's original int8 version.
 //
 // Build (after `bash tools/build.sh native`; stb_image.h decodes the JPEGs):
 //   g++ -O2 -std=c++17 -Isrc -I/usr/share/emscripten/third_party bench/quantize-native.cc \
@@ -11,13 +13,15 @@
 // Run:
 //   build/native/quantize-native ../shared/models/onnx/tf2_mobilenet_v2_1.0_224_ptq.fp32.onnx \
 //       weights=int4 rounding=learned equalize=1 bias_correction=1 [iterations=1000] [budget=SECONDS]
-//       [layer.DEPTHWISE_CONV_2D=int8] [shared=../shared]
-// Single-threaded, like the tools module; prints one line.
+//       [layer.DEPTHWISE_CONV_2D=int8] [layers=1] [reference=ORIGINAL.qdq.onnx] [shared=../shared]
+// Single-threaded, like the tools module; prints one line (two with a
+// reference; layers=1 adds per-layer rounding times on stderr).
 #define STB_IMAGE_IMPLEMENTATION
 #include "stb_image.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -149,7 +153,24 @@ int main(int argc, char** argv) {
   }
   Result<std::unique_ptr<Model>> fm = Model::FromGraph(fg.take(), io);
   if (!fm.ok()) return 1;
+  // reference=MODEL: another quantized model (the original int8, say), judged alike.
+  std::unique_ptr<Model> ref;
+  if (!get("reference", "").empty()) {
+    std::ifstream rf(get("reference", ""), std::ios::binary);
+    auto rb = std::make_shared<std::vector<uint8_t>>(std::istreambuf_iterator<char>(rf), std::istreambuf_iterator<char>());
+    Result<std::unique_ptr<Graph>> rg = ReadAnyModel(rb);
+    if (!rg.ok()) {
+      std::fprintf(stderr, "reference: %s\n", rg.status().message().c_str());
+      return 1;
+    }
+    Result<std::unique_ptr<Model>> rm = Model::FromGraph(rg.take(), io);
+    if (!rm.ok()) return 1;
+    ref = rm.take();
+  }
+  int ref_right = 0, ref_agree = 0;
+  double ref_noise = 0;
   int float_right = 0, quant_right = 0, agree = 0;
+  double signal = 0, noise = 0;  // held-out output SQNR, on the scores
   for (int i = 100; i < 500; ++i) {
     const ImageView v{photos[i].px.data(), photos[i].w, photos[i].h, 3, static_cast<size_t>(photos[i].w) * 3};
     int top[2];
@@ -160,15 +181,32 @@ int main(int argc, char** argv) {
       const std::vector<float> s = models[k]->OutputScores();
       top[k] = static_cast<int>(std::max_element(s.begin(), s.end()) - s.begin());
     }
+    {
+      const std::vector<float> a = fm.value()->OutputScores(), b = qm.value()->OutputScores();
+      for (size_t j = 0; j < a.size(); ++j) signal += double{a[j]} * a[j], noise += (double{a[j]} - b[j]) * (a[j] - b[j]);
+    }
+    if (ref) {
+      (void)ref->SetImage(v, 0.875f, norm);
+      ref->Run();
+      const std::vector<float> a = fm.value()->OutputScores(), b = ref->OutputScores();
+      for (size_t j = 0; j < a.size(); ++j) ref_noise += (double{a[j]} - b[j]) * (a[j] - b[j]);
+      const int t = static_cast<int>(std::max_element(b.begin(), b.end()) - b.begin());
+      ref_right += t == photos[i].label, ref_agree += t == top[0];
+    }
     float_right += top[0] == photos[i].label;
     quant_right += top[1] == photos[i].label;
     agree += top[0] == top[1];
   }
   std::string what;
   for (int i = 2; i < argc; ++i) what += std::string(i > 2 ? " " : "") + argv[i];
-  std::printf("%s: FP32 top-1 %.2f%%, quantized %.2f%%, agree %.2f%%, output SQNR %.2f dB; calibration %.1f s, "
-              "quantize %.1f s (learned rounding %.1f s)\n",
+  std::printf("%s: FP32 top-1 %.2f%%, quantized %.2f%%, agree %.2f%%, output SQNR %.2f dB (held out %.2f dB); "
+              "calibration %.1f s, quantize %.1f s (learned rounding %.1f s)\n",
               what.c_str(), float_right / 4.0, quant_right / 4.0, agree / 4.0, out.value().report.output_sqnr_db,
+              10 * std::log10(signal / noise),
               calibration_s, finish_s, rounding_s);
+  if (ref) {
+    std::printf("reference: top-1 %.2f%%, agree %.2f%%, held-out output SQNR %.2f dB\n", ref_right / 4.0,
+                ref_agree / 4.0, 10 * std::log10(signal / ref_noise));
+  }
   return 0;
 }
