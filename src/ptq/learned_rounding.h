@@ -23,6 +23,16 @@
 
 namespace qwasm {
 
+// Where learned rounding finds each layer's input moments (one, or one per
+// channel of a depthwise layer), by node index of the float graph. Made
+// when asked, so that only the layer being learned holds a full copy.
+class LayerMomentsSource {
+ public:
+  virtual ~LayerMomentsSource() = default;
+  virtual bool Has(size_t node) const = 0;
+  virtual std::vector<LayerMoments> Get(size_t node) const = 0;
+};
+
 // What the quantize report says of one layer's rounding. The SQNRs are of
 // the layer's output against float on the calibration inputs (the float
 // graph's), before its activation is quantized: the part weight rounding

@@ -571,7 +571,7 @@ Status LearnFilters(const Graph& fg, const std::vector<bool>& is_float, const Pt
   double total_cost = 0;
   for (size_t i = 0; i < fg.nodes.size(); ++i) {
     const Node& n = fg.nodes[i];
-    if (is_float[i] || !IsWeighted(n.op) || n.inputs.size() < 2 || n.inputs[1] < 0 || !lr.moments->count(i)) continue;
+    if (is_float[i] || !IsWeighted(n.op) || n.inputs.size() < 2 || n.inputs[1] < 0 || !lr.moments->Has(i)) continue;
     const Tensor& w = fg.tensors[n.inputs[1]];
     if (!w.is_constant() || w.dtype != DType::kFloat32 || w.shape.empty()) continue;
     const size_t axis = static_cast<size_t>(FilterChannelAxis(n.op));
@@ -599,9 +599,10 @@ Status LearnFilters(const Graph& fg, const std::vector<bool>& is_float, const Pt
       }
     }
     LayerRounding done;
+    const std::vector<LayerMoments> moments = lr.moments->Get(jobs[j].node);  // this layer's only
     auto choose = [&](const RoundingCandidates& c) {
-      return LearnFilterRounding(FloatData(w), static_cast<size_t>(w.num_elements()), rows, depthwise, c,
-                                 lr.moments->at(jobs[j].node), ada, &done);
+      return LearnFilterRounding(FloatData(w), static_cast<size_t>(w.num_elements()), rows, depthwise, c, moments,
+                                 ada, &done);
     };
     const WeightEncoding e = EncodingOf(n, options);
     Result<Tensor> q = e.format == WeightFormat::kInt8

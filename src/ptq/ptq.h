@@ -75,10 +75,8 @@ Result<WeightEncoding> ParseWeightEncoding(const std::string& name);
 // Learned rounding (ptq/learned_rounding.h) of quantized weights (int8,
 // int4, lut4, lut8; per channel or per tensor).
 struct LearnedRoundingOptions {
-  // Per node index of the float graph, its input moments (one, or one per
-  // channel of a depthwise layer). Null, or a node not in it: nearest
-  // rounding.
-  const std::map<size_t, std::vector<LayerMoments>>* moments = nullptr;
+  // The layers' input moments. Null, or a node it has not: nearest rounding.
+  const LayerMomentsSource* moments = nullptr;
   AdaRoundOptions adaround;
   // Seconds for all layers together (0: no limit). Each layer gets a share
   // by its size and, once the speed is known, as many iterations as fit;

@@ -68,6 +68,23 @@ size_t ConstantBytes(const Graph& g) {
   return bytes;
 }
 
+// The collectors' means, a layer at a time as learned rounding asks.
+class CollectedMoments : public LayerMomentsSource {
+ public:
+  explicit CollectedMoments(const std::map<size_t, LayerMomentsCollector>& c) : c_(c) {}
+  bool Has(size_t node) const override { return c_.count(node) != 0; }
+  std::vector<LayerMoments> Get(size_t node) const override {
+    std::vector<LayerMoments> m;
+    const auto it = c_.find(node);
+    if (it == c_.end()) return m;
+    for (size_t group = 0; group < it->second.groups(); ++group) m.push_back(it->second.Moments(group));
+    return m;
+  }
+
+ private:
+  const std::map<size_t, LayerMomentsCollector>& c_;
+};
+
 }  // namespace
 
 Result<CalibrationOptions> CalibrationFrom(const QuantizeOptions& o) {
@@ -298,14 +315,8 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& given, QuantizeReport* rep
   const Graph& fg = model_->interpreter().graph();
   PtqOptions options = given;
   // Learned rounding when calibration collected input moments.
-  std::map<size_t, std::vector<LayerMoments>> moments;
-  if (!moments_.empty() && !options.learned_rounding.moments) {
-    for (const auto& [node, c] : moments_) {
-      std::vector<LayerMoments>& m = moments[node];
-      for (size_t group = 0; group < c.groups(); ++group) m.push_back(c.Moments(group));
-    }
-    options.learned_rounding.moments = &moments;
-  }
+  const CollectedMoments moments(moments_);
+  if (!moments_.empty() && !options.learned_rounding.moments) options.learned_rounding.moments = &moments;
   Result<PtqResult> r = QuantizeGraph(fg, Ranges(), options);
   if (!r.ok()) return r.status();
   PtqResult& res = r.value();
