@@ -18,7 +18,10 @@
 // "judged" column gives that set's measured drop and its upper bound. Rows with
 // learned rounding give the layers it rounded, their output SQNR (float
 // inputs) nearest -> learned as the median over layers, and its seconds;
-// "quantize" is the whole quantize() call (calibration included). Latency:
+// "quantize" is the whole quantize() call (calibration included). Output
+// SQNR against the FP32 model: "calibration" is the quantize report's (the
+// first 16 calibration images, which a method can fit), "held out" is on the
+// evaluation images' scores, beside their top-1 agreement. Latency:
 // median of 30 single-threaded runs on one image after a warm-up, in this
 // process.
 import { writeFileSync } from 'node:fs';
@@ -48,6 +51,7 @@ export const METHODS = {
   'int4 per-channel, equalized + bias correction': { weights: 'int4', equalize: true, biasCorrection: true },
   'fp16 weights (float layers)': { weights: 'float16' },
   'int8 per-channel, learned rounding': { rounding: 'learned' },
+  'int8 per-channel, bias correction + learned rounding': { biasCorrection: true, rounding: 'learned' },
   'int8 per-channel, equalized + bias correction + learned rounding': { equalize: true, biasCorrection: true, rounding: 'learned' },
   'int4 per-channel, learned rounding': { weights: 'int4', rounding: 'learned' },
   'int4 per-channel, equalized + bias correction + learned rounding': { weights: 'int4', equalize: true, biasCorrection: true, rounding: 'learned' },
@@ -82,15 +86,31 @@ function usage(message) {
   process.exit(2);
 }
 
-async function evaluate(bytes, items, offsetOption, label) {
+// Top-1, latency and each image's scores (what classify() ranks); with the
+// float model's scores `reference`, also the top-1 agreement with it and
+// the output SQNR against it on these held-out images.
+async function evaluate(bytes, items, offsetOption, label, reference = null) {
   const model = await load(bytes, { threads: 1 });
   try {
     const offset = offsetOption === 'auto' ? (model.outputSize % 1000 === 1 ? 1 : 0) : Number(offsetOption);
     const progress = new Progress(label, items.length);
     let top1 = 0;
-    for (const it of items) {
-      const [best] = await model.classify(it.image, { topK: 1 });
-      top1 += best.index === it.label + offset;
+    let agree = 0;
+    let signal = 0;
+    let noise = 0;
+    const all = [];
+    const argmax = (v) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
+    for (const [k, it] of items.entries()) {
+      const scores = await model.embed(it.image);
+      const best = argmax(scores);
+      top1 += best === it.label + offset;
+      if (reference) {
+        const f = reference.scores[k];
+        agree += best === argmax(f);
+        for (let i = 0; i < f.length; i++) signal += f[i] * f[i], noise += (f[i] - scores[i]) ** 2;
+      } else {
+        all.push(scores);
+      }
       progress.tick(1, `top-1 ${((100 * top1) / (progress.done + 1)).toFixed(1)}%`);
     }
     progress.finish();
@@ -103,7 +123,8 @@ async function evaluate(bytes, items, offsetOption, label) {
       ms.push(performance.now() - t0);
     }
     ms.sort((a, b) => a - b);
-    return { top1: (100 * top1) / items.length, ms: ms[ms.length >> 1] };
+    const held = reference ? { agree: (100 * agree) / items.length, heldOutSqnrDb: noise > 0 ? 10 * Math.log10(signal / noise) : null } : { scores: all };
+    return { top1: (100 * top1) / items.length, ms: ms[ms.length >> 1], ...held };
   } finally {
     model.dispose();
   }
@@ -177,9 +198,9 @@ async function main() {
       mixed = report.mixed ?? null;
       rounding = learnedSummary(report);
     }
-    const r = name === 'fp32' ? reference : await evaluate(bytes, items, o.offset ?? 'auto', name);
-    rows.push({ method: name, top1: r.top1, drop: reference.top1 - r.top1, bytes: bytes.length, ms: r.ms, outputSqnrDb: sqnr, mixed,
-      seconds, rounding });
+    const r = name === 'fp32' ? reference : await evaluate(bytes, items, o.offset ?? 'auto', name, reference);
+    rows.push({ method: name, top1: r.top1, drop: reference.top1 - r.top1, agree: r.agree ?? null, bytes: bytes.length, ms: r.ms,
+      outputSqnrDb: sqnr, heldOutSqnrDb: r.heldOutSqnrDb ?? null, mixed, seconds, rounding });
   }
 
   const budgetNote = budgetItems ? `, auto-mixed budget judged on [${o['budget-range']}]` : '';
@@ -188,16 +209,17 @@ async function main() {
   const judged = (m) => (m == null ? '-' : `${m.drop.toFixed(2)} pt${m.confidence > 0 ? ` (${(100 * m.confidence).toFixed(0)}% bound ${m.dropBound.toFixed(2)})` : ''}` +
     ` on ${m.samples}${m.heldOut ? ' held-out' : ' calibration'}${m.labelled ? '' : ', changed answers'}`);
   const learnedCell = (l) => (l == null ? '-' : `${l.layers} layers, median ${l.medianNearestDb.toFixed(1)} -> ${l.medianLearnedDb.toFixed(1)} dB, ${l.seconds.toFixed(1)} s`);
-  const lines = ['| method | top-1 | drop vs FP32 | model size | latency (1 thread) | output SQNR | judged (auto-mixed) | learned rounding | quantize |',
-    '|---|---|---|---|---|---|---|---|---|'];
+  const db = (v) => (v == null ? '-' : `${v.toFixed(1)} dB`);
+  const lines = ['| method | top-1 | drop vs FP32 | agree with FP32 | model size | latency (1 thread) | output SQNR (calibration) | output SQNR (held out) | judged (auto-mixed) | learned rounding | quantize |',
+    '|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     if (r.error) {
-      lines.push(`| ${r.method} | - | - | - | - | - | not made: ${r.error.replaceAll('|', '/')} | - | - |`);
+      lines.push(`| ${r.method} | - | - | - | - | - | - | - | not made: ${r.error.replaceAll('|', '/')} | - | - |`);
       continue;
     }
-    lines.push(`| ${r.method} | ${r.top1.toFixed(2)}% | ${r.method === 'fp32' ? '-' : `${r.drop.toFixed(2)} pt`} | ${kB(r.bytes)} | ` +
-      `${r.ms.toFixed(2)} ms | ${r.outputSqnrDb == null ? '-' : `${r.outputSqnrDb.toFixed(1)} dB`} | ${judged(r.mixed)} | ` +
-      `${learnedCell(r.rounding)} | ${r.seconds == null ? '-' : `${r.seconds.toFixed(1)} s`} |`);
+    lines.push(`| ${r.method} | ${r.top1.toFixed(2)}% | ${r.method === 'fp32' ? '-' : `${r.drop.toFixed(2)} pt`} | ` +
+      `${r.agree == null ? '-' : `${r.agree.toFixed(2)}%`} | ${kB(r.bytes)} | ${r.ms.toFixed(2)} ms | ${db(r.outputSqnrDb)} | ` +
+      `${db(r.heldOutSqnrDb)} | ${judged(r.mixed)} | ${learnedCell(r.rounding)} | ${r.seconds == null ? '-' : `${r.seconds.toFixed(1)} s`} |`);
   }
   console.log(`\n${header}\n\n${lines.join('\n')}`);
   if (o.markdown) writeFileSync(o.markdown, `${header}\n\n${lines.join('\n')}\n`);
