@@ -16,7 +16,7 @@ double Sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 // (the rows X, G = X^T X / R) when that is cheaper, i.e. R < K / 2.
 class Gram {
  public:
-  Gram(const LayerMoments& m) : m_(m), k_(m.k) {
+  explicit Gram(const LayerMoments& m) : m_(m), k_(m.k) {
     factored_ = m.row_count > 0 && m.rows.size() == m.row_count * m.k && 2 * m.row_count < m.k;
   }
 
