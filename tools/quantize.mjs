@@ -30,7 +30,8 @@
 // --bias-correction: biases absorb the mean shift of rounded weights. Together
 // they make per-tensor int8 work on depthwise networks (docs/quantization.md).
 // --rounding learned: each weight rounds up or down to minimise its layer's
-// output error on the calibration images (AdaRound; N steps per layer,
+// output error against the float model's on the calibration images, layer
+// by layer with the layers before it quantized (AdaRound; N steps per layer,
 // default 1000; --rounding-budget caps the seconds for all layers); the
 // report then gives each layer's output SQNR with nearest and learned
 // rounding.
@@ -170,7 +171,7 @@ try {
   (learning ?? search ?? progress).finish();
   writeFileSync(out, model);
   const w = Math.max(4, ...report.layers.map((l) => l.name.length));
-  // Learned rounding: the layer's own output SQNR (float inputs) nearest -> learned.
+  // Learned rounding: the layer's output SQNR against float (its input from the layers quantized before) nearest -> learned.
   const learned = report.rounding === 'learned';
   const roundingOf = (r) => (r ? `${fmtDb(r.nearestSqnrDb)} ->${fmtDb(r.learnedSqnrDb)}  ${r.seconds.toFixed(1).padStart(5)} s` : ''.padEnd(23));
   console.log(`\n${'node'.padEnd(w)}  ${'op'.padEnd(18)} precision  format        weights     SQNR dB` +

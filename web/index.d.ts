@@ -294,13 +294,15 @@ export interface QuantizeOptions extends ModelFileOptions {
    * inputs' channel means. Default false. */
   biasCorrection?: boolean;
   /** How weights round onto their grid: 'nearest' (default), or 'learned'
-   * (AdaRound, Nagel et al. 2020): per layer, each weight goes up or down
-   * to minimise the layer's output error on the calibration inputs, for
-   * int8, int4, lut4 and lut8 weights, per channel or per tensor. The
-   * calibration then also collects each weighted layer's input second
-   * moments (memory: K x K doubles per layer, K its input row length).
-   * Deterministic unless roundingTimeBudget cuts it short; the
-   * mixed-precision search judges with nearest rounding. */
+   * (AdaRound, Nagel et al. 2020, in its sequential form): layer by layer in
+   * graph order, each weight goes up or down to minimise the error of the
+   * layer's output against the float model's, with the layer's input as
+   * the model quantized up to it gives it, on the kept calibration samples
+   * (up to 64 MB of inputs); for int8, int4, lut4 and lut8 weights, per
+   * channel or per tensor. Memory: one layer's input moments at a time (3 x
+   * K x K doubles, K its input row length). Deterministic unless
+   * roundingTimeBudget cuts it short; the mixed-precision search judges
+   * with nearest rounding. */
   rounding?: 'nearest' | 'learned';
   /** Optimisation steps per layer for 'learned' (default 1000). */
   roundingIterations?: number;
@@ -361,8 +363,9 @@ export interface QuantizeLayerReport {
   /** With autoMixed: why the layer got its format. */
   choice?: string;
   /** With rounding 'learned', on layers it rounded: the layer's output SQNR
-   * against float on the calibration inputs (before its activation is
-   * quantized; null when exact) with nearest and with learned rounding,
+   * against the float model's on the calibration samples, its input as the
+   * layers quantized before it give it (before its own activation is
+   * quantized; null when exact), with nearest and with learned rounding,
    * weights rounded the other way than nearest (of `weights`), optimisation
    * steps run and seconds taken. */
   rounding?: {

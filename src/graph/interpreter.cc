@@ -1,5 +1,6 @@
 #include "graph/interpreter.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -133,6 +134,11 @@ void Interpreter::Invoke() {
   ConvertInputs();
   for (const auto& op : ops_) op->Run(data_);
   ConvertOutputs();
+}
+
+void Interpreter::InvokePrefix(size_t ops) {
+  ConvertInputs();
+  for (size_t i = 0; i < std::min(ops, ops_.size()); ++i) ops_[i]->Run(data_);
 }
 
 void Interpreter::InvokeProfiled(std::vector<double>* op_ms) {

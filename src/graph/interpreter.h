@@ -59,6 +59,10 @@ class Interpreter {
   size_t output_bytes(size_t i) const { return output_tensor(i).num_bytes(); }
 
   void Invoke();
+  // Runs only the first `ops` operators (graph order; no output conversion):
+  // the tensors they write hold their values (the quantizer reads a layer's
+  // input without running what follows it).
+  void InvokePrefix(size_t ops);
   // Invoke, timing each node: op_ms[i] += milliseconds spent in node i.
   void InvokeProfiled(std::vector<double>* op_ms);
 

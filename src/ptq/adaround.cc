@@ -106,7 +106,8 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
                                      const LayerMoments& moments, const FGemmKernel& gemm,
                                      const AdaRoundOptions& options) {
   const std::string where = "learned rounding: ";
-  if (moments.k != k || moments.gram.size() != k * k || (!moments.cross.empty() && moments.cross.size() != k * k)) {
+  if (moments.k != k || moments.gram.size() != k * k || (!moments.cross.empty() && moments.cross.size() != k * k) ||
+      (!moments.reference_gram.empty() && (moments.cross.size() != k * k || moments.reference_gram.size() != k * k))) {
     return Status::Error(where + "input moments for " + std::to_string(moments.k) + " inputs, the layer has " +
                          std::to_string(k));
   }
@@ -150,29 +151,51 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
   // d is small, so this suffers none of the cancellation of
   // w_s^T G w_s - 2 w_s^T c. The last term no rounding changes; it is left
   // out of the errors reported.
+  // With E[x x^T] (H) that term is w^T (G - C - C^T + H) w = w . r - w . C w
+  // + w^T H w, and the energy w^T H w.
   std::vector<double> wd(count), r(count, 0.0);
   for (size_t i = 0; i < count; ++i) wd[i] = w[i];
   AdaRoundResult result;
+  const std::vector<double>& h = moments.reference_gram;
+  double fixed = 0;  // E[(w . (x~ - x))^2] when H is known
   for (size_t row = 0; row < n; ++row) {
     const double* wc = &wd[row * k];
-    result.energy += gram.Quadratic(wc, wc);
-    if (moments.cross.empty()) continue;
+    if (moments.cross.empty()) {
+      result.energy += gram.Quadratic(wc, wc);
+      continue;
+    }
+    double wr = 0, wcw = 0, whw = 0;
     for (size_t j = 0; j < k; ++j) {
-      double gw = 0, cw = 0;
+      double gw = 0, cw = 0, hw = 0;
       for (size_t l = 0; l < k; ++l) gw += g[j * k + l] * wc[l], cw += cross[j * k + l] * wc[l];
+      if (!h.empty()) {
+        for (size_t l = 0; l < k; ++l) hw += h[j * k + l] * wc[l];
+      }
       r[row * k + j] = gw - cw;
+      wr += wc[j] * (gw - cw), wcw += wc[j] * cw, whw += wc[j] * hw;
+    }
+    if (h.empty()) {
+      result.energy += gram.Quadratic(wc, wc);
+    } else {
+      result.energy += whw;
+      fixed += wr - wcw + whw;
     }
   }
-  auto error_of = [&](const std::vector<uint8_t>& up) {
-    double total = 0;
+  // The error of a choice; `noise`: its d^T G d part alone (the rounding's
+  // own noise, positive unless every weight is on its grid).
+  auto error_of = [&](const std::vector<uint8_t>& up, double* noise = nullptr) {
+    double total = 0, quadratic = 0;
     std::vector<double> d(k);
     for (size_t row = 0; row < n; ++row) {
       for (size_t j = 0; j < k; ++j) d[j] = static_cast<double>(value(row * k + j, up[row * k + j])) - wd[row * k + j];
       double dr = 0;
       for (size_t j = 0; j < k; ++j) dr += d[j] * r[row * k + j];
-      total += gram.Quadratic(d.data(), d.data()) + 2 * dr;
+      const double q = gram.Quadratic(d.data(), d.data());
+      quadratic += q;
+      total += q + 2 * dr;
     }
-    return total;
+    if (noise) *noise = quadratic;
+    return h.empty() ? total : std::max(0.0, total + fixed);  // with H a mean square: below 0 only by rounding
   };
   auto codes_of = [&](const std::vector<uint8_t>& up) {
     std::vector<int32_t> codes(count);
@@ -184,8 +207,9 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
   };
 
   const std::vector<uint8_t>& nearest = c.nearest_up;
-  result.nearest_error = error_of(nearest);
-  if (!(result.nearest_error > 0)) {  // nothing to gain: every weight on its grid, or no input
+  double nearest_noise = 0;
+  result.nearest_error = error_of(nearest, &nearest_noise);
+  if (!(nearest_noise > 0) || (!h.empty() && !(result.nearest_error > 0))) {  // every weight on its grid, or no input
     result.levels = codes_of(nearest);
     result.learned_error = result.nearest_error;
     return result;
@@ -194,7 +218,7 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
   gram.Pack(gemm, n);
   std::vector<float> d(count), gd(count);
   std::vector<double> m1(count, 0.0), m2(count, 0.0);
-  const double recon_scale = 2.0 * static_cast<double>(count) / result.nearest_error;
+  const double recon_scale = 2.0 * static_cast<double>(count) / nearest_noise;
   const int iterations = std::max(0, options.iterations);
   const int warm = static_cast<int>(options.warmup * iterations);
   constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEpsilon = 1e-8;

@@ -57,13 +57,18 @@ struct AdaRoundOptions {
 
 // The second moments of one layer's inputs over the calibration samples
 // (im2col rows for convolutions): gram = E[x~ x~^T] (K x K, row-major,
-// symmetric); cross = E[x~ x^T] (K x K), or empty when x~ = x. When the
+// symmetric); cross = E[x~ x^T] (K x K), or empty when x~ = x, and with it
+// reference_gram = E[x x^T] (or empty: errors then leave out what no
+// rounding changes, AdaRoundResult). When the
 // layer saw few rows (a classifier: one per image), `rows` may hold them
 // (row_count x K): gram = rows^T rows / row_count, a factor through which
 // G d costs 2 R K instead of K^2 per channel.
 struct LayerMoments {
   size_t k = 0;
-  std::vector<double> gram, cross;
+  std::vector<double> gram, cross, reference_gram;
+  // With cross: E[x~] and E[x] (K each), for the output's mean shift
+  // E[w_q . x~] - E[w . x] that bias correction removes.
+  std::vector<double> mean, reference_mean;
   std::vector<float> rows;
   size_t row_count = 0;
 };
@@ -71,9 +76,10 @@ struct LayerMoments {
 struct AdaRoundResult {
   std::vector<int32_t> levels;  // N x K, in [qmin, qmax]
   // E[(w_q . x~ - w . x)^2] summed over the channels, for nearest rounding
-  // and for the learned one, less E[(w . (x~ - x))^2], which no rounding
-  // changes (0 when x~ = x); and E[(w . x~)^2], the output's energy (with
-  // x~ = x, 10 log10(energy / error) is the layer's output SQNR in dB).
+  // and for the learned one; without reference_gram less E[(w . (x~ - x))^2],
+  // which no rounding changes (0 when x~ = x). And the output's energy,
+  // E[(w . x)^2] (E[(w . x~)^2] without reference_gram): 10 log10(energy /
+  // error) is the layer's output SQNR in dB against the float graph's.
   double nearest_error = 0, learned_error = 0, energy = 0;
   size_t changed = 0;  // weights rounded the other way than nearest
   int iterations_done = 0;

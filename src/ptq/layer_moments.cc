@@ -22,8 +22,22 @@ void AddOuter(const std::vector<double>& x, std::vector<double>* sum) {
 
 }  // namespace
 
+void LayerMomentsCollector::AddCross(size_t group) {
+  if (cross_.empty()) return;
+  double* sum = cross_[group].data();
+  for (size_t i = 0; i < k_; ++i) {
+    const double xi = row_[i];
+    if (xi == 0) continue;
+    double* row = sum + i * k_;
+    for (size_t j = 0; j < k_; ++j) row[j] += xi * ref_[j];
+  }
+  AddOuter(ref_, &ref_sums_[group]);
+  for (size_t j = 0; j < k_; ++j) mean_sums_[group][j] += row_[j], ref_mean_sums_[group][j] += ref_[j];
+}
+
 void LayerMomentsCollector::AddRow() {
   AddOuter(row_, &sums_[0]);
+  AddCross(0);
   ++rows_;
   if (rows_ <= keep_rows_) {
     kept_.insert(kept_.end(), row_.begin(), row_.end());
@@ -33,7 +47,7 @@ void LayerMomentsCollector::AddRow() {
 }
 
 Result<LayerMomentsCollector> LayerMomentsCollector::For(const Graph& g, const Node& n, size_t max_positions,
-                                                        size_t max_bytes) {
+                                                        size_t max_bytes, bool paired) {
   const std::string node = "input moments of node '" + n.name + "' (" + OpTypeName(n.op) + ")";
   const std::string where = node + ": ";
   if (n.inputs.size() < 2 || n.outputs.empty()) return Status::Error(where + "needs an input, a filter and an output");
@@ -45,6 +59,7 @@ Result<LayerMomentsCollector> LayerMomentsCollector::For(const Graph& g, const N
   const Tensor& output = g.tensors[n.outputs[0]];
   if (input.dtype != DType::kFloat32) return Status::Error(where + "the input is not float32");
   LayerMomentsCollector c;
+  c.paired_ = paired;
   c.max_positions_ = max_positions < 1 ? 1 : max_positions;
   switch (n.op) {
     case OpType::kConv2D:
@@ -84,11 +99,13 @@ Result<LayerMomentsCollector> LayerMomentsCollector::For(const Graph& g, const N
       return Status::Error(where + "not a weighted layer");
   }
   c.row_.assign(c.k_, 0.0);
+  c.ref_.assign(c.k_, 0.0);
   return c;
 }
 
 Status LayerMomentsCollector::Allocate(size_t groups, size_t max_bytes) {
-  const double bytes = static_cast<double>(groups) * static_cast<double>(k_) * static_cast<double>(k_) * sizeof(double);
+  const double bytes = (paired_ ? 3.0 : 1.0) * static_cast<double>(groups) * static_cast<double>(k_) *
+                       static_cast<double>(k_) * sizeof(double);
   if (bytes > static_cast<double>(max_bytes)) {
     auto mb = [](double b) {
       char text[32];
@@ -100,15 +117,25 @@ Status LayerMomentsCollector::Allocate(size_t groups, size_t max_bytes) {
                          " limit");
   }
   sums_.assign(groups, std::vector<double>(k_ * k_, 0.0));
+  if (paired_) {
+    cross_.assign(groups, std::vector<double>(k_ * k_, 0.0));
+    ref_sums_.assign(groups, std::vector<double>(k_ * k_, 0.0));
+    mean_sums_.assign(groups, std::vector<double>(k_, 0.0));
+    ref_mean_sums_.assign(groups, std::vector<double>(k_, 0.0));
+  }
   if (groups == 1 && k_ > 0) keep_rows_ = std::min(k_ / 4, (max_bytes - static_cast<size_t>(bytes)) / (k_ * sizeof(float)));
   return Status::Ok();
 }
 
-void LayerMomentsCollector::Add(const float* input) {
+void LayerMomentsCollector::Add(const float* input, const float* reference) {
+  const float* ref = paired_ ? (reference ? reference : input) : nullptr;
   if (kind_ == Kind::kFullyConnected) {
     const size_t step = (fc_rows_ + max_positions_ - 1) / max_positions_;
     for (size_t r = 0; r < fc_rows_; r += step) {
       for (size_t j = 0; j < k_; ++j) row_[j] = input[r * k_ + j];
+      if (ref) {
+        for (size_t j = 0; j < k_; ++j) ref_[j] = ref[r * k_ + j];
+      }
       AddRow();
     }
     return;
@@ -120,19 +147,22 @@ void LayerMomentsCollector::Add(const float* input) {
   for (size_t p = 0; p < positions; p += step) {
     const int n = static_cast<int>(p / (static_cast<size_t>(s.out_h) * s.out_w));
     const int oy = static_cast<int>(p / s.out_w % s.out_h), ox = static_cast<int>(p % s.out_w);
-    // The input pixel of each tap, or none (padding: x = 0).
-    auto tap = [&](int ky, int kx) -> const float* {
+    // The offset of each tap's input pixel, or none (padding: x = 0).
+    auto tap = [&](int ky, int kx) -> ptrdiff_t {
       const int iy = oy * s.stride_h + ky * s.dilation_h - s.pad_top;
       const int ix = ox * s.stride_w + kx * s.dilation_w - s.pad_left;
-      if (iy < 0 || iy >= s.in_h || ix < 0 || ix >= s.in_w) return nullptr;
-      return input + ((static_cast<size_t>(n) * s.in_h + iy) * s.in_w + ix) * channels;
+      if (iy < 0 || iy >= s.in_h || ix < 0 || ix >= s.in_w) return -1;
+      return static_cast<ptrdiff_t>(((static_cast<size_t>(n) * s.in_h + iy) * s.in_w + ix) * channels);
     };
     if (kind_ == Kind::kConv) {
       size_t j = 0;
       for (int ky = 0; ky < s.kernel_h; ++ky) {
         for (int kx = 0; kx < s.kernel_w; ++kx) {
-          const float* px = tap(ky, kx);
-          for (size_t ci = 0; ci < channels; ++ci) row_[j++] = px ? px[ci] : 0.0;
+          const ptrdiff_t at = tap(ky, kx);
+          for (size_t ci = 0; ci < channels; ++ci, ++j) {
+            row_[j] = at >= 0 ? input[at + ci] : 0.0;
+            if (ref) ref_[j] = at >= 0 ? ref[at + ci] : 0.0;
+          }
         }
       }
       AddRow();
@@ -141,12 +171,14 @@ void LayerMomentsCollector::Add(const float* input) {
     for (size_t ch = 0; ch < channels; ++ch) {  // depthwise: one moment per channel
       size_t j = 0;
       for (int ky = 0; ky < s.kernel_h; ++ky) {
-        for (int kx = 0; kx < s.kernel_w; ++kx) {
-          const float* px = tap(ky, kx);
-          row_[j++] = px ? px[ch] : 0.0;
+        for (int kx = 0; kx < s.kernel_w; ++kx, ++j) {
+          const ptrdiff_t at = tap(ky, kx);
+          row_[j] = at >= 0 ? input[at + ch] : 0.0;
+          if (ref) ref_[j] = at >= 0 ? ref[at + ch] : 0.0;
         }
       }
       AddOuter(row_, &sums_[ch]);
+      AddCross(ch);
     }
     ++rows_;
   }
@@ -162,6 +194,21 @@ LayerMoments LayerMomentsCollector::Moments(size_t group) const {
     for (size_t j = i; j < k_; ++j) m.gram[i * k_ + j] = m.gram[j * k_ + i] = sum[i * k_ + j] / rows_;
   }
   if (kept_.size() == rows_ * k_) m.rows = kept_, m.row_count = rows_;
+  if (!cross_.empty()) {
+    m.cross.resize(k_ * k_);
+    for (size_t i = 0; i < k_ * k_; ++i) m.cross[i] = cross_[group][i] / rows_;
+    m.mean.resize(k_), m.reference_mean.resize(k_);
+    for (size_t j = 0; j < k_; ++j) {
+      m.mean[j] = mean_sums_[group][j] / rows_, m.reference_mean[j] = ref_mean_sums_[group][j] / rows_;
+    }
+    m.reference_gram.resize(k_ * k_);
+    const std::vector<double>& ref = ref_sums_[group];
+    for (size_t i = 0; i < k_; ++i) {
+      for (size_t j = i; j < k_; ++j) {
+        m.reference_gram[i * k_ + j] = m.reference_gram[j * k_ + i] = ref[i * k_ + j] / rows_;
+      }
+    }
+  }
   return m;
 }
 

@@ -29,14 +29,20 @@ namespace qwasm {
 class LayerMomentsSource {
  public:
   virtual ~LayerMomentsSource() = default;
+  // Whether `node` is to be learned.
   virtual bool Has(size_t node) const = 0;
+  // Whether its moments can be had now. The sequential form measures a
+  // layer's input in the graph with the layers before it learned, so a
+  // layer is ready only once they are; quantizing stops learning at the
+  // first layer not ready (it and those after it round to nearest).
+  virtual bool Ready(size_t node) const { return Has(node); }
   virtual std::vector<LayerMoments> Get(size_t node) const = 0;
 };
 
 // What the quantize report says of one layer's rounding. The SQNRs are of
-// the layer's output against float on the calibration inputs (the float
-// graph's), before its activation is quantized: the part weight rounding
-// decides.
+// the layer's output against float over the moments' inputs (the
+// sequential form: against the float graph's output, with the input the
+// layers quantized before give it), before its activation is quantized.
 struct LayerRounding {
   bool learned = false;
   int iterations = 0;  // Adam steps run (the most of any row group)

@@ -41,8 +41,8 @@ struct CalibrationOptions {
   // Cross-layer equalization of the float graph before any sample is seen
   // (ptq/equalize.h); the quantizer then calibrates the equalized graph.
   bool equalize = false;
-  // Collect each weighted layer's input moments (ptq/layer_moments.h) for
-  // learned rounding.
+  // Learn the weights' rounding at Finish (Quantizer::LearnSequentially),
+  // from each weighted layer's input moments (ptq/layer_moments.h).
   bool input_moments = false;
 };
 

@@ -228,8 +228,9 @@ class Builder {
  public:
   // `learned`: weights rounded as learned (LearnFilters), by node.
   Builder(const Graph& fg, const std::vector<TensorRange>& ranges, const PtqOptions& o,
-          const std::vector<bool>& is_float, const std::map<size_t, Tensor>& learned)
-      : fg_(fg), ranges_(ranges), options_(o), is_float_(is_float), learned_(learned), g_(new Graph) {}
+          const std::vector<bool>& is_float, const LearnedLayers& learned)
+      : fg_(fg), ranges_(ranges), options_(o), is_float_(is_float), learned_(learned.weights),
+        mean_shift_(learned.mean_shift), g_(new Graph) {}
 
   // On success fills `origin` (node of the float graph each new node came from).
   Status Build(std::vector<int32_t>* origin) {
@@ -398,7 +399,7 @@ class Builder {
         const int axis = FilterChannelAxis(fn.op);
         const WeightEncoding e = EncodingOf(fn, options_);
         const auto learned = learned_.find(static_cast<size_t>(&fn - fg_.nodes.data()));
-        if (learned != learned_.end()) {  // the weights' bytes are the scratch graph's: copy them
+        if (learned != learned_.end()) {  // the weights' bytes are the store's: copy them
           Tensor q = learned->second;
           q.data = g_->Own(std::vector<uint8_t>(q.data, q.data + q.data_bytes));
           node.inputs[k] = Append(std::move(q));
@@ -453,6 +454,12 @@ class Builder {
     if (fn.inputs.size() > 2 && fn.inputs[2] >= 0) {
       const Tensor& fb = fg_.tensors[fn.inputs[2]];
       bias.assign(FloatData(fb), FloatData(fb) + fb.num_elements());
+    }
+    const auto measured = mean_shift_.find(static_cast<size_t>(&fn - fg_.nodes.data()));
+    if (options_.bias_correction && measured != mean_shift_.end()) {
+      bias.resize(measured->second.size(), 0.0f);
+      for (size_t o = 0; o < bias.size(); ++o) bias[o] = static_cast<float>(bias[o] - measured->second[o]);
+      return bias;
     }
     const std::vector<float>& mean = ranges_[fn.inputs[0]].channel_mean;
     const Tensor& fw = fg_.tensors[fn.inputs[1]];
@@ -512,6 +519,7 @@ class Builder {
   const PtqOptions& options_;
   const std::vector<bool>& is_float_;
   const std::map<size_t, Tensor>& learned_;
+  const std::map<size_t, std::vector<double>>& mean_shift_;
   std::unique_ptr<Graph> g_;
   std::vector<int32_t> int8_of_, float_of_;
   std::vector<size_t> removed_;  // DEQUANTIZE nodes whose readers take the int8 input
@@ -553,14 +561,47 @@ size_t WeightBytes(const Graph& g, const Node& n) {
   return bytes;
 }
 
+// The real values of quantized filter qw (int8, int4 or codebook; scales
+// per channel of `axis` or one).
+std::vector<double> RealWeights(const Tensor& qw, int axis) {
+  const std::vector<int8_t> q = qw.dtype == DType::kInt8 ? std::vector<int8_t>(qw.data, qw.data + qw.data_bytes)
+                                                         : ExpandWeights(qw, ReferenceKernels());
+  const size_t channels = static_cast<size_t>(std::max(1, qw.shape[axis]));
+  size_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < qw.shape.size(); ++d) inner *= static_cast<size_t>(qw.shape[d]);
+  std::vector<double> v(q.size());
+  for (size_t i = 0; i < q.size(); ++i) {
+    const size_t c = (i / inner) % channels;
+    v[i] = static_cast<double>(qw.quant.scale[qw.quant.per_channel() ? c : 0]) * q[i];
+  }
+  return v;
+}
+
+// Per output channel, E[w_q . x~] - E[w . x] from paired moments' means (a
+// row per output channel; depthwise: channel c's taps, C apart, moment c).
+std::vector<double> MeanShift(const Tensor& fw, const Tensor& qw, bool depthwise,
+                              const std::vector<LayerMoments>& moments) {
+  const int axis = depthwise ? 3 : 0;
+  const std::vector<double> wq = RealWeights(qw, axis);
+  const size_t outs = static_cast<size_t>(std::max(1, fw.shape[axis])), n = wq.size(), k = n / outs;
+  std::vector<double> shift(outs, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t o = depthwise ? i % outs : i / k, j = depthwise ? i / outs : i % k;
+    const LayerMoments& m = moments[depthwise ? o : 0];
+    shift[o] += wq[i] * m.mean[j] - static_cast<double>(FloatData(fw)[i]) * m.reference_mean[j];
+  }
+  return shift;
+}
+
 // Learned rounding, before any graph is built (a rebuild reuses it): the
 // weights of every weighted layer that will run quantized and has input
-// moments, into `out` (their bytes owned by `scratch`), what it did into
-// `report`. The time budget is shared by cost (weights x row length per
-// iteration); once a layer has shown the speed, the next get as many
-// iterations as fit their share.
-Status LearnFilters(const Graph& fg, const std::vector<bool>& is_float, const PtqOptions& options, Graph* scratch,
-                    std::map<size_t, Tensor>* out, std::map<size_t, LayerRounding>* report) {
+// moments, into `store` (layers it already holds are reused; learning stops
+// at the first layer whose moments are not ready). The time budget is
+// shared by cost (weights x row length per iteration) over all such layers
+// from the store's first call; once a layer has shown the speed, the next
+// get as many iterations as fit their share.
+Status LearnFilters(const Graph& fg, const std::vector<bool>& is_float, const PtqOptions& options,
+                    LearnedLayers* store) {
   const LearnedRoundingOptions& lr = options.learned_rounding;
   if (!lr.moments) return Status::Ok();
   struct Job {
@@ -568,7 +609,8 @@ Status LearnFilters(const Graph& fg, const std::vector<bool>& is_float, const Pt
     double cost;  // per iteration
   };
   std::vector<Job> jobs;
-  double total_cost = 0;
+  double total_cost = 0, spent_cost = 0;
+  size_t done_jobs = 0;
   for (size_t i = 0; i < fg.nodes.size(); ++i) {
     const Node& n = fg.nodes[i];
     if (is_float[i] || !IsWeighted(n.op) || n.inputs.size() < 2 || n.inputs[1] < 0 || !lr.moments->Has(i)) continue;
@@ -579,41 +621,46 @@ Status LearnFilters(const Graph& fg, const std::vector<bool>& is_float, const Pt
     const double count = static_cast<double>(w.num_elements());
     jobs.push_back({i, count * (count / rows)});
     total_cost += jobs.back().cost;
+    if (store->weights.count(i)) spent_cost += jobs.back().cost, ++done_jobs;
   }
-  const auto start = std::chrono::steady_clock::now();
-  double spent_cost = 0, seconds_per_cost = 0;  // measured: seconds per cost-iteration
-  for (size_t j = 0; j < jobs.size(); ++j) {
-    const Node& n = fg.nodes[jobs[j].node];
+  if (!store->started) store->started = true, store->start = std::chrono::steady_clock::now();
+  for (const Job& job : jobs) {
+    if (store->weights.count(job.node)) continue;
+    if (!lr.moments->Ready(job.node)) break;
+    const Node& n = fg.nodes[job.node];
     const Tensor& w = fg.tensors[n.inputs[1]];
     const int axis = FilterChannelAxis(n.op);
     const bool depthwise = n.op == OpType::kDepthwiseConv2D;
     const size_t rows = static_cast<size_t>(std::max(1, w.shape[axis]));
     AdaRoundOptions ada = lr.adaround;
     if (lr.time_budget > 0) {
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double share = std::max(0.0, lr.time_budget - elapsed) * jobs[j].cost / (total_cost - spent_cost);
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - store->start).count();
+      const double share = std::max(0.0, lr.time_budget - elapsed) * job.cost / (total_cost - spent_cost);
       ada.max_seconds = std::max(share, 1e-3);
-      if (seconds_per_cost > 0) {
-        const double fit = share / (seconds_per_cost * jobs[j].cost);
+      if (store->seconds_per_cost > 0) {
+        const double fit = share / (store->seconds_per_cost * job.cost);
         ada.iterations = static_cast<int>(std::clamp(fit, 0.0, static_cast<double>(ada.iterations)));
       }
     }
     LayerRounding done;
-    const std::vector<LayerMoments> moments = lr.moments->Get(jobs[j].node);  // this layer's only
+    const std::vector<LayerMoments> moments = lr.moments->Get(job.node);  // this layer's only
     auto choose = [&](const RoundingCandidates& c) {
       return LearnFilterRounding(FloatData(w), static_cast<size_t>(w.num_elements()), rows, depthwise, c, moments,
                                  ada, &done);
     };
     const WeightEncoding e = EncodingOf(n, options);
     Result<Tensor> q = e.format == WeightFormat::kInt8
-                           ? QuantizeWeights(w, axis, options.per_channel, scratch, choose)
-                           : QuantizeLowBitWeights(w, axis, options.per_channel, e, scratch, choose);
+                           ? QuantizeWeights(w, axis, options.per_channel, &store->owner, choose)
+                           : QuantizeLowBitWeights(w, axis, options.per_channel, e, &store->owner, choose);
     if (!q.ok()) return q.status().With("node '" + n.name + "' (" + OpTypeName(n.op) + ")");
-    (*out)[jobs[j].node] = q.take();
-    (*report)[jobs[j].node] = done;
-    spent_cost += jobs[j].cost;
-    if (done.iterations > 0) seconds_per_cost = done.seconds / (jobs[j].cost * done.iterations);
-    if (lr.progress) lr.progress(j + 1, jobs.size());
+    if (!moments.empty() && !moments[0].mean.empty()) {
+      store->mean_shift[job.node] = MeanShift(w, q.value(), depthwise, moments);
+    }
+    store->weights[job.node] = q.take();
+    store->report[job.node] = done;
+    spent_cost += job.cost;
+    if (done.iterations > 0) store->seconds_per_cost = done.seconds / (job.cost * done.iterations);
+    if (lr.progress) lr.progress(++done_jobs, jobs.size());
   }
   return Status::Ok();
 }
@@ -655,14 +702,14 @@ Result<PtqResult> QuantizeGraph(const Graph& fg, const std::vector<TensorRange>&
       grids[n.inputs[0]].max = ranges[n.outputs[0]].max;
     }
   }
-  Graph scratch;
-  std::map<size_t, Tensor> learned;
-  std::map<size_t, LayerRounding> rounding;
-  QW_RETURN_IF_ERROR(LearnFilters(fg, is_float, options, &scratch, &learned, &rounding));
+  LearnedLayers one_call;
+  LearnedLayers& store = options.learned_rounding.learned ? *options.learned_rounding.learned : one_call;
+  QW_RETURN_IF_ERROR(LearnFilters(fg, is_float, options, &store));
+  const std::map<size_t, LayerRounding>& rounding = store.report;
   // Build; an int8 node that its operator rejects goes back to float and
   // the graph is rebuilt (each round fixes at least one node).
   for (size_t round = 0; round <= fg.nodes.size(); ++round) {
-    Builder b(fg, grids, options, is_float, learned);
+    Builder b(fg, grids, options, is_float, store);
     std::vector<int32_t> origin;
     QW_RETURN_IF_ERROR(b.Build(&origin));
     std::unique_ptr<Graph> g = b.TakeGraph();

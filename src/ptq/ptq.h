@@ -20,6 +20,7 @@
 // of the float graph went.
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -74,9 +75,28 @@ Result<WeightEncoding> ParseWeightEncoding(const std::string& name);
 
 // Learned rounding (ptq/learned_rounding.h) of quantized weights (int8,
 // int4, lut4, lut8; per channel or per tensor).
+// Layers learned so far, by node of the float graph: kept across
+// QuantizeGraph calls with the same options (the sequential form quantizes
+// once per layer), with the time budget's clock.
+struct LearnedLayers {
+  Graph owner;                     // the weights' bytes
+  std::map<size_t, Tensor> weights;  // quantized filters
+  std::map<size_t, LayerRounding> report;
+  // Per output channel, E[w_q . x~] - E[w . x] where the moments had means
+  // (the sequential form): what bias correction subtracts instead of
+  // (W_q - W) E[x], so that it also removes the mean error the layers
+  // before leave.
+  std::map<size_t, std::vector<double>> mean_shift;
+  bool started = false;
+  std::chrono::steady_clock::time_point start;
+  double seconds_per_cost = 0;  // measured on the layers learned so far
+};
+
 struct LearnedRoundingOptions {
   // The layers' input moments. Null, or a node it has not: nearest rounding.
   const LayerMomentsSource* moments = nullptr;
+  // Where learned layers are kept and looked up first (null: one call's).
+  LearnedLayers* learned = nullptr;
   AdaRoundOptions adaround;
   // Seconds for all layers together (0: no limit). Each layer gets a share
   // by its size and, once the speed is known, as many iterations as fit;
@@ -97,7 +117,8 @@ struct PtqOptions {
   // Bias correction (Nagel et al. 2019, empirical form): a quantized layer's
   // bias absorbs the mean shift its weight error causes, b -= (W_q - W) E[x],
   // with E[x] per input channel from TensorRange::channel_mean (a layer
-  // whose input has none is left as it is).
+  // whose input has none is left as it is); for a layer learned
+  // sequentially, b -= E[w_q . x~] - E[w . x] (LearnedLayers::mean_shift).
   bool bias_correction = false;
   LearnedRoundingOptions learned_rounding;
 };

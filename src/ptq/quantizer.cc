@@ -68,22 +68,35 @@ size_t ConstantBytes(const Graph& g) {
   return bytes;
 }
 
-// The collectors' means, a layer at a time as learned rounding asks.
-class CollectedMoments : public LayerMomentsSource {
+// Learned rounding's sequential form: the layers to learn, and the one
+// whose input was measured last (the only one ready).
+class SequentialMoments : public LayerMomentsSource {
  public:
-  explicit CollectedMoments(const std::map<size_t, LayerMomentsCollector>& c) : c_(c) {}
-  bool Has(size_t node) const override { return c_.count(node) != 0; }
+  explicit SequentialMoments(const std::vector<size_t>& nodes) : nodes_(nodes.begin(), nodes.end()) {}
+  bool Has(size_t node) const override { return nodes_.count(node) != 0; }
+  bool Ready(size_t node) const override { return node == ready_ && !moments_.empty(); }
   std::vector<LayerMoments> Get(size_t node) const override {
-    std::vector<LayerMoments> m;
-    const auto it = c_.find(node);
-    if (it == c_.end()) return m;
-    for (size_t group = 0; group < it->second.groups(); ++group) m.push_back(it->second.Moments(group));
-    return m;
+    return node == ready_ ? moments_ : std::vector<LayerMoments>{};
   }
+  void Set(size_t node, std::vector<LayerMoments> m) { ready_ = node, moments_ = std::move(m); }
+  void Drop(size_t node) { nodes_.erase(node); }  // rounds to nearest
 
  private:
-  const std::map<size_t, LayerMomentsCollector>& c_;
+  std::set<size_t> nodes_;
+  size_t ready_ = 0;
+  std::vector<LayerMoments> moments_;
 };
+
+// The number of operators to run for tensor t to hold its value: up to its
+// writer (0 for a graph input).
+size_t OpsUntil(const Graph& g, int32_t t) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    for (int32_t o : g.nodes[i].outputs) {
+      if (o == t) return i + 1;
+    }
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -185,22 +198,11 @@ Result<std::unique_ptr<Quantizer>> Quantizer::Create(std::unique_ptr<Graph> floa
   for (size_t t = 0; t < g.tensors.size(); ++t) {
     if (!g.tensors[t].is_constant() && g.tensors[t].dtype == DType::kFloat32) q->observers_[t] = MakeObserver(calibration);
   }
-  size_t moment_bytes = 0;
   for (const Node& n : g.nodes) {
     const int32_t in = n.inputs.empty() ? -1 : n.inputs[0];
     if (IsWeighted(n.op) && in >= 0 && q->observers_[in] && !g.tensors[in].shape.empty()) {
       q->channel_sums_[in].assign(static_cast<size_t>(std::max(1, g.tensors[in].shape.back())), 0.0);
-      if (calibration.input_moments) {
-        const size_t node = static_cast<size_t>(&n - g.nodes.data());
-        Result<LayerMomentsCollector> c = LayerMomentsCollector::For(
-            g, n, 256, std::min(LayerMomentsCollector::kMaxBytes, kMomentBytes - moment_bytes));
-        if (c.ok()) {
-          moment_bytes += c.value().bytes();
-          q->moments_.emplace(node, c.take());
-        } else {  // that layer rounds to nearest; the report says why
-          q->rounding_notes_[node] = "rounded to nearest: " + c.status().message();
-        }
-      }
+      if (calibration.input_moments) q->rounding_nodes_.push_back(static_cast<size_t>(&n - g.nodes.data()));
     }
   }
   return q;
@@ -260,9 +262,6 @@ void Quantizer::Observe(int32_t label) {
     }
     channel_rows_[t] += n / channels;
   }
-  for (auto& [node, collector] : moments_) {
-    collector.Add(reinterpret_cast<const float*>(it.tensor_data(g.nodes[node].inputs[0])));
-  }
   // The first kSqnrSamples feed the SQNR report; up to kKeptBytes of them
   // (at least kSqnrSamples) are the samples mixed precision is judged on.
   const size_t bytes = model_->input_bytes();
@@ -314,10 +313,14 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& given, QuantizeReport* rep
   if (samples_ == 0) return Status::Error("quantize: no calibration samples");
   const Graph& fg = model_->interpreter().graph();
   PtqOptions options = given;
-  // Learned rounding when calibration collected input moments.
-  const CollectedMoments moments(moments_);
-  if (!moments_.empty() && !options.learned_rounding.moments) options.learned_rounding.moments = &moments;
-  Result<PtqResult> r = QuantizeGraph(fg, Ranges(), options);
+  std::map<size_t, std::string> notes;  // layers learned rounding left at nearest: why
+  Result<PtqResult> r = Status::Error("quantize: not run");
+  const bool learned = !rounding_nodes_.empty() || options.learned_rounding.moments;
+  if (!rounding_nodes_.empty() && !options.learned_rounding.moments) {
+    r = LearnSequentially(options, &notes);
+  } else {
+    r = QuantizeGraph(fg, Ranges(), options);
+  }
   if (!r.ok()) return r.status();
   PtqResult& res = r.value();
 
@@ -356,15 +359,15 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& given, QuantizeReport* rep
     report->equalized = calibration_.equalize;
     report->equalization = equalization_;
     report->bias_corrected = options.bias_correction;
-    report->rounding = options.learned_rounding.moments ? "learned" : "nearest";
+    report->rounding = learned ? "learned" : "nearest";
     report->samples = samples_;
     report->sqnr_samples = sqnr_samples;
     report->layers.clear();
     for (const PtqLayer& l : res.layers) {
       const int32_t out = fg.nodes[l.node].outputs[0];
       report->layers.push_back({l, Sqnr(signal[out], noise[out]), ""});
-      const auto note = rounding_notes_.find(l.node);
-      if (options.learned_rounding.moments && note != rounding_notes_.end() && l.precision == "int8") {
+      const auto note = notes.find(l.node);
+      if (note != notes.end() && l.precision == "int8") {
         report->layers.back().layer.rounding.note = note->second;
       }
     }
@@ -374,6 +377,63 @@ Result<PtqResult> Quantizer::Finish(const PtqOptions& given, QuantizeReport* rep
     report->quant_weight_bytes = ConstantBytes(*res.graph);
   }
   return r;
+}
+
+Result<PtqResult> Quantizer::LearnSequentially(const PtqOptions& given, std::map<size_t, std::string>* notes) const {
+  const Graph& fg = model_->interpreter().graph();
+  const std::vector<TensorRange> ranges = Ranges();
+  SequentialMoments source(rounding_nodes_);
+  LearnedLayers learned;
+  PtqOptions options = given;
+  options.learned_rounding.moments = &source;
+  options.learned_rounding.learned = &learned;
+  const Tensor& fin = fg.tensors[fg.inputs[0]];
+  Interpreter& fi = model_->interpreter_mut();
+  std::vector<float> x;
+  for (size_t node : rounding_nodes_) {
+    // The graph with the layers before `node` as learned (the last of them
+    // learned now, from the moments measured for it last time round).
+    Result<PtqResult> step = QuantizeGraph(fg, ranges, options);
+    if (!step.ok()) return step.status();
+    const Node& n = fg.nodes[node];
+    if (step.value().layers[node].precision != "int8") {  // runs in float: nothing to round
+      source.Drop(node);
+      continue;
+    }
+    Result<LayerMomentsCollector> c = LayerMomentsCollector::For(fg, n, 256, LayerMomentsCollector::kMaxBytes, true);
+    if (!c.ok()) {
+      (*notes)[node] = "rounded to nearest: " + c.status().message();
+      source.Drop(node);
+      continue;
+    }
+    InterpreterOptions o;
+    o.share_memory = false;
+    o.fuse = false;  // the float graph's tensors keep their place (tensor_map)
+    Result<std::unique_ptr<Interpreter>> qi = Interpreter::Create(CloneGraph(*step.value().graph), o);
+    if (!qi.ok()) return Status::Error("quantize: the quantized graph does not run: " + qi.status().message());
+    Interpreter& q = *qi.value();
+    const int32_t t = n.inputs[0], m = step.value().tensor_map[t];
+    const size_t float_ops = OpsUntil(fg, t), quant_ops = m >= 0 ? OpsUntil(q.graph(), m) : 0;
+    for (const std::vector<uint8_t>& sample : kept_inputs_) {
+      std::memcpy(model_->input_data(), sample.data(), sample.size());
+      fi.InvokePrefix(float_ops);
+      const float* reference = reinterpret_cast<const float*>(fi.tensor_data(t));
+      if (m < 0) {
+        c.value().Add(reference, reference);
+        continue;
+      }
+      QW_RETURN_IF_ERROR(FeedInput(fin, sample, &q));
+      q.InvokePrefix(quant_ops);
+      const Tensor& qt = q.graph().tensors[m];
+      x.resize(static_cast<size_t>(qt.num_elements()));
+      for (size_t i = 0; i < x.size(); ++i) x[i] = RealAt(qt, q.tensor_data(m), i);
+      c.value().Add(x.data(), reference);
+    }
+    std::vector<LayerMoments> moments;
+    for (size_t group = 0; group < c.value().groups(); ++group) moments.push_back(c.value().Moments(group));
+    source.Set(node, std::move(moments));
+  }
+  return QuantizeGraph(fg, ranges, options);  // learns the last layer
 }
 
 Result<MixedEvaluation> Quantizer::Evaluate(const PtqOptions& options, bool all_samples) const {

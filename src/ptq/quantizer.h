@@ -115,9 +115,6 @@ class Quantizer {
   static constexpr size_t kSqnrSamples = 16;
   // Inputs kept for judging mixed precision (at least kSqnrSamples).
   static constexpr size_t kKeptBytes = size_t{64} << 20;
-  // Input moments for learned rounding, all layers together (a layer over
-  // the rest, or over LayerMomentsCollector::kMaxBytes, rounds to nearest).
-  static constexpr size_t kMomentBytes = size_t{512} << 20;
 
   static Result<std::unique_ptr<Quantizer>> Create(std::unique_ptr<Graph> float_graph, int threads = 1,
                                                    const CalibrationOptions& calibration = {});
@@ -153,8 +150,9 @@ class Quantizer {
   std::vector<TensorRange> Ranges() const;
 
   // Quantizes with the ranges seen so far (needs at least one sample); with
-  // learned rounding when the calibration collected input moments (and
-  // options.learned_rounding gives none of its own). The mixed-precision
+  // learned rounding (LearnSequentially, on the kept samples) when the
+  // calibration asked for it (CalibrationOptions::input_moments) and
+  // options.learned_rounding gives no moments of its own. The mixed-precision
   // search judges its candidates with nearest rounding; its final choice
   // is rounded as learned.
   Result<PtqResult> Finish(const PtqOptions& options, QuantizeReport* report) const;
@@ -182,6 +180,13 @@ class Quantizer {
   Result<MixedEvaluation> EvaluateWith(const std::vector<TensorRange>& ranges, const PtqOptions& options,
                                        bool all_samples) const;
   void KeepBudget(int32_t label);  // the model's input data as a budget sample
+  // Learned rounding's sequential form (AdaRound as usually run): layer by
+  // layer in graph order, the layer's input measured on the kept samples in
+  // the graph quantized with the layers before it learned (x~, int8
+  // activations included) beside the float graph's (x); its rounding then
+  // minimises E[(w_q . x~ - w . x)^2], so it also offsets the error the
+  // layers before it leave. Layers it cannot learn go to `notes`.
+  Result<PtqResult> LearnSequentially(const PtqOptions& options, std::map<size_t, std::string>* notes) const;
 
   std::unique_ptr<Model> model_;  // the float graph (equalized if asked), every tensor kept
   CalibrationOptions calibration_;
@@ -199,10 +204,9 @@ class Quantizer {
   mutable std::vector<std::vector<float>> budget_float_outputs_;
   size_t budget_given_ = 0;
   size_t samples_ = 0;
-  // calibration.input_moments: per weighted node index, its input moments
-  // (learned rounding).
-  std::map<size_t, LayerMomentsCollector> moments_;
-  std::map<size_t, std::string> rounding_notes_;  // layers without moments: why
+  // calibration.input_moments: the weighted nodes whose rounding Finish
+  // learns, in graph order.
+  std::vector<size_t> rounding_nodes_;
 };
 
 }  // namespace qwasm

@@ -105,6 +105,75 @@ TEST_CASE("learned rounding: lower output error than nearest on correlated input
   }
 }
 
+TEST_CASE("learned rounding, sequential form: errors against the float output, and it offsets the input's error") {
+  // x~ = x + e, the input as layers quantized before give it; the layer's
+  // float output is w . x. The errors reported are E[(w_q . x~ - w . x)^2]
+  // in full (brute force over the samples), and learning lowers them
+  // further than with x~ = x, since rounding can also cancel part of e.
+  const size_t k = 24, columns = 400;
+  const Layer l = RandomLayer(8, k, 5);
+  std::mt19937 rng(9);
+  std::normal_distribution<double> normal;
+  std::vector<double> xs(columns * k), xqs(columns * k);
+  std::vector<double> bias(k);
+  for (double& b : bias) b = 0.3 * normal(rng);  // a systematic input error
+  for (size_t s = 0; s < columns; ++s) {
+    for (size_t j = 0; j < k; ++j) {
+      xs[s * k + j] = normal(rng) + (j % 3 == 0 ? xs[s * k + j - (j ? 1 : 0)] : 0.0);
+      xqs[s * k + j] = xs[s * k + j] * (1 + 0.05 * normal(rng)) + 0.1 * bias[j];
+    }
+  }
+  LayerMoments m;
+  m.k = k;
+  m.gram.assign(k * k, 0.0), m.cross.assign(k * k, 0.0), m.reference_gram.assign(k * k, 0.0);
+  for (size_t s = 0; s < columns; ++s) {
+    for (size_t i = 0; i < k; ++i) {
+      for (size_t j = 0; j < k; ++j) {
+        m.gram[i * k + j] += xqs[s * k + i] * xqs[s * k + j] / columns;
+        m.cross[i * k + j] += xqs[s * k + i] * xs[s * k + j] / columns;
+        m.reference_gram[i * k + j] += xs[s * k + i] * xs[s * k + j] / columns;
+      }
+    }
+  }
+  auto brute = [&](const std::vector<int32_t>& levels, double* energy) {
+    double error = 0, e = 0;
+    for (size_t n = 0; n < l.n; ++n) {
+      for (size_t s = 0; s < columns; ++s) {
+        double yq = 0, y = 0;
+        for (size_t j = 0; j < k; ++j) {
+          yq += double{l.scale[n]} * levels[n * k + j] * xqs[s * k + j];
+          y += double{l.w[n * k + j]} * xs[s * k + j];
+        }
+        error += (yq - y) * (yq - y) / columns;
+        e += y * y / columns;
+      }
+    }
+    if (energy) *energy = e;
+    return error;
+  };
+  Result<AdaRoundResult> a = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+  REQUIRE_MESSAGE(a.ok(), a.status().message());
+  const AdaRoundResult& r = a.value();
+  double energy = 0;
+  CHECK(r.learned_error == doctest::Approx(brute(r.levels, &energy)).epsilon(1e-9));
+  CHECK(r.energy == doctest::Approx(energy).epsilon(1e-9));
+  std::vector<int32_t> nearest(l.n * k);
+  for (size_t i = 0; i < nearest.size(); ++i) {
+    nearest[i] = static_cast<int32_t>(std::clamp(std::nearbyint(l.w[i] / l.scale[i / k]), -7.0f, 7.0f));
+  }
+  CHECK(r.nearest_error == doctest::Approx(brute(nearest, nullptr)).epsilon(1e-9));
+  CHECK(r.learned_error < 0.9 * r.nearest_error);
+  // Learned as if x~ = x (the one-pass form), judged on the real x~: worse.
+  LayerMoments plain;
+  plain.k = k;
+  plain.gram = m.reference_gram;
+  Result<AdaRoundResult> p = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, plain, DefaultKernels().f32_gemm);
+  REQUIRE(p.ok());
+  MESSAGE("E[(w_q . x~ - w . x)^2]: nearest " << r.nearest_error << ", learned on x " << brute(p.value().levels, nullptr)
+                                              << ", learned on x~ beside x " << r.learned_error);
+  CHECK(r.learned_error < brute(p.value().levels, nullptr));
+}
+
 TEST_CASE("learned rounding through the rows of a layer that saw few: the same errors, the same choice") {
   // A classifier sees one row per image: G = X^T X / R has rank R < K, and
   // AdaRound works through X (2 R K per channel and step instead of K^2).
@@ -187,12 +256,15 @@ namespace {
 
 // E[x x^T] over every output position, the rows built by the oracles'
 // window walker; per channel for a depthwise layer (group = channel).
-std::vector<double> BruteMoments(const WindowShape& s, const std::vector<float>& in, bool depthwise, size_t group) {
+// E[row(a) row(b)^T] over the im2col rows (group: a depthwise channel),
+// and E[row(a)] into `mean`.
+std::vector<double> BruteMoments(const WindowShape& s, const std::vector<float>& a, const std::vector<float>& b,
+                                 bool depthwise, size_t group, std::vector<double>* mean = nullptr) {
   const size_t taps = static_cast<size_t>(s.kernel_h) * s.kernel_w;
   const size_t k = depthwise ? taps : taps * s.in_c;
-  std::vector<double> g(k * k, 0.0);
+  std::vector<double> g(k * k, 0.0), m(k, 0.0);
   size_t rows = 0;
-  oracle::ForEachOutput(s, [&](size_t, int n, int oy, int ox) {
+  auto row_of = [&](const std::vector<float>& in, int n, int oy, int ox) {
     std::vector<double> x(k, 0.0);
     oracle::ForEachImageTap(s, n, oy, ox, [&](size_t pixel, int ky, int kx) {
       const size_t t = static_cast<size_t>(ky) * s.kernel_w + kx;
@@ -202,12 +274,19 @@ std::vector<double> BruteMoments(const WindowShape& s, const std::vector<float>&
         for (int c = 0; c < s.in_c; ++c) x[t * s.in_c + c] = in[pixel * s.in_c + c];
       }
     });
+    return x;
+  };
+  oracle::ForEachOutput(s, [&](size_t, int n, int oy, int ox) {
+    const std::vector<double> x = row_of(a, n, oy, ox), y = row_of(b, n, oy, ox);
     for (size_t i = 0; i < k; ++i) {
-      for (size_t j = 0; j < k; ++j) g[i * k + j] += x[i] * x[j];
+      m[i] += x[i];
+      for (size_t j = 0; j < k; ++j) g[i * k + j] += x[i] * y[j];
     }
     ++rows;
   });
   for (double& v : g) v /= rows;
+  for (double& v : m) v /= rows;
+  if (mean) *mean = m;
   return g;
 }
 
@@ -239,9 +318,37 @@ TEST_CASE("input moments: conv (SAME, stride 2, dilation), depthwise and fully c
     CHECK(c.value().rows() == 24);
     for (size_t g = 0; g < c.value().groups(); ++g) {
       const LayerMoments m = c.value().Moments(g);
-      const std::vector<double> want = BruteMoments(s, x, depthwise, g);
+      const std::vector<double> want = BruteMoments(s, x, x, depthwise, g);
       REQUIRE(m.gram.size() == want.size());
       for (size_t i = 0; i < want.size(); ++i) CHECK(m.gram[i] == doctest::Approx(want[i]).epsilon(1e-12));
+      CHECK(m.cross.empty());
+      CHECK(m.mean.empty());
+    }
+    // Paired (the sequential form): x~ beside x, E[x~ x^T], E[x x^T] and the means too.
+    Result<LayerMomentsCollector> p = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 1000, 1 << 20, true);
+    REQUIRE(p.ok());
+    std::vector<float> xq = x;
+    for (float& v : xq) v += 0.1f * testing::RandomFloats(rng, 1)[0];
+    p.value().Add(xq.data(), x.data());
+    for (size_t g = 0; g < p.value().groups(); ++g) {
+      const LayerMoments m = p.value().Moments(g);
+      std::vector<double> mean, ref_mean;
+      const std::vector<double> gram = BruteMoments(s, xq, xq, depthwise, g, &mean);
+      const std::vector<double> cross = BruteMoments(s, xq, x, depthwise, g);
+      const std::vector<double> ref = BruteMoments(s, x, x, depthwise, g, &ref_mean);
+      REQUIRE(m.cross.size() == cross.size());
+      REQUIRE(m.reference_gram.size() == ref.size());
+      REQUIRE(m.mean.size() == mean.size());
+      REQUIRE(m.reference_mean.size() == mean.size());
+      for (size_t i = 0; i < gram.size(); ++i) {
+        CHECK(m.gram[i] == doctest::Approx(gram[i]).epsilon(1e-12));
+        CHECK(m.cross[i] == doctest::Approx(cross[i]).epsilon(1e-12));
+        CHECK(m.reference_gram[i] == doctest::Approx(ref[i]).epsilon(1e-12));
+      }
+      for (size_t i = 0; i < mean.size(); ++i) {
+        CHECK(m.mean[i] == doctest::Approx(mean[i]).epsilon(1e-12));
+        CHECK(m.reference_mean[i] == doctest::Approx(ref_mean[i]).epsilon(1e-12));
+      }
     }
   }
   {  // Fully connected: rows of K = 5, every other row when at most 2 per sample
