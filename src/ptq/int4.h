@@ -15,7 +15,9 @@ std::vector<uint8_t> PackNibbles(const uint8_t* values, size_t n);
 // Symmetric int4 quantization of `n` float weights. Element i belongs to
 // channel (i / inner) % channels (axis 0 of [O, ...]: inner = elements per
 // channel; the last axis: inner = 1; per tensor: channels = 1). Scale per
-// channel = max|w| / 7 rounded up to a float16 value (1 for an all-zero channel); values round to nearest
+// channel: of max|w| / 7 x {1.00, 0.99, ..., 0.50}, each rounded up to a
+// float16 value, the one with the least squared weight error (the largest
+// on ties; 1 for an all-zero channel); values round to nearest
 // (ties to even) and clamp to [-7, 7]: -8 is never produced, so the grid
 // stays symmetric, though readers and kernels accept it.
 struct Int4Weights {

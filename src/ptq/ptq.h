@@ -54,7 +54,7 @@ struct TensorRange {
 // kernels: the operator expands them to int8 when it packs its weights.
 enum class WeightFormat : uint8_t {
   kInt8,  // symmetric int8, scale max|w| / 127
-  kInt4,  // symmetric int4 in [-7, 7], scale max|w| / 7 (float16-exact), two per byte
+  kInt4,  // symmetric int4 in [-7, 7], scale per channel up to max|w| / 7 (ptq/int4.h; float16-exact), two per byte
   kLut4,  // 16-entry int8 codebook (k-means, ptq/codebook.h), 4-bit indices
   kLut8,  // 256-entry int8 codebook, 8-bit indices
   // The layer stays in float (float32 arithmetic, activations dequantized

@@ -268,10 +268,10 @@ TEST_CASE("PTQ weight formats: int4 for all, a lut4 per-channel override by name
   const Tensor& fc_w = g.tensors[g.nodes[2].inputs[1]];
   CHECK(conv_w.dtype == DType::kInt4);
   CHECK(conv_w.data_bytes == 3);  // 6 values, two per byte
-  // conv/w channel 2 = {-0.5, 0.125}: scale 0.5 / 7 rounded up to a float16
-  // (0.0714722), values -6.996 -> -7 and 1.749 -> 2: nibbles 0x9 (low) and
-  // 0x2 (high).
-  CHECK(conv_w.quant.scale[2] == 0.07147217f);
+  // conv/w channel 2 = {-0.5, 0.125}: scale 0.495 / 7 rounded up to a
+  // float16 (0.0707397; 0.5 / 7 leaves 0.125 further from its level),
+  // values -7.07 -> -7 and 1.767 -> 2: nibbles 0x9 (low) and 0x2 (high).
+  CHECK(conv_w.quant.scale[2] == doctest::Approx(0.0707397).epsilon(1e-6));
   CHECK(conv_w.data[2] == 0x29);
   CHECK(fc_w.dtype == DType::kLut4);
   CHECK(fc_w.codebook_groups() == 2);  // per output channel
