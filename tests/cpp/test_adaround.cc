@@ -110,17 +110,29 @@ TEST_CASE("learned rounding, sequential form: errors against the float output, a
   // float output is w . x. The errors reported are E[(w_q . x~ - w . x)^2]
   // in full (brute force over the samples), and learning lowers them
   // further than with x~ = x, since rounding can also cancel part of e.
-  const size_t k = 24, columns = 400;
-  const Layer l = RandomLayer(8, k, 5);
+  // Draws from mt19937's specified output (Box-Muller), not
+  // std::normal_distribution, whose algorithm differs between standard
+  // libraries: the same data natively and in wasm.
   std::mt19937 rng(9);
-  std::normal_distribution<double> normal;
+  auto normal = [&rng] {
+    const double u = (static_cast<double>(rng()) + 1.0) / 4294967297.0, v = static_cast<double>(rng()) / 4294967296.0;
+    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
+  };
+  const size_t k = 24, columns = 400;
+  Layer l{8, k, std::vector<float>(8 * k), std::vector<float>(8)};
+  for (float& v : l.w) v = static_cast<float>(0.1 * normal());
+  for (size_t c = 0; c < l.n; ++c) {
+    float most = 0;
+    for (size_t j = 0; j < k; ++j) most = std::max(most, std::fabs(l.w[c * k + j]));
+    l.scale[c] = most / 7;
+  }
   std::vector<double> xs(columns * k), xqs(columns * k);
   std::vector<double> bias(k);
-  for (double& b : bias) b = 0.3 * normal(rng);  // a systematic input error
+  for (double& b : bias) b = 0.3 * normal();  // a systematic input error
   for (size_t s = 0; s < columns; ++s) {
     for (size_t j = 0; j < k; ++j) {
-      xs[s * k + j] = normal(rng) + (j % 3 == 0 ? xs[s * k + j - (j ? 1 : 0)] : 0.0);
-      xqs[s * k + j] = xs[s * k + j] * (1 + 0.05 * normal(rng)) + 0.1 * bias[j];
+      xs[s * k + j] = normal() + (j % 3 == 0 && j > 0 ? xs[s * k + j - 1] : 0.0);
+      xqs[s * k + j] = xs[s * k + j] * (1 + 0.05 * normal()) + 0.3 * bias[j];
     }
   }
   LayerMoments m;
@@ -155,13 +167,13 @@ TEST_CASE("learned rounding, sequential form: errors against the float output, a
   REQUIRE_MESSAGE(a.ok(), a.status().message());
   const AdaRoundResult& r = a.value();
   double energy = 0;
-  CHECK(r.learned_error == doctest::Approx(brute(r.levels, &energy)).epsilon(1e-9));
-  CHECK(r.energy == doctest::Approx(energy).epsilon(1e-9));
+  CHECK(r.learned_error == doctest::Approx(brute(r.levels, &energy)).epsilon(1e-6));
+  CHECK(r.energy == doctest::Approx(energy).epsilon(1e-6));
   std::vector<int32_t> nearest(l.n * k);
   for (size_t i = 0; i < nearest.size(); ++i) {
     nearest[i] = static_cast<int32_t>(std::clamp(std::nearbyint(l.w[i] / l.scale[i / k]), -7.0f, 7.0f));
   }
-  CHECK(r.nearest_error == doctest::Approx(brute(nearest, nullptr)).epsilon(1e-9));
+  CHECK(r.nearest_error == doctest::Approx(brute(nearest, nullptr)).epsilon(1e-6));
   CHECK(r.learned_error < 0.9 * r.nearest_error);
   // Learned as if x~ = x (the one-pass form), judged on the real x~: worse.
   LayerMoments plain;
@@ -171,7 +183,7 @@ TEST_CASE("learned rounding, sequential form: errors against the float output, a
   REQUIRE(p.ok());
   MESSAGE("E[(w_q . x~ - w . x)^2]: nearest " << r.nearest_error << ", learned on x " << brute(p.value().levels, nullptr)
                                               << ", learned on x~ beside x " << r.learned_error);
-  CHECK(r.learned_error < brute(p.value().levels, nullptr));
+  CHECK(r.learned_error < 0.95 * brute(p.value().levels, nullptr));
 }
 
 TEST_CASE("learned rounding through the rows of a layer that saw few: the same errors, the same choice") {
