@@ -13,9 +13,15 @@
 // Run:
 //   build/native/quantize-native ../shared/models/onnx/tf2_mobilenet_v2_1.0_224_ptq.fp32.onnx \
 //       weights=int4 rounding=learned equalize=1 bias_correction=1 [iterations=1000] [budget=SECONDS]
-//       [layer.DEPTHWISE_CONV_2D=int8] [layers=1] [reference=ORIGINAL.qdq.onnx] [shared=../shared]
-// Single-threaded, like the tools module; prints one line (two with a
-// reference; layers=1 adds per-layer rounding times on stderr).
+//       [layer.DEPTHWISE_CONV_2D=int8] [node.NAME=int8] [layers=1] [reference=ORIGINAL.qdq.onnx]
+//       [judge=100:500] [tensors=1] [calibration=minmax|mse|kl|percentile] [shared=../shared]
+// Single-threaded, like the tools module. Prints the result line; how much
+// of the held-out noise the 5 worst photos make; the SQNR ceilings the
+// output's own int8 grid sets, alone and with the logits' (the SOFTMAX
+// input's) grid; and with a reference, its line. layers=1 adds per-layer
+// rounding figures on stderr; judge=A:B judges photos A..B-1 instead (0:16:
+// the calibration photos the report's SQNR uses); tensors=1 prints the last
+// operators' output grids.
 #define STB_IMAGE_IMPLEMENTATION
 #include "stb_image.h"
 
@@ -25,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <string>
@@ -111,6 +118,7 @@ int main(int argc, char** argv) {
   Quantizer& q = *qr.value();
   // layer.OP=format: every layer of that operator in that format.
   for (const auto& [k, v] : arg) {
+    if (k.rfind("node.", 0) == 0) o.layer_weights.emplace_back(k.substr(5), v);  // node.NAME=format
     if (k.rfind("layer.", 0) != 0) continue;
     for (const Node& n : q.model().interpreter().graph().nodes) {
       if (OpTypeName(n.op) == k.substr(6)) o.layer_weights.emplace_back(n.name, v);
@@ -171,7 +179,27 @@ int main(int argc, char** argv) {
   double ref_noise = 0;
   int float_right = 0, quant_right = 0, agree = 0;
   double signal = 0, noise = 0;  // held-out output SQNR, on the scores
-  for (int i = 100; i < 500; ++i) {
+  std::vector<double> per_sample_noise;  // how few photos the noise comes from
+  // The output's own grid caps the SQNR: the float scores rounded to the
+  // quantized output's scale and zero point, nothing else quantized.
+  const Tensor& qout = qm.value()->interpreter().output_tensor(0);
+  const bool grid = qout.quant.quantized();
+  const float grid_scale = grid ? qout.quant.scale[0] : 1.0f;
+  const int32_t grid_zp = grid ? qout.quant.zero_point[0] : 0;
+  const int32_t grid_lo = qout.dtype == DType::kInt8 ? -128 : 0, grid_hi = qout.dtype == DType::kInt8 ? 127 : 255;
+  double grid_noise = 0;
+  // And with the logits (the SOFTMAX's input) on the quantized model's grid too.
+  double logit_noise = 0;
+  const Graph& qg = qm.value()->interpreter().graph();
+  const Graph& fgr = fm.value()->interpreter().graph();
+  const bool softmax_tail = qg.nodes.back().op == OpType::kSoftmax && fgr.nodes.back().op == OpType::kSoftmax;
+  const Tensor* qlogits = softmax_tail ? &qg.tensors[qg.nodes.back().inputs[0]] : nullptr;
+  const int32_t flogits = softmax_tail ? fgr.nodes.back().inputs[0] : -1;
+  // judge=FIRST:END: the photos judged (100:500 by default: held out).
+  const std::string judge = get("judge", "100:500");
+  const int judge_first = std::atoi(judge.c_str()), judge_end = std::atoi(judge.substr(judge.find(':') + 1).c_str());
+  const double percent = (judge_end - judge_first) / 100.0;
+  for (int i = judge_first; i < judge_end; ++i) {
     const ImageView v{photos[i].px.data(), photos[i].w, photos[i].h, 3, static_cast<size_t>(photos[i].w) * 3};
     int top[2];
     Model* models[2] = {fm.value().get(), qm.value().get()};
@@ -183,7 +211,34 @@ int main(int argc, char** argv) {
     }
     {
       const std::vector<float> a = fm.value()->OutputScores(), b = qm.value()->OutputScores();
-      for (size_t j = 0; j < a.size(); ++j) signal += double{a[j]} * a[j], noise += (double{a[j]} - b[j]) * (a[j] - b[j]);
+      double sample_noise = 0;
+      for (size_t j = 0; j < a.size(); ++j) {
+        signal += double{a[j]} * a[j], sample_noise += (double{a[j]} - b[j]) * (a[j] - b[j]);
+      }
+      noise += sample_noise;
+      per_sample_noise.push_back(sample_noise);
+      for (size_t j = 0; grid && j < a.size(); ++j) {
+        const int32_t q = std::clamp(static_cast<int32_t>(std::lround(a[j] / grid_scale)) + grid_zp, grid_lo, grid_hi);
+        const double e = double{a[j]} - grid_scale * (q - grid_zp);
+        grid_noise += e * e;
+      }
+      if (softmax_tail && qlogits->quant.quantized()) {
+        const float* l = reinterpret_cast<const float*>(fm.value()->interpreter().tensor_data(flogits));
+        const float ls = qlogits->quant.scale[0];
+        const int32_t lz = qlogits->quant.zero_point[0];
+        std::vector<double> p(a.size());
+        double top = -1e30, z = 0;
+        for (size_t j = 0; j < a.size(); ++j) {
+          p[j] = ls * (std::clamp(static_cast<int32_t>(std::lround(l[j] / ls)) + lz, -128, 127) - lz);
+          top = std::max(top, p[j]);
+        }
+        for (double& v : p) z += (v = std::exp(v - top));
+        for (size_t j = 0; j < a.size(); ++j) {
+          const int32_t q = std::clamp(static_cast<int32_t>(std::lround(p[j] / z / grid_scale)) + grid_zp, grid_lo, grid_hi);
+          const double e = double{a[j]} - grid_scale * (q - grid_zp);
+          logit_noise += e * e;
+        }
+      }
     }
     if (ref) {
       (void)ref->SetImage(v, 0.875f, norm);
@@ -201,12 +256,34 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) what += std::string(i > 2 ? " " : "") + argv[i];
   std::printf("%s: FP32 top-1 %.2f%%, quantized %.2f%%, agree %.2f%%, output SQNR %.2f dB (held out %.2f dB); "
               "calibration %.1f s, quantize %.1f s (learned rounding %.1f s)\n",
-              what.c_str(), float_right / 4.0, quant_right / 4.0, agree / 4.0, out.value().report.output_sqnr_db,
+              what.c_str(), float_right / percent, quant_right / percent, agree / percent, out.value().report.output_sqnr_db,
               10 * std::log10(signal / noise),
               calibration_s, finish_s, rounding_s);
+  {
+    std::sort(per_sample_noise.begin(), per_sample_noise.end(), std::greater<double>());
+    double top = 0;
+    for (size_t i = 0; i < 5 && i < per_sample_noise.size(); ++i) top += per_sample_noise[i];
+    std::printf("held-out noise: %.0f%% from the 5 worst of %zu photos; without them %.2f dB\n", 100 * top / noise,
+                per_sample_noise.size(), 10 * std::log10(signal / (noise - top)));
+  }
+  if (get("tensors", "0") == "1") {  // the last ops' output grids
+    const Graph& g = qm.value()->interpreter().graph();
+    for (size_t i = g.nodes.size() >= 4 ? g.nodes.size() - 4 : 0; i < g.nodes.size(); ++i) {
+      const Tensor& t = g.tensors[g.nodes[i].outputs[0]];
+      std::printf("  %s %s: scale %g zero point %d\n", OpTypeName(g.nodes[i].op), t.name.c_str(),
+                  t.quant.quantized() ? t.quant.scale[0] : 0.0f, t.quant.quantized() ? t.quant.zero_point[0] : 0);
+    }
+  }
+  if (grid) {
+    std::printf("output grid alone (scale %g, zero point %d): held-out SQNR %.2f dB\n", grid_scale, grid_zp,
+                10 * std::log10(signal / grid_noise));
+    if (logit_noise > 0) {
+      std::printf("logits and output grids alone: held-out SQNR %.2f dB\n", 10 * std::log10(signal / logit_noise));
+    }
+  }
   if (ref) {
-    std::printf("reference: top-1 %.2f%%, agree %.2f%%, held-out output SQNR %.2f dB\n", ref_right / 4.0,
-                ref_agree / 4.0, 10 * std::log10(signal / ref_noise));
+    std::printf("reference: top-1 %.2f%%, agree %.2f%%, held-out output SQNR %.2f dB\n", ref_right / percent,
+                ref_agree / percent, 10 * std::log10(signal / ref_noise));
   }
   return 0;
 }

@@ -390,10 +390,40 @@ Result<PtqResult> Quantizer::LearnSequentially(const PtqOptions& given, std::map
   const Tensor& fin = fg.tensors[fg.inputs[0]];
   Interpreter& fi = model_->interpreter_mut();
   std::vector<float> x;
+  // The graph with the layers measured so far learned; when the last of
+  // them (learned by this call) clamps its output, again with its mean
+  // after the activation corrected.
+  size_t measured = fg.nodes.size();
+  auto quantize = [&]() -> Result<PtqResult> {
+    Result<PtqResult> r = QuantizeGraph(fg, ranges, options);
+    if (!r.ok() || !options.bias_correction || measured == fg.nodes.size()) return r;
+    const auto shift = learned.mean_shift.find(measured);
+    if (shift == learned.mean_shift.end()) return r;
+    Result<ActivatedError> before = ActivatedMeanError(measured, r.value());
+    if (!before.ok() || before.value().error.empty()) return before.ok() ? std::move(r) : before.status();
+    // A Newton step, kept per channel where it lowers the measured error:
+    // the bias moves only the outputs inside the range, and which are
+    // inside moves with it (a coarse output grid can overshoot).
+    const std::vector<double> base = shift->second;
+    const std::vector<double>& e0 = before.value().error;
+    for (size_t c = 0; c < base.size(); ++c) {
+      if (before.value().active[c] >= 0.01) shift->second[c] = base[c] + e0[c] / before.value().active[c];
+    }
+    r = QuantizeGraph(fg, ranges, options);
+    if (!r.ok()) return r;
+    Result<ActivatedError> after = ActivatedMeanError(measured, r.value());
+    if (!after.ok()) return after.status();
+    bool kept_all = true;
+    for (size_t c = 0; c < base.size(); ++c) {
+      if (std::fabs(after.value().error[c]) > std::fabs(e0[c])) shift->second[c] = base[c], kept_all = false;
+    }
+    if (kept_all) return r;
+    return QuantizeGraph(fg, ranges, options);
+  };
   for (size_t node : rounding_nodes_) {
     // The graph with the layers before `node` as learned (the last of them
     // learned now, from the moments measured for it last time round).
-    Result<PtqResult> step = QuantizeGraph(fg, ranges, options);
+    Result<PtqResult> step = quantize();
     if (!step.ok()) return step.status();
     const Node& n = fg.nodes[node];
     if (step.value().layers[node].precision != "int8") {  // runs in float: nothing to round
@@ -432,8 +462,68 @@ Result<PtqResult> Quantizer::LearnSequentially(const PtqOptions& given, std::map
     std::vector<LayerMoments> moments;
     for (size_t group = 0; group < c.value().groups(); ++group) moments.push_back(c.value().Moments(group));
     source.Set(node, std::move(moments));
+    measured = node;
   }
-  return QuantizeGraph(fg, ranges, options);  // learns the last layer
+  return quantize();  // learns the last layer
+}
+
+Result<Quantizer::ActivatedError> Quantizer::ActivatedMeanError(size_t node, const PtqResult& step) const {
+  const Graph& fg = model_->interpreter().graph();
+  const Node& n = fg.nodes[node];
+  const int32_t t = n.outputs.empty() ? -1 : n.outputs[0];
+  const int32_t m = t >= 0 ? step.tensor_map[t] : -1;
+  if (m < 0 || fg.tensors[t].shape.empty()) return ActivatedError{};
+  // The activation's open range: outputs strictly inside it move with the bias.
+  double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+  switch (n.attrs.activation) {
+    case Activation::kRelu: lo = 0; break;
+    case Activation::kRelu6: lo = 0, hi = 6; break;
+    case Activation::kReluN1To1: lo = -1, hi = 1; break;
+    case Activation::kNone: break;
+  }
+  const std::vector<float>& fused_max = n.attrs.fused_max;
+  if (!fused_max.empty()) lo = std::max(lo, double{n.attrs.fused_min});
+  if (std::isinf(lo) && std::isinf(hi) && fused_max.empty()) return ActivatedError{};  // linear: the shift is exact
+  const size_t channels = static_cast<size_t>(fg.tensors[t].shape.back());
+  if (!fused_max.empty() && fused_max.size() != channels) return ActivatedError{};
+
+  InterpreterOptions o;
+  o.share_memory = false;
+  o.fuse = false;  // the float graph's tensors keep their place (tensor_map)
+  Result<std::unique_ptr<Interpreter>> qi = Interpreter::Create(CloneGraph(*step.graph), o);
+  if (!qi.ok()) return Status::Error("quantize: the quantized graph does not run: " + qi.status().message());
+  Interpreter& q = *qi.value();
+  Interpreter& fi = model_->interpreter_mut();
+  const Tensor& fin = fg.tensors[fg.inputs[0]];
+  const size_t float_ops = OpsUntil(fg, t), quant_ops = OpsUntil(q.graph(), m);
+  std::vector<double> error(channels, 0.0);
+  std::vector<size_t> active(channels, 0);
+  size_t rows = 0;
+  for (const std::vector<uint8_t>& sample : kept_inputs_) {
+    std::memcpy(model_->input_data(), sample.data(), sample.size());
+    fi.InvokePrefix(float_ops);
+    const float* reference = reinterpret_cast<const float*>(fi.tensor_data(t));
+    QW_RETURN_IF_ERROR(FeedInput(fin, sample, &q));
+    q.InvokePrefix(quant_ops);
+    const Tensor& qt = q.graph().tensors[m];
+    const uint8_t* qd = q.tensor_data(m);
+    const size_t count = static_cast<size_t>(qt.num_elements());
+    for (size_t i = 0; i < count; ++i) {
+      const size_t c = i % channels;
+      const double top = fused_max.empty() ? hi : std::min(hi, double{fused_max[c]});
+      error[c] += RealAt(qt, qd, i) - reference[i];
+      active[c] += reference[i] > lo && reference[i] < top;
+    }
+    rows += count / channels;
+  }
+  ActivatedError e;
+  if (rows == 0) return e;
+  e.error.resize(channels), e.active.resize(channels);
+  for (size_t c = 0; c < channels; ++c) {
+    e.error[c] = error[c] / static_cast<double>(rows);
+    e.active[c] = static_cast<double>(active[c]) / static_cast<double>(rows);
+  }
+  return e;
 }
 
 Result<MixedEvaluation> Quantizer::Evaluate(const PtqOptions& options, bool all_samples) const {

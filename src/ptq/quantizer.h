@@ -187,6 +187,19 @@ class Quantizer {
   // minimises E[(w_q . x~ - w . x)^2], so it also offsets the error the
   // layers before it leave. Layers it cannot learn go to `notes`.
   Result<PtqResult> LearnSequentially(const PtqOptions& options, std::map<size_t, std::string>* notes) const;
+  // With bias correction, a learned layer whose fused activation clamps
+  // (ReLU, ReLU6, a fused clamp) has its mean shift, measured before the
+  // activation, corrected after it: the pre-activation shift does not zero
+  // the mean error after the activation, which a global average pool then
+  // passes on whole. Per output channel of node's output in `step` (the
+  // quantized graph with it learned), on the kept samples: the mean error
+  // against the float graph and the share of float outputs strictly inside
+  // the activation's range (the ones the bias moves). Empty for a node with
+  // no clamping activation.
+  struct ActivatedError {
+    std::vector<double> error, active;
+  };
+  Result<ActivatedError> ActivatedMeanError(size_t node, const PtqResult& step) const;
 
   std::unique_ptr<Model> model_;  // the float graph (equalized if asked), every tensor kept
   CalibrationOptions calibration_;
