@@ -291,7 +291,10 @@ export interface QuantizeOptions extends ModelFileOptions {
   equalize?: boolean;
   /** Bias correction: each quantized layer's bias absorbs the mean output
    * shift its weight rounding causes, measured with the calibration
-   * inputs' channel means. Default false. */
+   * inputs' channel means. With rounding 'learned', the output's mean
+   * error measured against the float model instead (after a clamping
+   * activation such as ReLU6, where the layer has one), which also removes
+   * what the layers before it left. Default false. */
   biasCorrection?: boolean;
   /** How weights round onto their grid: 'nearest' (default), or 'learned'
    * (AdaRound, Nagel et al. 2020, in its sequential form): layer by layer in
