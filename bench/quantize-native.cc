@@ -39,6 +39,7 @@
 
 #include "api/model.h"
 #include "ptq/quantizer.h"
+#include "quant/requantize.h"
 
 using namespace qwasm;
 
@@ -72,6 +73,14 @@ int main(int argc, char** argv) {
   }
   auto get = [&](const std::string& k, const std::string& d) { return arg.count(k) ? arg[k] : d; };
   const std::string shared = get("shared", "../shared");
+  // judge=FIRST:END: the photos judged (100:500 by default: held out).
+  const std::string judge = get("judge", "100:500");
+  const int judge_first = std::atoi(judge.c_str()), judge_end = std::atoi(judge.substr(judge.find(':') + 1).c_str());
+  if (judge.find(':') == std::string::npos || judge_first < 0 || judge_end > 500 || judge_first >= judge_end) {
+    std::fprintf(stderr, "judge=%s: expected FIRST:END within 0:500\n", judge.c_str());
+    return 2;
+  }
+  const double percent = (judge_end - judge_first) / 100.0;
 
   std::ifstream f(argv[1], std::ios::binary);
   auto bytes = std::make_shared<const std::vector<uint8_t>>(std::istreambuf_iterator<char>(f),
@@ -195,10 +204,6 @@ int main(int argc, char** argv) {
   const bool softmax_tail = qg.nodes.back().op == OpType::kSoftmax && fgr.nodes.back().op == OpType::kSoftmax;
   const Tensor* qlogits = softmax_tail ? &qg.tensors[qg.nodes.back().inputs[0]] : nullptr;
   const int32_t flogits = softmax_tail ? fgr.nodes.back().inputs[0] : -1;
-  // judge=FIRST:END: the photos judged (100:500 by default: held out).
-  const std::string judge = get("judge", "100:500");
-  const int judge_first = std::atoi(judge.c_str()), judge_end = std::atoi(judge.substr(judge.find(':') + 1).c_str());
-  const double percent = (judge_end - judge_first) / 100.0;
   for (int i = judge_first; i < judge_end; ++i) {
     const ImageView v{photos[i].px.data(), photos[i].w, photos[i].h, 3, static_cast<size_t>(photos[i].w) * 3};
     int top[2];
@@ -218,7 +223,7 @@ int main(int argc, char** argv) {
       noise += sample_noise;
       per_sample_noise.push_back(sample_noise);
       for (size_t j = 0; grid && j < a.size(); ++j) {
-        const int32_t q = std::clamp(static_cast<int32_t>(std::lround(a[j] / grid_scale)) + grid_zp, grid_lo, grid_hi);
+        const int32_t q = RoundToQuant(a[j] / grid_scale, grid_zp, grid_lo, grid_hi);
         const double e = double{a[j]} - grid_scale * (q - grid_zp);
         grid_noise += e * e;
       }
@@ -229,12 +234,12 @@ int main(int argc, char** argv) {
         std::vector<double> p(a.size());
         double top = -1e30, z = 0;
         for (size_t j = 0; j < a.size(); ++j) {
-          p[j] = ls * (std::clamp(static_cast<int32_t>(std::lround(l[j] / ls)) + lz, -128, 127) - lz);
+          p[j] = ls * (RoundToQuant(l[j] / ls, lz, -128, 127) - lz);
           top = std::max(top, p[j]);
         }
         for (double& v : p) z += (v = std::exp(v - top));
         for (size_t j = 0; j < a.size(); ++j) {
-          const int32_t q = std::clamp(static_cast<int32_t>(std::lround(p[j] / z / grid_scale)) + grid_zp, grid_lo, grid_hi);
+          const int32_t q = RoundToQuant(static_cast<float>(p[j] / z / grid_scale), grid_zp, grid_lo, grid_hi);
           const double e = double{a[j]} - grid_scale * (q - grid_zp);
           logit_noise += e * e;
         }

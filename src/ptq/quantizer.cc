@@ -7,6 +7,7 @@
 #include <set>
 
 #include "format/qwm_writer.h"
+#include "graph/ops/float_common.h"
 #include "quant/requantize.h"
 
 namespace qwasm {
@@ -474,13 +475,8 @@ Result<Quantizer::ActivatedError> Quantizer::ActivatedMeanError(size_t node, con
   const int32_t m = t >= 0 ? step.tensor_map[t] : -1;
   if (m < 0 || fg.tensors[t].shape.empty()) return ActivatedError{};
   // The activation's open range: outputs strictly inside it move with the bias.
-  double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
-  switch (n.attrs.activation) {
-    case Activation::kRelu: lo = 0; break;
-    case Activation::kRelu6: lo = 0, hi = 6; break;
-    case Activation::kReluN1To1: lo = -1, hi = 1; break;
-    case Activation::kNone: break;
-  }
+  const FOutput range = FloatActivation(n.attrs.activation);
+  double lo = range.min, hi = range.max;
   const std::vector<float>& fused_max = n.attrs.fused_max;
   if (!fused_max.empty()) lo = std::max(lo, double{n.attrs.fused_min});
   if (std::isinf(lo) && std::isinf(hi) && fused_max.empty()) return ActivatedError{};  // linear: the shift is exact
