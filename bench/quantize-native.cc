@@ -14,7 +14,7 @@
 //   build/native/quantize-native ../shared/models/onnx/tf2_mobilenet_v2_1.0_224_ptq.fp32.onnx \
 //       weights=int4 rounding=learned equalize=1 bias_correction=1 [iterations=1000] [budget=SECONDS]
 //       [layer.DEPTHWISE_CONV_2D=int8] [node.NAME=int8] [layers=1] [reference=ORIGINAL.qdq.onnx]
-//       [judge=100:500] [tensors=1] [calibration=minmax|mse|kl|percentile] [shared=../shared]
+//       [judge=100:500] [tensors=1] [calibration=minmax|mse|kl|percentile|output] [shared=../shared]
 // Single-threaded, like the tools module. Prints the result line; how much
 // of the held-out noise the 5 worst photos make; the SQNR ceilings the
 // output's own int8 grid sets, alone and with the logits' (the SOFTMAX

@@ -43,6 +43,7 @@ export const METHODS = {
   'int8 per-channel, percentile 99.99': { calibration: 'percentile', percentile: 99.99 },
   'int8 per-channel, mse': { calibration: 'mse' },
   'int8 per-channel, kl': { calibration: 'kl' },
+  'int8 per-channel, ranges by output error': { calibration: 'output' },
   'int4 per-channel': { weights: 'int4' },
   'lut4 (k-means, 16 entries per channel)': { weights: 'lut4/channel' },
   'lut4 (k-means, 16 entries per layer)': { weights: 'lut4/layer' },
@@ -52,6 +53,7 @@ export const METHODS = {
   'fp16 weights (float layers)': { weights: 'float16' },
   'int8 per-channel, learned rounding': { rounding: 'learned' },
   'int8 per-channel, bias correction + learned rounding': { biasCorrection: true, rounding: 'learned' },
+  'int8 per-channel, ranges by output error + bias correction + learned rounding': { calibration: 'output', biasCorrection: true, rounding: 'learned' },
   'int8 per-channel, equalized + bias correction + learned rounding': { equalize: true, biasCorrection: true, rounding: 'learned' },
   'int4 per-channel, learned rounding': { weights: 'int4', rounding: 'learned' },
   'int4 per-channel, equalized + bias correction + learned rounding': { weights: 'int4', equalize: true, biasCorrection: true, rounding: 'learned' },
@@ -161,16 +163,21 @@ async function main() {
       bytes = await convert(o._[0], meta);
     } else {
       const progress = new Progress(`calibrate ${name}`, calibration.length);
+      let ranging = null;
       let search = null;
       let learning = null;
       const options = {
         ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick(),
+        onRangeProgress: (done, total) => {
+          if (!ranging) { progress.finish(); ranging = new Progress(`activation ranges ${name}`, total); }
+          ranging.tick(1);
+        },
         onSearchProgress: (done, total) => {
-          if (!search) { progress.finish(); search = new Progress(`search ${name}`, total); }
+          if (!search) { (ranging ?? progress).finish(); search = new Progress(`search ${name}`, total); }
           search.tick(1);
         },
         onRoundingProgress: (done, total) => {
-          if (!learning) { (search ?? progress).finish(); learning = new Progress(`learned rounding ${name}`, total); }
+          if (!learning) { (search ?? ranging ?? progress).finish(); learning = new Progress(`learned rounding ${name}`, total); }
           learning.tick(1);
         },
       };
@@ -185,14 +192,14 @@ async function main() {
         // One method that cannot be done (a budget the data cannot
         // certify) is a row saying why, not the end of the table.
         if (!(e instanceof QwasmError)) throw e;
-        (learning ?? search ?? progress).finish();
+        (learning ?? search ?? ranging ?? progress).finish();
         console.error(`${name}: ${e.message}`);
         rows.push({ method: name, error: e.message });
         continue;
       }
       seconds = (performance.now() - t0) / 1000;
       const { model, report } = result;
-      (learning ?? search ?? progress).finish();
+      (learning ?? search ?? ranging ?? progress).finish();
       bytes = model;
       sqnr = report.outputSqnrDb;
       mixed = report.mixed ?? null;

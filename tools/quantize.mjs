@@ -4,7 +4,7 @@
 // (precision, weight bytes, output SQNR against the float model).
 //
 //   qwasm-quantize <model.onnx> --calibration <dataset> -o out.qwm [--range 0:100]
-//        [--method minmax|moving-average|percentile|mse|kl] [--percentile P]
+//        [--method minmax|moving-average|percentile|mse|kl|output] [--percentile P]
 //        [--weights F] [--layer-weights node=F,node=F] [--float-weights float32|float16]
 //        [--max-drop POINTS] [--min-sqnr DB] [--confidence C] [--budget-range a:b]
 //        [--per-tensor] [--equalize] [--bias-correction]
@@ -47,7 +47,7 @@ import { Progress } from './lib/progress.mjs';
 const BIN = 'qwasm-quantize';
 const usage = usageOf(BIN,
   '<model.onnx> --calibration <dataset> -o out.qwm [--range 0:100] [--per-tensor]',
-  '[--method minmax|moving-average|percentile|mse|kl] [--percentile P]',
+  '[--method minmax|moving-average|percentile|mse|kl|output] [--percentile P]',
   '[--weights F] [--layer-weights node=F,...] [--float-weights float32|float16]',
   '[--max-drop POINTS] [--min-sqnr DB] [--confidence C] [--budget-range a:b]',
   '[--equalize] [--bias-correction] [--rounding nearest|learned] [--rounding-iterations N] [--rounding-budget S]',
@@ -135,6 +135,7 @@ try {
     autoMixed.budgetItems = budget.map(labelled);
   }
   const progress = new Progress('calibrate', items.length);
+  let ranging = null;
   let search = null;
   let learning = null;
   const t0 = performance.now();
@@ -158,17 +159,21 @@ try {
       if (!budgetProgress) { progress.finish(); budgetProgress = new Progress('budget images', total); }
       budgetProgress.tick(1);
     },
+    onRangeProgress: (done, total) => {
+      if (!ranging) { (budgetProgress ?? progress).finish(); ranging = new Progress('activation ranges', total); }
+      ranging.tick(1);
+    },
     onSearchProgress: (done, total) => {
-      if (!search) { (budgetProgress ?? progress).finish(); search = new Progress('mixed precision', total); }
+      if (!search) { (ranging ?? budgetProgress ?? progress).finish(); search = new Progress('mixed precision', total); }
       search.tick(1);
     },
     onRoundingProgress: (done, total) => {
-      if (!learning) { (search ?? budgetProgress ?? progress).finish(); learning = new Progress('learned rounding', total); }
+      if (!learning) { (search ?? ranging ?? budgetProgress ?? progress).finish(); learning = new Progress('learned rounding', total); }
       learning.tick(1);
     },
     onProgress: () => progress.tick(),
   });
-  (learning ?? search ?? progress).finish();
+  (learning ?? search ?? ranging ?? budgetProgress ?? progress).finish();
   writeFileSync(out, model);
   const w = Math.max(4, ...report.layers.map((l) => l.name.length));
   // Learned rounding: the layer's output SQNR against float (its input from the layers quantized before) nearest -> learned.

@@ -130,7 +130,7 @@ function ptqOptions(o) {
   if (typeof roundingTimeBudget !== 'number' || !Number.isFinite(roundingTimeBudget) || roundingTimeBudget < 0) {
     throw new QwasmError('option roundingTimeBudget must be a number of seconds >= 0 (0: no limit)');
   }
-  for (const k of ['onProgress', 'onBudgetProgress', 'onSearchProgress', 'onRoundingProgress']) {
+  for (const k of ['onProgress', 'onBudgetProgress', 'onSearchProgress', 'onRoundingProgress', 'onRangeProgress']) {
     if (o[k] != null && typeof o[k] !== 'function') throw new QwasmError(`option ${k} must be a function`);
   }
   const confidence = auto?.confidence ?? 0.95;
@@ -222,7 +222,7 @@ export async function quantizeWith(platform, source, calibration, options = {}) 
         o.onBudgetProgress?.(judged, budgetTotal);
       }
     }
-    check(q.finish(o.onSearchProgress, o.onRoundingProgress));
+    check(q.finish(o.onSearchProgress, o.onRoundingProgress, o.onRangeProgress));
     return { model: q.result().slice(), report: q.report() };
   } finally {
     q.delete();

@@ -268,7 +268,7 @@ export interface ModelFileOptions {
 export declare function convert(source: ModelSource, options?: ModelFileOptions): Promise<Uint8Array>;
 
 /** How calibration turns observed activations into ranges (docs/quantization.md). */
-export type CalibrationMethod = 'minmax' | 'moving-average' | 'percentile' | 'mse' | 'kl';
+export type CalibrationMethod = 'minmax' | 'moving-average' | 'percentile' | 'mse' | 'kl' | 'output';
 
 /** Weight storage of a weighted layer: int8, 4-bit affine, k-means codebooks
  * (16 or 256 int8 entries, per output channel or per layer; 'lut4' = per
@@ -277,7 +277,10 @@ export type WeightFormat = 'int8' | 'int4' | 'lut4' | 'lut4/channel' | 'lut4/lay
   'lut8/layer' | 'float16' | 'float32';
 
 export interface QuantizeOptions extends ModelFileOptions {
-  /** Activation range method (default 'minmax'). */
+  /** Activation range method (default 'minmax'). 'output': per tensor, the
+   * range among mse, min-max and percentiles 99.999..99 of its histogram
+   * whose int8 grid, alone in the float model, least changes the model's
+   * output on the first 16 calibration items (onRangeProgress reports them). */
   calibration?: CalibrationMethod;
   /** Share of values kept by 'percentile', in (0, 100] (default 99.99). */
   percentile?: number;
@@ -349,6 +352,8 @@ export interface QuantizeOptions extends ModelFileOptions {
   onSearchProgress?: (done: number, total: number) => void;
   /** Called after each layer of learned rounding. */
   onRoundingProgress?: (done: number, total: number) => void;
+  /** Called after each sample calibration 'output' judges ranges on. */
+  onRangeProgress?: (done: number, total: number) => void;
   onProgress?: (done: number, total: number | null) => void;
 }
 

@@ -32,7 +32,7 @@ export const CONVERT_OPTIONS = [...METADATA_OPTIONS, 'wasmPaths', 'wasmUrl'];
 export const QUANTIZE_OPTIONS = [...CONVERT_OPTIONS, 'calibration', 'percentile', 'perChannel', 'equalize',
   'biasCorrection', 'rounding', 'roundingIterations', 'roundingTimeBudget', 'keepFloat', 'weights', 'layerWeights',
   'floatWeights', 'autoMixed', 'labelOffset', 'onProgress', 'onBudgetProgress', 'onSearchProgress',
-  'onRoundingProgress'];
+  'onRoundingProgress', 'onRangeProgress'];
 
 /** QuantizeOptions.autoMixed. */
 export const AUTO_MIXED_OPTIONS = ['maxDrop', 'minSqnrDb', 'confidence', 'budgetItems'];

@@ -201,14 +201,16 @@ class WasmQuantizer : public js::Staged {
   }
   // Quantizes; onProgress(done, total) after each evaluation of the
   // mixed-precision search, onRoundingProgress(done, total) after each
-  // layer of learned rounding.
-  std::string finish(val on_progress, val on_rounding_progress) {
+  // layer of learned rounding, onRangeProgress(done, total) after each
+  // sample calibration "output" judges.
+  std::string finish(val on_progress, val on_rounding_progress, val on_range_progress) {
     auto call = [](const val& f) {
       return [&f](size_t done, size_t total) {
         if (!f.isUndefined() && !f.isNull()) f(static_cast<double>(done), static_cast<double>(total));
       };
     };
-    Result<QuantizeOutput> out = quantizer_->Quantize(options_, call(on_progress), call(on_rounding_progress));
+    Result<QuantizeOutput> out =
+        quantizer_->Quantize(options_, call(on_progress), call(on_rounding_progress), call(on_range_progress));
     if (!out.ok()) return out.status().message();
     output_ = out.take();
     return "";

@@ -141,6 +141,10 @@ void Interpreter::InvokePrefix(size_t ops) {
   for (size_t i = 0; i < std::min(ops, ops_.size()); ++i) ops_[i]->Run(data_);
 }
 
+void Interpreter::InvokeRange(size_t first, size_t end) {
+  for (size_t i = first; i < std::min(end, ops_.size()); ++i) ops_[i]->Run(data_);
+}
+
 void Interpreter::InvokeProfiled(std::vector<double>* op_ms) {
   using Clock = std::chrono::steady_clock;
   op_ms->resize(ops_.size(), 0.0);

@@ -63,12 +63,19 @@ class Interpreter {
   // the tensors they write hold their values (the quantizer reads a layer's
   // input without running what follows it).
   void InvokePrefix(size_t ops);
+  // Runs operators [first, end) only, on the tensors as they are (no input
+  // or output conversion): with share_memory = false, what follows a
+  // tensor changed in place (mutable_tensor_data) is computed again.
+  void InvokeRange(size_t first, size_t end);
   // Invoke, timing each node: op_ms[i] += milliseconds spent in node i.
   void InvokeProfiled(std::vector<double>* op_ms);
 
   // Internal (int8) data of any tensor; intermediate tensors hold their
   // values after Invoke only with share_memory = false.
   const uint8_t* tensor_data(int32_t t) const { return data_.ptr[t]; }
+  // The same, writable: the quantizer perturbs one intermediate tensor and
+  // re-runs what follows it (InvokeRange) to see the effect on the output.
+  uint8_t* mutable_tensor_data(int32_t t) { return data_.ptr[t]; }
   // Peak activation memory: the arena the memory plan needs.
   size_t arena_bytes() const { return arena_bytes_; }
   // What one buffer per activation tensor would take (for comparison).

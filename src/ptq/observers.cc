@@ -16,7 +16,8 @@ constexpr MethodName kMethods[] = {{CalibrationMethod::kMinMax, "minmax"},
                                    {CalibrationMethod::kMovingAverage, "moving-average"},
                                    {CalibrationMethod::kPercentile, "percentile"},
                                    {CalibrationMethod::kMse, "mse"},
-                                   {CalibrationMethod::kKl, "kl"}};
+                                   {CalibrationMethod::kKl, "kl"},
+                                   {CalibrationMethod::kOutput, "output"}};
 
 // The smallest bin exponent allowed for values up to `maxabs`: bin indices
 // stay below 2^41 in magnitude (int64 and double hold them exactly), and an
@@ -85,7 +86,8 @@ class HistogramObserver : public Observer {
   TensorRange Range() const override {
     switch (options_.method) {
       case CalibrationMethod::kPercentile: return PercentileRange(hist_, options_.percentile);
-      case CalibrationMethod::kMse: return MseRange(hist_);
+      case CalibrationMethod::kMse:
+      case CalibrationMethod::kOutput: return MseRange(hist_);  // until the output's error chooses
       case CalibrationMethod::kKl: return KlRange(hist_);
       default: break;
     }
@@ -93,6 +95,7 @@ class HistogramObserver : public Observer {
     if (hist_.total() > 0) r = {hist_.min(), hist_.max()};
     return r;
   }
+  const Histogram* histogram() const override { return &hist_; }
 
  private:
   CalibrationOptions options_;

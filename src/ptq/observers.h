@@ -15,7 +15,11 @@
 //                   error, clipping plus rounding noise, over the histogram;
 //   kl              TensorRT's entropy calibration: the threshold whose
 //                   128-level quantized histogram Q is closest to P in
-//                   KL(P || Q) (signed tensors: see KlRange).
+//                   KL(P || Q) (signed tensors: see KlRange);
+//   output          per tensor, the candidate among the ranges above (and
+//                   tighter percentiles) whose grid, alone in the float
+//                   graph, least changes the model's output on the kept
+//                   samples (ptq/output_ranges.h); mse until then.
 // The histogram methods see every value once, in one streaming pass with a
 // fixed number of bins (class Histogram); nothing is random and sums run in
 // a fixed order, so the same samples always give the same ranges.
@@ -31,7 +35,7 @@
 
 namespace qwasm {
 
-enum class CalibrationMethod { kMinMax, kMovingAverage, kPercentile, kMse, kKl };
+enum class CalibrationMethod { kMinMax, kMovingAverage, kPercentile, kMse, kKl, kOutput };
 
 struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
@@ -46,10 +50,12 @@ struct CalibrationOptions {
   bool input_moments = false;
 };
 
-// "minmax", "moving-average", "percentile", "mse", "kl"; an unknown name is
+// "minmax", "moving-average", "percentile", "mse", "kl", "output"; an unknown name is
 // an error that lists these.
 Result<CalibrationMethod> ParseCalibrationMethod(const std::string& name);
 const char* CalibrationMethodName(CalibrationMethod method);
+
+class Histogram;
 
 // Values of one tensor, one calibration sample at a time.
 class Observer {
@@ -57,6 +63,7 @@ class Observer {
   virtual ~Observer() = default;
   virtual void Observe(const float* x, size_t n) = 0;  // one sample's values (NaN and ±inf ignored by histograms)
   virtual TensorRange Range() const = 0;                // unseen: TensorRange{} (not seen())
+  virtual const Histogram* histogram() const { return nullptr; }  // histogram methods: the values seen
 };
 
 std::unique_ptr<Observer> MakeObserver(const CalibrationOptions& options);

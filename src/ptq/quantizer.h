@@ -146,7 +146,9 @@ class Quantizer {
   Status Add(const QuantizeSample& sample);
 
   // The range each tensor's observer gives now (indexed like the float
-  // graph's tensors; unseen for constants and non-float tensors).
+  // graph's tensors; unseen for constants and non-float tensors); with
+  // calibration "output", the ranges chosen once Finish, FinishMixed,
+  // Evaluate or Quantize has chosen them for the samples given so far.
   std::vector<TensorRange> Ranges() const;
 
   // Quantizes with the ranges seen so far (needs at least one sample); with
@@ -166,11 +168,13 @@ class Quantizer {
                                 MixedResult* choice, const std::function<void(size_t, size_t)>& progress = {}) const;
 
   // Finish or FinishMixed as PlanFrom(o) says (progress: FinishMixed's;
-  // rounding_progress: learned rounding's, LearnedRoundingOptions::progress),
+  // rounding_progress: learned rounding's, LearnedRoundingOptions::progress;
+  // range_progress: calibration "output"'s, per sample judged),
   // then o.metadata written over the model's, its producer marked
   // "+ qwasm quantize", and the .qwm file.
   Result<QuantizeOutput> Quantize(const QuantizeOptions& o, const std::function<void(size_t, size_t)>& progress = {},
-                                  const std::function<void(size_t, size_t)>& rounding_progress = {}) const;
+                                  const std::function<void(size_t, size_t)>& rounding_progress = {},
+                                  const std::function<void(size_t, size_t)>& range_progress = {}) const;
 
  private:
   void Observe(int32_t label);
@@ -200,6 +204,11 @@ class Quantizer {
     std::vector<double> error, active;
   };
   Result<ActivatedError> ActivatedMeanError(size_t node, const PtqResult& step) const;
+  // Calibration "output" (ptq/output_ranges.h): the ranges chosen by the
+  // model's output error on the first kSqnrSamples kept samples, once per
+  // set of samples (Ranges() then gives them). The tensors judged are those
+  // the first call's options quantize with a grid of their own.
+  Status ChooseOutputRanges(const PtqOptions& options, const std::function<void(size_t, size_t)>& progress = {}) const;
 
   std::unique_ptr<Model> model_;  // the float graph (equalized if asked), every tensor kept
   CalibrationOptions calibration_;
@@ -220,6 +229,8 @@ class Quantizer {
   // calibration.input_moments: the weighted nodes whose rounding Finish
   // learns, in graph order.
   std::vector<size_t> rounding_nodes_;
+  mutable std::vector<TensorRange> output_ranges_;  // ChooseOutputRanges: per tensor (unseen: the observer's)
+  mutable size_t output_ranges_samples_ = 0;        // samples_ when chosen (0: not yet)
 };
 
 }  // namespace qwasm

@@ -51,7 +51,8 @@ void CheckExact(const Histogram& h, const std::vector<float>& all) {
 
 TEST_CASE("observer: method names parse, unknown names list the valid ones") {
   for (CalibrationMethod m : {CalibrationMethod::kMinMax, CalibrationMethod::kMovingAverage,
-                              CalibrationMethod::kPercentile, CalibrationMethod::kMse, CalibrationMethod::kKl}) {
+                              CalibrationMethod::kPercentile, CalibrationMethod::kMse, CalibrationMethod::kKl,
+                              CalibrationMethod::kOutput}) {
     Result<CalibrationMethod> r = ParseCalibrationMethod(CalibrationMethodName(m));
     REQUIRE(r.ok());
     CHECK(r.value() == m);
@@ -59,7 +60,7 @@ TEST_CASE("observer: method names parse, unknown names list the valid ones") {
   Result<CalibrationMethod> bad = ParseCalibrationMethod("entropy");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message() ==
-        "unknown calibration method \"entropy\" (valid: minmax, moving-average, percentile, mse, kl)");
+        "unknown calibration method \"entropy\" (valid: minmax, moving-average, percentile, mse, kl, output)");
 }
 
 TEST_CASE("observer: histogram picks the finest power-of-two width that fits") {

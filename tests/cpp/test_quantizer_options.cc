@@ -32,7 +32,7 @@ TEST_CASE("quantize options: calibration names") {
   CHECK(c.value().equalize);
   o.calibration = "median";
   CHECK(CalibrationFrom(o).status().message() ==
-        "unknown calibration method \"median\" (valid: minmax, moving-average, percentile, mse, kl)");
+        "unknown calibration method \"median\" (valid: minmax, moving-average, percentile, mse, kl, output)");
 }
 
 TEST_CASE("quantize options: weight formats and the mixed-precision plan") {

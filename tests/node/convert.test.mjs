@@ -135,7 +135,7 @@ describe('quantize', () => {
   it('names what is wrong with calibration and weight options', async () => {
     await assert.rejects(quantize(FP32, photos.slice(0, 1), { equalize: 'yes' }), /option equalize must be a boolean/);
     await assert.rejects(quantize(FP32, photos.slice(0, 1), { calibration: 'median' }),
-      (e) => e instanceof QwasmError && /unknown calibration method "median" \(valid: minmax, moving-average, percentile, mse, kl\)/.test(e.message));
+      (e) => e instanceof QwasmError && /unknown calibration method "median" \(valid: minmax, moving-average, percentile, mse, kl, output\)/.test(e.message));
     await assert.rejects(quantize(FP32, photos.slice(0, 1), { weights: 'int3' }),
       (e) => e instanceof QwasmError && /unknown weight format 'int3'/.test(e.message));
     await assert.rejects(quantize(FP32, photos.slice(0, 1), { layerWeights: { x: 'int2' } }), /layer 'x': unknown weight format 'int2'/);

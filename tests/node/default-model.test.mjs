@@ -223,6 +223,21 @@ describe('learned rounding', () => {
     assert.ok(l4 >= f - 30, `lut4 learned ${l4 / 100}% vs FP32 ${f / 100}%`);
   });
 
+  it("calibration 'output': ranges judged on the first 16 items, with progress; int8 within 0.3 points of FP32", async () => {
+    const progress = [];
+    const mse = await quantize(FP32, items, { ...meta, calibration: 'mse' });
+    const out = await quantize(FP32, items, { ...meta, calibration: 'output', onRangeProgress: (done, total) => progress.push([done, total]) });
+    assert.equal(out.report.calibration, 'output');
+    assert.deepEqual(progress, Array.from({ length: 16 }, (_, i) => [i + 1, 16]));
+    const f = await top1(FP32);
+    const m = await top1(mse.model);
+    const o = await top1(out.model);
+    console.log(`# Fashion-MNIST 10k int8: FP32 ${f / 100}%, mse ${m / 100}% (output SQNR ${mse.report.outputSqnrDb.toFixed(1)} dB), ` +
+      `output ${o / 100}% (${out.report.outputSqnrDb.toFixed(1)} dB)`);
+    assert.ok(o >= f - 30, `output ${o / 100}% vs FP32 ${f / 100}%`);
+    await assert.rejects(quantize(FP32, items.slice(0, 4), { ...meta, calibration: 'output', onRangeProgress: 5 }), /option onRangeProgress must be a function/);
+  });
+
   it('rejects bad rounding options by name', async () => {
     await assert.rejects(quantize(FP32, items.slice(0, 4), { ...meta, rounding: 'stochastic' }), /unknown rounding 'stochastic' \(known: nearest, learned\)/);
     await assert.rejects(quantize(FP32, items.slice(0, 4), { ...meta, rounding: 'learned', roundingIterations: 0 }), /roundingIterations must be an integer in \[1, 100000\]/);
