@@ -169,15 +169,15 @@ async function main() {
       const options = {
         ...meta, labelOffset: 'auto', ...METHODS[name], onProgress: () => progress.tick(),
         onRangeProgress: (done, total) => {
-          if (!ranging) { progress.finish(); ranging = new Progress(`activation ranges ${name}`, total); }
+          if (!ranging) { progress.finish(); ranging = new Progress(`activation ranges ${name}`, total, progress.last); }
           ranging.tick(1);
         },
         onSearchProgress: (done, total) => {
-          if (!search) { (ranging ?? progress).finish(); search = new Progress(`search ${name}`, total); }
+          if (!search) { const prev = ranging ?? progress; prev.finish(); search = new Progress(`search ${name}`, total, prev.last); }
           search.tick(1);
         },
         onRoundingProgress: (done, total) => {
-          if (!learning) { (search ?? ranging ?? progress).finish(); learning = new Progress(`learned rounding ${name}`, total); }
+          if (!learning) { const prev = search ?? ranging ?? progress; prev.finish(); learning = new Progress(`learned rounding ${name}`, total, prev.last); }
           learning.tick(1);
         },
       };

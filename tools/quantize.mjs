@@ -156,19 +156,19 @@ try {
     autoMixed,
     ...rounding,
     onBudgetProgress: (done, total) => {
-      if (!budgetProgress) { progress.finish(); budgetProgress = new Progress('budget images', total); }
+      if (!budgetProgress) { progress.finish(); budgetProgress = new Progress('budget images', total, progress.last); }
       budgetProgress.tick(1);
     },
     onRangeProgress: (done, total) => {
-      if (!ranging) { (budgetProgress ?? progress).finish(); ranging = new Progress('activation ranges', total); }
+      if (!ranging) { const prev = budgetProgress ?? progress; prev.finish(); ranging = new Progress('activation ranges', total, prev.last); }
       ranging.tick(1);
     },
     onSearchProgress: (done, total) => {
-      if (!search) { (ranging ?? budgetProgress ?? progress).finish(); search = new Progress('mixed precision', total); }
+      if (!search) { const prev = ranging ?? budgetProgress ?? progress; prev.finish(); search = new Progress('mixed precision', total, prev.last); }
       search.tick(1);
     },
     onRoundingProgress: (done, total) => {
-      if (!learning) { (search ?? ranging ?? budgetProgress ?? progress).finish(); learning = new Progress('learned rounding', total); }
+      if (!learning) { const prev = search ?? ranging ?? budgetProgress ?? progress; prev.finish(); learning = new Progress('learned rounding', total, prev.last); }
       learning.tick(1);
     },
     onProgress: () => progress.tick(),

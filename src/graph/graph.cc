@@ -31,4 +31,13 @@ std::string NodeLabel(const Graph& g, size_t node_index) {
   return "node " + std::to_string(node_index) + " '" + n.name + "' (" + OpTypeName(n.op) + ")";
 }
 
+size_t ProducerOf(const Graph& g, int32_t t) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    for (int32_t o : g.nodes[i].outputs) {
+      if (o == t) return i;
+    }
+  }
+  return g.nodes.size();
+}
+
 }  // namespace qwasm

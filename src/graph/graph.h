@@ -145,4 +145,9 @@ std::unique_ptr<Graph> CloneGraph(const Graph& g);
 // "node 12 'name' (CONV_2D)": how messages refer to a node.
 std::string NodeLabel(const Graph& g, size_t node_index);
 
+// The index of the node writing tensor t, or g.nodes.size() when none does
+// (a graph input or constant). Nodes run in index order, so the ones after
+// it are what tensor t's value reaches.
+size_t ProducerOf(const Graph& g, int32_t t);
+
 }  // namespace qwasm

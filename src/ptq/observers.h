@@ -18,8 +18,8 @@
 //                   KL(P || Q) (signed tensors: see KlRange);
 //   output          per tensor, the candidate among the ranges above (and
 //                   tighter percentiles) whose grid, alone in the float
-//                   graph, least changes the model's output on the kept
-//                   samples (ptq/output_ranges.h); mse until then.
+//                   graph, least changes the model's output on the first
+//                   16 kept samples (ptq/output_ranges.h); mse until then.
 // The histogram methods see every value once, in one streaming pass with a
 // fixed number of bins (class Histogram); nothing is random and sums run in
 // a fixed order, so the same samples always give the same ranges.

@@ -23,16 +23,6 @@ std::vector<TensorRange> OutputRangeCandidates(const Histogram& h) {
 
 namespace {
 
-// The node writing tensor t (graph order), or nodes.size() for none.
-size_t Producer(const Graph& g, int32_t t) {
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    for (int32_t o : g.nodes[i].outputs) {
-      if (o == t) return i;
-    }
-  }
-  return g.nodes.size();
-}
-
 // x onto the int8 grid q and back, as an int8 kernel's output would be.
 void FakeQuantize(const float* x, size_t n, const QuantInfo& q, float* y) {
   const float scale = q.scale[0], inverse = 1.0f / scale;
@@ -60,7 +50,7 @@ Result<OutputRangeChoice> ChooseRangesByOutputError(Interpreter& fi, const std::
   std::vector<Judged> order;
   for (size_t t = 0; t < candidates.size(); ++t) {
     if (candidates[t].size() < 2 || g.tensors[t].dtype != DType::kFloat32 || g.tensors[t].is_constant()) continue;
-    const size_t p = Producer(g, static_cast<int32_t>(t));
+    const size_t p = ProducerOf(g, static_cast<int32_t>(t));
     if (p < g.nodes.size()) order.push_back({static_cast<int32_t>(t), p});
   }
   std::stable_sort(order.begin(), order.end(), [](const Judged& a, const Judged& b) { return a.producer < b.producer; });

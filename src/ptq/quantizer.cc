@@ -92,12 +92,8 @@ class SequentialMoments : public LayerMomentsSource {
 // The number of operators to run for tensor t to hold its value: up to its
 // writer (0 for a graph input).
 size_t OpsUntil(const Graph& g, int32_t t) {
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    for (int32_t o : g.nodes[i].outputs) {
-      if (o == t) return i + 1;
-    }
-  }
-  return 0;
+  const size_t writer = ProducerOf(g, t);
+  return writer < g.nodes.size() ? writer + 1 : 0;
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 // second; on a non-TTY stderr prints a line every 10%.
 
 export class Progress {
-  /** @param {string} label @param {number} total */
-  constructor(label, total) {
+  /** @param {string} label @param {number} total @param {number} [start] when the work began
+   * (a stage created at its first tick passes the previous stage's `last`, so that tick's rate is true) */
+  constructor(label, total, start = performance.now()) {
     this.label = label;
     this.total = total;
     this.done = 0;
-    this.start = performance.now();
+    this.start = start;
+    this.last = start;  // time of the latest tick
     this.lastDraw = 0;
     this.lastDecile = -1;
     this.tty = Boolean(process.stderr.isTTY);
@@ -18,6 +20,7 @@ export class Progress {
   tick(n = 1, note = '') {
     this.done += n;
     const now = performance.now();
+    this.last = now;
     if (this.tty) {
       if (now - this.lastDraw < 100 && this.done < this.total) return;
       this.lastDraw = now;
