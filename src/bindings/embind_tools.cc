@@ -5,7 +5,7 @@
 //
 //   WasmConverter  staging(n), convert(metadata) -> error, result()
 //   WasmQuantizer  staging(n), start(options) -> error, outputSize(),
-//                  add(sample) -> error, finish(onProgress, onRoundingProgress) -> error,
+//                  add(sample) -> error, finish(onProgress, onRoundingProgress, onRangeProgress) -> error,
 //                  result(), report()
 // Bytes come in through staging(n) (js::Staged, boundary.h), as in embind.cc.
 #include <emscripten/bind.h>
