@@ -13,7 +13,8 @@ constexpr double kZeta = 1.1, kGamma = -0.1;  // the rectified sigmoid's stretch
 double Sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 
 // The layer's G = E[x~ x~^T] applied to vectors: G itself, or its factor
-// (the rows X, G = X^T X / R) when that is cheaper, i.e. R < K / 2.
+// (the rows X, G = X^T X / R) when that is cheaper, i.e. R < K / 2; with
+// shrunk moments G = (1 - a) X^T X / R + a diag(G).
 class Gram {
  public:
   explicit Gram(const LayerMoments& m) : m_(m), k_(m.k) {
@@ -30,7 +31,9 @@ class Gram {
         for (size_t j = 0; j < k_; ++j) xu += x[j] * u[j], xv += x[j] * v[j];
         sum += xu * xv;
       }
-      return sum / static_cast<double>(m_.row_count);
+      sum *= (1 - m_.shrink) / static_cast<double>(m_.row_count);
+      for (size_t j = 0; j < k_; ++j) sum += m_.shrink * m_.gram[j * k_ + j] * u[j] * v[j];
+      return sum;
     }
     for (size_t i = 0; i < k_; ++i) {
       double row = 0;
@@ -54,7 +57,7 @@ class Gram {
     }
     const size_t rows = m_.row_count;
     std::vector<float> xt(k_ * rows);
-    const float inv = 1.0f / static_cast<float>(rows);
+    const float inv = static_cast<float>((1 - m_.shrink) / static_cast<double>(rows));
     for (size_t r = 0; r < rows; ++r) {
       for (size_t j = 0; j < k_; ++j) xt[j * rows + r] = m_.rows[r * k_ + j] * inv;
     }
@@ -70,6 +73,12 @@ class Gram {
     const size_t rows = m_.row_count;
     gemm_->run(x_, FOutput{}, n_, d, k_, t_.data(), rows, 0, rows);
     gemm_->run(xt_, FOutput{}, n_, t_.data(), rows, out, k_, 0, k_);
+    if (m_.shrink == 0) return;
+    for (size_t i = 0; i < n_; ++i) {  // + shrink diag(G) d: the gram's diagonal is never shrunk
+      for (size_t j = 0; j < k_; ++j) {
+        out[i * k_ + j] += static_cast<float>(m_.shrink * m_.gram[j * k_ + j]) * d[i * k_ + j];
+      }
+    }
   }
 
  private:

@@ -71,6 +71,10 @@ struct LayerMoments {
   std::vector<double> mean, reference_mean;
   std::vector<float> rows;
   size_t row_count = 0;
+  // gram, cross and reference_gram off their diagonals are (1 - shrink) times
+  // the sample moments (estimated from few rows, they are shrunk towards
+  // their diagonals); `rows` are the rows themselves, unshrunk.
+  double shrink = 0;
 };
 
 struct AdaRoundResult {

@@ -184,7 +184,7 @@ void LayerMomentsCollector::Add(const float* input, const float* reference) {
   }
 }
 
-LayerMoments LayerMomentsCollector::Moments(size_t group) const {
+LayerMoments LayerMomentsCollector::Moments(size_t group, double shrink_weight) const {
   LayerMoments m;
   m.k = k_;
   m.gram.assign(k_ * k_, 0.0);
@@ -206,6 +206,17 @@ LayerMoments LayerMomentsCollector::Moments(size_t group) const {
     for (size_t i = 0; i < k_; ++i) {
       for (size_t j = i; j < k_; ++j) {
         m.reference_gram[i * k_ + j] = m.reference_gram[j * k_ + i] = ref[i * k_ + j] / rows_;
+      }
+    }
+  }
+  if (shrink_weight > 0) {
+    const double w = shrink_weight * static_cast<double>(k_);
+    m.shrink = w / (static_cast<double>(rows_) + w);
+    for (size_t i = 0; i < k_; ++i) {
+      for (size_t j = 0; j < k_; ++j) {
+        if (i == j) continue;
+        m.gram[i * k_ + j] *= 1 - m.shrink;
+        if (!m.cross.empty()) m.cross[i * k_ + j] *= 1 - m.shrink, m.reference_gram[i * k_ + j] *= 1 - m.shrink;
       }
     }
   }

@@ -510,7 +510,9 @@ Result<PtqResult> Quantizer::LearnSequentially(const PtqOptions& given, std::map
       c.value().Add(x.data(), reference);
     }
     std::vector<LayerMoments> moments;
-    for (size_t group = 0; group < c.value().groups(); ++group) moments.push_back(c.value().Moments(group));
+    for (size_t group = 0; group < c.value().groups(); ++group) {
+      moments.push_back(c.value().Moments(group, kMomentShrinkWeight));
+    }
     source.Set(node, std::move(moments));
     measured = node;
   }

@@ -228,6 +228,95 @@ TEST_CASE("learned rounding through the rows of a layer that saw few: the same e
   CHECK(again.value().levels == b.value().levels);  // deterministic across kernel tables
 }
 
+TEST_CASE("learned rounding: moments from few rows shrink towards their diagonal, factored or not") {
+  using testing::GraphBuilder;
+  std::mt19937 rng(21);
+  const size_t k = 40;
+  GraphBuilder b;
+  const int32_t in = b.F32("x", {4, static_cast<int>(k)});
+  const int32_t w = b.F32Const("w", {3, static_cast<int>(k)}, testing::RandomFloats(rng, 3 * k));
+  const int32_t out = b.F32("y", {4, 3});
+  b.Node(OpType::kFullyConnected, {in, w, -1}, {out});
+  Result<LayerMomentsCollector> c = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 256, 1 << 20, true);
+  REQUIRE(c.ok());
+  const std::vector<float> x = testing::RandomFloats(rng, 4 * k), xq = testing::RandomFloats(rng, 4 * k);
+  c.value().Add(xq.data(), x.data());
+  const LayerMoments plain = c.value().Moments(0);
+  const LayerMoments shrunk = c.value().Moments(0, 2.0);
+  const double a = 2.0 * k / (4 + 2.0 * k);  // 4 rows of 40
+  CHECK(plain.shrink == 0);
+  CHECK(shrunk.shrink == doctest::Approx(a).epsilon(1e-15));
+  for (size_t i = 0; i < k; ++i) {
+    for (size_t j = 0; j < k; ++j) {
+      const double f = i == j ? 1.0 : 1.0 - a;
+      CHECK(shrunk.gram[i * k + j] == doctest::Approx(f * plain.gram[i * k + j]).epsilon(1e-12));
+      CHECK(shrunk.cross[i * k + j] == doctest::Approx(f * plain.cross[i * k + j]).epsilon(1e-12));
+      CHECK(shrunk.reference_gram[i * k + j] == doctest::Approx(f * plain.reference_gram[i * k + j]).epsilon(1e-12));
+    }
+  }
+  CHECK(shrunk.rows == plain.rows);  // the rows stay as measured; AdaRound applies the shrink to them
+  CHECK(shrunk.mean == plain.mean);
+
+  // AdaRound through the rows (R < K / 2) and through the shrunk G agree.
+  const Layer l = RandomLayer(6, k, 8);
+  LayerMoments dense = shrunk;
+  dense.rows.clear(), dense.row_count = 0;
+  REQUIRE(shrunk.row_count == 4);
+  Result<AdaRoundResult> f = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, shrunk, DefaultKernels().f32_gemm);
+  Result<AdaRoundResult> d = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, dense, DefaultKernels().f32_gemm);
+  Result<AdaRoundResult> p = AdaRound(l.w.data(), l.n, k, l.scale.data(), -7, 7, plain, DefaultKernels().f32_gemm);
+  REQUIRE(f.ok());
+  REQUIRE(d.ok());
+  REQUIRE(p.ok());
+  CHECK(f.value().energy == doctest::Approx(d.value().energy).epsilon(1e-9));
+  CHECK(f.value().nearest_error == doctest::Approx(d.value().nearest_error).epsilon(1e-9));
+  CHECK(f.value().learned_error == doctest::Approx(d.value().learned_error).epsilon(0.02));
+  CHECK(f.value().learned_error <= f.value().nearest_error);
+
+  // What it is for: rounding learned on 8 rows of correlated inputs, judged
+  // on the inputs' true G (the limit of many rows). The sample moments fit
+  // the 8 rows; shrunk ones carry less of their noise to the true error.
+  const size_t rows = 8;
+  std::normal_distribution<double> normal;
+  auto row = [&](std::vector<double>* x) {
+    const double common = normal(rng);
+    for (size_t j = 0; j < k; ++j) (*x)[j] = normal(rng) + (j % 2 ? 0.8 * common : 0.0);
+  };
+  LayerMoments truth;  // E[x x^T]: 1 + 0.64 on the diagonal of odd j, 0.64 between odd j
+  truth.k = k;
+  truth.gram.assign(k * k, 0.0);
+  for (size_t i = 0; i < k; ++i) {
+    for (size_t j = 0; j < k; ++j) truth.gram[i * k + j] = (i == j) + (i % 2 && j % 2 ? 0.64 : 0.0);
+  }
+  LayerMomentsCollector few = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 256, 1 << 20).take();
+  std::vector<double> xd(k);
+  std::vector<float> xs(4 * k);
+  for (size_t r = 0; r < rows; ++r) {
+    row(&xd);
+    for (size_t j = 0; j < k; ++j) xs[(r % 4) * k + j] = static_cast<float>(xd[j]);
+    if (r % 4 == 3) few.Add(xs.data());
+  }
+  const Layer big = RandomLayer(64, k, 12);
+  auto true_error = [&](const LayerMoments& m) {
+    Result<AdaRoundResult> r = AdaRound(big.w.data(), big.n, k, big.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
+    REQUIRE(r.ok());
+    double e = 0;
+    std::vector<double> dl(k);
+    for (size_t c = 0; c < big.n; ++c) {
+      for (size_t j = 0; j < k; ++j) dl[j] = r.value().levels[c * k + j] * big.scale[c] - big.w[c * k + j];
+      for (size_t i = 0; i < k; ++i) {
+        for (size_t j = 0; j < k; ++j) e += dl[i] * truth.gram[i * k + j] * dl[j];
+      }
+    }
+    return e;
+  };
+  const double sample = true_error(few.Moments(0)), with_shrink = true_error(few.Moments(0, 4.0));
+  const double best = true_error(truth);
+  MESSAGE("true error of rounding learned on 8 rows: " << sample << " sample moments, " << with_shrink
+                                                        << " shrunk; learned on the true G " << best);
+  CHECK(with_shrink < sample);
+}
+
 TEST_CASE("learned rounding: uncorrelated inputs leave nearest rounding, which is optimal for them") {
   // G = I: the error is the sum of each weight's own squared error.
   const size_t k = 32;
@@ -634,8 +723,8 @@ TEST_CASE("quantize with learned rounding and bias correction: no mean error lef
   // The shift measured before the activation (E[w_q . x~] - E[w . x]) does
   // not zero the mean error after a ReLU, which the MEAN then passes on
   // whole; the correction after the activation does. Measured here: the
-  // channels' mean error 37 / 30 dB below the error (int4 conv / dw; 11 / 23
-  // dB with the shift alone), 40 dB (int8 conv, 27 alone). The int8 dw
+  // channels' mean error 33 / 26 dB below the error (int4 conv / dw; 11 / 23
+  // dB with the shift alone, before moments were shrunk), 38 dB (int8 conv, 27 alone). The int8 dw
   // output's grid step (0.15) is twice its error's rms: there rounding, not
   // the bias, sets the mean (17 dB either way).
   for (const char* format : {"int4", "int8"}) {
@@ -693,8 +782,8 @@ TEST_CASE("quantize with learned rounding and bias correction: no mean error lef
       double mean_energy = 0, error = 0;
       for (size_t c = 0; c < 8; ++c) mean_energy += mean[c] * mean[c], error += square[c];
       MESSAGE(std::string(format) << " " << std::string(name) << ": mean error " << 10 * std::log10(error / mean_energy) << " dB below the error");
-      const bool coarse = std::string(format) == "int8" && std::string(name) == "dw";
-      CHECK(mean_energy < (coarse ? 0.03 : 0.002) * error);
+      const bool dw = std::string(name) == "dw", coarse = std::string(format) == "int8" && dw;
+      CHECK(mean_energy < (coarse ? 0.03 : dw ? 0.004 : 0.002) * error);
     }
   }
 }
