@@ -218,7 +218,8 @@ Result<AdaRoundResult> AdaRoundPairs(const float* w, size_t n, size_t k, const R
   const std::vector<uint8_t>& nearest = c.nearest_up;
   double nearest_noise = 0;
   result.nearest_error = error_of(nearest, &nearest_noise);
-  if (!(nearest_noise > 0) || (!h.empty() && !(result.nearest_error > 0))) {  // every weight on its grid, or no input
+  if (!(nearest_noise > 0) || (!h.empty() && !(result.nearest_error > 0)) ||  // every weight on its grid, or no input
+      moments.shrink > options.max_shrink) {
     result.levels = codes_of(nearest);
     result.learned_error = result.nearest_error;
     return result;

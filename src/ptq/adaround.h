@@ -53,6 +53,11 @@ struct AdaRoundOptions {
   // Stop after this many seconds (0: no limit) and round by the h reached;
   // iterations_done then says how far it got.
   double max_seconds = 0;
+  // Moments shrunk further than this (LayerMoments::shrink) are nearly
+  // their diagonal, for which nearest rounding is optimal: no steps are
+  // taken (MobileNetV2's classifier, 100 rows of 1280 shrunk by 0.98, gained
+  // 0.08 dB from 1000 steps and 53 s).
+  double max_shrink = 0.9;
 };
 
 // The second moments of one layer's inputs over the calibration samples

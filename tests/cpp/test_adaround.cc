@@ -228,7 +228,7 @@ TEST_CASE("learned rounding through the rows of a layer that saw few: the same e
   CHECK(again.value().levels == b.value().levels);  // deterministic across kernel tables
 }
 
-TEST_CASE("learned rounding: moments from few rows shrink towards their diagonal, factored or not") {
+TEST_CASE("learned rounding: moments from few rows shrink towards their diagonal, factored or not; nearly diagonal: nearest") {
   using testing::GraphBuilder;
   std::mt19937 rng(21);
   const size_t k = 40;
@@ -273,33 +273,22 @@ TEST_CASE("learned rounding: moments from few rows shrink towards their diagonal
   CHECK(f.value().learned_error == doctest::Approx(d.value().learned_error).epsilon(0.02));
   CHECK(f.value().learned_error <= f.value().nearest_error);
 
-  // What it is for: rounding learned on 8 rows of correlated inputs, judged
-  // on the inputs' true G (the limit of many rows). The sample moments fit
-  // the 8 rows; shrunk ones carry less of their noise to the true error.
-  const size_t rows = 8;
+  // What it is for: rounding learned on 24 rows of correlated inputs (a =
+  // 160 / 184 = 0.87 with weight 4), judged on the inputs' true G (the limit
+  // of many rows), summed over 6 draws of the rows. The sample moments fit
+  // their rows; shrunk ones carry less of their noise to the true error.
   std::normal_distribution<double> normal;
-  auto row = [&](std::vector<double>* x) {
-    const double common = normal(rng);
-    for (size_t j = 0; j < k; ++j) (*x)[j] = normal(rng) + (j % 2 ? 0.8 * common : 0.0);
-  };
   LayerMoments truth;  // E[x x^T]: 1 + 0.64 on the diagonal of odd j, 0.64 between odd j
   truth.k = k;
   truth.gram.assign(k * k, 0.0);
   for (size_t i = 0; i < k; ++i) {
     for (size_t j = 0; j < k; ++j) truth.gram[i * k + j] = (i == j) + (i % 2 && j % 2 ? 0.64 : 0.0);
   }
-  LayerMomentsCollector few = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 256, 1 << 20).take();
-  std::vector<double> xd(k);
-  std::vector<float> xs(4 * k);
-  for (size_t r = 0; r < rows; ++r) {
-    row(&xd);
-    for (size_t j = 0; j < k; ++j) xs[(r % 4) * k + j] = static_cast<float>(xd[j]);
-    if (r % 4 == 3) few.Add(xs.data());
-  }
   const Layer big = RandomLayer(64, k, 12);
   auto true_error = [&](const LayerMoments& m) {
     Result<AdaRoundResult> r = AdaRound(big.w.data(), big.n, k, big.scale.data(), -7, 7, m, DefaultKernels().f32_gemm);
     REQUIRE(r.ok());
+    CHECK(r.value().iterations_done == 1000);
     double e = 0;
     std::vector<double> dl(k);
     for (size_t c = 0; c < big.n; ++c) {
@@ -310,11 +299,40 @@ TEST_CASE("learned rounding: moments from few rows shrink towards their diagonal
     }
     return e;
   };
-  const double sample = true_error(few.Moments(0)), with_shrink = true_error(few.Moments(0, 4.0));
-  const double best = true_error(truth);
-  MESSAGE("true error of rounding learned on 8 rows: " << sample << " sample moments, " << with_shrink
-                                                        << " shrunk; learned on the true G " << best);
+  double sample = 0, with_shrink = 0;
+  std::vector<float> xs(4 * k);
+  for (int draw = 0; draw < 6; ++draw) {
+    LayerMomentsCollector few = LayerMomentsCollector::For(*b.g, b.g->nodes[0], 256, 1 << 20).take();
+    for (int add = 0; add < 6; ++add) {  // 4 rows each
+      for (size_t r = 0; r < 4; ++r) {
+        const double common = normal(rng);
+        for (size_t j = 0; j < k; ++j) xs[r * k + j] = static_cast<float>(normal(rng) + (j % 2 ? 0.8 * common : 0.0));
+      }
+      few.Add(xs.data());
+    }
+    REQUIRE(few.rows() == 24);
+    sample += true_error(few.Moments(0)), with_shrink += true_error(few.Moments(0, 4.0));
+  }
+  const double best = 6 * true_error(truth);
+  MESSAGE("true error of rounding learned on 24 rows (6 draws): " << sample << " sample moments, " << with_shrink
+                                                                  << " shrunk; learned on the true G " << best);
   CHECK(with_shrink < sample);
+
+  // Shrunk past max_shrink (0.9), the moments are all but diagonal: nearest, no steps.
+  const LayerMoments nearly_diagonal = c.value().Moments(0, 1000.0);
+  REQUIRE(nearly_diagonal.shrink > 0.99);
+  Result<AdaRoundResult> skipped =
+      AdaRound(big.w.data(), big.n, k, big.scale.data(), -7, 7, nearly_diagonal, DefaultKernels().f32_gemm);
+  REQUIRE(skipped.ok());
+  CHECK(skipped.value().iterations_done == 0);
+  CHECK(skipped.value().changed == 0);
+  CHECK(skipped.value().learned_error == skipped.value().nearest_error);
+  AdaRoundOptions always;
+  always.max_shrink = 1;
+  Result<AdaRoundResult> learned = AdaRound(big.w.data(), big.n, k, big.scale.data(), -7, 7, nearly_diagonal,
+                                            DefaultKernels().f32_gemm, always);
+  REQUIRE(learned.ok());
+  CHECK(learned.value().iterations_done == 1000);
 }
 
 TEST_CASE("learned rounding: uncorrelated inputs leave nearest rounding, which is optimal for them") {
