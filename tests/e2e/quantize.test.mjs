@@ -45,10 +45,15 @@ describe('quantize in the page', () => {
     assert.equal(got.report.rounding, 'learned');
     assert.ok(weighted.length >= 3);
     assert.deepEqual(got.progress, weighted.map((_, i) => [i + 1, weighted.length]));
+    // The classifier sees one row of 128 inputs per image: its moments from
+    // 40 rows are shrunk by 512 / 552 = 0.93, past 0.9, so it keeps nearest
+    // rounding without steps (docs/quantization.md, Few rows); the rest take all 1000.
+    const classifier = weighted[weighted.length - 1];
     for (const l of weighted) {
       assert.ok(l.rounding.learnedSqnrDb >= l.rounding.nearestSqnrDb, `${l.name}: ${JSON.stringify(l.rounding)}`);
-      assert.equal(l.rounding.iterations, 1000);
+      assert.equal(l.rounding.iterations, l === classifier ? 0 : 1000, `${l.name}: ${JSON.stringify(l.rounding)}`);
     }
+    assert.equal(classifier.rounding.changed, 0);
     const right = FILES.filter((f, i) => f.slice(5, -4) === got.tops[i].toLowerCase().replace(/[^a-z]+/g, '-')).length;
     assert.ok(right >= FILES.length - 5, `${right} of ${FILES.length} samples right`);
 
