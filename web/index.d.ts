@@ -375,7 +375,10 @@ export interface QuantizeLayerReport {
    * layers quantized before it give it (before its own activation is
    * quantized; null when exact), with nearest and with learned rounding,
    * weights rounded the other way than nearest (of `weights`), optimisation
-   * steps run and seconds taken. */
+   * steps run and seconds taken. The SQNRs are of the input moments as
+   * learning used them: shrunk towards their diagonal where they came
+   * from few rows (docs/quantization.md, "Few rows"); moments shrunk past
+   * 0.9 take no steps (iterations 0; roundingNote says so). */
   rounding?: {
     nearestSqnrDb: number | null;
     learnedSqnrDb: number | null;
@@ -384,8 +387,9 @@ export interface QuantizeLayerReport {
     iterations: number;
     seconds: number;
   };
-  /** With rounding 'learned', on a quantized layer it could not round: why
-   * (its input moments would exceed the memory limit). */
+  /** With rounding 'learned', on a quantized layer it could not round, or
+   * rounded without steps: why (its input moments would exceed the memory
+   * limit; they were shrunk past 0.9). */
   roundingNote?: string;
 }
 

@@ -124,9 +124,8 @@ val ReportToJs(const QuantizeOutput& out, size_t budget_items) {
       rounding.set("iterations", lr.iterations);
       rounding.set("seconds", lr.seconds);
       x.set("rounding", rounding);
-    } else if (!lr.note.empty()) {
-      x.set("roundingNote", lr.note);
     }
+    if (!lr.note.empty()) x.set("roundingNote", lr.note);
     layers.set(i, x);
   }
   o.set("layers", layers);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -41,6 +42,14 @@ Result<std::vector<int32_t>> LearnFilterRounding(const float* w, size_t count, s
     codes = v.levels;
     nearest = v.nearest_error, learned = v.learned_error, energy = v.energy;
     r.changed = v.changed, r.iterations = v.iterations_done;
+    if (v.iterations_done == 0 && moments[0].shrink > options.max_shrink) {
+      char note[160];
+      std::snprintf(note, sizeof note,
+                    "no steps: its input moments, from few rows, are shrunk by %.2f (over %.2f) towards their "
+                    "diagonal, for which nearest rounding is optimal",
+                    moments[0].shrink, options.max_shrink);
+      r.note = note;
+    }
   } else {  // channel c: every rows-th weight, from c
     if (moments.size() != rows) {
       return Status::Error("learned rounding: " + std::to_string(moments.size()) + " input moments for " +

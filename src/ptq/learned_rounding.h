@@ -49,7 +49,9 @@ struct LayerRounding {
   double nearest_sqnr_db = 0, learned_sqnr_db = 0;  // +inf when exact
   size_t changed = 0, weights = 0;  // weights rounded the other way than nearest, of all
   double seconds = 0;
-  std::string note;  // not learned: why (e.g. its moments were over the memory limit)
+  // Not learned, or learned without steps: why (its moments were over the
+  // memory limit; they were shrunk past AdaRoundOptions::max_shrink).
+  std::string note;
 };
 
 // The codes (levels or codebook indices) for filter `w` (float32, `count`

@@ -333,6 +333,22 @@ TEST_CASE("learned rounding: moments from few rows shrink towards their diagonal
                                             DefaultKernels().f32_gemm, always);
   REQUIRE(learned.ok());
   CHECK(learned.value().iterations_done == 1000);
+  // The layer's report says why it took none.
+  RoundingCandidates pairs;
+  UniformCandidates(big.w.data(), big.n * k, big.scale.data(), [k](size_t i) { return i / k; }, -7, 7, &pairs);
+  for (const AdaRoundOptions& o : {AdaRoundOptions{}, always}) {
+    LayerRounding report;
+    REQUIRE(LearnFilterRounding(big.w.data(), big.n * k, big.n, false, pairs, {nearly_diagonal}, o, &report).ok());
+    CAPTURE(report.note);
+    if (o.max_shrink < 1) {
+      CHECK(report.iterations == 0);
+      CHECK(report.note.find("no steps: its input moments, from few rows, are shrunk by") == 0);
+      CHECK(report.note.find("(over 0.90)") != std::string::npos);
+    } else {
+      CHECK(report.iterations == 1000);
+      CHECK(report.note.empty());
+    }
+  }
 }
 
 TEST_CASE("learned rounding: uncorrelated inputs leave nearest rounding, which is optimal for them") {

@@ -54,6 +54,8 @@ describe('quantize in the page', () => {
       assert.equal(l.rounding.iterations, l === classifier ? 0 : 1000, `${l.name}: ${JSON.stringify(l.rounding)}`);
     }
     assert.equal(classifier.rounding.changed, 0);
+    assert.match(classifier.roundingNote ?? '', /shrunk by 0\.93 \(over 0\.90\)/);
+    assert.deepEqual(weighted.filter((l) => l.roundingNote).map((l) => l.name), [classifier.name]);
     const right = FILES.filter((f, i) => f.slice(5, -4) === got.tops[i].toLowerCase().replace(/[^a-z]+/g, '-')).length;
     assert.ok(right >= FILES.length - 5, `${right} of ${FILES.length} samples right`);
 
