@@ -189,14 +189,22 @@ LayerMoments LayerMomentsCollector::Moments(size_t group, double shrink_weight) 
   m.k = k_;
   m.gram.assign(k_ * k_, 0.0);
   if (rows_ == 0 || group >= sums_.size()) return m;
+  if (shrink_weight > 0) {
+    const double w = shrink_weight * static_cast<double>(k_);
+    m.shrink = w / (static_cast<double>(rows_) + w);
+  }
+  // Entry (i, j) of a K x K moment: sum / rows, off the diagonal shrunk.
+  auto entry = [&](size_t i, size_t j, double sum) { return (i == j ? 1.0 : 1 - m.shrink) * (sum / rows_); };
   const std::vector<double>& sum = sums_[group];
   for (size_t i = 0; i < k_; ++i) {
-    for (size_t j = i; j < k_; ++j) m.gram[i * k_ + j] = m.gram[j * k_ + i] = sum[i * k_ + j] / rows_;
+    for (size_t j = i; j < k_; ++j) m.gram[i * k_ + j] = m.gram[j * k_ + i] = entry(i, j, sum[i * k_ + j]);
   }
   if (kept_.size() == rows_ * k_) m.rows = kept_, m.row_count = rows_;
   if (!cross_.empty()) {
     m.cross.resize(k_ * k_);
-    for (size_t i = 0; i < k_ * k_; ++i) m.cross[i] = cross_[group][i] / rows_;
+    for (size_t i = 0; i < k_; ++i) {
+      for (size_t j = 0; j < k_; ++j) m.cross[i * k_ + j] = entry(i, j, cross_[group][i * k_ + j]);
+    }
     m.mean.resize(k_), m.reference_mean.resize(k_);
     for (size_t j = 0; j < k_; ++j) {
       m.mean[j] = mean_sums_[group][j] / rows_, m.reference_mean[j] = ref_mean_sums_[group][j] / rows_;
@@ -205,18 +213,7 @@ LayerMoments LayerMomentsCollector::Moments(size_t group, double shrink_weight) 
     const std::vector<double>& ref = ref_sums_[group];
     for (size_t i = 0; i < k_; ++i) {
       for (size_t j = i; j < k_; ++j) {
-        m.reference_gram[i * k_ + j] = m.reference_gram[j * k_ + i] = ref[i * k_ + j] / rows_;
-      }
-    }
-  }
-  if (shrink_weight > 0) {
-    const double w = shrink_weight * static_cast<double>(k_);
-    m.shrink = w / (static_cast<double>(rows_) + w);
-    for (size_t i = 0; i < k_; ++i) {
-      for (size_t j = 0; j < k_; ++j) {
-        if (i == j) continue;
-        m.gram[i * k_ + j] *= 1 - m.shrink;
-        if (!m.cross.empty()) m.cross[i * k_ + j] *= 1 - m.shrink, m.reference_gram[i * k_ + j] *= 1 - m.shrink;
+        m.reference_gram[i * k_ + j] = m.reference_gram[j * k_ + i] = entry(i, j, ref[i * k_ + j]);
       }
     }
   }
